@@ -1,0 +1,326 @@
+"""The memory model: inventory in, report out. Pure functions, no I/O.
+
+For each host: demand = sum over its powered-on VMs of min(consumed, configured, limit)
++ overhead; free = capacity - demand. When free falls below the top of the soft band,
+ESXi reclaims until free is back at that edge: ballooning first (idle memory, at most
+65% of each VM or its balloon_max), then compression and swapping. The state the host
+settles in follows from whether ballooning can cover the need. See docs/model.md.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from fractions import Fraction
+
+from memplan import esxi
+from memplan.model import (
+    VM,
+    ClusterResult,
+    Finding,
+    Host,
+    HostResult,
+    Inventory,
+    MemState,
+    Policy,
+    Report,
+    Severity,
+    VMResult,
+    worst,
+)
+from memplan.rules import RULES
+from memplan.rules.base import ClusterCalc, Context, HostCalc
+
+
+def vm_demand(vm: VM) -> int:
+    """Host memory a powered-on VM uses: min(consumed, configured, limit) + overhead."""
+    return min(vm.consumed, vm.entitled_memory) + vm.overhead
+
+
+def vm_active(vm: VM) -> int:
+    """Active working set, never above what the VM holds."""
+    return min(vm.active, vm.consumed, vm.entitled_memory)
+
+
+def balloon_cap(vm: VM) -> int:
+    """Most a balloon can take from ``vm``: 65% of configured, or balloon_max if lower."""
+    cap = math.floor(vm.memory * esxi.BALLOON_MAX_FRACTION)
+    return cap if vm.balloon_max is None else min(cap, vm.balloon_max)
+
+
+def balloonable(vm: VM) -> int:
+    """Idle memory a balloon can reclaim: held - max(active, reservation), within the cap."""
+    held = min(vm.consumed, vm.entitled_memory)
+    idle = max(0, held - max(vm_active(vm), vm.reservation))
+    return min(idle, balloon_cap(vm))
+
+
+def host_bands(host: Host, policy: Policy) -> tuple[esxi.Band, ...]:
+    """The free-memory bands of ``host`` under ``policy``."""
+    table = policy.thresholds or esxi.STATE_TABLES[esxi.state_table_name(host.esxi)]
+    return esxi.bands(esxi.min_free(host.managed, host.esxi), table, policy.reading)
+
+
+@dataclass(frozen=True, slots=True)
+class Settled:
+    """Where a host's free memory settles after reclamation."""
+
+    need: int
+    """Memory to reclaim to bring free back to the top of the soft band."""
+    balloon: int
+    """Reclaimed by ballooning."""
+    swap: int
+    """Reclaimed by compression and swapping."""
+    active_fits: bool
+    """Active working sets + overhead fit in capacity."""
+    state: MemState
+    """The settled state."""
+
+
+def settle(
+    capacity: int,
+    demand: int,
+    active_plus_overhead: int,
+    can_balloon: int,
+    table: tuple[esxi.Band, ...],
+) -> Settled:
+    """The state a host settles in, and how much is ballooned and swapped.
+
+    Above the top of the soft band the state follows from free memory alone. Below it
+    ESXi must reclaim ``need`` = edge - free: if ballooning covers it the host settles in
+    soft; otherwise the rest is compressed or swapped and the host settles in hard, or in
+    low when free memory after ballooning is below the hard band or the active working
+    sets do not fit at all.
+    """
+    free = capacity - demand
+    edge = esxi.soft_upper_edge(table)
+    fits = active_plus_overhead <= capacity
+    if free >= edge:
+        return Settled(0, 0, 0, fits, esxi.state_for_free(free, table))
+    need = edge - free
+    balloon = min(need, can_balloon)
+    swap = need - balloon
+    if swap == 0 and fits:
+        return Settled(need, balloon, 0, fits, MemState.SOFT)
+    hard_edge = esxi.lower_edge(table, MemState.HARD)
+    low = not fits or (hard_edge is not None and free + balloon < hard_edge)
+    return Settled(need, balloon, swap, fits, MemState.LOW if low else MemState.HARD)
+
+
+def apportion(total: int, weights: list[int]) -> list[int]:
+    """Split ``total`` in proportion to ``weights`` (largest remainder, each <= its weight)."""
+    whole = sum(weights)
+    if whole <= 0 or total <= 0:
+        return [0] * len(weights)
+    if total >= whole:
+        return list(weights)
+    parts = [Fraction(total * w, whole) for w in weights]
+    out = [math.floor(p) for p in parts]
+    rest = total - sum(out)
+    order = sorted(range(len(weights)), key=lambda i: (out[i] - parts[i], i))
+    for i in order[:rest]:
+        out[i] += 1
+    return out
+
+
+def evaluate_host(host: Host, vms: list[VM], policy: Policy) -> tuple[HostResult, list[VMResult]]:
+    """Evaluate one host and the reclamation share of each VM on it (verdicts still ok)."""
+    on = [vm for vm in vms if vm.powered_on]
+    table = host_bands(host, policy)
+    capacity = host.capacity
+    demand = sum(vm_demand(vm) for vm in on)
+    overhead = sum(vm.overhead for vm in on)
+    active = sum(vm_active(vm) for vm in on)
+    can = [balloonable(vm) for vm in on]
+    s = settle(capacity, demand, active + overhead, sum(can), table)
+    balloon = apportion(s.balloon, can)
+    swappable = [
+        max(0, min(vm.consumed, vm.entitled_memory) - vm.reservation - b)
+        for vm, b in zip(on, balloon, strict=True)
+    ]
+    swap = apportion(s.swap, swappable)
+    configured = sum(vm.memory for vm in on)
+    result = HostResult(
+        host=host,
+        vms_on=len(on),
+        vms_total=len(vms),
+        configured=configured,
+        overhead=overhead,
+        reserved=sum(vm.reservation for vm in on),
+        active=active,
+        demand=demand,
+        capacity=capacity,
+        min_free=esxi.min_free(host.managed, host.esxi),
+        free=capacity - demand,
+        bands=tuple((b.state, b.lower_bytes) for b in table),
+        balloonable=sum(can),
+        need=s.need,
+        balloon=s.balloon,
+        swap=s.swap,
+        active_fits=s.active_fits,
+        state=s.state,
+        overcommit_ratio=configured / capacity,
+        verdict=Severity.OK,
+    )
+    shares = {vm.name: (b, w) for vm, b, w in zip(on, balloon, swap, strict=True)}
+    vm_results = [
+        VMResult(
+            vm=vm,
+            host=host.name,
+            placed=False,
+            demand=vm_demand(vm) if vm.powered_on else 0,
+            balloon=shares.get(vm.name, (0, 0))[0],
+            swap=shares.get(vm.name, (0, 0))[1],
+            verdict=Severity.OK,
+        )
+        for vm in vms
+    ]
+    return result, vm_results
+
+
+def _holds(host: Host, vm: VM, reserved: int) -> bool:
+    """Admission: the VM fits the host and its reservation + overhead is unreserved there."""
+    return vm.memory <= host.memory and reserved + vm.reservation + vm.overhead <= host.capacity
+
+
+def place(inventory: Inventory) -> tuple[dict[str, str | None], set[str]]:
+    """Each VM's host; cluster VMs without one go where DRS initial placement would put them.
+
+    Unplaced powered-on VMs are placed largest first, each on the host of its cluster with
+    the most free memory (capacity - demand) that admits it (ties: the host name). Returns
+    the host of every VM (None when no host admits it or it is a powered-off unplaced VM)
+    and the names of the VMs memplan placed.
+    """
+    host_of: dict[str, str | None] = {vm.name: vm.host for vm in inventory.vms}
+    demand: dict[str, int] = defaultdict(int)
+    reserved: dict[str, int] = defaultdict(int)
+    for vm in inventory.vms:
+        if vm.host is not None and vm.powered_on:
+            demand[vm.host] += vm_demand(vm)
+            reserved[vm.host] += vm.reservation + vm.overhead
+    members: dict[str, list[Host]] = defaultdict(list)
+    for h in inventory.hosts:
+        if h.cluster is not None:
+            members[h.cluster].append(h)
+    todo = [vm for vm in inventory.vms if vm.host is None and vm.powered_on]
+    todo.sort(key=lambda vm: (-(vm.memory + vm.overhead), vm.name))
+    placed: set[str] = set()
+    for vm in todo:
+        candidates = [h for h in members[vm.cluster or ""] if _holds(h, vm, reserved[h.name])]
+        if not candidates:
+            continue
+        best = min(candidates, key=lambda h: (-(h.capacity - demand[h.name]), h.name))
+        host_of[vm.name] = best.name
+        placed.add(vm.name)
+        demand[best.name] += vm_demand(vm)
+        reserved[best.name] += vm.reservation + vm.overhead
+    return host_of, placed
+
+
+def _with_host(vm: VM, host: str) -> VM:
+    return replace(vm, host=host)
+
+
+def evaluate(inventory: Inventory) -> Report:
+    """Evaluate the whole inventory: placement, every host, every rule, every verdict."""
+    policy = inventory.policy
+    host_of, placed = place(inventory)
+    by_host: dict[str, list[VM]] = defaultdict(list)
+    for vm in inventory.vms:
+        h = host_of[vm.name]
+        if h is not None:
+            by_host[h].append(vm if vm.host == h else _with_host(vm, h))
+    host_calcs: dict[str, HostCalc] = {}
+    vm_results: dict[str, VMResult] = {}
+    for host in inventory.hosts:
+        result, vrs = evaluate_host(host, by_host[host.name], policy)
+        host_calcs[host.name] = HostCalc(
+            result, tuple(v for v in by_host[host.name] if v.powered_on)
+        )
+        for vr in vrs:
+            vm_results[vr.vm.name] = replace(vr, placed=vr.vm.name in placed)
+    unplaced = tuple(vm for vm in inventory.vms if host_of[vm.name] is None and vm.powered_on)
+    for vm in inventory.vms:
+        if vm.name not in vm_results:
+            vm_results[vm.name] = VMResult(vm, None, False, 0, 0, 0, Severity.OK)
+    cluster_calcs = _cluster_calcs(inventory, host_calcs, unplaced)
+    ctx = Context(inventory, host_calcs, host_of, unplaced, cluster_calcs)
+    findings = sorted(
+        (f for rule in RULES.values() for f in rule.check(ctx)),
+        key=lambda f: (-f.severity.rank, f.rule, f.kind, f.subject),
+    )
+    return _report(inventory, host_calcs, vm_results, cluster_calcs, findings)
+
+
+def _cluster_calcs(
+    inventory: Inventory, hosts: dict[str, HostCalc], unplaced: tuple[VM, ...]
+) -> dict[str, ClusterCalc]:
+    out: dict[str, ClusterCalc] = {}
+    for c in inventory.clusters:
+        members = [hc.result for hc in hosts.values() if hc.result.host.cluster == c.name]
+        extra = sum(vm.memory for vm in unplaced if vm.cluster == c.name)
+        out[c.name] = ClusterCalc(
+            c.name,
+            sum(r.configured for r in members) + extra,
+            sum(r.capacity for r in members),
+            c.location,
+        )
+    return out
+
+
+def _report(
+    inventory: Inventory,
+    host_calcs: dict[str, HostCalc],
+    vm_results: dict[str, VMResult],
+    cluster_calcs: dict[str, ClusterCalc],
+    findings: list[Finding],
+) -> Report:
+    own: dict[tuple[str, str], list[Severity]] = defaultdict(list)
+    for f in findings:
+        own[(f.kind, f.subject)].append(f.severity)
+    vms = {n: replace(r, verdict=worst(own[("vm", n)])) for n, r in vm_results.items()}
+    vm_verdicts_by_host: dict[str | None, list[Severity]] = defaultdict(list)
+    for r in vms.values():
+        vm_verdicts_by_host[r.host].append(r.verdict)
+    hosts = {
+        n: replace(hc.result, verdict=worst([*own[("host", n)], *vm_verdicts_by_host[n]]))
+        for n, hc in host_calcs.items()
+    }
+    clusters: list[ClusterResult] = []
+    for c in inventory.clusters:
+        members = sorted((h for h in hosts.values() if h.host.cluster == c.name), key=_host_key)
+        cc = cluster_calcs[c.name]
+        unplaced_verdicts = [
+            r.verdict for r in vms.values() if r.host is None and r.vm.cluster == c.name
+        ]
+        state = max((h.state for h in members), key=lambda s: s.rank, default=MemState.HIGH)
+        clusters.append(
+            ClusterResult(
+                name=c.name,
+                hosts=tuple(h.host.name for h in members),
+                configured=cc.configured,
+                capacity=cc.capacity,
+                demand=sum(h.demand for h in members),
+                free=sum(h.free for h in members),
+                overcommit_ratio=cc.configured / cc.capacity if cc.capacity else 0.0,
+                state=state,
+                verdict=worst(
+                    [*own[("cluster", c.name)], *(h.verdict for h in members), *unplaced_verdicts]
+                ),
+                location=c.location,
+            )
+        )
+    return Report(
+        source=inventory.source,
+        verdict=worst(f.severity for f in findings),
+        clusters=tuple(sorted(clusters, key=lambda c: c.name)),
+        hosts=tuple(sorted(hosts.values(), key=_host_key)),
+        vms=tuple(sorted(vms.values(), key=lambda r: r.vm.name)),
+        findings=tuple(findings),
+        policy=inventory.policy,
+    )
+
+
+def _host_key(h: HostResult) -> tuple[int, str, str]:
+    return (h.host.cluster is None, h.host.cluster or "", h.host.name)

@@ -1,0 +1,763 @@
+"""Read an inventory file into the model. The only module that touches YAML or files.
+
+Design: the file is composed into YAML nodes (not constructed into Python objects), so
+that every value keeps its line and column, duplicate keys can be caught (PyYAML's own
+loader silently keeps the last one), and no tag can ever construct an object. Every
+problem is collected; the caller gets all of them at once in an InventoryError.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import stat
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import yaml
+
+from memplan import esxi
+from memplan.errors import InventoryError, Problem
+from memplan.model import VM, Cluster, HAConfig, Host, Inventory, Location, MemState, Policy
+from memplan.units import UnitError, parse_percent, parse_size
+
+MAX_FILE_BYTES = 128 * 1024 * 1024
+"""Largest inventory read (128 MiB): a 100,000-VM inventory is about 15 MB."""
+MAX_NODES = 5_000_000
+"""Most YAML nodes visited, aliases expanded (guards against alias bombs)."""
+MAX_VCPUS = 768
+"""vSphere 8 maximum vCPUs per VM."""
+
+_TAG = "tag:yaml.org,2002:"
+_ALLOWED_TAGS = frozenset(
+    _TAG + t for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp", "merge")
+)
+
+TOP_FIELDS = ("version", "defaults", "policy", "clusters", "hosts")
+CLUSTER_FIELDS = ("name", "ha", "hosts", "vms")
+HOST_VALUE_FIELDS = ("memory", "managed", "system_reserved", "esxi")
+HOST_FIELDS = ("name", *HOST_VALUE_FIELDS, "vms")
+VM_VALUE_FIELDS = (
+    "memory", "vcpus", "power", "reservation", "limit", "shares", "active", "consumed",
+    "overhead", "balloon_max", "tags",
+)  # fmt: skip
+VM_FIELDS = ("name", *VM_VALUE_FIELDS, "host")
+POLICY_FIELDS = ("max_overcommit", "reading", "thresholds", "idle_tax")
+HA_FIELDS = ("policy", "failures", "percentage", "failover_hosts")
+HA_POLICIES = ("host-failures", "percentage", "slots", "dedicated", "disabled")
+SHARE_LEVELS = ("low", "normal", "high")
+_POWER_WORDS = {"on": True, "poweredon": True, "off": False, "poweredoff": False}
+
+Node = yaml.Node
+
+
+def load(path: str) -> Inventory:
+    """Read and validate the inventory at ``path``; raise InventoryError with every problem."""
+    data = read_bytes(path)
+    return parse(data, path)
+
+
+def read_bytes(path: str) -> bytes:
+    """Read a regular file of bounded size; every failure becomes an InventoryError."""
+
+    def fail(message: str) -> InventoryError:
+        return InventoryError([Problem(path, 1, 1, message)])
+
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise fail("no such file") from None
+    except OSError as exc:
+        raise fail(f"cannot read: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise fail("is a directory, not an inventory file")
+    if not stat.S_ISREG(st.st_mode):
+        raise fail("is not a regular file (a FIFO, socket or device); memplan reads files only")
+    if st.st_size > MAX_FILE_BYTES:
+        raise fail(f"file is {st.st_size} bytes; the limit is {MAX_FILE_BYTES} bytes (128 MiB)")
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise fail(f"cannot read: {exc.strerror or exc}") from None
+
+
+def _decode(data: bytes, path: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        bad = data[exc.start : exc.start + 1].hex()
+        raise InventoryError(
+            [Problem(path, line, col, f"not valid UTF-8 (byte 0x{bad}); save the file as UTF-8")]
+        ) from None
+
+
+def _position(text: str, index: int) -> tuple[int, int]:
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+def compose(data: bytes, path: str) -> Node | None:
+    """Compose YAML nodes with positions, with libyaml when it is present."""
+    text = _decode(data, path)
+    if "\x00" in text:
+        line, col = _position(text, text.index("\x00"))
+        raise InventoryError([Problem(path, line, col, "binary data (a NUL byte) in a YAML file")])
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        return yaml.compose(text, Loader=loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        what = exc.problem or "invalid YAML"
+        if exc.context:
+            what = f"{exc.context}: {what}"
+        raise InventoryError([Problem(path, line, col, f"YAML syntax: {what}")]) from None
+    except yaml.reader.ReaderError as exc:
+        line, col = _position(text, exc.position)
+        raise InventoryError([Problem(path, line, col, f"YAML syntax: {exc.reason}")]) from None
+    except RecursionError:
+        raise InventoryError([Problem(path, 1, 1, "YAML nested too deeply")]) from None
+    except yaml.YAMLError as exc:  # pragma: no cover - every PyYAML error is one of the above
+        raise InventoryError([Problem(path, 1, 1, f"YAML: {exc}")]) from None
+
+
+def parse(data: bytes, path: str) -> Inventory:
+    """Validate composed YAML into an Inventory, collecting every problem."""
+    root = compose(data, path)
+    if root is None:
+        raise InventoryError(
+            [Problem(path, 1, 1, "file is empty; an inventory starts with 'version: 1'")]
+        )
+    reader = _Reader(path)
+    reader.check_tags(root)
+    inventory = reader.inventory(root) if not reader.problems else None
+    if reader.problems or inventory is None:
+        raise InventoryError(reader.problems)
+    return inventory
+
+
+# --- typed values read from nodes ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Pct:
+    """A percentage, resolved later against the VM's configured memory."""
+
+    fraction: Fraction
+
+
+@dataclass(frozen=True, slots=True)
+class _Word:
+    """A keyword value: all, unlimited."""
+
+    word: str
+
+
+_Field = tuple[Any, Node]
+"""A parsed value and the node it came from (for positions of later errors)."""
+
+
+class _Reader:
+    """Walks composed nodes, collecting problems instead of stopping at the first."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.problems: list[Problem] = []
+        self._ctor = yaml.constructor.SafeConstructor()
+        self._host_names: dict[str, Node] = {}
+        self._vm_names: dict[str, Node] = {}
+        self._failover: list[tuple[str, str, Node]] = []
+
+    # -- plumbing --
+
+    def loc(self, node: Node) -> Location:
+        return Location(self.path, node.start_mark.line + 1, node.start_mark.column + 1)
+
+    def error(self, node: Node, message: str) -> None:
+        loc = self.loc(node)
+        self.problems.append(Problem(self.path, loc.line, loc.column, message))
+
+    def check_tags(self, root: Node) -> None:
+        """Reject every tag that is not plain YAML, and bound alias expansion."""
+        seen: set[int] = set()
+        stack: list[Node] = [root]
+        visits = 0
+        while stack:
+            node = stack.pop()
+            visits += 1
+            if visits > MAX_NODES:
+                self.error(root, f"more than {MAX_NODES} YAML nodes (aliases expanded)")
+                return
+            if node.tag not in _ALLOWED_TAGS:
+                tag = node.tag.replace(_TAG, "!!")
+                self.error(node, f"tag {tag!r} is not allowed; memplan reads plain YAML only")
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            if isinstance(node, yaml.MappingNode):
+                for k, v in node.value:
+                    stack.append(v)
+                    stack.append(k)
+            elif isinstance(node, yaml.SequenceNode):
+                stack.extend(reversed(node.value))
+
+    def scalar(self, node: Node) -> Any:
+        """The Python value of a scalar node (str, int, float, bool or None)."""
+        if not isinstance(node, yaml.ScalarNode):
+            return node  # caller reports the type
+        try:
+            if node.tag == _TAG + "timestamp":
+                return node.value
+            return self._ctor.construct_object(node, deep=True)
+        except ValueError:
+            return _TooLarge()
+
+    def mapping(self, node: Node, allowed: tuple[str, ...], what: str) -> dict[str, Node] | None:
+        """Keys of a mapping node with their value nodes; reports duplicates and unknowns."""
+        if not isinstance(node, yaml.MappingNode):
+            self.error(node, f"{what} must be a mapping, not {_describe(node)}")
+            return None
+        out: dict[str, Node] = {}
+        own: dict[str, Node] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == _TAG + "merge":
+                continue
+            key = self.scalar(key_node)
+            if not isinstance(key, str):
+                self.error(key_node, f"keys of {what} must be text, not {_describe(key_node)}")
+                continue
+            if key in own:
+                first = own[key].start_mark.line + 1
+                self.error(key_node, f"duplicate key {key!r} in {what} (first at line {first})")
+                continue
+            own[key] = key_node
+        try:
+            self._ctor.flatten_mapping(node)
+        except yaml.MarkedYAMLError as exc:
+            self.error(node, f"merge key: {exc.problem}")
+            return None
+        for key_node, value_node in node.value:
+            key = self.scalar(key_node)
+            if not isinstance(key, str):
+                continue
+            if key not in allowed:
+                self.error(key_node, f"unknown field {key!r} in {what}{_suggest(key, allowed)}")
+                continue
+            out[key] = value_node
+        return out
+
+    def sequence(self, node: Node, what: str) -> list[Node]:
+        if isinstance(node, yaml.ScalarNode) and node.tag == _TAG + "null":
+            return []
+        if not isinstance(node, yaml.SequenceNode):
+            self.error(node, f"{what} must be a list, not {_describe(node)}")
+            return []
+        return list(node.value)
+
+    # -- scalar kinds; each returns None after reporting a problem --
+
+    def text(self, node: Node, what: str) -> str | None:
+        value = self.scalar(node)
+        if isinstance(value, bool) or not isinstance(value, str | int | float) or value == "":
+            self.error(node, f"{what} must be non-empty text, not {_describe(node)}")
+            return None
+        return str(value)
+
+    def integer(self, node: Node, what: str, low: int, high: int) -> int | None:
+        value = self.scalar(node)
+        if isinstance(value, _TooLarge) or (isinstance(value, int) and value > high):
+            self.error(node, f"{what} is too large (at most {high})")
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.error(node, f"{what} must be a whole number, not {_describe(node)}")
+            return None
+        if value < low:
+            self.error(node, f"{what} must be at least {low}, not {value}")
+            return None
+        return value
+
+    def size(self, node: Node, what: str, words: tuple[str, ...] = (), pct: bool = False) -> Any:
+        """A size in bytes, a _Pct when ``pct``, or a _Word from ``words``."""
+        value = self.scalar(node)
+        if isinstance(value, bool) or not isinstance(value, str | int | float | _TooLarge):
+            self.error(node, f"{what} must be a size such as '16GiB', not {_describe(node)}")
+            return None
+        if isinstance(value, _TooLarge):
+            self.error(node, f"{what}: number is too large")
+            return None
+        if isinstance(value, float):
+            if value != value or value in (float("inf"), float("-inf")):
+                self.error(node, f"{what} must be a finite size, not {node.value!r}")
+                return None
+            if value < 0:
+                self.error(node, f"{what} must not be negative ({node.value})")
+                return None
+            self.error(node, f"{what} {node.value!r} has no unit; write e.g. '{node.value}GiB'")
+            return None
+        if isinstance(value, int):
+            if value == 0:
+                return 0
+            if value < 0:
+                self.error(node, f"{what} must not be negative ({value})")
+                return None
+            self.error(
+                node, f"{what} {value} has no unit; did you mean '{value}GiB' or '{value}MiB'?"
+            )
+            return None
+        word = value.strip().lower()
+        if word in words:
+            return _Word(word)
+        try:
+            if pct and word.endswith("%"):
+                return _Pct(parse_percent(value, maximum=None))
+            return parse_size(value)
+        except UnitError as exc:
+            hint = f" (or one of: {', '.join(words)})" if words else ""
+            self.error(node, f"{what}: {exc}{hint}")
+            return None
+
+    def percent(
+        self, node: Node, what: str, maximum: Fraction | None = Fraction(1)
+    ) -> Fraction | None:
+        value = self.scalar(node)
+        if not isinstance(value, str):
+            self.error(node, f"{what} must be a percentage such as '25%', not {_describe(node)}")
+            return None
+        try:
+            return parse_percent(value, maximum=maximum)
+        except UnitError as exc:
+            self.error(node, f"{what}: {exc}")
+            return None
+
+    # -- the document --
+
+    def inventory(self, root: Node) -> Inventory | None:
+        top = self.mapping(root, TOP_FIELDS, "the inventory")
+        if top is None:
+            return None
+        if "version" not in top:
+            self.error(root, "missing 'version: 1' at the top of the inventory")
+        else:
+            v = self.scalar(top["version"])
+            if v != 1 or isinstance(v, bool):
+                self.error(
+                    top["version"],
+                    f"unsupported version {top['version'].value!r}; this memplan reads version 1",
+                )
+        defaults_host, defaults_vm = self.defaults(top.get("defaults"))
+        policy = self.policy(top["policy"]) if "policy" in top else Policy()
+        clusters: list[Cluster] = []
+        hosts: list[Host] = []
+        vms: list[VM] = []
+        cluster_names: dict[str, Node] = {}
+        pinned: list[tuple[Node, str, str]] = []  # (VM's host node, host name, cluster)
+        cluster_hosts: dict[str, set[str]] = {}
+        for cnode in self.sequence(top.get("clusters", _null()), "clusters"):
+            c = self.mapping(cnode, CLUSTER_FIELDS, "a cluster")
+            if c is None:
+                continue
+            name = self.required_text(c, cnode, "name", "cluster")
+            if name is None:
+                continue
+            if name in cluster_names:
+                first = cluster_names[name].start_mark.line + 1
+                self.error(c["name"], f"duplicate cluster name {name!r} (first at line {first})")
+            cluster_names[name] = c["name"]
+            members = cluster_hosts.setdefault(name, set())
+            for hnode in self.sequence(c.get("hosts", _null()), f"hosts of cluster {name!r}"):
+                h = self.host(hnode, defaults_host, name)
+                if h is None:
+                    continue
+                host, vm_nodes = h
+                hosts.append(host)
+                members.add(host.name)
+                for vnode in vm_nodes:
+                    vm = self.vm(vnode, defaults_vm, host=host.name, cluster=name)
+                    if vm is not None:
+                        vms.append(vm)
+            for vnode in self.sequence(c.get("vms", _null()), f"vms of cluster {name!r}"):
+                vm = self.vm(vnode, defaults_vm, host=None, cluster=name)
+                if vm is not None:
+                    vms.append(vm)
+                    if vm.host is not None:
+                        pinned.append((self.mapping_value(vnode, "host"), vm.host, name))
+            ha = self.ha(c["ha"], name) if "ha" in c else None
+            clusters.append(Cluster(name, ha, self.loc(cnode)))
+        for hnode in self.sequence(top.get("hosts", _null()), "hosts"):
+            h = self.host(hnode, defaults_host, None)
+            if h is None:
+                continue
+            host, vm_nodes = h
+            hosts.append(host)
+            for vnode in vm_nodes:
+                vm = self.vm(vnode, defaults_vm, host=host.name, cluster=None)
+                if vm is not None:
+                    vms.append(vm)
+        by_name = {h.name: h for h in hosts}
+        for hnode, host_name, cluster in pinned:
+            target = by_name.get(host_name)
+            if target is None:
+                self.error(
+                    hnode, f"host {host_name!r} does not exist{_suggest(host_name, list(by_name))}"
+                )
+            elif target.cluster != cluster:
+                where = (
+                    f"cluster {target.cluster!r}" if target.cluster else "no cluster (standalone)"
+                )
+                self.error(hnode, f"host {host_name!r} is in {where}, not in cluster {cluster!r}")
+        for cluster_name, fh, fnode in self._failover:
+            if fh not in cluster_hosts.get(cluster_name, set()):
+                members = cluster_hosts.get(cluster_name, set())
+                self.error(
+                    fnode,
+                    f"failover host {fh!r} is not a host of cluster {cluster_name!r}"
+                    f"{_suggest(fh, members)}",
+                )
+        if self.problems:
+            return None
+        return Inventory(self.path, tuple(clusters), tuple(hosts), tuple(vms), policy)
+
+    def mapping_value(self, node: Node, key: str) -> Node:
+        for k, v in node.value:
+            if isinstance(k, yaml.ScalarNode) and k.value == key:
+                value: Node = v
+                return value
+        return node  # pragma: no cover
+
+    def required_text(self, fields: dict[str, Node], node: Node, key: str, what: str) -> str | None:
+        if key not in fields:
+            self.error(node, f"{what} has no '{key}'")
+            return None
+        return self.text(fields[key], f"{what} {key}")
+
+    def defaults(self, node: Node | None) -> tuple[dict[str, Node], dict[str, Node]]:
+        if node is None:
+            return {}, {}
+        d = self.mapping(node, ("host", "vm"), "defaults")
+        if d is None:
+            return {}, {}
+        host = self.mapping(d["host"], HOST_VALUE_FIELDS, "defaults.host") if "host" in d else {}
+        vm = self.mapping(d["vm"], VM_VALUE_FIELDS, "defaults.vm") if "vm" in d else {}
+        return host or {}, vm or {}
+
+    def policy(self, node: Node) -> Policy:
+        p = self.mapping(node, POLICY_FIELDS, "policy")
+        if p is None:
+            return Policy()
+        max_oc: float | None = None
+        if "max_overcommit" in p:
+            n = p["max_overcommit"]
+            v = self.scalar(n)
+            if isinstance(v, str) and v.strip().endswith("%"):
+                frac = self.percent(n, "policy.max_overcommit", maximum=None)
+                max_oc = float(frac) if frac is not None else None
+            elif isinstance(v, int | float) and not isinstance(v, bool) and 0 < v < float("inf"):
+                max_oc = float(v)
+            else:
+                self.error(
+                    n,
+                    f"policy.max_overcommit must be a positive ratio such as 1.5 or '150%', not {_describe(n)}",
+                )
+        reading = esxi.DEFAULT_READING
+        if "reading" in p:
+            r = self.scalar(p["reading"])
+            if r not in ("A", "B"):
+                self.error(
+                    p["reading"],
+                    f"policy.reading must be 'A' or 'B', not {_describe(p['reading'])}",
+                )
+            else:
+                reading = r
+        thresholds = None
+        if "thresholds" in p:
+            thresholds = self.thresholds(p["thresholds"])
+        idle_tax = esxi.IDLE_TAX
+        if "idle_tax" in p:
+            t = self.percent(p["idle_tax"], "policy.idle_tax")
+            if t is not None and t >= 1:
+                self.error(p["idle_tax"], "policy.idle_tax must be below 100%")
+            elif t is not None:
+                idle_tax = t
+        return Policy(max_oc, reading, thresholds, idle_tax, self.loc(node))
+
+    def thresholds(self, node: Node) -> tuple[tuple[MemState, Fraction], ...] | None:
+        names = tuple(s.value for s in MemState)
+        t = self.mapping(node, names, "policy.thresholds")
+        if t is None:
+            return None
+        if not {"soft", "hard", "low"} <= set(t) or not ({"high"} <= set(t)):
+            self.error(
+                node,
+                "policy.thresholds needs at least high, soft, hard and low (clear is optional)",
+            )
+            return None
+        out: list[tuple[MemState, Fraction]] = []
+        for state in MemState:
+            if state.value in t:
+                f = self.percent(t[state.value], f"policy.thresholds.{state.value}", maximum=None)
+                if f is None:
+                    return None
+                if out and f >= out[-1][1]:
+                    self.error(
+                        t[state.value],
+                        f"threshold of {state.value} must be below that of {out[-1][0].value}",
+                    )
+                    return None
+                out.append((state, f))
+        return tuple(out)
+
+    def ha(self, node: Node, cluster: str) -> HAConfig | None:
+        h = self.mapping(node, HA_FIELDS, f"ha of cluster {cluster!r}")
+        if h is None:
+            return None
+        policy = "host-failures"
+        if "policy" in h:
+            p = self.scalar(h["policy"])
+            if p not in HA_POLICIES:
+                self.error(
+                    h["policy"],
+                    f"ha.policy must be one of {', '.join(HA_POLICIES)}{_suggest(str(p), HA_POLICIES)}",
+                )
+                return None
+            policy = p
+        failures = 1
+        if "failures" in h:
+            f = self.integer(h["failures"], "ha.failures", 0, 64)
+            if f is None:
+                return None
+            failures = f
+        percentage = self.percent(h["percentage"], "ha.percentage") if "percentage" in h else None
+        if policy == "percentage" and percentage is None and "percentage" not in h:
+            self.error(node, "ha.policy 'percentage' needs ha.percentage, e.g. '25%'")
+        failover: list[str] = []
+        for fnode in self.sequence(h.get("failover_hosts", _null()), "ha.failover_hosts"):
+            name = self.text(fnode, "a failover host")
+            if name is not None:
+                failover.append(name)
+                self._failover.append((cluster, name, fnode))
+        if policy == "dedicated" and not failover:
+            self.error(node, "ha.policy 'dedicated' needs ha.failover_hosts")
+        return HAConfig(policy, failures, percentage, tuple(failover))
+
+    def host(
+        self, node: Node, defaults: dict[str, Node], cluster: str | None
+    ) -> tuple[Host, list[Node]] | None:
+        h = self.mapping(node, HOST_FIELDS, "a host")
+        if h is None:
+            return None
+        name = self.required_text(h, node, "name", "host")
+        fields = {**defaults, **{k: v for k, v in h.items() if k in HOST_VALUE_FIELDS}}
+        vm_nodes = self.sequence(h.get("vms", _null()), f"vms of host {name!r}")
+        if name is None:
+            return None
+        if name in self._host_names:
+            first = self._host_names[name].start_mark.line + 1
+            self.error(h["name"], f"duplicate host name {name!r} (first at line {first})")
+            return None
+        self._host_names[name] = h["name"]
+        what = f"host {name!r}"
+        if "memory" not in fields:
+            self.error(node, f"{what} has no 'memory' (installed memory, e.g. '512GiB')")
+            return None
+        memory = self.size(fields["memory"], f"{what} memory")
+        managed = self.size(fields["managed"], f"{what} managed") if "managed" in fields else memory
+        reserved = (
+            self.size(fields["system_reserved"], f"{what} system_reserved")
+            if "system_reserved" in fields
+            else esxi.DEFAULT_SYSTEM_RESERVED
+        )
+        version = esxi.DEFAULT_ESXI
+        if "esxi" in fields:
+            vnode = fields["esxi"]
+            raw = self.scalar(vnode)
+            text = vnode.value if isinstance(vnode, yaml.ScalarNode) else None
+            try:
+                if isinstance(raw, bool) or text is None or esxi.parse_version(text) < (3,):
+                    raise ValueError(text)
+                version = text
+            except ValueError:
+                self.error(
+                    vnode,
+                    f"{what} esxi must be a version such as '8.0' or '7.0.3', not {_describe(vnode)}",
+                )
+        if memory is None or managed is None or reserved is None:
+            return None
+        if memory == 0:
+            self.error(fields["memory"], f"{what} memory must be above 0")
+            return None
+        if managed > memory:
+            self.error(fields["managed"], f"{what} managed memory is above its installed memory")
+            return None
+        if reserved >= managed:
+            self.error(
+                fields.get("system_reserved", node),
+                f"{what} system_reserved leaves no memory for VMs",
+            )
+            return None
+        host = Host(
+            name, memory, managed, "managed" in fields, reserved, version, cluster, self.loc(node)
+        )
+        return host, vm_nodes
+
+    def vm(
+        self, node: Node, defaults: dict[str, Node], host: str | None, cluster: str | None
+    ) -> VM | None:
+        v = self.mapping(node, VM_FIELDS, "a VM")
+        if v is None:
+            return None
+        name = self.required_text(v, node, "name", "VM")
+        if name is None:
+            return None
+        if name in self._vm_names:
+            first = self._vm_names[name].start_mark.line + 1
+            self.error(v["name"], f"duplicate VM name {name!r} (first at line {first})")
+            return None
+        self._vm_names[name] = v["name"]
+        what = f"VM {name!r}"
+        f: dict[str, Node] = {**defaults, **{k: n for k, n in v.items() if k in VM_VALUE_FIELDS}}
+        if "host" in v:
+            pin = self.text(v["host"], f"{what} host")
+            if pin is None:
+                return None
+            if host is not None and pin != host:
+                self.error(
+                    v["host"], f"{what} is listed under host {host!r} but says host: {pin!r}"
+                )
+                return None
+            if (
+                host is None and cluster is None
+            ):  # pragma: no cover - standalone VMs nest under hosts
+                return None
+            host = pin
+        if "memory" not in f:
+            self.error(node, f"{what} has no 'memory' (configured size, e.g. '16GiB')")
+            return None
+        ok = True
+
+        def get(key: str, parse: Callable[[Node], Any], default: Any) -> Any:
+            nonlocal ok
+            if key not in f:
+                return default
+            value = parse(f[key])
+            if value is None:
+                ok = False
+            return value
+
+        memory = get("memory", lambda n: self.size(n, f"{what} memory"), None)
+        vcpus = get("vcpus", lambda n: self.integer(n, f"{what} vcpus", 1, MAX_VCPUS), 1)
+        power = get("power", lambda n: self.power(n, what), True)
+        reservation = get("reservation", lambda n: self.size(n, f"{what} reservation", ("all",)), 0)
+        limit = get(
+            "limit", lambda n: self.size(n, f"{what} limit", ("unlimited",)), _Word("unlimited")
+        )
+        shares = get("shares", lambda n: self.shares(n, what), "normal")
+        active = get("active", lambda n: self.size(n, f"{what} active", pct=True), None)
+        consumed = get("consumed", lambda n: self.size(n, f"{what} consumed", pct=True), None)
+        overhead = get("overhead", lambda n: self.size(n, f"{what} overhead"), None)
+        balloon_max = get(
+            "balloon_max",
+            lambda n: self.size(n, f"{what} balloon_max", ("unlimited",)),
+            _Word("unlimited"),
+        )
+        tags = get("tags", lambda n: self.tags(n, what), ())
+        if not ok or memory is None:
+            return None
+        if memory == 0:
+            self.error(f["memory"], f"{what} memory must be above 0")
+            return None
+        res = memory if reservation == _Word("all") else reservation
+        lim = None if limit == _Word("unlimited") else limit
+        if res > memory:
+            self.error(f["reservation"], f"{what} reservation is above its configured memory")
+            ok = False
+        if lim is not None and res > lim:
+            self.error(f["reservation"], f"{what} reservation is above its limit")
+            ok = False
+        cons = memory if consumed is None else _resolve(consumed, memory)
+        act_given = active is not None
+        act = min(cons, memory) if active is None else _resolve(active, memory)
+        if act > memory:
+            self.error(f["active"], f"{what} active memory is above its configured memory")
+            ok = False
+        if not ok:
+            return None
+        if isinstance(shares, str):
+            share_count = esxi.SHARES_PER_MIB[shares] * memory // (1 << 20)
+            level = shares
+        else:
+            share_count, level = shares, "custom"
+        est = overhead is None
+        ovh = esxi.estimate_overhead(memory, vcpus) if est else overhead
+        bmax = None if balloon_max == _Word("unlimited") else balloon_max
+        return VM(
+            name, memory, vcpus, power, res, lim, share_count, level, act, act_given, cons,
+            consumed is not None, ovh,
+            est, bmax, tags, host, cluster, self.loc(node),
+        )  # fmt: skip
+
+    def power(self, node: Node, what: str) -> bool | None:
+        value = self.scalar(node)
+        if isinstance(value, bool):  # YAML 1.1 reads on/off as booleans
+            return value
+        if isinstance(value, str) and value.strip().lower() in _POWER_WORDS:
+            return _POWER_WORDS[value.strip().lower()]
+        self.error(node, f"{what} power must be 'on' or 'off', not {_describe(node)}")
+        return None
+
+    def shares(self, node: Node, what: str) -> str | int | None:
+        value = self.scalar(node)
+        if isinstance(value, str) and value.strip().lower() in SHARE_LEVELS:
+            return value.strip().lower()
+        if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= 1_000_000_000:
+            return value
+        self.error(
+            node,
+            f"{what} shares must be low, normal, high or a positive number of shares, not {_describe(node)}",
+        )
+        return None
+
+    def tags(self, node: Node, what: str) -> tuple[str, ...] | None:
+        out: list[str] = []
+        for t in self.sequence(node, f"{what} tags"):
+            text = self.text(t, f"a tag of {what}")
+            if text is None:
+                return None
+            out.append(text)
+        return tuple(out)
+
+
+class _TooLarge:
+    """A number too large to construct."""
+
+
+def _resolve(value: int | _Pct, memory: int) -> int:
+    if isinstance(value, _Pct):
+        return round(value.fraction * memory)
+    return value
+
+
+def _null() -> Node:
+    return yaml.ScalarNode(_TAG + "null", "")
+
+
+def _describe(node: Node) -> str:
+    if isinstance(node, yaml.MappingNode):
+        return "a mapping"
+    if isinstance(node, yaml.SequenceNode):
+        return "a list"
+    kind = node.tag.replace(_TAG, "")
+    if kind == "null":
+        return "an empty value"
+    text = node.value if len(node.value) <= 40 else node.value[:37] + "..."
+    return {"str": f"{text!r}", "int": f"the number {text}", "float": f"the number {text}",
+            "bool": f"the boolean {text}"}.get(kind, f"{text!r}")  # fmt: skip
+
+
+def _suggest(word: str, choices: Any) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""

@@ -1,0 +1,357 @@
+"""The data model: frozen dataclasses, sizes in integer bytes. No I/O, no logic."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from fractions import Fraction
+
+
+class MemState(StrEnum):
+    """ESXi host memory states, from the most free memory to the least."""
+
+    HIGH = "high"
+    CLEAR = "clear"
+    SOFT = "soft"
+    HARD = "hard"
+    LOW = "low"
+
+    @property
+    def rank(self) -> int:
+        """0 for high ... 4 for low: a larger rank is a worse state."""
+        return list(MemState).index(self)
+
+
+class Severity(StrEnum):
+    """A verdict or a finding's severity."""
+
+    OK = "ok"
+    WARN = "warn"
+    FAIL = "fail"
+
+    @property
+    def rank(self) -> int:
+        """0 ok, 1 warn, 2 fail."""
+        return list(Severity).index(self)
+
+
+def worst(severities: Iterable[Severity]) -> Severity:
+    """The worst of an iterable of severities (ok when empty)."""
+    out = Severity.OK
+    for s in severities:
+        if s.rank > out.rank:
+            out = s
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where something is written: 1-based line and column, as editors show them."""
+
+    file: str
+    """Path of the inventory as given on the command line."""
+    line: int
+    """1-based line."""
+    column: int
+    """1-based column."""
+
+
+@dataclass(frozen=True, slots=True)
+class VM:
+    """A virtual machine as the inventory describes it, defaults applied."""
+
+    name: str
+    """Unique name in the inventory."""
+    memory: int
+    """Configured (guest physical) memory, bytes."""
+    vcpus: int
+    """Virtual CPUs (used for the overhead estimate)."""
+    powered_on: bool
+    """Powered-off VMs are listed but use no host memory."""
+    reservation: int
+    """Memory reservation, bytes (0 = none)."""
+    limit: int | None
+    """Memory limit, bytes; None = unlimited."""
+    shares: int
+    """Memory shares (a level resolved to shares per MiB of configured memory)."""
+    shares_level: str
+    """low, normal, high or custom."""
+    active: int
+    """Active working set, bytes."""
+    active_given: bool
+    """False when active was not given and is assumed equal to consumed (worst case)."""
+    consumed: int
+    """Host memory the guest has touched, bytes (default: configured, the worst case)."""
+    consumed_given: bool
+    """False when consumed was not given and is assumed equal to configured."""
+    overhead: int
+    """Overhead memory, bytes."""
+    overhead_estimated: bool
+    """True when overhead comes from the overhead table, not the inventory."""
+    balloon_max: int | None
+    """sched.mem.maxmemctl in bytes; None = no per-VM cap (the 65% rule still applies)."""
+    tags: tuple[str, ...]
+    """Free-form labels."""
+    host: str | None
+    """The host it runs on; None for a cluster VM memplan places."""
+    cluster: str | None
+    """Its cluster; None for a VM on a standalone host."""
+    location: Location
+    """Where the VM is written."""
+
+    @property
+    def usage_bound(self) -> int:
+        """The most host memory this VM can use: min(configured, limit) + overhead."""
+        return self.entitled_memory + self.overhead
+
+    @property
+    def entitled_memory(self) -> int:
+        """Guest memory the VM may hold in host RAM: min(configured, limit)."""
+        return self.memory if self.limit is None else min(self.memory, self.limit)
+
+
+@dataclass(frozen=True, slots=True)
+class Host:
+    """An ESXi host."""
+
+    name: str
+    """Unique name in the inventory."""
+    memory: int
+    """Installed physical memory, bytes."""
+    managed: int
+    """VMkernel-managed memory, bytes (minFree is computed from it)."""
+    managed_given: bool
+    """False when managed memory was not given and is taken equal to installed."""
+    system_reserved: int
+    """Memory the hypervisor itself uses, bytes."""
+    esxi: str
+    """ESXi version, e.g. "8.0" (selects the state table and the minFree formula)."""
+    cluster: str | None
+    """Its cluster; None for a standalone host."""
+    location: Location
+    """Where the host is written."""
+
+    @property
+    def capacity(self) -> int:
+        """Memory available to VMs: managed - system_reserved."""
+        return self.managed - self.system_reserved
+
+
+@dataclass(frozen=True, slots=True)
+class HAConfig:
+    """A cluster's vSphere HA admission-control settings."""
+
+    policy: str
+    """host-failures, percentage, slots, dedicated or disabled."""
+    failures: int
+    """Host failures the cluster tolerates."""
+    percentage: Fraction | None
+    """Memory reserved for failover (percentage policy)."""
+    failover_hosts: tuple[str, ...]
+    """Dedicated failover hosts (dedicated policy)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    """A vSphere cluster."""
+
+    name: str
+    """Unique cluster name."""
+    ha: HAConfig | None
+    """HA settings, when given."""
+    location: Location
+    """Where the cluster is written."""
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """Planning policy: user choices that change verdicts."""
+
+    max_overcommit: float | None = None
+    """Fail a host or cluster whose configured / capacity ratio is above this."""
+    reading: str = "B"
+    """How thresholds map free memory to states: "A" or "B" (see docs/model.md)."""
+    thresholds: tuple[tuple[MemState, Fraction], ...] | None = None
+    """State thresholds as fractions of minFree, overriding the ESXi version's table."""
+    idle_tax: Fraction = Fraction(75, 100)
+    """Mem.IdleTax used by the reclamation split."""
+    location: Location | None = None
+    """Where the policy is written, if it is."""
+
+
+@dataclass(frozen=True, slots=True)
+class Inventory:
+    """A whole validated inventory."""
+
+    source: str
+    """The file it was read from."""
+    clusters: tuple[Cluster, ...]
+    """Clusters in file order."""
+    hosts: tuple[Host, ...]
+    """Every host (clustered and standalone) in file order."""
+    vms: tuple[VM, ...]
+    """Every VM in file order."""
+    policy: Policy = field(default_factory=Policy)
+    """The planning policy."""
+
+
+# --- the report -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Input:
+    """One named input of a finding's formula."""
+
+    name: str
+    """Name as it appears in the formula."""
+    value: int | float | str
+    """The value: bytes when ``kind`` is "bytes"."""
+    kind: str = "bytes"
+    """bytes, ratio, count or text."""
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """How a finding was computed: the formula, its inputs, and the source of each constant."""
+
+    formula: str
+    """The rule's formula, e.g. "free = capacity - demand < soft edge"."""
+    inputs: tuple[Input, ...]
+    """The numbers the formula was evaluated with."""
+    sources: tuple[str, ...] = ()
+    """Public sources of the constants used."""
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem a rule found."""
+
+    rule: str
+    """Stable rule ID, e.g. "MP203"."""
+    name: str
+    """The rule's slug, e.g. "host-swapping"."""
+    severity: Severity
+    """warn or fail."""
+    kind: str
+    """What the subject is: vm, host or cluster."""
+    subject: str
+    """The subject's name."""
+    message: str
+    """One line, with the numbers."""
+    location: Location
+    """Where the subject is written in the inventory."""
+    explanation: Explanation
+    """Formula, inputs and sources."""
+
+
+@dataclass(frozen=True, slots=True)
+class VMResult:
+    """A VM as evaluated."""
+
+    vm: VM
+    """The VM."""
+    host: str | None
+    """Where it runs: its own host, the host memplan placed it on, or None."""
+    placed: bool
+    """True when memplan chose the host (a cluster VM without ``host:``)."""
+    demand: int
+    """Host memory it uses when powered on: min(consumed, configured, limit) + overhead."""
+    balloon: int
+    """Its share of its host's ballooning, bytes."""
+    swap: int
+    """Its share of its host's compression and swapping, bytes."""
+    verdict: Severity
+    """Worst finding about it."""
+
+
+@dataclass(frozen=True, slots=True)
+class HostResult:
+    """A host as evaluated."""
+
+    host: Host
+    """The host."""
+    vms_on: int
+    """Powered-on VMs on it."""
+    vms_total: int
+    """All VMs on it."""
+    configured: int
+    """Configured memory of its powered-on VMs."""
+    overhead: int
+    """Overhead of its powered-on VMs."""
+    reserved: int
+    """Reservations of its powered-on VMs."""
+    active: int
+    """Active working sets of its powered-on VMs."""
+    demand: int
+    """Sum of min(consumed, configured, limit) + overhead of its powered-on VMs."""
+    capacity: int
+    """managed - system_reserved."""
+    min_free: int
+    """minFree of its managed memory."""
+    free: int
+    """capacity - demand (negative when demand is above capacity)."""
+    bands: tuple[tuple[MemState, int | None], ...]
+    """Free-memory lower edge of each state's band, bytes."""
+    balloonable: int
+    """What ballooning could reclaim: idle memory within each VM's balloon cap."""
+    need: int
+    """Memory to reclaim to get free back to the top of the soft band."""
+    balloon: int
+    """Expected ballooning, bytes."""
+    swap: int
+    """Expected compression and swapping, bytes."""
+    active_fits: bool
+    """True when active working sets + overhead fit in capacity."""
+    state: MemState
+    """The state the host settles in."""
+    overcommit_ratio: float
+    """configured / capacity."""
+    verdict: Severity
+    """Worst finding about it or its VMs."""
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterResult:
+    """A cluster (or the standalone hosts) as evaluated."""
+
+    name: str
+    """Cluster name."""
+    hosts: tuple[str, ...]
+    """Its hosts."""
+    configured: int
+    """Configured memory of its powered-on VMs, placed or not."""
+    capacity: int
+    """Sum of its hosts' capacity."""
+    demand: int
+    """Sum of its hosts' demand."""
+    free: int
+    """Sum of its hosts' free memory."""
+    overcommit_ratio: float
+    """configured / capacity."""
+    state: MemState
+    """The worst state of its hosts."""
+    verdict: Severity
+    """Worst finding about it, its hosts or its VMs."""
+    location: Location
+    """Where it is written."""
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """Everything ``memplan check`` found."""
+
+    source: str
+    """The inventory file."""
+    verdict: Severity
+    """Worst of all findings."""
+    clusters: tuple[ClusterResult, ...]
+    """Clusters, sorted by name."""
+    hosts: tuple[HostResult, ...]
+    """Hosts, sorted by cluster then name."""
+    vms: tuple[VMResult, ...]
+    """VMs, sorted by name."""
+    findings: tuple[Finding, ...]
+    """Findings, most severe first, then by rule and subject."""
+    policy: Policy
+    """The policy applied."""

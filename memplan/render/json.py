@@ -1,0 +1,150 @@
+"""JSON output, schema version 1 (docs/json.md): deterministic, sizes in integer bytes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rich.console import Console
+
+from memplan.model import Finding, HostResult, Location, Report, VMResult
+from memplan.render.base import Renderer, counts
+
+SCHEMA_VERSION = 1
+
+
+def _loc(loc: Location) -> dict[str, Any]:
+    return {"file": loc.file, "line": loc.line, "column": loc.column}
+
+
+def _ratio(x: float) -> float:
+    return round(x, 4)
+
+
+def _host(r: HostResult) -> dict[str, Any]:
+    h = r.host
+    return {
+        "name": h.name,
+        "cluster": h.cluster,
+        "esxi": h.esxi,
+        "memory_bytes": h.memory,
+        "managed_bytes": h.managed,
+        "managed_assumed": not h.managed_given,
+        "system_reserved_bytes": h.system_reserved,
+        "capacity_bytes": r.capacity,
+        "min_free_bytes": r.min_free,
+        "thresholds": {s.value: edge for s, edge in r.bands},
+        "vms_on": r.vms_on,
+        "vms_total": r.vms_total,
+        "configured_bytes": r.configured,
+        "overhead_bytes": r.overhead,
+        "reserved_bytes": r.reserved,
+        "active_bytes": r.active,
+        "demand_bytes": r.demand,
+        "free_bytes": r.free,
+        "overcommit_ratio": _ratio(r.overcommit_ratio),
+        "state": r.state.value,
+        "balloonable_bytes": r.balloonable,
+        "reclaim_bytes": r.need,
+        "balloon_bytes": r.balloon,
+        "swap_bytes": r.swap,
+        "active_fits": r.active_fits,
+        "verdict": r.verdict.value,
+        "location": _loc(h.location),
+    }
+
+
+def _vm(r: VMResult) -> dict[str, Any]:
+    vm = r.vm
+    return {
+        "name": vm.name,
+        "host": r.host,
+        "cluster": vm.cluster,
+        "placed": r.placed,
+        "power": "on" if vm.powered_on else "off",
+        "vcpus": vm.vcpus,
+        "configured_bytes": vm.memory,
+        "overhead_bytes": vm.overhead,
+        "overhead_estimated": vm.overhead_estimated,
+        "reservation_bytes": vm.reservation,
+        "limit_bytes": vm.limit,
+        "shares": vm.shares,
+        "shares_level": vm.shares_level,
+        "active_bytes": vm.active,
+        "active_assumed": not vm.active_given,
+        "consumed_bytes": vm.consumed,
+        "consumed_assumed": not vm.consumed_given,
+        "balloon_max_bytes": vm.balloon_max,
+        "usage_bound_bytes": vm.usage_bound,
+        "demand_bytes": r.demand,
+        "balloon_bytes": r.balloon,
+        "swap_bytes": r.swap,
+        "tags": list(vm.tags),
+        "verdict": r.verdict.value,
+        "location": _loc(vm.location),
+    }
+
+
+def _finding(f: Finding) -> dict[str, Any]:
+    return {
+        "rule": f.rule,
+        "name": f.name,
+        "severity": f.severity.value,
+        "kind": f.kind,
+        "subject": f.subject,
+        "message": f.message,
+        "location": _loc(f.location),
+        "explanation": {
+            "formula": f.explanation.formula,
+            "inputs": [
+                {"name": i.name, "value": i.value, "kind": i.kind} for i in f.explanation.inputs
+            ],
+            "sources": list(f.explanation.sources),
+        },
+    }
+
+
+def to_dict(report: Report) -> dict[str, Any]:
+    """The report as the JSON document of schema version 1."""
+    p = report.policy
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "source": report.source,
+        "units": "bytes",
+        "verdict": report.verdict.value,
+        "summary": counts(report),
+        "policy": {
+            "max_overcommit": p.max_overcommit,
+            "reading": p.reading,
+            "thresholds": (
+                None if p.thresholds is None else {s.value: float(f) for s, f in p.thresholds}
+            ),
+            "idle_tax": float(p.idle_tax),
+        },
+        "clusters": [
+            {
+                "name": c.name,
+                "hosts": list(c.hosts),
+                "configured_bytes": c.configured,
+                "capacity_bytes": c.capacity,
+                "demand_bytes": c.demand,
+                "free_bytes": c.free,
+                "overcommit_ratio": _ratio(c.overcommit_ratio),
+                "state": c.state.value,
+                "verdict": c.verdict.value,
+                "location": _loc(c.location),
+            }
+            for c in report.clusters
+        ],
+        "hosts": [_host(r) for r in report.hosts],
+        "vms": [_vm(r) for r in report.vms],
+        "findings": [_finding(f) for f in report.findings],
+    }
+
+
+class JsonRenderer(Renderer):
+    """``--format json``."""
+
+    def render(self, report: Report, console: Console) -> None:
+        """Write the JSON document followed by a newline."""
+        console.file.write(json.dumps(to_dict(report), indent=2, sort_keys=True) + "\n")

@@ -1,0 +1,200 @@
+"""Rich tables for people: one table per cluster, the findings, a one-line verdict."""
+
+from __future__ import annotations
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from memplan.model import Finding, HostResult, Input, MemState, Report
+from memplan.render.base import SEVERITY_STYLE, STATE_STYLE, Renderer, counts
+from memplan.units import GIB, format_size
+
+BAR_WIDTH = 12
+
+
+def _g(n: int) -> str:
+    """Bytes as GiB with one decimal, the unit of every table column."""
+    return f"{n / GIB:.1f}"
+
+
+def bar(r: HostResult, width: int = BAR_WIDTH) -> Text:
+    """Demand against capacity; the cell holding the top of the soft band shows a '|'.
+
+    ``#`` cells are demand, ``.`` cells free memory; a trailing ``>`` means demand is above
+    capacity. The marker sits where free memory would reach the ballooning threshold.
+    """
+    edge = _soft_edge(r)
+    used = min(width, round(width * r.demand / r.capacity)) if r.capacity > 0 else width
+    mark = min(width - 1, max(0, int(width * (r.capacity - edge) / r.capacity)))
+    cells = ["#" if i < used else "." for i in range(width)]
+    if cells[mark] == ".":
+        cells[mark] = "|"
+    text = Text("".join(cells), style=STATE_STYLE[r.state])
+    if r.demand > r.capacity:
+        text.append(">", style="bold red")
+    return text
+
+
+def _soft_edge(r: HostResult) -> int:
+    """Free memory at the top of the soft band: the lower edge of the band above it."""
+    above: int | None = 0
+    for state, lower in r.bands:
+        if state is MemState.SOFT:
+            return above or 0
+        above = lower
+    return 0
+
+
+def _reclaim(r: HostResult) -> str:
+    parts = []
+    if r.balloon:
+        parts.append(f"balloon {format_size(r.balloon)}")
+    if r.swap:
+        parts.append(f"swap {format_size(r.swap)}")
+    return ", ".join(parts) or "-"
+
+
+FULL_WIDTH = 118
+"""Below this console width the host table drops overhead, reservations, active and the bar."""
+
+
+def _host_table(title: str, hosts: list[HostResult], full: bool) -> Table:
+    t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    columns: list[tuple[str, str, bool]] = [
+        ("Host", "left", True), ("Mem", "right", True), ("VMs", "right", True),
+        ("Config", "right", True), ("Ovh", "right", full), ("Resv", "right", full),
+        ("Active", "right", full), ("Free", "right", True), ("Ratio", "right", True),
+        ("State", "left", True), ("Reclaim", "left", True), ("Verdict", "left", True),
+        ("Demand", "left", full),
+    ]  # fmt: skip
+    for name, justify, shown in columns:
+        if shown:
+            t.add_column(name, justify=justify, no_wrap=name != "Reclaim")  # type: ignore[arg-type]
+    for r in hosts:
+        cells: list[str | Text] = [
+            r.host.name,
+            _g(r.host.memory),
+            f"{r.vms_on}/{r.vms_total}",
+            _g(r.configured),
+            _g(r.overhead),
+            _g(r.reserved),
+            _g(r.active),
+            _g(r.free),
+            f"{r.overcommit_ratio:.2f}",
+            Text(r.state.value, style=STATE_STYLE[r.state]),
+            _reclaim(r),
+            Text(r.verdict.value, style=SEVERITY_STYLE[r.verdict]),
+            bar(r),
+        ]
+        t.add_row(*(c for c, (_, _, shown) in zip(cells, columns, strict=True) if shown))
+    return t
+
+
+def _value(i: Input) -> str:
+    if i.kind == "bytes" and isinstance(i.value, int):
+        return f"{format_size(i.value, digits=2)} ({i.value} B)"
+    if i.kind == "ratio" and isinstance(i.value, float):
+        return f"{i.value:.4f}"
+    return str(i.value)
+
+
+def _explain(f: Finding) -> Text:
+    e = f.explanation
+    lines = [f"    formula: {e.formula}"]
+    lines += [f"      {i.name} = {_value(i)}" for i in e.inputs]
+    lines += [f"    source: {s}" for s in e.sources]
+    lines.append(f"    at {f.location.file}:{f.location.line}:{f.location.column}")
+    return Text("\n".join(lines), style="dim")
+
+
+class TableRenderer(Renderer):
+    """``--format table``: what people read in a terminal."""
+
+    def __init__(self, explain: bool = False) -> None:
+        self.explain = explain
+
+    def render(self, report: Report, console: Console) -> None:
+        """Print the host tables, the placements, the findings and the verdict line."""
+        full = console.width >= FULL_WIDTH
+        console.print(
+            f"memplan check {report.source} · sizes in GiB (2^30 bytes)"
+            f" · state reading {report.policy.reading}",
+            highlight=False,
+        )
+        for c in report.clusters:
+            members = [h for h in report.hosts if h.host.cluster == c.name]
+            title = (
+                f"cluster {c.name} · {len(members)} hosts · ratio {c.overcommit_ratio:.2f}"
+                f" · worst state {c.state.value} · {c.verdict.value}"
+            )
+            console.print(_host_table(title, members, full))
+        standalone = [h for h in report.hosts if h.host.cluster is None]
+        if standalone:
+            console.print(_host_table("standalone hosts", standalone, full))
+        self._notes(report, console)
+        self._findings(report, console)
+        n = counts(report)
+        verdict = Text(report.verdict.value.upper(), style=SEVERITY_STYLE[report.verdict])
+        line = Text("verdict: ")
+        line.append(verdict)
+        line.append(
+            f" · {n['fail']} fail, {n['warn']} warn · {_plural(n['clusters'], 'cluster')},"
+            f" {_plural(n['hosts'], 'host')}, {_plural(n['vms'], 'VM')} ({n['vms_on']} on)"
+        )
+        console.print(line)
+
+    def _notes(self, report: Report, console: Console) -> None:
+        notes = [
+            f"placed {r.vm.name} on {r.host} (cluster VM without host:, most free memory)"
+            for r in report.vms
+            if r.placed
+        ]
+        assumed_managed = sum(not h.host.managed_given for h in report.hosts)
+        if assumed_managed:
+            notes.append(
+                f"{assumed_managed} of {len(report.hosts)} hosts give no 'managed': using installed"
+                " memory (ESXi manages a few hundred MiB less)"
+            )
+        assumed_active = sum(not r.vm.active_given and r.vm.powered_on for r in report.vms)
+        if assumed_active:
+            notes.append(
+                f"{assumed_active} powered-on VMs give no 'active': assumed fully active (worst"
+                " case: nothing to balloon)"
+            )
+        for note in notes:
+            console.print(Text(f"note: {note}", style="dim"))
+
+    def _findings(self, report: Report, console: Console) -> None:
+        if not report.findings:
+            return
+        if self.explain:
+            console.print("findings")
+            for f in report.findings:
+                head = Text(f"{f.severity.value:<4} ", style=SEVERITY_STYLE[f.severity])
+                head.append(f"{f.rule} {f.name} · {f.kind} {f.subject}")
+                console.print(head)
+                console.print(Text(f"    {f.message}"))
+                console.print(_explain(f))
+            return
+        t = Table(box=box.SIMPLE_HEAD, pad_edge=False, title="findings", title_justify="left")
+        t.add_column("Sev", no_wrap=True)
+        t.add_column("Rule", no_wrap=True)
+        t.add_column("Subject", no_wrap=True)
+        t.add_column("Message")
+        for f in report.findings:
+            t.add_row(
+                Text(f.severity.value, style=SEVERITY_STYLE[f.severity]),
+                f"{f.rule} {f.name}",
+                f"{f.kind} {f.subject}",
+                f.message,
+            )
+        console.print(t)
+        console.print(
+            Text("(--explain shows each finding's formula, inputs and sources)", style="dim")
+        )
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"

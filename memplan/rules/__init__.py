@@ -1,0 +1,35 @@
+"""Rules, one module each, in an explicit registry (no import-time discovery).
+
+IDs are stable: MP1xx are about VMs, MP2xx about hosts and clusters. A retired ID is
+never reused. docs/rules.md is generated from these docstrings and tested to match.
+"""
+
+from __future__ import annotations
+
+from memplan.rules import (
+    balloon_disabled,
+    consumed_above_bound,
+    host_ballooning,
+    host_swapping,
+    limit_below_configured,
+    overcommit_above_policy,
+    reservations_exceed_capacity,
+    vm_fits_no_host,
+    vm_larger_than_host,
+)
+from memplan.rules.base import Rule
+
+_MODULES: tuple[Rule, ...] = (
+    vm_larger_than_host,
+    limit_below_configured,
+    balloon_disabled,
+    consumed_above_bound,
+    vm_fits_no_host,
+    reservations_exceed_capacity,
+    host_ballooning,
+    host_swapping,
+    overcommit_above_policy,
+)
+
+RULES: dict[str, Rule] = {m.RULE.id: m for m in _MODULES}
+"""Every rule by its stable ID, in ID order."""

@@ -1,0 +1,127 @@
+"""Sizes and percentages in and out: integer bytes inside, units only at the edges.
+
+vSphere writes "GB" and "MB" for 2^30 and 2^20 bytes (its UI and the API's
+``memoryMB``), so memplan reads ``GB`` as ``GiB`` and ``MB`` as ``MiB``: an
+inventory copied from the vSphere client means what it says there. Output always
+prints the binary unit names (GiB, MiB) so nobody has to guess.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from fractions import Fraction
+
+KIB = 1 << 10
+MIB = 1 << 20
+GIB = 1 << 30
+TIB = 1 << 40
+
+MAX_SIZE = 1 << 50
+"""Largest size accepted anywhere (1 PiB). ESXi 8 supports 24 TiB per host, so a
+larger figure is a typo (or hostile input), not a plan."""
+
+UNITS: dict[str, int] = {
+    "b": 1,
+    "k": KIB, "kb": KIB, "kib": KIB,
+    "m": MIB, "mb": MIB, "mib": MIB,
+    "g": GIB, "gb": GIB, "gib": GIB,
+    "t": TIB, "tb": TIB, "tib": TIB,
+}  # fmt: skip
+
+_SIZE_RE = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*([A-Za-z]+)?\s*$")
+_PERCENT_RE = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*%\s*$")
+
+
+class UnitError(ValueError):
+    """A size or percentage could not be read; the message says why and what to write."""
+
+
+def parse_size(text: str) -> int:
+    """Parse ``"16GiB"``, ``"1.5 tb"``, ``"512M"`` or ``"0"`` into bytes.
+
+    >>> parse_size("16 GB")
+    17179869184
+    >>> parse_size("0")
+    0
+    """
+    m = _SIZE_RE.match(text)
+    if m is None:
+        raise UnitError(f"cannot read {text!r} as a size; write a number and a unit, e.g. '16GiB'")
+    number, unit = m.group(1), m.group(2)
+    try:
+        value = Decimal(number)
+    except InvalidOperation as exc:  # pragma: no cover - the regex admits only decimals
+        raise UnitError(f"cannot read {text!r} as a size") from exc
+    if value < 0:
+        raise UnitError(f"size {text.strip()!r} is negative")
+    if unit is None:
+        if value == 0:
+            return 0
+        raise UnitError(
+            f"size {text.strip()!r} has no unit; did you mean '{number}GiB' or '{number}MiB'?"
+        )
+    factor = UNITS.get(unit.lower())
+    if factor is None:
+        raise UnitError(
+            f"unknown unit {unit!r} in {text.strip()!r}; use B, KiB, MiB, GiB or TiB"
+            " (KB, MB, GB, TB and K, M, G, T mean the same, as in vSphere)"
+        )
+    size = int((value * factor).to_integral_value(rounding=ROUND_HALF_EVEN))
+    if size > MAX_SIZE:
+        raise UnitError(f"size {text.strip()!r} is larger than 1 PiB; check the unit")
+    return size
+
+
+def parse_percent(text: str, *, maximum: Fraction | None = Fraction(1)) -> Fraction:
+    """Parse ``"30%"`` into the exact fraction 3/10.
+
+    >>> parse_percent("30%")
+    Fraction(3, 10)
+    """
+    m = _PERCENT_RE.match(text)
+    if m is None:
+        raise UnitError(f"cannot read {text!r} as a percentage; write e.g. '30%'")
+    value = Fraction(Decimal(m.group(1))) / 100
+    if value < 0:
+        raise UnitError(f"percentage {text.strip()!r} is negative")
+    if maximum is not None and value > maximum:
+        raise UnitError(f"percentage {text.strip()!r} is above {float(maximum * 100):g}%")
+    return value
+
+
+def is_percent(text: str) -> bool:
+    """True when ``text`` is written as a percentage."""
+    return text.strip().endswith("%")
+
+
+def gib(n: int | float) -> float:
+    """Bytes as GiB (2^30), for display."""
+    return n / GIB
+
+
+def mib(n: int | float) -> float:
+    """Bytes as MiB (2^20), for display."""
+    return n / MIB
+
+
+def format_size(n: int, *, digits: int = 1) -> str:
+    """Human size in binary units, e.g. ``"12.4 GiB"``, ``"512.0 MiB"``, ``"-3.0 GiB"``."""
+    a = abs(n)
+    if a >= TIB:
+        return f"{n / TIB:.{digits + 1}f} TiB"
+    if a >= GIB:
+        return f"{n / GIB:.{digits}f} GiB"
+    if a >= MIB:
+        return f"{n / MIB:.{digits}f} MiB"
+    if a >= KIB:
+        return f"{n / KIB:.{digits}f} KiB"
+    return f"{n} B"
+
+
+def format_size_input(n: int) -> str:
+    """The shortest exact way to write ``n`` bytes in the inventory format."""
+    for name, factor in (("TiB", TIB), ("GiB", GIB), ("MiB", MIB), ("KiB", KIB)):
+        if n and n % factor == 0:
+            return f"{n // factor}{name}"
+    return f"{n}B" if n else "0"
