@@ -26,7 +26,7 @@ EXIT_CODES_HELP = (
     " 3 only warnings with --fail-on warn, 4 invalid or unreadable inventory."
 )
 
-DEFAULT_PIPE_WIDTH = 120
+DEFAULT_PIPE_WIDTH = 132
 """Width of output that is not a terminal (CI logs, pipes, files), unless COLUMNS is set."""
 
 app = typer.Typer(
@@ -69,12 +69,10 @@ NoColorOpt = Annotated[
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 
 
-def _console(
-    no_color: bool, file: io.StringIO | None = None, width: int | None = None
-) -> Console:
+def _console(no_color: bool, file: io.StringIO | None = None, width: int | None = None) -> Console:
     """A console for stdout (or ``file``); plain text when it is not a terminal."""
     if file is not None:
-        return Console(file=file, color_system=None, width=width or 120, highlight=False)
+        return Console(file=file, color_system=None, width=width or DEFAULT_PIPE_WIDTH, highlight=False)
     console = Console(color_system=None if no_color else "auto", highlight=False)
     if not console.is_terminal and "COLUMNS" not in os.environ:
         console.width = DEFAULT_PIPE_WIDTH

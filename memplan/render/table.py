@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich import box
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
@@ -11,7 +12,7 @@ from memplan.model import Finding, HostResult, Input, MemState, Report
 from memplan.render.base import SEVERITY_STYLE, STATE_STYLE, Renderer, counts
 from memplan.units import GIB, format_size
 
-BAR_WIDTH = 12
+BAR_WIDTH = 10
 
 
 def _g(n: int) -> str:
@@ -48,20 +49,23 @@ def _soft_edge(r: HostResult) -> int:
 
 
 def _reclaim(r: HostResult) -> str:
+    """Expected reclamation in GiB, e.g. "balloon 7.2" or "balloon 3.1 swap 12.0"."""
     parts = []
     if r.balloon:
-        parts.append(f"balloon {format_size(r.balloon)}")
+        parts.append(f"balloon {_g(r.balloon)}")
     if r.swap:
-        parts.append(f"swap {format_size(r.swap)}")
-    return ", ".join(parts) or "-"
-
-
-FULL_WIDTH = 118
-"""Below this console width the host table drops overhead, reservations, active and the bar."""
+        parts.append(f"swap {_g(r.swap)}")
+    return " ".join(parts) or "-"
 
 
 def _host_table(title: str, hosts: list[HostResult], full: bool) -> Table:
-    t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    t = Table(
+        title=title,
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+    )
     columns: list[tuple[str, str, bool]] = [
         ("Host", "left", True), ("Mem", "right", True), ("VMs", "right", True),
         ("Config", "right", True), ("Ovh", "right", full), ("Resv", "right", full),
@@ -71,7 +75,11 @@ def _host_table(title: str, hosts: list[HostResult], full: bool) -> Table:
     ]  # fmt: skip
     for name, justify, shown in columns:
         if shown:
-            t.add_column(name, justify=justify, no_wrap=name != "Reclaim")  # type: ignore[arg-type]
+            t.add_column(
+                name,
+                justify=justify,  # type: ignore[arg-type]
+                no_wrap=True,
+            )
     for r in hosts:
         cells: list[str | Text] = [
             r.host.name,
@@ -90,6 +98,16 @@ def _host_table(title: str, hosts: list[HostResult], full: bool) -> Table:
         ]
         t.add_row(*(c for c, (_, _, shown) in zip(cells, columns, strict=True) if shown))
     return t
+
+
+def _fitting_table(console: Console, title: str, hosts: list[HostResult]) -> Table:
+    """The full host table when it fits the console, else the compact one (no Ovh, Resv,
+    Active or bar), so that narrow terminals never get truncated numbers."""
+    full = _host_table(title, hosts, True)
+    natural = Measurement.get(console, console.options.update_width(1 << 16), full).maximum
+    if natural <= console.width:
+        return full
+    return _host_table(title, hosts, False)
 
 
 def _value(i: Input) -> str:
@@ -117,7 +135,6 @@ class TableRenderer(Renderer):
 
     def render(self, report: Report, console: Console) -> None:
         """Print the host tables, the placements, the findings and the verdict line."""
-        full = console.width >= FULL_WIDTH
         console.print(
             f"memplan check {report.source} · sizes in GiB (2^30 bytes)"
             f" · state reading {report.policy.reading}",
@@ -129,10 +146,10 @@ class TableRenderer(Renderer):
                 f"cluster {c.name} · {len(members)} hosts · ratio {c.overcommit_ratio:.2f}"
                 f" · worst state {c.state.value} · {c.verdict.value}"
             )
-            console.print(_host_table(title, members, full))
+            console.print(_fitting_table(console, title, members))
         standalone = [h for h in report.hosts if h.host.cluster is None]
         if standalone:
-            console.print(_host_table("standalone hosts", standalone, full))
+            console.print(_fitting_table(console, "standalone hosts", standalone))
         self._notes(report, console)
         self._findings(report, console)
         n = counts(report)
