@@ -60,7 +60,10 @@ class Reading(StrEnum):
 
 
 InventoryArg = Annotated[
-    str, typer.Argument(help="Inventory YAML file (see docs/inventory.md).", show_default=False)
+    str,
+    typer.Argument(
+        help="Inventory YAML file (see docs/inventory.md).", show_default=False, metavar="INVENTORY"
+    ),
 ]
 NoColorOpt = Annotated[
     bool,
@@ -72,7 +75,9 @@ FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format
 def _console(no_color: bool, file: io.StringIO | None = None, width: int | None = None) -> Console:
     """A console for stdout (or ``file``); plain text when it is not a terminal."""
     if file is not None:
-        return Console(file=file, color_system=None, width=width or DEFAULT_PIPE_WIDTH, highlight=False)
+        return Console(
+            file=file, color_system=None, width=width or DEFAULT_PIPE_WIDTH, highlight=False
+        )
     console = Console(color_system=None if no_color else "auto", highlight=False)
     if not console.is_terminal and "COLUMNS" not in os.environ:
         console.width = DEFAULT_PIPE_WIDTH
@@ -181,6 +186,7 @@ def thresholds(
         str,
         typer.Argument(
             help="VMkernel-managed memory of the host, e.g. 130607MiB or 512GiB.",
+            metavar="SIZE",
             show_default=False,
         ),
     ],

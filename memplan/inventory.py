@@ -262,11 +262,12 @@ class _Reader:
     # -- scalar kinds; each returns None after reporting a problem --
 
     def text(self, node: Node, what: str) -> str | None:
-        value = self.scalar(node)
-        if isinstance(value, bool) or not isinstance(value, str | int | float) or value == "":
+        # Names are what the user typed: "off", "2024" or "1.10" stay as written, though
+        # YAML would read them as a boolean or a number.
+        if not isinstance(node, yaml.ScalarNode) or node.tag == _TAG + "null" or not node.value:
             self.error(node, f"{what} must be non-empty text, not {_describe(node)}")
             return None
-        return str(value)
+        return str(node.value)
 
     def integer(self, node: Node, what: str, low: int, high: int) -> int | None:
         value = self.scalar(node)

@@ -6,11 +6,13 @@ never to disable the balloon driver.
 
 Passes::
 
-    vms: [{name: app01, memory: 16GiB}]
+    hosts:
+      - {name: h, memory: 64GiB, vms: [{name: app01, memory: 16GiB}]}
 
 Fails::
 
-    vms: [{name: app01, memory: 16GiB, balloon_max: 0}]
+    hosts:
+      - {name: h, memory: 64GiB, vms: [{name: app01, memory: 16GiB, balloon_max: 0}]}
 """
 
 from __future__ import annotations

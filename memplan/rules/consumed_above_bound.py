@@ -6,11 +6,13 @@ stale export, or consumed and configured swapped). memplan plans with the bound.
 
 Passes::
 
-    vms: [{name: app01, memory: 16GiB, consumed: 12GiB}]
+    hosts:
+      - {name: h, memory: 64GiB, vms: [{name: app01, memory: 16GiB, consumed: 12GiB}]}
 
 Fails (20 GiB consumed by a 16 GiB VM)::
 
-    vms: [{name: app01, memory: 16GiB, consumed: 20GiB}]
+    hosts:
+      - {name: h, memory: 64GiB, vms: [{name: app01, memory: 16GiB, consumed: 20GiB}]}
 """
 
 from __future__ import annotations

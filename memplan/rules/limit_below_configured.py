@@ -6,11 +6,13 @@ host. A classic mistake (often a leftover from a template).
 
 Passes::
 
-    vms: [{name: app01, memory: 16GiB, limit: unlimited}]
+    hosts:
+      - {name: h, memory: 64GiB, vms: [{name: app01, memory: 16GiB, limit: unlimited}]}
 
 Fails (8 GiB of the guest's 16 GiB are always reclaimed)::
 
-    vms: [{name: app01, memory: 16GiB, limit: 8GiB}]
+    hosts:
+      - {name: h, memory: 64GiB, vms: [{name: app01, memory: 16GiB, limit: 8GiB}]}
 """
 
 from __future__ import annotations
