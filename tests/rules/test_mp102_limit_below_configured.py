@@ -12,7 +12,7 @@ def test_limit_below_configured_warns_with_the_always_reclaimed_amount() -> None
     )
     assert f.severity == "warn"
     assert "8.0 GiB the guest sees is always ballooned or swapped" in f.message
-    assert dict((i.name, i.value) for i in f.explanation.inputs)["always reclaimed"] == 8 * GIB
+    assert {i.name: i.value for i in f.explanation.inputs}["always reclaimed"] == 8 * GIB
 
 
 def test_limit_at_or_above_configured_passes() -> None:

@@ -12,7 +12,7 @@ def test_consumed_above_usage_bound_warns() -> None:
         "MP104",
     )
     assert "usage bound 16.1 GiB" in f.message
-    assert dict((i.name, i.value) for i in f.explanation.inputs)["consumed"] == 20 * GIB
+    assert {i.name: i.value for i in f.explanation.inputs}["consumed"] == 20 * GIB
 
 
 def test_consumed_within_bound_passes_even_with_overhead() -> None:

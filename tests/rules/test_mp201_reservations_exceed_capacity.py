@@ -19,7 +19,7 @@ def test_reservations_above_capacity_fail() -> None:
         "reservations 128.0 GiB + overhead 2.0 GiB = 130.0 GiB is above capacity 124.0 GiB:"
         " some VMs cannot power on"
     )
-    assert dict((i.name, i.value) for i in f.explanation.inputs)["capacity"] == 124 * GIB
+    assert {i.name: i.value for i in f.explanation.inputs}["capacity"] == 124 * GIB
 
 
 def test_reservations_within_capacity_pass() -> None:
