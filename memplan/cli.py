@@ -19,7 +19,7 @@ from memplan.errors import ExitCode, InventoryError
 from memplan.model import Severity
 from memplan.render import Format, renderer
 from memplan.render.thresholds import ThresholdReport, render_json, render_table
-from memplan.units import UnitError, parse_size
+from memplan.units import UnitError, parse_size, plural
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 no failure (warnings allowed), 1 at least one fail, 2 usage error,"
@@ -88,7 +88,7 @@ def _error_exit(problems: InventoryError) -> typer.Exit:
     for p in problems.problems:
         sys.stderr.write(f"{p}\n")
     n = len(problems.problems)
-    sys.stderr.write(f"memplan: {n} problem{'s' if n != 1 else ''}; nothing was checked\n")
+    sys.stderr.write(f"memplan: {plural(n, 'problem')}; nothing was checked\n")
     return typer.Exit(ExitCode.INVALID)
 
 
@@ -175,8 +175,8 @@ def validate(inventory_file: InventoryArg) -> None:
     except InventoryError as exc:
         raise _error_exit(exc) from None
     typer.echo(
-        f"{inventory_file}: valid ({len(inv.clusters)} clusters, {len(inv.hosts)} hosts,"
-        f" {len(inv.vms)} VMs)"
+        f"{inventory_file}: valid ({plural(len(inv.clusters), 'cluster')},"
+        f" {plural(len(inv.hosts), 'host')}, {plural(len(inv.vms), 'VM')})"
     )
 
 

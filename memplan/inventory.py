@@ -371,14 +371,12 @@ class _Reader:
             cluster_names[name] = c["name"]
             members = cluster_hosts.setdefault(name, set())
             for hnode in self.sequence(c.get("hosts", _null()), f"hosts of cluster {name!r}"):
-                h = self.host(hnode, defaults_host, name)
-                if h is None:
-                    continue
-                host, vm_nodes = h
-                hosts.append(host)
-                members.add(host.name)
+                host, vm_nodes = self.host(hnode, defaults_host, name)
+                if host is not None:
+                    hosts.append(host)
+                    members.add(host.name)
                 for vnode in vm_nodes:
-                    vm = self.vm(vnode, defaults_vm, host=host.name, cluster=name)
+                    vm = self.vm(vnode, defaults_vm, host=_name(host), cluster=name)
                     if vm is not None:
                         vms.append(vm)
             for vnode in self.sequence(c.get("vms", _null()), f"vms of cluster {name!r}"):
@@ -390,13 +388,11 @@ class _Reader:
             ha = self.ha(c["ha"], name) if "ha" in c else None
             clusters.append(Cluster(name, ha, self.loc(cnode)))
         for hnode in self.sequence(top.get("hosts", _null()), "hosts"):
-            h = self.host(hnode, defaults_host, None)
-            if h is None:
-                continue
-            host, vm_nodes = h
-            hosts.append(host)
+            host, vm_nodes = self.host(hnode, defaults_host, None)
+            if host is not None:
+                hosts.append(host)
             for vnode in vm_nodes:
-                vm = self.vm(vnode, defaults_vm, host=host.name, cluster=None)
+                vm = self.vm(vnode, defaults_vm, host=_name(host), cluster=None)
                 if vm is not None:
                     vms.append(vm)
         by_name = {h.name: h for h in hosts}
@@ -547,24 +543,25 @@ class _Reader:
 
     def host(
         self, node: Node, defaults: dict[str, Node], cluster: str | None
-    ) -> tuple[Host, list[Node]] | None:
+    ) -> tuple[Host | None, list[Node]]:
+        """The host (None when invalid) and its VM nodes, which are validated either way."""
         h = self.mapping(node, HOST_FIELDS, "a host")
         if h is None:
-            return None
+            return None, []
         name = self.required_text(h, node, "name", "host")
         fields = {**defaults, **{k: v for k, v in h.items() if k in HOST_VALUE_FIELDS}}
         vm_nodes = self.sequence(h.get("vms", _null()), f"vms of host {name!r}")
         if name is None:
-            return None
+            return None, vm_nodes
         if name in self._host_names:
             first = self._host_names[name].start_mark.line + 1
             self.error(h["name"], f"duplicate host name {name!r} (first at line {first})")
-            return None
+            return None, vm_nodes
         self._host_names[name] = h["name"]
         what = f"host {name!r}"
         if "memory" not in fields:
             self.error(node, f"{what} has no 'memory' (installed memory, e.g. '512GiB')")
-            return None
+            return None, vm_nodes
         memory = self.size(fields["memory"], f"{what} memory")
         managed = self.size(fields["managed"], f"{what} managed") if "managed" in fields else memory
         reserved = (
@@ -587,19 +584,19 @@ class _Reader:
                     f"{what} esxi must be a version such as '8.0' or '7.0.3', not {_describe(vnode)}",
                 )
         if memory is None or managed is None or reserved is None:
-            return None
+            return None, vm_nodes
         if memory == 0:
             self.error(fields["memory"], f"{what} memory must be above 0")
-            return None
+            return None, vm_nodes
         if managed > memory:
             self.error(fields["managed"], f"{what} managed memory is above its installed memory")
-            return None
+            return None, vm_nodes
         if reserved >= managed:
             self.error(
                 fields.get("system_reserved", node),
                 f"{what} system_reserved leaves no memory for VMs",
             )
-            return None
+            return None, vm_nodes
         host = Host(
             name, memory, managed, "managed" in fields, reserved, version, cluster, self.loc(node)
         )
@@ -740,6 +737,11 @@ def _resolve(value: int | _Pct, memory: int) -> int:
     if isinstance(value, _Pct):
         return round(value.fraction * memory)
     return value
+
+
+def _name(host: Host | None) -> str:
+    """The host's name, or a placeholder that lets its VMs be validated anyway."""
+    return host.name if host is not None else "<invalid host>"
 
 
 def _null() -> Node:

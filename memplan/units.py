@@ -125,3 +125,8 @@ def format_size_input(n: int) -> str:
         if n and n % factor == 0:
             return f"{n // factor}{name}"
     return f"{n}B" if n else "0"
+
+
+def plural(n: int, word: str) -> str:
+    """``plural(1, "host")`` -> "1 host"; ``plural(2, "host")`` -> "2 hosts"."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"

@@ -10,7 +10,7 @@ from rich.text import Text
 
 from memplan.model import Finding, HostResult, Input, MemState, Report
 from memplan.render.base import SEVERITY_STYLE, STATE_STYLE, Renderer, counts
-from memplan.units import GIB, format_size
+from memplan.units import GIB, format_size, plural
 
 BAR_WIDTH = 10
 
@@ -157,8 +157,8 @@ class TableRenderer(Renderer):
         line = Text("verdict: ")
         line.append(verdict)
         line.append(
-            f" · {n['fail']} fail, {n['warn']} warn · {_plural(n['clusters'], 'cluster')},"
-            f" {_plural(n['hosts'], 'host')}, {_plural(n['vms'], 'VM')} ({n['vms_on']} on)"
+            f" · {n['fail']} fail, {n['warn']} warn · {plural(n['clusters'], 'cluster')},"
+            f" {plural(n['hosts'], 'host')}, {plural(n['vms'], 'VM')} ({n['vms_on']} on)"
         )
         console.print(line)
 
@@ -211,7 +211,3 @@ class TableRenderer(Renderer):
         console.print(
             Text("(--explain shows each finding's formula, inputs and sources)", style="dim")
         )
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
