@@ -78,7 +78,11 @@ def _console(no_color: bool, file: io.StringIO | None = None, width: int | None 
         return Console(
             file=file, color_system=None, width=width or DEFAULT_PIPE_WIDTH, highlight=False
         )
-    console = Console(color_system=None if no_color else "auto", highlight=False)
+    if no_color or os.environ.get("NO_COLOR"):
+        # Plain text: no colour and no bold or italics either (Rich alone keeps those).
+        console = Console(force_terminal=False, color_system=None, no_color=True, highlight=False)
+    else:
+        console = Console(highlight=False)
     if not console.is_terminal and "COLUMNS" not in os.environ:
         console.width = DEFAULT_PIPE_WIDTH
     return console
@@ -226,6 +230,4 @@ def thresholds(
 
 def main() -> None:
     """Console-script entry point."""
-    if os.environ.get("NO_COLOR"):
-        os.environ.setdefault("TERM", "dumb")
     app()

@@ -1,0 +1,186 @@
+"""The command line through CliRunner: exit codes, stdout, stderr, help, colour, --output."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from memplan import __version__
+from memplan.cli import app
+from tests.helpers import ROOT
+
+SMALL = "samples/small.yaml"
+REALISTIC = "samples/realistic.yaml"
+WARN_ONLY = """version: 1
+hosts:
+  - name: h
+    memory: 64GiB
+    vms: [{name: v, memory: 16GiB, limit: 8GiB}]
+"""
+
+
+@pytest.fixture(autouse=True)
+def _in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    result = CliRunner(env=env).invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_ok_inventory_exits_0() -> None:
+    code, out, err = run("check", SMALL)
+    assert code == 0
+    assert "verdict: OK · 0 fail, 0 warn" in out
+    assert err == ""
+
+
+def test_failing_inventory_exits_1() -> None:
+    code, out, _ = run("check", REALISTIC)
+    assert code == 1
+    assert "verdict: FAIL" in out
+
+
+def test_usage_error_exits_2() -> None:
+    code, _, err = run("check", SMALL, "--fail-on", "sometimes")
+    assert code == 2
+    assert "Invalid value for '--fail-on'" in err
+
+
+def test_warnings_exit_0_by_default_and_3_with_fail_on_warn(tmp_path: Path) -> None:
+    path = tmp_path / "warn.yaml"
+    path.write_text(WARN_ONLY)
+    assert run("check", str(path))[0] == 0
+    assert run("check", str(path), "--fail-on", "warn")[0] == 3
+    assert run("check", REALISTIC, "--fail-on", "warn")[0] == 1
+
+
+def test_fail_on_never_exits_0() -> None:
+    assert run("check", REALISTIC, "--fail-on", "never")[0] == 0
+
+
+def test_invalid_inventory_exits_4() -> None:
+    code, out, err = run("check", "tests/data/invalid/duplicate_key.yaml")
+    assert (code, out) == (4, "")
+    assert err.startswith("tests/data/invalid/duplicate_key.yaml:5:5: error: duplicate key")
+
+
+def test_version() -> None:
+    assert run("--version") == (0, f"memplan {__version__}\n", "")
+
+
+@pytest.mark.parametrize("command", ["check", "validate", "thresholds"])
+def test_every_command_has_help_with_an_example(command: str) -> None:
+    code, out, _ = run(command, "--help")
+    assert code == 0
+    assert "Example: memplan " in out
+
+
+def test_top_level_help_lists_commands_and_exit_codes() -> None:
+    code, out, _ = run("--help")
+    assert code == 0
+    for word in ("check", "validate", "thresholds", "Exit codes"):
+        assert word in out
+
+
+def test_no_args_shows_help() -> None:
+    code, out, err = run()
+    assert code in (0, 2)
+    assert "Usage" in out + err
+
+
+def test_output_is_plain_when_not_a_terminal() -> None:
+    _, out, _ = run("check", REALISTIC)
+    assert "\x1b[" not in out
+
+
+def test_no_color_env_and_flag(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    colored = run("check", REALISTIC)[1]
+    assert "\x1b[" in colored
+    assert "\x1b[" not in run("check", REALISTIC, "--no-color")[1]
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert "\x1b[" not in run("check", REALISTIC)[1]
+
+
+def test_json_format_is_parseable_and_has_the_documented_keys() -> None:
+    code, out, _ = run("check", SMALL, "--format", "json")
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["schema_version"] == 1
+    assert {"verdict", "hosts", "clusters", "vms", "findings"} <= set(doc)
+    host = doc["hosts"][0]
+    for key in ("name", "cluster", "memory_bytes", "capacity_bytes", "min_free_bytes",
+                "demand_bytes", "free_bytes", "state", "overcommit_ratio", "verdict"):  # fmt: skip
+        assert key in host
+    vm = doc["vms"][0]
+    for key in ("name", "host", "configured_bytes", "overhead_bytes", "verdict"):
+        assert key in vm
+
+
+def test_output_file_written_only_after_success(tmp_path: Path) -> None:
+    out_file = tmp_path / "report.json"
+    code, out, _ = run("check", SMALL, "--format", "json", "--output", str(out_file))
+    assert (code, out) == (0, "")
+    assert json.loads(out_file.read_text())["verdict"] == "ok"
+    bad = tmp_path / "never.json"
+    assert run("check", "tests/data/invalid/empty.yaml", "-o", str(bad))[0] == 4
+    assert not bad.exists()
+
+
+def test_output_to_unwritable_place_is_a_usage_error(tmp_path: Path) -> None:
+    code, _, err = run("check", SMALL, "-o", str(tmp_path / "no" / "such" / "dir.json"))
+    assert code == 2
+    assert "cannot write" in err
+
+
+def test_explain_shows_formula_inputs_and_sources() -> None:
+    _, out, _ = run("check", REALISTIC, "--explain")
+    assert "formula: need = soft edge - free > balloonable" in out
+    assert "source: minFree sliding scale" in out
+    assert "at samples/realistic.yaml:" in out
+
+
+def test_validate() -> None:
+    assert run("validate", REALISTIC) == (
+        0, "samples/realistic.yaml: valid (3 clusters, 13 hosts, 152 VMs)\n", "")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("size", "min_free", "esxtop"),
+    [("130607MiB", "1920.47 MiB", "1920 MiB"), ("32510MiB", "939.50 MiB", "939 MiB")],
+)
+def test_thresholds_match_esxtop(size: str, min_free: str, esxtop: str) -> None:
+    code, out, _ = run("thresholds", size)
+    assert code == 0
+    assert f"minFree {min_free} (esxtop shows {esxtop})" in out
+
+
+def test_thresholds_json() -> None:
+    code, out, _ = run("thresholds", "130607MiB", "--format", "json")
+    doc = json.loads(out)
+    assert (code, doc["min_free_mib_esxtop"], doc["state_table"]) == (0, 1920, "6.0+")
+    assert [s["state"] for s in doc["states"]] == ["high", "clear", "soft", "hard", "low"]
+
+
+def test_thresholds_old_esxi_and_reading_a() -> None:
+    out = run("thresholds", "64GiB", "--esxi", "5.5", "--reading", "A")[1]
+    assert "table 4.1-5.x, reading A" in out
+    assert "clear" not in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [(["thresholds", "128"], "has no unit"), (["thresholds", "0"], "above 0"),
+     (["thresholds", "1GiB", "--esxi", "eight"], "not a version")],
+)  # fmt: skip
+def test_thresholds_usage_errors(args: list[str], message: str) -> None:
+    code, _, err = run(*args)
+    assert code == 2
+    assert message in err

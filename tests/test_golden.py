@@ -1,0 +1,52 @@
+"""Golden files for every output format on every sample (fixed width, no colour).
+
+Regenerate after an intended change: MEMPLAN_UPDATE_GOLDEN=1 python -m pytest tests/test_golden.py
+and review the diff like code.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+
+import pytest
+from rich.console import Console
+
+from memplan import engine, inventory
+from memplan.render import Format, renderer
+from tests.helpers import ROOT
+
+GOLDEN = ROOT / "tests" / "golden"
+SAMPLES = sorted(p.name for p in (ROOT / "samples").glob("*.yaml"))
+
+
+def render(sample: str, fmt: Format, explain: bool = False) -> str:
+    os.chdir(ROOT)
+    report = engine.evaluate(inventory.load(f"samples/{sample}"))
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=132, color_system=None, force_terminal=False)
+    renderer(fmt, explain=explain).render(report, console)
+    return buffer.getvalue()
+
+
+CASES = [(s, f, False) for s in SAMPLES for f in Format] + [("realistic.yaml", Format.TABLE, True)]
+
+
+@pytest.mark.parametrize(("sample", "fmt", "explain"), CASES)
+def test_golden(sample: str, fmt: Format, explain: bool) -> None:
+    suffix = {Format.TABLE: "txt", Format.JSON: "json"}[fmt]
+    name = f"{sample.removesuffix('.yaml')}{'.explain' if explain else ''}.{suffix}"
+    path = GOLDEN / name
+    actual = render(sample, fmt, explain)
+    if os.environ.get("MEMPLAN_UPDATE_GOLDEN"):
+        path.write_text(actual)
+    assert actual == path.read_text(), f"{name} changed; see the module docstring"
+
+
+def test_output_is_deterministic() -> None:
+    assert render("realistic.yaml", Format.JSON) == render("realistic.yaml", Format.JSON)
+
+
+def test_every_format_is_wired() -> None:
+    for fmt in Format:
+        assert renderer(fmt) is not None
