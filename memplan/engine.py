@@ -12,9 +12,8 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from fractions import Fraction
 
-from memplan import esxi
+from memplan import esxi, memsched
 from memplan.model import (
     VM,
     ClusterResult,
@@ -108,38 +107,36 @@ def settle(
     return Settled(need, balloon, swap, fits, MemState.LOW if low else MemState.HARD)
 
 
-def apportion(total: int, weights: list[int]) -> list[int]:
-    """Split ``total`` in proportion to ``weights`` (largest remainder, each <= its weight)."""
-    whole = sum(weights)
-    if whole <= 0 or total <= 0:
-        return [0] * len(weights)
-    if total >= whole:
-        return list(weights)
-    parts = [Fraction(total * w, whole) for w in weights]
-    out = [math.floor(p) for p in parts]
-    rest = total - sum(out)
-    order = sorted(range(len(weights)), key=lambda i: (out[i] - parts[i], i))
-    for i in order[:rest]:
-        out[i] += 1
-    return out
+def claim(vm: VM) -> memsched.Claim:
+    """A powered-on VM's position under contention."""
+    return memsched.Claim(
+        name=vm.name,
+        shares=vm.shares,
+        held=min(vm.consumed, vm.entitled_memory),
+        active=vm_active(vm),
+        floor=min(vm.reservation, min(vm.consumed, vm.entitled_memory)),
+        balloonable=balloonable(vm),
+        memory=vm.memory,
+    )
 
 
 def evaluate_host(host: Host, vms: list[VM], policy: Policy) -> tuple[HostResult, list[VMResult]]:
-    """Evaluate one host and the reclamation share of each VM on it (verdicts still ok)."""
+    """Evaluate one host and what each VM on it loses to reclamation (verdicts still ok).
+
+    The reclamation need is split across the powered-on VMs by MemSched (memsched.py);
+    each VM's part is ballooned as far as its balloon allows, the rest compressed or
+    swapped; the host's state follows from the totals (settle()).
+    """
     on = [vm for vm in vms if vm.powered_on]
     table = host_bands(host, policy)
     capacity = host.capacity
     demand = sum(vm_demand(vm) for vm in on)
     overhead = sum(vm.overhead for vm in on)
     active = sum(vm_active(vm) for vm in on)
-    can = [balloonable(vm) for vm in on]
-    s = settle(capacity, demand, active + overhead, sum(can), table)
-    balloon = apportion(s.balloon, can)
-    swappable = [
-        max(0, min(vm.consumed, vm.entitled_memory) - vm.reservation - b)
-        for vm, b in zip(on, balloon, strict=True)
-    ]
-    swap = apportion(s.swap, swappable)
+    claims = [claim(vm) for vm in on]
+    need = max(0, esxi.soft_upper_edge(table) - (capacity - demand))
+    shares = memsched.split(need, claims, policy.idle_tax)
+    s = settle(capacity, demand, active + overhead, sum(sh.balloon for sh in shares), table)
     configured = sum(vm.memory for vm in on)
     result = HostResult(
         host=host,
@@ -154,7 +151,7 @@ def evaluate_host(host: Host, vms: list[VM], policy: Policy) -> tuple[HostResult
         min_free=esxi.min_free(host.managed, host.esxi),
         free=capacity - demand,
         bands=tuple((b.state, b.lower_bytes) for b in table),
-        balloonable=sum(can),
+        balloonable=sum(c.balloonable for c in claims),
         need=s.need,
         balloon=s.balloon,
         swap=s.swap,
@@ -163,19 +160,24 @@ def evaluate_host(host: Host, vms: list[VM], policy: Policy) -> tuple[HostResult
         overcommit_ratio=configured / capacity,
         verdict=Severity.OK,
     )
-    shares = {vm.name: (b, w) for vm, b, w in zip(on, balloon, swap, strict=True)}
-    vm_results = [
-        VMResult(
-            vm=vm,
-            host=host.name,
-            placed=False,
-            demand=vm_demand(vm) if vm.powered_on else 0,
-            balloon=shares.get(vm.name, (0, 0))[0],
-            swap=shares.get(vm.name, (0, 0))[1],
-            verdict=Severity.OK,
+    by_name = {sh.name: sh for sh in shares}
+    vm_results = []
+    for vm in vms:
+        sh = by_name.get(vm.name)
+        vm_results.append(
+            VMResult(
+                vm=vm,
+                host=host.name,
+                placed=False,
+                demand=vm_demand(vm) if vm.powered_on else 0,
+                balloon=sh.balloon if sh else 0,
+                compressed=sh.compressed if sh else 0,
+                swapped=sh.swapped if sh else 0,
+                active_hit=sh.active_hit if sh else 0,
+                entitlement=sh.entitlement if sh else 0,
+                verdict=Severity.OK,
+            )
         )
-        for vm in vms
-    ]
     return result, vm_results
 
 
@@ -243,7 +245,7 @@ def evaluate(inventory: Inventory) -> Report:
     unplaced = tuple(vm for vm in inventory.vms if host_of[vm.name] is None and vm.powered_on)
     for vm in inventory.vms:
         if vm.name not in vm_results:
-            vm_results[vm.name] = VMResult(vm, None, False, 0, 0, 0, Severity.OK)
+            vm_results[vm.name] = VMResult(vm, None, False, 0, 0, 0, 0, 0, 0, Severity.OK)
     cluster_calcs = _cluster_calcs(inventory, host_calcs, unplaced)
     ctx = Context(inventory, host_calcs, host_of, unplaced, cluster_calcs)
     findings = sorted(

@@ -258,11 +258,22 @@ class VMResult:
     demand: int
     """Host memory it uses when powered on: min(consumed, configured, limit) + overhead."""
     balloon: int
-    """Its share of its host's ballooning, bytes."""
-    swap: int
-    """Its share of its host's compression and swapping, bytes."""
+    """Ballooned from it under its host's contention (MemSched split), bytes."""
+    compressed: int
+    """Compressed, bytes (at most 10% of its configured memory)."""
+    swapped: int
+    """Swapped by the hypervisor, bytes."""
+    active_hit: int
+    """Part of what is reclaimed from it that was active: the part that hurts."""
+    entitlement: int
+    """Memory it keeps under contention: held - reclaimed, bytes."""
     verdict: Severity
     """Worst finding about it."""
+
+    @property
+    def swap(self) -> int:
+        """Compressed or swapped, bytes."""
+        return self.compressed + self.swapped
 
 
 @dataclass(frozen=True, slots=True)

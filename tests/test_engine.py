@@ -93,13 +93,6 @@ def test_settle_low_when_free_after_balloon_is_below_hard_band() -> None:
     assert (s.state, s.need, s.swap) == (MemState.LOW, 800, 800)
 
 
-def test_apportion_is_exact_and_bounded() -> None:
-    assert engine.apportion(10, [1, 1, 1]) == [1, 1, 1]
-    assert sum(engine.apportion(10, [5, 3, 2, 7])) == 10
-    assert engine.apportion(0, [5]) == [0]
-    assert engine.apportion(7, [0, 0]) == [0, 0]
-
-
 def test_placement_picks_host_with_most_free_memory_largest_vm_first() -> None:
     """esx01 256 GiB (252 capacity), esx02 128 GiB (124). big (100 GiB) goes first to
     esx01 (most free); then small (8 GiB) sees esx01 with ~152 free and esx02 with
