@@ -19,7 +19,7 @@ from memplan.errors import ExitCode, InventoryError
 from memplan.model import Severity
 from memplan.render import Format, renderer
 from memplan.render.thresholds import ThresholdReport, render_json, render_table
-from memplan.units import UnitError, parse_size, plural
+from memplan.units import UnitError, parse_size, plural, suggest
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 no failure (warnings allowed), 1 at least one fail, 2 usage error,"
@@ -126,6 +126,17 @@ def check(
     explain: Annotated[
         bool, typer.Option("--explain", help="Show each finding's formula, inputs and sources.")
     ] = False,
+    vms: Annotated[
+        bool,
+        typer.Option(
+            "--vms",
+            help="Per VM on every contended host: what it keeps, balloon, swap, active hit.",
+        ),
+    ] = False,
+    host: Annotated[
+        str | None,
+        typer.Option("--host", help="Drill down into one host's VMs, contended or not."),
+    ] = None,
     no_color: NoColorOpt = False,
 ) -> None:
     """Check an inventory: memory state of every host, findings and a verdict.
@@ -139,8 +150,11 @@ def check(
         inv = inventory.load(inventory_file)
     except InventoryError as exc:
         raise _error_exit(exc) from None
+    if host is not None and host not in {h.name for h in inv.hosts}:
+        names = [h.name for h in inv.hosts]
+        raise typer.BadParameter(f"no host {host!r}{suggest(host, names)}", param_hint="--host")
     report = engine.evaluate(inv)
-    render = renderer(fmt, explain=explain)
+    render = renderer(fmt, explain=explain, vms=vms, host=host)
     if output is None:
         render.render(report, _console(no_color))
     else:

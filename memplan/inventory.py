@@ -8,7 +8,6 @@ problem is collected; the caller gets all of them at once in an InventoryError.
 
 from __future__ import annotations
 
-import difflib
 import os
 import stat
 from collections.abc import Callable
@@ -21,7 +20,7 @@ import yaml
 from memplan import esxi
 from memplan.errors import InventoryError, Problem
 from memplan.model import VM, Cluster, HAConfig, Host, Inventory, Location, MemState, Policy
-from memplan.units import UnitError, parse_percent, parse_size
+from memplan.units import UnitError, parse_percent, parse_size, suggest
 
 MAX_FILE_BYTES = 128 * 1024 * 1024
 """Largest inventory read (128 MiB): a 100,000-VM inventory is about 15 MB."""
@@ -246,7 +245,7 @@ class _Reader:
             if not isinstance(key, str):
                 continue
             if key not in allowed:
-                self.error(key_node, f"unknown field {key!r} in {what}{_suggest(key, allowed)}")
+                self.error(key_node, f"unknown field {key!r} in {what}{suggest(key, allowed)}")
                 continue
             out[key] = value_node
         return out
@@ -400,7 +399,7 @@ class _Reader:
             target = by_name.get(host_name)
             if target is None:
                 self.error(
-                    hnode, f"host {host_name!r} does not exist{_suggest(host_name, list(by_name))}"
+                    hnode, f"host {host_name!r} does not exist{suggest(host_name, list(by_name))}"
                 )
             elif target.cluster != cluster:
                 where = (
@@ -413,7 +412,7 @@ class _Reader:
                 self.error(
                     fnode,
                     f"failover host {fh!r} is not a host of cluster {cluster_name!r}"
-                    f"{_suggest(fh, members)}",
+                    f"{suggest(fh, members)}",
                 )
         if self.problems:
             return None
@@ -518,7 +517,7 @@ class _Reader:
             if p not in HA_POLICIES:
                 self.error(
                     h["policy"],
-                    f"ha.policy must be one of {', '.join(HA_POLICIES)}{_suggest(str(p), HA_POLICIES)}",
+                    f"ha.policy must be one of {', '.join(HA_POLICIES)}{suggest(str(p), HA_POLICIES)}",
                 )
                 return None
             policy = p
@@ -759,8 +758,3 @@ def _describe(node: Node) -> str:
     text = node.value if len(node.value) <= 40 else node.value[:37] + "..."
     return {"str": f"{text!r}", "int": f"the number {text}", "float": f"the number {text}",
             "bool": f"the boolean {text}"}.get(kind, f"{text!r}")  # fmt: skip
-
-
-def _suggest(word: str, choices: Any) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""

@@ -8,7 +8,9 @@ prints the binary unit names (GiB, MiB) so nobody has to guess.
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Iterable
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from fractions import Fraction
 
@@ -130,3 +132,11 @@ def format_size_input(n: int) -> str:
 def plural(n: int, word: str) -> str:
     """``plural(1, "host")`` -> "1 host"; ``plural(2, "host")`` -> "2 hosts"."""
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def suggest(word: str, choices: Iterable[str]) -> str:
+    """``"; did you mean 'esx01'?"`` for the closest of ``choices``, or ``""``."""
+    names = sorted(set(choices))
+    prefixed = [n for n in names if n.startswith(word)] if word else []
+    close = prefixed or difflib.get_close_matches(word, names, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""

@@ -184,3 +184,18 @@ def test_thresholds_usage_errors(args: list[str], message: str) -> None:
     code, _, err = run(*args)
     assert code == 2
     assert message in err
+
+
+def test_vms_lists_reclamation_per_vm_on_contended_hosts() -> None:
+    code, out, _ = run("check", REALISTIC, "--vms")
+    assert code == 1
+    assert "reclamation on esx-db02.prod.example · soft · need 7.2 GiB" in out
+    assert "reclamation on esx-web01" not in out  # not contended
+
+
+def test_host_drill_down_and_unknown_host() -> None:
+    out = run("check", REALISTIC, "--host", "esx-web01.prod.example")[1]
+    assert "reclamation on esx-web01.prod.example · high · need 0.0 GiB" in out
+    code, _, err = run("check", REALISTIC, "--host", "esx-db0")
+    assert code == 2
+    assert "no host 'esx-db0'; did you mean 'esx-db01.prod.example'?" in err

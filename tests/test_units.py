@@ -105,3 +105,12 @@ def test_parse_size_never_crashes(text: str) -> None:
     """Arbitrary text either parses or raises UnitError, nothing else."""
     with contextlib.suppress(UnitError):
         assert parse_size(text) >= 0
+
+
+def test_suggest_prefers_a_name_the_word_starts_and_then_close_spellings() -> None:
+    from memplan.units import suggest
+
+    hosts = ["esx-db01.prod.example", "esx-web01.prod.example"]
+    assert suggest("esx-db0", hosts) == "; did you mean 'esx-db01.prod.example'?"
+    assert suggest("memroy", ["memory", "managed"]) == "; did you mean 'memory'?"
+    assert suggest("zzz", hosts) == ""

@@ -21,10 +21,12 @@ class Format(StrEnum):
     JSON = "json"
 
 
-def renderer(fmt: Format, *, explain: bool = False) -> Renderer:
-    """The renderer of ``fmt``."""
+def renderer(
+    fmt: Format, *, explain: bool = False, vms: bool = False, host: str | None = None
+) -> Renderer:
+    """The renderer of ``fmt`` (``explain``, ``vms`` and ``host`` shape the table only)."""
     if fmt is Format.TABLE:
-        return TableRenderer(explain=explain)
+        return TableRenderer(explain=explain, vms=vms, host=host)
     if fmt is Format.JSON:
         return JsonRenderer()
     assert_never(fmt)

@@ -130,8 +130,10 @@ def _explain(f: Finding) -> Text:
 class TableRenderer(Renderer):
     """``--format table``: what people read in a terminal."""
 
-    def __init__(self, explain: bool = False) -> None:
+    def __init__(self, explain: bool = False, vms: bool = False, host: str | None = None) -> None:
         self.explain = explain
+        self.vms = vms
+        self.host = host
 
     def render(self, report: Report, console: Console) -> None:
         """Print the host tables, the placements, the findings and the verdict line."""
@@ -151,6 +153,7 @@ class TableRenderer(Renderer):
         if standalone:
             console.print(_fitting_table(console, "standalone hosts", standalone))
         self._notes(report, console)
+        self._vm_details(report, console)
         self._findings(report, console)
         n = counts(report)
         verdict = Text(report.verdict.value.upper(), style=SEVERITY_STYLE[report.verdict])
@@ -161,6 +164,34 @@ class TableRenderer(Renderer):
             f" {plural(n['hosts'], 'host')}, {plural(n['vms'], 'VM')} ({n['vms_on']} on)"
         )
         console.print(line)
+
+    def _vm_details(self, report: Report, console: Console) -> None:
+        """Per-VM reclamation on contended hosts (--vms), or on one host (--host)."""
+        if not self.vms and self.host is None:
+            return
+        for h in report.hosts:
+            if (self.host is not None and h.host.name != self.host) or (
+                self.host is None and not h.need
+            ):
+                continue
+            t = Table(
+                title=f"reclamation on {h.host.name} · {h.state.value} · need {_g(h.need)} GiB",
+                title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True,
+            )  # fmt: skip
+            for name in ("VM", "Shares", "Held", "Active", "Resv", "Keeps", "Balloon", "Compr",
+                         "Swap", "Active hit"):  # fmt: skip
+                t.add_column(name, justify="left" if name == "VM" else "right", no_wrap=True)
+            rows = [r for r in report.vms if r.host == h.host.name and r.vm.powered_on]
+            rows.sort(key=lambda r: (-(r.balloon + r.swap), r.vm.name))
+            for r in rows:
+                held = min(r.vm.consumed, r.vm.entitled_memory)
+                t.add_row(
+                    r.vm.name, f"{r.vm.shares} {r.vm.shares_level}", _g(held),
+                    _g(min(r.vm.active, held)), _g(r.vm.reservation), _g(r.entitlement),
+                    _g(r.balloon), _g(r.compressed), _g(r.swapped),
+                    Text(_g(r.active_hit), style="bold red" if r.active_hit else ""),
+                )  # fmt: skip
+            console.print(t)
 
     def _notes(self, report: Report, console: Console) -> None:
         notes = [
