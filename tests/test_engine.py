@@ -7,7 +7,7 @@ from fractions import Fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from memplan import engine, esxi
+from memplan import engine, esxi, hostmodel
 from memplan.model import MemState, Policy, Severity
 from memplan.units import GIB, MIB
 from tests.helpers import inv, report
@@ -76,20 +76,20 @@ def _bands() -> tuple[esxi.Band, ...]:
 
 
 def test_settle_by_free_memory_alone_above_the_soft_band() -> None:
-    assert engine.settle(100_000, 95_000, 1, 0, _bands()).state is MemState.HIGH
-    s = engine.settle(100_000, 97_000, 1, 0, _bands())  # free 3000: clear
+    assert hostmodel.settle(100_000, 95_000, 1, 0, _bands()).state is MemState.HIGH
+    s = hostmodel.settle(100_000, 97_000, 1, 0, _bands())  # free 3000: clear
     assert (s.state, s.need, s.balloon, s.swap) == (MemState.CLEAR, 0, 0, 0)
 
 
 def test_settle_hard_when_ballooning_falls_short() -> None:
     """free 500 -> need 500; balloon 200, swap 300; free after balloon 700 >= 320: hard."""
-    s = engine.settle(100_000, 99_500, 50_000, 200, _bands())
+    s = hostmodel.settle(100_000, 99_500, 50_000, 200, _bands())
     assert (s.state, s.need, s.balloon, s.swap) == (MemState.HARD, 500, 200, 300)
 
 
 def test_settle_low_when_free_after_balloon_is_below_hard_band() -> None:
     """free 200 -> need 800; nothing to balloon; 200 < 320: low."""
-    s = engine.settle(100_000, 99_800, 50_000, 0, _bands())
+    s = hostmodel.settle(100_000, 99_800, 50_000, 0, _bands())
     assert (s.state, s.need, s.swap) == (MemState.LOW, 800, 800)
 
 
