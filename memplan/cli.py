@@ -16,7 +16,7 @@ from rich.console import Console
 
 from memplan import __version__, engine, esxi, inventory
 from memplan.errors import ExitCode, InventoryError
-from memplan.model import Severity
+from memplan.model import Scenario, Severity
 from memplan.render import Format, renderer
 from memplan.render.thresholds import ThresholdReport, render_json, render_table
 from memplan.units import UnitError, parse_size, plural, suggest
@@ -137,11 +137,23 @@ def check(
         str | None,
         typer.Option("--host", help="Drill down into one host's VMs, contended or not."),
     ] = None,
+    fail_host: Annotated[
+        list[str] | None,
+        typer.Option("--fail-host", help="Fail this host (repeatable) and restart its VMs (HA)."),
+    ] = None,
+    ha_failures: Annotated[
+        int | None,
+        typer.Option(
+            "--ha-failures", min=0, help="Host failures to simulate in every cluster (HA)."
+        ),
+    ] = None,
     no_color: NoColorOpt = False,
 ) -> None:
     """Check an inventory: memory state of every host, findings and a verdict.
 
     Example: memplan check samples/realistic.yaml --explain
+
+    What-if: memplan check samples/realistic.yaml --fail-host esx-web01.prod.example
 
     Exit codes: 0 no failure (warnings allowed), 1 at least one fail, 2 usage error,
     3 only warnings with --fail-on warn, 4 invalid or unreadable inventory.
@@ -153,7 +165,14 @@ def check(
     if host is not None and host not in {h.name for h in inv.hosts}:
         names = [h.name for h in inv.hosts]
         raise typer.BadParameter(f"no host {host!r}{suggest(host, names)}", param_hint="--host")
-    report = engine.evaluate(inv)
+    names = [h.name for h in inv.hosts]
+    for name in fail_host or []:
+        if name not in names:
+            raise typer.BadParameter(
+                f"no host {name!r}{suggest(name, names)}", param_hint="--fail-host"
+            )
+    scenario = Scenario(tuple(fail_host or ()), ha_failures)
+    report = engine.evaluate(inv, scenario)
     render = renderer(fmt, explain=explain, vms=vms, host=host)
     if output is None:
         render.render(report, _console(no_color))

@@ -12,16 +12,19 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import replace
 
+from memplan import ha
 from memplan.hostmodel import admits, evaluate_host, vm_demand
 from memplan.model import (
     VM,
     ClusterResult,
     Finding,
+    HAResult,
     Host,
     HostResult,
     Inventory,
     MemState,
     Report,
+    Scenario,
     Severity,
     VMResult,
     worst,
@@ -45,9 +48,10 @@ def place(inventory: Inventory) -> tuple[dict[str, str | None], set[str]]:
         if vm.host is not None and vm.powered_on:
             demand[vm.host] += vm_demand(vm)
             reserved[vm.host] += vm.reservation + vm.overhead
+    spare = {name for c in inventory.clusters if c.ha for name in c.ha.failover_hosts}
     members: dict[str, list[Host]] = defaultdict(list)
     for h in inventory.hosts:
-        if h.cluster is not None:
+        if h.cluster is not None and h.name not in spare:  # dedicated failover hosts stay empty
             members[h.cluster].append(h)
     todo = [vm for vm in inventory.vms if vm.host is None and vm.powered_on]
     todo.sort(key=lambda vm: (-(vm.memory + vm.overhead), vm.name))
@@ -68,8 +72,9 @@ def _with_host(vm: VM, host: str) -> VM:
     return replace(vm, host=host)
 
 
-def evaluate(inventory: Inventory) -> Report:
-    """Evaluate the whole inventory: placement, every host, every rule, every verdict."""
+def evaluate(inventory: Inventory, scenario: Scenario | None = None) -> Report:
+    """Evaluate the whole inventory: placement, every host, HA, every rule, every verdict."""
+    scenario = scenario or Scenario()
     policy = inventory.policy
     host_of, placed = place(inventory)
     by_host: dict[str, list[VM]] = defaultdict(list)
@@ -91,12 +96,21 @@ def evaluate(inventory: Inventory) -> Report:
         if vm.name not in vm_results:
             vm_results[vm.name] = VMResult(vm, None, False, 0, 0, 0, 0, 0, 0, Severity.OK)
     cluster_calcs = _cluster_calcs(inventory, host_calcs, unplaced)
-    ctx = Context(inventory, host_calcs, host_of, unplaced, cluster_calcs)
+    base = {name: hc.result for name, hc in host_calcs.items()}
+    failover: dict[str, HAResult] = {}
+    for c in inventory.clusters:
+        members = [h for h in inventory.hosts if h.cluster == c.name]
+        analysis = ha.analyse(
+            c, members, by_host, base, policy, scenario.fail_hosts, scenario.ha_failures
+        )
+        if analysis is not None:
+            failover[c.name] = analysis
+    ctx = Context(inventory, host_calcs, host_of, unplaced, cluster_calcs, failover)
     findings = sorted(
         (f for rule in RULES.values() for f in rule.check(ctx)),
         key=lambda f: (-f.severity.rank, f.rule, f.kind, f.subject),
     )
-    return _report(inventory, host_calcs, vm_results, cluster_calcs, findings)
+    return _report(inventory, host_calcs, vm_results, cluster_calcs, findings, failover)
 
 
 def _cluster_calcs(
@@ -121,10 +135,16 @@ def _report(
     vm_results: dict[str, VMResult],
     cluster_calcs: dict[str, ClusterCalc],
     findings: list[Finding],
+    failover: dict[str, HAResult],
 ) -> Report:
     own: dict[tuple[str, str], list[Severity]] = defaultdict(list)
+    cluster_of = {h.name: h.cluster for h in inventory.hosts}
+    cluster_of.update({vm.name: vm.cluster for vm in inventory.vms})
     for f in findings:
-        own[(f.kind, f.subject)].append(f.severity)
+        if RULES[f.rule].RULE.failover:  # about a failure scenario, not about today
+            own[("cluster", cluster_of.get(f.subject) or "")].append(f.severity)
+        else:
+            own[(f.kind, f.subject)].append(f.severity)
     vms = {n: replace(r, verdict=worst(own[("vm", n)])) for n, r in vm_results.items()}
     vm_verdicts_by_host: dict[str | None, list[Severity]] = defaultdict(list)
     for r in vms.values():
@@ -155,6 +175,7 @@ def _report(
                     [*own[("cluster", c.name)], *(h.verdict for h in members), *unplaced_verdicts]
                 ),
                 location=c.location,
+                ha=failover.get(c.name),
             )
         )
     return Report(

@@ -346,6 +346,8 @@ class ClusterResult:
     """Worst finding about it, its hosts or its VMs."""
     location: Location
     """Where it is written."""
+    ha: HAResult | None = None
+    """Failover analysis, when the cluster has ``ha:`` or a what-if asks for one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -366,3 +368,77 @@ class Report:
     """Findings, most severe first, then by rule and subject."""
     policy: Policy
     """The policy applied."""
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """What-if inputs from the command line that change an evaluation, not the inventory."""
+
+    fail_hosts: tuple[str, ...] = ()
+    """Hosts to fail (``--fail-host``), instead of searching for the worst ones."""
+    ha_failures: int | None = None
+    """Host failures to tolerate in every cluster (``--ha-failures``), overriding ``ha.failures``."""
+
+
+@dataclass(frozen=True, slots=True)
+class SlotMath:
+    """vSphere HA slot policy, memory only."""
+
+    slot: int
+    """Largest reservation + overhead of a powered-on VM, bytes."""
+    slots_per_host: tuple[tuple[str, int], ...]
+    """Slots each host holds: floor(capacity / slot)."""
+    vms_on: int
+    """Powered-on VMs, each needing one slot."""
+    failover_capacity: int
+    """How many of the largest hosts can fail while the rest still hold every slot."""
+
+
+@dataclass(frozen=True, slots=True)
+class PercentMath:
+    """vSphere HA percentage policy, memory only."""
+
+    capacity: int
+    """Cluster capacity, bytes."""
+    reserved: int
+    """Reservations + overhead of powered-on VMs, bytes."""
+    failover: float
+    """(capacity - reserved) / capacity."""
+    required: float
+    """The configured percentage as a fraction."""
+
+
+@dataclass(frozen=True, slots=True)
+class HAResult:
+    """One cluster's failover analysis."""
+
+    cluster: str
+    """Cluster name."""
+    policy: str
+    """Admission-control policy."""
+    failures: int
+    """Host failures simulated."""
+    method: str
+    """given (--fail-host), exhaustive (every combination), largest (the largest hosts) or none."""
+    scenarios: int
+    """Failure combinations evaluated."""
+    failed_hosts: tuple[str, ...]
+    """The hosts failed in the worst scenario."""
+    restarted: tuple[tuple[str, str], ...]
+    """(VM, survivor) for each VM restarted."""
+    unrestartable: tuple[str, ...]
+    """VMs no survivor admits."""
+    survivors: tuple[HostResult, ...]
+    """Survivors as evaluated after the restarts (verdicts not set)."""
+    state_after: MemState
+    """Worst survivor state."""
+    overcommit_ratio_after: float
+    """Configured / capacity of the survivors after the restarts."""
+    verdict: Severity
+    """fail: a VM cannot restart or a survivor swaps; warn: a survivor balloons."""
+    slots: SlotMath | None
+    """Slot math, for the slots policy."""
+    percentage: PercentMath | None
+    """Percentage math, for the percentage policy."""
+    failover_hosts: tuple[str, ...] = ()
+    """Dedicated failover hosts."""

@@ -7,7 +7,7 @@ from typing import Any
 
 from rich.console import Console
 
-from memplan.model import Finding, HostResult, Location, Report, VMResult
+from memplan.model import Finding, HAResult, HostResult, Location, Report, VMResult
 from memplan.render.base import Renderer, counts
 
 SCHEMA_VERSION = 1
@@ -88,6 +88,41 @@ def _vm(r: VMResult) -> dict[str, Any]:
     }
 
 
+def _ha(r: HAResult | None) -> dict[str, Any] | None:
+    if r is None:
+        return None
+    return {
+        "policy": r.policy,
+        "failures": r.failures,
+        "method": r.method,
+        "scenarios": r.scenarios,
+        "failed_hosts": list(r.failed_hosts),
+        "restarted": [{"vm": vm, "host": host} for vm, host in r.restarted],
+        "unrestartable_vms": list(r.unrestartable),
+        "state_after": r.state_after.value,
+        "overcommit_ratio_after": _ratio(r.overcommit_ratio_after),
+        "survivors": [
+            {"name": s.host.name, "demand_bytes": s.demand, "free_bytes": s.free,
+             "state": s.state.value, "balloon_bytes": s.balloon, "swap_bytes": s.swap}
+            for s in r.survivors
+        ],
+        "failover_hosts": list(r.failover_hosts),
+        "slots": None if r.slots is None else {
+            "slot_bytes": r.slots.slot,
+            "slots_per_host": dict(r.slots.slots_per_host),
+            "vms_on": r.slots.vms_on,
+            "failover_capacity_hosts": r.slots.failover_capacity,
+        },
+        "percentage": None if r.percentage is None else {
+            "capacity_bytes": r.percentage.capacity,
+            "reserved_bytes": r.percentage.reserved,
+            "failover_capacity": _ratio(r.percentage.failover),
+            "required": _ratio(r.percentage.required),
+        },
+        "verdict": r.verdict.value,
+    }  # fmt: skip
+
+
 def _finding(f: Finding) -> dict[str, Any]:
     return {
         "rule": f.rule,
@@ -136,6 +171,7 @@ def to_dict(report: Report) -> dict[str, Any]:
                 "state": c.state.value,
                 "verdict": c.verdict.value,
                 "location": _loc(c.location),
+                "ha": _ha(c.ha),
             }
             for c in report.clusters
         ],

@@ -8,7 +8,7 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
-from memplan.model import Finding, HostResult, Input, MemState, Report
+from memplan.model import Finding, HAResult, HostResult, Input, MemState, Report
 from memplan.render.base import SEVERITY_STYLE, STATE_STYLE, Renderer, counts
 from memplan.units import GIB, format_size, plural
 
@@ -110,6 +110,33 @@ def _fitting_table(console: Console, title: str, hosts: list[HostResult]) -> Tab
     return _host_table(title, hosts, False)
 
 
+def _ha_line(r: HAResult) -> Text:
+    """One paragraph: policy, scenario, what happened, verdict."""
+    if r.method == "none":
+        scenario = "no failure simulated"
+    else:
+        how = {"given": "given", "exhaustive": f"worst of {r.scenarios} tried",
+               "largest": "largest hosts"}[r.method]  # fmt: skip
+        scenario = f"failing {', '.join(r.failed_hosts)} ({how})"
+    text = Text(f"  HA {r.policy} ({r.failures}): {scenario}: ")
+    text.append(
+        f"{len(r.restarted)} restart, {len(r.unrestartable)} cannot, survivors"
+        f" {r.state_after.value}, ratio {r.overcommit_ratio_after:.2f} · "
+    )
+    text.append(r.verdict.value, style=SEVERITY_STYLE[r.verdict])
+    if r.slots is not None:
+        s = r.slots
+        text.append(
+            f"\n  slots: slot {format_size(s.slot)}, per host"
+            f" {', '.join(str(n) for _, n in s.slots_per_host)}, {s.vms_on} VMs on:"
+            f" failover capacity {s.failover_capacity} host(s)"
+        )
+    if r.percentage is not None:
+        p = r.percentage
+        text.append(f"\n  percentage: {p.failover:.0%} unreserved, {p.required:.0%} required")
+    return text
+
+
 def _value(i: Input) -> str:
     if i.kind == "bytes" and isinstance(i.value, int):
         return f"{format_size(i.value, digits=2)} ({i.value} B)"
@@ -149,6 +176,8 @@ class TableRenderer(Renderer):
                 f" · worst state {c.state.value} · {c.verdict.value}"
             )
             console.print(_fitting_table(console, title, members))
+            if c.ha is not None:
+                console.print(_ha_line(c.ha))
         standalone = [h for h in report.hosts if h.host.cluster is None]
         if standalone:
             console.print(_fitting_table(console, "standalone hosts", standalone))

@@ -10,6 +10,7 @@ from memplan.model import (
     VM,
     Explanation,
     Finding,
+    HAResult,
     Host,
     HostResult,
     Input,
@@ -57,6 +58,8 @@ class Context:
     """Powered-on cluster VMs memplan could not place on any host."""
     clusters: dict[str, ClusterCalc]
     """Cluster totals by name."""
+    ha: dict[str, HAResult]
+    """Failover analysis by cluster name (clusters without one are absent)."""
 
     def host(self, name: str) -> Host:
         """The inventory host of that name."""
@@ -75,6 +78,9 @@ class RuleInfo:
     """Severity of its findings."""
     summary: str
     """One line for docs and SARIF."""
+    failover: bool = False
+    """True for findings about a failure scenario: they count toward the cluster's verdict,
+    not toward the today-verdict of the host or VM they name."""
 
 
 class Rule(Protocol):

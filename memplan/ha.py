@@ -1,0 +1,186 @@
+"""vSphere HA: admission-control math and failover simulation, per cluster. Pure functions.
+
+The simulation fails hosts (given, or the combination that hurts most: every combination
+when that is cheap, else the largest hosts), restarts their powered-on VMs on the
+survivors largest first, each on the survivor with the most unreserved memory that
+admits it (reservation + overhead), then evaluates the survivors with the same host
+model as today. Mixed host sizes are handled host by host: no "average host".
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from itertools import combinations
+
+from memplan.hostmodel import admits, evaluate_host
+from memplan.model import (
+    VM,
+    Cluster,
+    HAResult,
+    Host,
+    HostResult,
+    MemState,
+    PercentMath,
+    Policy,
+    Severity,
+    SlotMath,
+)
+
+MAX_COMBINATIONS = 500
+"""Above this many failure combinations, fail the largest hosts instead of trying all."""
+
+
+def slot_math(hosts: list[Host], vms: list[VM]) -> SlotMath:
+    """Slot size, slots per host and current failover capacity in hosts (memory only).
+
+    Slot = largest reservation + overhead of a powered-on VM. The failover capacity is how
+    many hosts, largest (most slots) first, can fail while the rest still hold one slot per
+    powered-on VM (vSphere Availability guide).
+    """
+    on = [vm for vm in vms if vm.powered_on]
+    slot = max((vm.reservation + vm.overhead for vm in on), default=0)
+    per_host = tuple(
+        (h.name, h.capacity // slot if slot else len(on))
+        for h in sorted(hosts, key=lambda h: h.name)
+    )
+    counts = sorted((n for _, n in per_host), reverse=True)
+    capacity = 0
+    for k in range(1, len(counts)):
+        if sum(counts[k:]) >= len(on):
+            capacity = k
+        else:
+            break
+    return SlotMath(slot, per_host, len(on), capacity)
+
+
+def percent_math(hosts: list[Host], vms: list[VM], required: float) -> PercentMath:
+    """Percentage policy: failover capacity = (capacity - reservations) / capacity."""
+    capacity = sum(h.capacity for h in hosts)
+    reserved = sum(vm.reservation + vm.overhead for vm in vms if vm.powered_on)
+    failover = (capacity - reserved) / capacity if capacity else 0.0
+    return PercentMath(capacity, reserved, failover, required)
+
+
+def _restart(
+    failed: set[str],
+    hosts: list[Host],
+    by_host: dict[str, list[VM]],
+    base: dict[str, HostResult],
+    policy: Policy,
+) -> tuple[list[tuple[str, str]], list[str], dict[str, HostResult]]:
+    survivors = [h for h in hosts if h.name not in failed]
+    unreserved = {
+        h.name: h.capacity
+        - sum(v.reservation + v.overhead for v in by_host[h.name] if v.powered_on)
+        for h in survivors
+    }
+    moving = [vm for name in failed for vm in by_host[name] if vm.powered_on]
+    moving.sort(key=lambda vm: (-vm.memory, vm.name))
+    restarted: list[tuple[str, str]] = []
+    unrestartable: list[str] = []
+    extra: dict[str, list[VM]] = {}
+    for vm in moving:
+        fits = [h for h in survivors if admits(h, vm, h.capacity - unreserved[h.name])]
+        if not fits:
+            unrestartable.append(vm.name)
+            continue
+        best = max(fits, key=lambda h: (unreserved[h.name], h.name))
+        unreserved[best.name] -= vm.reservation + vm.overhead
+        extra.setdefault(best.name, []).append(vm)
+        restarted.append((vm.name, best.name))
+    after = {
+        h.name: (
+            evaluate_host(h, by_host[h.name] + extra[h.name], policy)[0]
+            if h.name in extra
+            else base[h.name]
+        )
+        for h in survivors
+    }
+    return restarted, sorted(unrestartable), after
+
+
+def _verdict(unrestartable: list[str], after: Iterable[HostResult]) -> Severity:
+    states = [r.state for r in after]
+    if unrestartable or any(s in (MemState.HARD, MemState.LOW) for s in states):
+        return Severity.FAIL
+    if MemState.SOFT in states:
+        return Severity.WARN
+    return Severity.OK
+
+
+def _candidates(hosts: list[Host], n: int) -> tuple[str, list[tuple[str, ...]]]:
+    names = sorted(h.name for h in hosts)
+    if math.comb(len(names), n) <= MAX_COMBINATIONS:
+        return "exhaustive", list(combinations(names, n))
+    largest = sorted(hosts, key=lambda h: (-h.capacity, h.name))[:n]
+    return "largest", [tuple(sorted(h.name for h in largest))]
+
+
+def analyse(
+    cluster: Cluster,
+    hosts: list[Host],
+    by_host: dict[str, list[VM]],
+    base: dict[str, HostResult],
+    policy: Policy,
+    fail_hosts: tuple[str, ...] = (),
+    failures: int | None = None,
+) -> HAResult | None:
+    """The HA analysis of one cluster, or None when it has no HA and no what-if asks."""
+    ha = cluster.ha
+    given = tuple(sorted(h for h in fail_hosts if h in {x.name for x in hosts}))
+    if ha is None and not given and failures is None:
+        return None
+    policy_name = ha.policy if ha else "host-failures"
+    n = len(given) if given else (failures if failures is not None else (ha.failures if ha else 1))
+    if policy_name == "disabled" and not given and failures is None:
+        n = 0
+    vms = [vm for h in hosts for vm in by_host[h.name]]
+    slots = slot_math(hosts, vms) if policy_name == "slots" else None
+    pct = None
+    if policy_name == "percentage" and ha is not None and ha.percentage is not None:
+        pct = percent_math(hosts, vms, float(ha.percentage))
+    scenarios: list[tuple[str, ...]]
+    if n == 0:
+        method, scenarios = "none", [()]
+    elif given:
+        method, scenarios = "given", [given]
+    else:
+        method, scenarios = _candidates(hosts, min(n, len(hosts)))
+    worst: tuple[tuple[int, ...], HAResult] | None = None
+    for failed in scenarios:
+        restarted, unrestartable, after = _restart(set(failed), hosts, by_host, base, policy)
+        survivors = tuple(after[h.name] for h in hosts if h.name in after)
+        verdict = _verdict(unrestartable, survivors)
+        state = max((r.state for r in survivors), key=lambda s: s.rank, default=MemState.LOW)
+        capacity = sum(r.capacity for r in survivors)
+        configured = sum(r.configured for r in survivors)
+        result = HAResult(
+            cluster=cluster.name,
+            policy=policy_name,
+            failures=len(failed),
+            method=method,
+            scenarios=len(scenarios),
+            failed_hosts=tuple(failed),
+            restarted=tuple(sorted(restarted)),
+            unrestartable=tuple(unrestartable),
+            survivors=survivors,
+            state_after=state,
+            overcommit_ratio_after=configured / capacity if capacity else math.inf,
+            verdict=verdict,
+            slots=slots,
+            percentage=pct,
+            failover_hosts=ha.failover_hosts if ha else (),
+        )
+        key = (
+            verdict.rank,
+            len(unrestartable),
+            state.rank,
+            sum(r.swap for r in survivors),
+            sum(r.balloon for r in survivors),
+            -sum(r.free for r in survivors),
+        )
+        if worst is None or key > worst[0]:
+            worst = (key, result)
+    assert worst is not None
+    return worst[1]
