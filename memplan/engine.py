@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import replace
 
-from memplan import ha
+from memplan import ha, projection
 from memplan.hostmodel import admits, evaluate_host, vm_demand
 from memplan.model import (
     VM,
     ClusterResult,
     Finding,
+    Forecast,
     HAResult,
     Host,
     HostResult,
@@ -105,12 +106,37 @@ def evaluate(inventory: Inventory, scenario: Scenario | None = None) -> Report:
         )
         if analysis is not None:
             failover[c.name] = analysis
-    ctx = Context(inventory, host_calcs, host_of, unplaced, cluster_calcs, failover)
+    outlook = _forecast(inventory, host_of, scenario)
+    ctx = Context(inventory, host_calcs, host_of, unplaced, cluster_calcs, failover, outlook)
     findings = sorted(
         (f for rule in RULES.values() for f in rule.check(ctx)),
         key=lambda f: (-f.severity.rank, f.rule, f.kind, f.subject),
     )
-    return _report(inventory, host_calcs, vm_results, cluster_calcs, findings, failover)
+    report = _report(inventory, host_calcs, vm_results, cluster_calcs, findings, failover)
+    return replace(report, forecast=outlook, whatifs=inventory.whatifs)
+
+
+def wants_forecast(inventory: Inventory, scenario: Scenario) -> bool:
+    """A projection runs when --horizon, --growth or --fail-within is given, or the
+    inventory has growth or planned changes (and "today" is known)."""
+    return scenario.as_of is not None and (
+        scenario.horizon_months is not None
+        or scenario.growth is not None
+        or scenario.fail_within_days is not None
+        or bool(inventory.planned)
+        or any(vm.growth for vm in inventory.vms)
+    )
+
+
+def _forecast(
+    inventory: Inventory, host_of: dict[str, str | None], scenario: Scenario
+) -> Forecast | None:
+    if not wants_forecast(inventory, scenario) or scenario.as_of is None:
+        return None
+    horizon = scenario.horizon_months or projection.DEFAULT_HORIZON_MONTHS
+    return projection.forecast(
+        inventory, host_of, scenario.as_of, horizon, scenario.growth, scenario.fail_within_days
+    )
 
 
 def _cluster_calcs(
@@ -141,7 +167,7 @@ def _report(
     cluster_of = {h.name: h.cluster for h in inventory.hosts}
     cluster_of.update({vm.name: vm.cluster for vm in inventory.vms})
     for f in findings:
-        if RULES[f.rule].RULE.failover:  # about a failure scenario, not about today
+        if RULES[f.rule].RULE.scenario:  # about a failure scenario, not about today
             own[("cluster", cluster_of.get(f.subject) or "")].append(f.severity)
         else:
             own[(f.kind, f.subject)].append(f.severity)

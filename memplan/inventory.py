@@ -11,16 +11,28 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from fractions import Fraction
 from typing import Any
 
 import yaml
 
-from memplan import esxi
+from memplan import esxi, whatif
 from memplan.errors import InventoryError, Problem
-from memplan.model import VM, Cluster, HAConfig, Host, Inventory, Location, MemState, Policy
-from memplan.units import UnitError, parse_percent, parse_size, suggest
+from memplan.model import (
+    VM,
+    Cluster,
+    HAConfig,
+    Host,
+    Inventory,
+    Location,
+    MemState,
+    PlannedChange,
+    Policy,
+    WhatIf,
+)
+from memplan.units import UnitError, parse_growth, parse_percent, parse_size, suggest
 
 MAX_FILE_BYTES = 128 * 1024 * 1024
 """Largest inventory read (128 MiB): a 100,000-VM inventory is about 15 MB."""
@@ -34,17 +46,19 @@ _ALLOWED_TAGS = frozenset(
     _TAG + t for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp", "merge")
 )
 
-TOP_FIELDS = ("version", "defaults", "policy", "clusters", "hosts")
-CLUSTER_FIELDS = ("name", "ha", "hosts", "vms")
+TOP_FIELDS = ("version", "defaults", "policy", "clusters", "hosts", "planned")
+CLUSTER_FIELDS = ("name", "ha", "growth", "hosts", "vms")
 HOST_VALUE_FIELDS = ("memory", "managed", "system_reserved", "esxi")
-HOST_FIELDS = ("name", *HOST_VALUE_FIELDS, "vms")
+HOST_FIELDS = ("name", *HOST_VALUE_FIELDS, "growth", "vms")
 VM_VALUE_FIELDS = (
     "memory", "vcpus", "power", "reservation", "limit", "shares", "active", "consumed",
-    "overhead", "balloon_max", "tags",
+    "overhead", "balloon_max", "tags", "growth",
 )  # fmt: skip
 VM_FIELDS = ("name", *VM_VALUE_FIELDS, "host")
 POLICY_FIELDS = ("max_overcommit", "reading", "thresholds", "idle_tax")
 HA_FIELDS = ("policy", "failures", "percentage", "failover_hosts")
+PLANNED_FIELDS = ("at", "add_vm", "add_host", "retire_host")
+
 HA_POLICIES = ("host-failures", "percentage", "slots", "dedicated", "disabled")
 SHARE_LEVELS = ("low", "normal", "high")
 _POWER_WORDS = {"on": True, "poweredon": True, "off": False, "poweredoff": False}
@@ -52,10 +66,14 @@ _POWER_WORDS = {"on": True, "poweredon": True, "off": False, "poweredoff": False
 Node = yaml.Node
 
 
-def load(path: str) -> Inventory:
-    """Read and validate the inventory at ``path``; raise InventoryError with every problem."""
+def load(path: str, whatifs: tuple[WhatIf, ...] = ()) -> Inventory:
+    """Read and validate the inventory at ``path`` with ``whatifs`` applied in memory.
+
+    Raises InventoryError with every problem (those located at a flag are the user's
+    command line, not the file), or UsageError for a what-if naming nothing.
+    """
     data = read_bytes(path)
-    return parse(data, path)
+    return parse(data, path, whatifs)
 
 
 def read_bytes(path: str) -> bytes:
@@ -125,19 +143,20 @@ def compose(data: bytes, path: str) -> Node | None:
         raise InventoryError([Problem(path, 1, 1, f"YAML: {exc}")]) from None
 
 
-def parse(data: bytes, path: str) -> Inventory:
+def parse(data: bytes, path: str, whatifs: tuple[WhatIf, ...] = ()) -> Inventory:
     """Validate composed YAML into an Inventory, collecting every problem."""
     root = compose(data, path)
     if root is None:
         raise InventoryError(
             [Problem(path, 1, 1, "file is empty; an inventory starts with 'version: 1'")]
         )
+    whatif.apply(root, whatifs)
     reader = _Reader(path)
     reader.check_tags(root)
     inventory = reader.inventory(root) if not reader.problems else None
     if reader.problems or inventory is None:
         raise InventoryError(reader.problems)
-    return inventory
+    return replace(inventory, whatifs=whatifs) if whatifs else inventory
 
 
 # --- typed values read from nodes ------------------------------------------------------------
@@ -175,11 +194,14 @@ class _Reader:
     # -- plumbing --
 
     def loc(self, node: Node) -> Location:
-        return Location(self.path, node.start_mark.line + 1, node.start_mark.column + 1)
+        mark = node.start_mark
+        if mark.name in whatif.FLAGS:  # made by a what-if: the flag is its location
+            return Location(mark.name, 1, mark.column + 1)
+        return Location(self.path, mark.line + 1, mark.column + 1)
 
     def error(self, node: Node, message: str) -> None:
         loc = self.loc(node)
-        self.problems.append(Problem(self.path, loc.line, loc.column, message))
+        self.problems.append(Problem(loc.file, loc.line, loc.column, message))
 
     def check_tags(self, root: Node) -> None:
         """Reject every tag that is not plain YAML, and bound alias expansion."""
@@ -369,21 +391,25 @@ class _Reader:
                 self.error(c["name"], f"duplicate cluster name {name!r} (first at line {first})")
             cluster_names[name] = c["name"]
             members = cluster_hosts.setdefault(name, set())
+            cluster_growth = c.get("growth")
             for hnode in self.sequence(c.get("hosts", _null()), f"hosts of cluster {name!r}"):
                 host, vm_nodes = self.host(hnode, defaults_host, name)
                 if host is not None:
                     hosts.append(host)
                     members.add(host.name)
+                inherited = _child(hnode, "growth") or cluster_growth
                 for vnode in vm_nodes:
-                    vm = self.vm(vnode, defaults_vm, host=_name(host), cluster=name)
+                    vm = self.vm(vnode, defaults_vm, _name(host), name, inherited)
                     if vm is not None:
                         vms.append(vm)
             for vnode in self.sequence(c.get("vms", _null()), f"vms of cluster {name!r}"):
-                vm = self.vm(vnode, defaults_vm, host=None, cluster=name)
+                vm = self.vm(vnode, defaults_vm, None, name, cluster_growth)
                 if vm is not None:
                     vms.append(vm)
                     if vm.host is not None:
-                        pinned.append((self.mapping_value(vnode, "host"), vm.host, name))
+                        pinned.append((_child(vnode, "host") or vnode, vm.host, name))
+            if cluster_growth is not None:
+                self.growth(cluster_growth, f"cluster {name!r} growth")
             ha = self.ha(c["ha"], name) if "ha" in c else None
             clusters.append(Cluster(name, ha, self.loc(cnode)))
         for hnode in self.sequence(top.get("hosts", _null()), "hosts"):
@@ -391,9 +417,10 @@ class _Reader:
             if host is not None:
                 hosts.append(host)
             for vnode in vm_nodes:
-                vm = self.vm(vnode, defaults_vm, host=_name(host), cluster=None)
+                vm = self.vm(vnode, defaults_vm, _name(host), None, _child(hnode, "growth"))
                 if vm is not None:
                     vms.append(vm)
+        planned = self.planned(top.get("planned"), defaults_host, defaults_vm, cluster_hosts, hosts)
         by_name = {h.name: h for h in hosts}
         for hnode, host_name, cluster in pinned:
             target = by_name.get(host_name)
@@ -416,14 +443,106 @@ class _Reader:
                 )
         if self.problems:
             return None
-        return Inventory(self.path, tuple(clusters), tuple(hosts), tuple(vms), policy)
+        return Inventory(
+            self.path, tuple(clusters), tuple(hosts), tuple(vms), policy, tuple(planned)
+        )
 
-    def mapping_value(self, node: Node, key: str) -> Node:
-        for k, v in node.value:
-            if isinstance(k, yaml.ScalarNode) and k.value == key:
-                value: Node = v
-                return value
-        return node  # pragma: no cover
+    def planned(
+        self,
+        node: Node | None,
+        defaults_host: dict[str, Node],
+        defaults_vm: dict[str, Node],
+        cluster_hosts: dict[str, set[str]],
+        hosts: list[Host],
+    ) -> list[PlannedChange]:
+        """Dated changes: add_vm, add_host or retire_host, one per entry, sorted by date."""
+        out: list[tuple[date, int, PlannedChange]] = []
+        known = {h.name: h.cluster for h in hosts}
+        for i, pnode in enumerate(self.sequence(node or _null(), "planned")):
+            p = self.mapping(pnode, PLANNED_FIELDS, "a planned change")
+            if p is None:
+                continue
+            actions = [k for k in ("add_vm", "add_host", "retire_host") if k in p]
+            if len(actions) != 1:
+                self.error(
+                    pnode, "a planned change needs exactly one of add_vm, add_host, retire_host"
+                )
+                continue
+            when = self.date(p["at"], "planned.at") if "at" in p else None
+            if "at" not in p:
+                self.error(pnode, "a planned change needs 'at: YYYY-MM-DD'")
+            change = self.planned_change(actions[0], p[actions[0]], defaults_host, defaults_vm,
+                                         cluster_hosts, known)  # fmt: skip
+            if when is None or change is None:
+                continue
+            kind, vm, host, target = change
+            out.append((when, i, PlannedChange(when, kind, vm, host, target, self.loc(pnode))))
+        return [c for _, _, c in sorted(out, key=lambda t: (t[0], t[1]))]
+
+    def planned_change(
+        self,
+        action: str,
+        node: Node,
+        defaults_host: dict[str, Node],
+        defaults_vm: dict[str, Node],
+        cluster_hosts: dict[str, set[str]],
+        known: dict[str, str | None],
+    ) -> tuple[str, VM | None, Host | None, str | None] | None:
+        if action == "retire_host":
+            name = self.text(node, "planned.retire_host")
+            if name is not None and name not in known:
+                self.error(node, f"host {name!r} does not exist{suggest(name, known)}")
+                return None
+            return None if name is None else ("retire-host", None, None, name)
+        cnode = _child(node, "cluster") if isinstance(node, yaml.MappingNode) else None
+        cluster = self.text(cnode, "cluster") if cnode is not None else None
+        if cnode is not None and cluster is not None and cluster not in cluster_hosts:
+            self.error(
+                cnode, f"cluster {cluster!r} does not exist{suggest(cluster, cluster_hosts)}"
+            )
+            return None
+        if action == "add_host":
+            host, vm_nodes = self.host(node, defaults_host, cluster, extra=("cluster",))
+            if vm_nodes:
+                self.error(vm_nodes[0], "a planned host starts empty; plan its VMs with add_vm")
+                return None
+            if host is None:
+                return None
+            known[host.name] = cluster
+            if cluster is not None:
+                cluster_hosts[cluster].add(host.name)
+            return "add-host", None, host, None
+        hnode = _child(node, "host") if isinstance(node, yaml.MappingNode) else None
+        pin = self.text(hnode, "host") if hnode is not None else None
+        if hnode is not None and pin is not None:
+            if pin not in known:
+                self.error(hnode, f"host {pin!r} does not exist{suggest(pin, known)}")
+                return None
+            cluster = cluster or known[pin]
+        if cluster is None and pin is None:
+            self.error(node, "a planned VM needs 'cluster:' or 'host:'")
+            return None
+        vm = self.vm(node, defaults_vm, pin, cluster, None, extra=("cluster",))
+        return None if vm is None else ("add-vm", vm, None, None)
+
+    def date(self, node: Node, what: str) -> date | None:
+        value = self.scalar(node)
+        try:
+            return date.fromisoformat(str(value).strip())
+        except ValueError:
+            self.error(node, f"{what} must be a date as YYYY-MM-DD, not {_describe(node)}")
+            return None
+
+    def growth(self, node: Node, what: str) -> float | None:
+        """'3%/month' or '20%/year' as a monthly compounding rate."""
+        value = self.scalar(node)
+        try:
+            if not isinstance(value, str):
+                raise UnitError(f"must be like '3%/month' or '20%/year', not {_describe(node)}")
+            return parse_growth(value)
+        except UnitError as exc:
+            self.error(node, f"{what}: {exc}")
+            return None
 
     def required_text(self, fields: dict[str, Node], node: Node, key: str, what: str) -> str | None:
         if key not in fields:
@@ -541,15 +660,21 @@ class _Reader:
         return HAConfig(policy, failures, percentage, tuple(failover))
 
     def host(
-        self, node: Node, defaults: dict[str, Node], cluster: str | None
+        self,
+        node: Node,
+        defaults: dict[str, Node],
+        cluster: str | None,
+        extra: tuple[str, ...] = (),
     ) -> tuple[Host | None, list[Node]]:
         """The host (None when invalid) and its VM nodes, which are validated either way."""
-        h = self.mapping(node, HOST_FIELDS, "a host")
+        h = self.mapping(node, (*HOST_FIELDS, *extra), "a host")
         if h is None:
             return None, []
         name = self.required_text(h, node, "name", "host")
         fields = {**defaults, **{k: v for k, v in h.items() if k in HOST_VALUE_FIELDS}}
         vm_nodes = self.sequence(h.get("vms", _null()), f"vms of host {name!r}")
+        if "growth" in h:
+            self.growth(h["growth"], f"host {name!r} growth")
         if name is None:
             return None, vm_nodes
         if name in self._host_names:
@@ -602,9 +727,16 @@ class _Reader:
         return host, vm_nodes
 
     def vm(
-        self, node: Node, defaults: dict[str, Node], host: str | None, cluster: str | None
+        self,
+        node: Node,
+        defaults: dict[str, Node],
+        host: str | None,
+        cluster: str | None,
+        inherited_growth: Node | None = None,
+        extra: tuple[str, ...] = (),
     ) -> VM | None:
-        v = self.mapping(node, VM_FIELDS, "a VM")
+        """A VM; growth comes from the VM, else its host or cluster, else defaults.vm."""
+        v = self.mapping(node, (*VM_FIELDS, *extra), "a VM")
         if v is None:
             return None
         name = self.required_text(v, node, "name", "VM")
@@ -617,6 +749,8 @@ class _Reader:
         self._vm_names[name] = v["name"]
         what = f"VM {name!r}"
         f: dict[str, Node] = {**defaults, **{k: n for k, n in v.items() if k in VM_VALUE_FIELDS}}
+        if "growth" not in v and inherited_growth is not None:
+            f["growth"] = inherited_growth
         if "host" in v:
             pin = self.text(v["host"], f"{what} host")
             if pin is None:
@@ -662,6 +796,7 @@ class _Reader:
             _Word("unlimited"),
         )
         tags = get("tags", lambda n: self.tags(n, what), ())
+        growth = get("growth", lambda n: self.growth(n, f"{what} growth"), 0.0)
         if not ok or memory is None:
             return None
         if memory == 0:
@@ -694,7 +829,7 @@ class _Reader:
         return VM(
             name, memory, vcpus, power, res, lim, share_count, level, act, act_given, cons,
             consumed is not None, ovh,
-            est, bmax, tags, host, cluster, self.loc(node),
+            est, bmax, tags, host, cluster, self.loc(node), growth,
         )  # fmt: skip
 
     def power(self, node: Node, what: str) -> bool | None:
@@ -736,6 +871,17 @@ def _resolve(value: int | _Pct, memory: int) -> int:
     if isinstance(value, _Pct):
         return round(value.fraction * memory)
     return value
+
+
+def _child(node: Node | None, key: str) -> Node | None:
+    """The value node of ``key`` in a mapping node, or None."""
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    for k, v in node.value:
+        if isinstance(k, yaml.ScalarNode) and k.value == key:
+            found: Node = v
+            return found
+    return None
 
 
 def _name(host: Host | None) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 from fractions import Fraction
 
@@ -99,6 +100,8 @@ class VM:
     """Its cluster; None for a VM on a standalone host."""
     location: Location
     """Where the VM is written."""
+    growth: float = 0.0
+    """Monthly compounding growth of consumed and active memory (0.03 = 3%/month)."""
 
     @property
     def usage_bound(self) -> int:
@@ -181,6 +184,37 @@ class Policy:
 
 
 @dataclass(frozen=True, slots=True)
+class PlannedChange:
+    """A dated change the inventory plans: a VM or host added, or a host retired."""
+
+    at: date
+    """From this day on."""
+    kind: str
+    """add-vm, add-host or retire-host."""
+    vm: VM | None
+    """The VM to add."""
+    host: Host | None
+    """The host to add."""
+    target: str | None
+    """The host to retire."""
+    location: Location
+    """Where the change is written."""
+
+
+@dataclass(frozen=True, slots=True)
+class WhatIf:
+    """One what-if from the command line, as the user wrote it."""
+
+    flag: str
+    """--add-vm, --remove-vm, --power-off, --add-host, --remove-host or --set."""
+    value: str
+    """Its argument."""
+
+    def __str__(self) -> str:
+        return f"{self.flag} {self.value}"
+
+
+@dataclass(frozen=True, slots=True)
 class Inventory:
     """A whole validated inventory."""
 
@@ -194,6 +228,10 @@ class Inventory:
     """Every VM in file order."""
     policy: Policy = field(default_factory=Policy)
     """The planning policy."""
+    planned: tuple[PlannedChange, ...] = ()
+    """Dated changes, in date order."""
+    whatifs: tuple[WhatIf, ...] = ()
+    """What-ifs applied on the command line, in order."""
 
 
 # --- the report -----------------------------------------------------------------------------
@@ -368,6 +406,10 @@ class Report:
     """Findings, most severe first, then by rule and subject."""
     policy: Policy
     """The policy applied."""
+    forecast: Forecast | None = None
+    """Projection (balloon_at / swap_at), when growth, plans or --horizon ask for one."""
+    whatifs: tuple[WhatIf, ...] = ()
+    """What-ifs applied on the command line, in order, for the report header."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -378,6 +420,86 @@ class Scenario:
     """Hosts to fail (``--fail-host``), instead of searching for the worst ones."""
     ha_failures: int | None = None
     """Host failures to tolerate in every cluster (``--ha-failures``), overriding ``ha.failures``."""
+    as_of: date | None = None
+    """"Today" for projections (``--as-of``); no projection runs without it."""
+    horizon_months: int | None = None
+    """Months to project (``--horizon``); default 12 when growth or plans exist."""
+    growth: float | None = None
+    """Monthly growth for every VM (``--growth``), overriding the inventory's."""
+    fail_within_days: int | None = None
+    """Forecast window (``--fail-within``): swapping within it fails, ballooning warns."""
+
+
+@dataclass(frozen=True, slots=True)
+class HostForecast:
+    """When a host first balloons and first swaps."""
+
+    host: str
+    """Host name."""
+    cluster: str | None
+    """Its cluster."""
+    balloon_at: date | None
+    """First month it settles in soft state or worse; None: not within the horizon."""
+    swap_at: date | None
+    """First month it settles in hard or low state; None: not within the horizon."""
+    location: Location
+    """Where the host is written."""
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterForecast:
+    """When the first host of a cluster balloons and swaps."""
+
+    cluster: str
+    """Cluster name."""
+    balloon_at: date | None
+    """Earliest balloon_at of its hosts."""
+    swap_at: date | None
+    """Earliest swap_at of its hosts."""
+    location: Location
+    """Where the cluster is written."""
+
+
+@dataclass(frozen=True, slots=True)
+class Forecast:
+    """Projection of every host over the horizon."""
+
+    as_of: date
+    """The projection's "today"."""
+    horizon_months: int
+    """Months projected."""
+    until: date
+    """as_of + horizon."""
+    window_end: date | None
+    """as_of + --fail-within, when given."""
+    hosts: tuple[HostForecast, ...]
+    """Per host, sorted by cluster then name."""
+    clusters: tuple[ClusterForecast, ...]
+    """Per cluster, sorted by name."""
+    notes: tuple[str, ...] = ()
+    """What the projection had to decide (e.g. a retired host's VMs that fit nowhere)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TimelinePoint:
+    """One host in one month of ``memplan project``."""
+
+    month: int
+    """Months after as_of."""
+    at: date
+    """The date of that month."""
+    cluster: str | None
+    """Cluster name."""
+    host: str
+    """Host name."""
+    capacity: int
+    """Capacity, bytes."""
+    demand: int
+    """Demand, bytes."""
+    free: int
+    """Free memory, bytes."""
+    state: MemState
+    """Settled state."""
 
 
 @dataclass(frozen=True, slots=True)

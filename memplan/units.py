@@ -32,6 +32,10 @@ UNITS: dict[str, int] = {
 }  # fmt: skip
 
 _SIZE_RE = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*([A-Za-z]+)?\s*$")
+_GROWTH_RE = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*%\s*/\s*(month|mo|year|yr)\s*$", re.I)
+_DURATION_RE = re.compile(r"^\s*(\d+)\s*([dwmy])\s*$", re.I)
+MAX_MONTHLY_GROWTH = 1.0
+"""Growth above 100% a month is a typo."""
 _PERCENT_RE = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*%\s*$")
 
 
@@ -140,3 +144,29 @@ def suggest(word: str, choices: Iterable[str]) -> str:
     prefixed = [n for n in names if n.startswith(word)] if word else []
     close = prefixed or difflib.get_close_matches(word, names, n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def parse_growth(text: str) -> float:
+    """``"3%/month"`` -> 0.03; ``"20%/year"`` -> the monthly rate that compounds to 20%.
+
+    >>> round(parse_growth("20%/year"), 6)
+    0.015309
+    """
+    m = _GROWTH_RE.match(text)
+    if m is None:
+        raise UnitError(f"cannot read {text!r} as growth; write e.g. '3%/month' or '20%/year'")
+    rate = float(m.group(1)) / 100
+    monthly = (1 + rate) ** (1 / 12) - 1 if m.group(2).lower().startswith("y") else rate
+    if monthly > MAX_MONTHLY_GROWTH:
+        raise UnitError(f"growth {text.strip()!r} is above 100% a month; check the number")
+    return monthly
+
+
+def parse_duration(text: str, units: str = "dwmy") -> tuple[int, str]:
+    """``"18m"`` -> (18, "m"); ``"90d"`` -> (90, "d"). ``units`` lists the letters accepted."""
+    m = _DURATION_RE.match(text)
+    if m is None or m.group(2).lower() not in units:
+        names = {"d": "days", "w": "weeks", "m": "months", "y": "years"}
+        accepted = ", ".join(f"N{u} ({names[u]})" for u in units)
+        raise UnitError(f"cannot read {text!r} as a duration; write {accepted}")
+    return int(m.group(1)), m.group(2).lower()

@@ -1,6 +1,6 @@
 """Rules, one module each, in an explicit registry (no import-time discovery).
 
-IDs are stable: MP1xx are about VMs, MP2xx about hosts and clusters, MP3xx about HA. A retired ID is
+IDs are stable: MP1xx are about VMs, MP2xx about hosts and clusters, MP3xx about HA, MP4xx about forecasts. A retired ID is
 never reused. docs/rules.md is generated from these docstrings and tested to match.
 """
 
@@ -9,6 +9,8 @@ from __future__ import annotations
 from memplan.rules import (
     balloon_disabled,
     consumed_above_bound,
+    forecast_ballooning,
+    forecast_swapping,
     ha_admission_control,
     ha_survivor_ballooning,
     ha_survivor_swapping,
@@ -39,6 +41,8 @@ _MODULES: tuple[Rule, ...] = (
     ha_survivor_swapping,
     ha_admission_control,
     ha_vm_on_failover_host,
+    forecast_swapping,
+    forecast_ballooning,
 )
 
 RULES: dict[str, Rule] = {m.RULE.id: m for m in _MODULES}

@@ -10,6 +10,7 @@ from memplan.model import (
     VM,
     Explanation,
     Finding,
+    Forecast,
     HAResult,
     Host,
     HostResult,
@@ -60,6 +61,8 @@ class Context:
     """Cluster totals by name."""
     ha: dict[str, HAResult]
     """Failover analysis by cluster name (clusters without one are absent)."""
+    forecast: Forecast | None = None
+    """Projection over the horizon, when one runs."""
 
     def host(self, name: str) -> Host:
         """The inventory host of that name."""
@@ -78,9 +81,9 @@ class RuleInfo:
     """Severity of its findings."""
     summary: str
     """One line for docs and SARIF."""
-    failover: bool = False
-    """True for findings about a failure scenario: they count toward the cluster's verdict,
-    not toward the today-verdict of the host or VM they name."""
+    scenario: bool = False
+    """True for findings about a scenario (a host failure, a forecast): they count toward the
+    cluster's verdict, not toward the today-verdict of the host or VM they name."""
 
 
 class Rule(Protocol):

@@ -37,7 +37,7 @@ RULE = RuleInfo(
     "ha-survivor-ballooning",
     Severity.WARN,
     "host balloons after a host failure",
-    failover=True,
+    scenario=True,
 )
 
 

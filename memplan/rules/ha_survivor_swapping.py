@@ -29,7 +29,7 @@ from memplan.rules.base import Context, RuleInfo, finding
 from memplan.units import format_size
 
 RULE = RuleInfo(
-    "MP303", "ha-survivor-swapping", Severity.FAIL, "host swaps after a host failure", failover=True
+    "MP303", "ha-survivor-swapping", Severity.FAIL, "host swaps after a host failure", scenario=True
 )
 
 

@@ -38,7 +38,7 @@ RULE = RuleInfo(
     "ha-vm-cannot-restart",
     Severity.FAIL,
     "VM that cannot restart after a host failure",
-    failover=True,
+    scenario=True,
 )
 
 

@@ -1,0 +1,262 @@
+"""When does it stop being fine: growth and planned changes over time. Pure functions.
+
+Model (docs/projection.md): each VM's consumed and active memory compound monthly by its
+growth rate from the month it exists, capped by its usage bound (min(configured, limit)),
+so a VM that already holds all its memory does not grow. Planned changes apply from the
+first month on or after their date. Between two planned changes a host's demand can only
+grow, so its state can only worsen, and the first month it reaches soft or hard state is
+found by bisection: exact at month resolution, with no sampling.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+from memplan.hostmodel import admits, evaluate_host, vm_demand
+from memplan.model import (
+    VM,
+    ClusterForecast,
+    Forecast,
+    Host,
+    HostForecast,
+    HostResult,
+    Inventory,
+    MemState,
+    PlannedChange,
+    TimelinePoint,
+)
+
+DEFAULT_HORIZON_MONTHS = 12
+
+
+def add_months(start: date, months: int) -> date:
+    """``start`` plus whole months, clamped to the month's last day (Jan 31 + 1 = Feb 28)."""
+    y, m = divmod(start.month - 1 + months, 12)
+    year, month = start.year + y, m + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+def month_of(as_of: date, when: date) -> int:
+    """The first month index whose date is on or after ``when`` (0 for past dates)."""
+    m = 0
+    while add_months(as_of, m) < when:
+        m += 1
+    return m
+
+
+def grown(vm: VM, months: int) -> VM:
+    """``vm`` after ``months`` of compounding growth, capped by its usage bound."""
+    if months <= 0 or vm.growth == 0:
+        return vm
+    factor = (1 + vm.growth) ** months
+    held = min(vm.consumed, vm.entitled_memory)
+    consumed = min(vm.entitled_memory, round(held * factor))
+    active = min(consumed, round(min(vm.active, held) * factor))
+    return replace(vm, consumed=consumed, active=active)
+
+
+@dataclass
+class _World:
+    """The inventory as it stands at some month: hosts, VMs, where each VM runs."""
+
+    inventory: Inventory
+    hosts: dict[str, Host]
+    vms: dict[str, VM]
+    born: dict[str, int]
+    notes: list[str]
+
+    @classmethod
+    def start(
+        cls, inventory: Inventory, host_of: dict[str, str | None], growth: float | None
+    ) -> _World:
+        vms = {}
+        for vm in inventory.vms:
+            h = host_of.get(vm.name)
+            if h is None or not vm.powered_on:
+                continue
+            vms[vm.name] = replace(vm, host=h, growth=vm.growth if growth is None else growth)
+        hosts = {h.name: h for h in inventory.hosts}
+        return cls(inventory, hosts, vms, dict.fromkeys(vms, 0), [])
+
+    def on_host(self, name: str, month: int) -> list[VM]:
+        return [
+            grown(vm, month - self.born[vm.name]) for vm in self.vms.values() if vm.host == name
+        ]
+
+    def host_result(self, name: str, month: int) -> HostResult:
+        return evaluate_host(self.hosts[name], self.on_host(name, month), self.inventory.policy)[0]
+
+    def apply(self, change: PlannedChange, month: int, growth: float | None) -> None:
+        if change.kind == "add-host" and change.host is not None:
+            self.hosts[change.host.name] = change.host
+        elif change.kind == "retire-host" and change.target in self.hosts:
+            gone = self.hosts.pop(change.target)
+            moving = sorted(
+                (vm for vm in self.vms.values() if vm.host == gone.name),
+                key=lambda vm: (-vm.memory, vm.name),
+            )
+            for vm in moving:
+                self._place(vm, gone.cluster, month, f"retiring {gone.name}")
+        elif change.kind == "add-vm" and change.vm is not None:
+            vm = change.vm
+            if growth is not None:
+                vm = replace(vm, growth=growth)
+            self.born[vm.name] = month
+            if not vm.powered_on:
+                return
+            if vm.host is not None and vm.host in self.hosts:
+                self.vms[vm.name] = vm
+            else:
+                self._place(vm, vm.cluster, month, f"adding {vm.name}")
+
+    def _place(self, vm: VM, cluster: str | None, month: int, why: str) -> None:
+        """Put ``vm`` on the host of ``cluster`` with the most free memory that admits it."""
+        self.vms.pop(vm.name, None)
+        best: tuple[int, str] | None = None
+        for h in self.hosts.values():
+            if h.cluster != cluster or cluster is None:
+                continue
+            on = self.on_host(h.name, month)
+            reserved = sum(v.reservation + v.overhead for v in on)
+            if not admits(h, vm, reserved):
+                continue
+            free = h.capacity - sum(vm_demand(v) for v in on)
+            if best is None or (free, h.name) > best:
+                best = (free, h.name)
+        if best is None:
+            self.notes.append(f"{why}: {vm.name} fits no host of its cluster and is left out")
+            self.born.pop(vm.name, None)
+            return
+        self.vms[vm.name] = replace(vm, host=best[1])
+
+
+def _segments(
+    inventory: Inventory, as_of: date, horizon: int
+) -> Iterator[tuple[int, int, list[PlannedChange]]]:
+    """(first month, end month exclusive, changes applied at the first month)."""
+    by_month: dict[int, list[PlannedChange]] = {}
+    for change in inventory.planned:
+        m = month_of(as_of, change.at)
+        if m <= horizon:
+            by_month.setdefault(m, []).append(change)
+    starts = sorted({0, *by_month})
+    for i, m in enumerate(starts):
+        end = starts[i + 1] if i + 1 < len(starts) else horizon + 1
+        yield m, end, by_month.get(m, [])
+
+
+def _first(lo: int, hi: int, bad: Callable[[int], bool]) -> int | None:
+    """First month in [lo, hi) where ``bad(month)`` holds, assuming it stays true after."""
+    if lo >= hi or not bad(hi - 1):
+        return None
+    while lo < hi - 1:
+        mid = (lo + hi - 1) // 2
+        if bad(mid):
+            hi = mid + 1
+        else:
+            lo = mid + 1
+    return lo
+
+
+def forecast(
+    inventory: Inventory,
+    host_of: dict[str, str | None],
+    as_of: date,
+    horizon: int,
+    growth: float | None = None,
+    fail_within_days: int | None = None,
+) -> Forecast:
+    """balloon_at and swap_at of every host and cluster within ``horizon`` months."""
+    world = _World.start(inventory, host_of, growth)
+    first: dict[str, dict[str, int]] = {}
+    for start, end, changes in _segments(inventory, as_of, horizon):
+        for change in changes:
+            world.apply(change, start, growth)
+        for name in sorted(world.hosts):
+            seen = first.setdefault(name, {})
+            cache: dict[int, MemState] = {}
+
+            def state(month: int, name: str = name, cache: dict[int, MemState] = cache) -> MemState:
+                if month not in cache:
+                    cache[month] = world.host_result(name, month).state
+                return cache[month]
+
+            for key, worst_ok in (("balloon", MemState.CLEAR), ("swap", MemState.SOFT)):
+                if key in seen:
+                    continue
+
+                def worse(month: int, ok: MemState = worst_ok) -> bool:
+                    return state(month).rank > ok.rank
+
+                m = _first(start, end, worse)
+                if m is not None:
+                    seen[key] = m
+    all_hosts = {h.name: h for h in inventory.hosts}
+    all_hosts.update({c.host.name: c.host for c in inventory.planned if c.host is not None})
+    hosts = []
+    for name, h in sorted(
+        all_hosts.items(), key=lambda kv: (kv[1].cluster is None, kv[1].cluster or "", kv[0])
+    ):
+        seen = first.get(name, {})
+        hosts.append(
+            HostForecast(
+                name,
+                h.cluster,
+                add_months(as_of, seen["balloon"]) if "balloon" in seen else None,
+                add_months(as_of, seen["swap"]) if "swap" in seen else None,
+                h.location,
+            )
+        )
+    clusters = []
+    for c in sorted(inventory.clusters, key=lambda c: c.name):
+        members = [f for f in hosts if f.cluster == c.name]
+        clusters.append(
+            ClusterForecast(
+                c.name,
+                min((f.balloon_at for f in members if f.balloon_at), default=None),
+                min((f.swap_at for f in members if f.swap_at), default=None),
+                c.location,
+            )
+        )
+    window = as_of + timedelta(days=fail_within_days) if fail_within_days is not None else None
+    return Forecast(
+        as_of, horizon, add_months(as_of, horizon), window, tuple(hosts), tuple(clusters),
+        tuple(world.notes),
+    )  # fmt: skip
+
+
+def timeline(
+    inventory: Inventory,
+    host_of: dict[str, str | None],
+    as_of: date,
+    horizon: int,
+    step: int = 1,
+    growth: float | None = None,
+) -> tuple[tuple[TimelinePoint, ...], tuple[str, ...]]:
+    """Every host, every ``step`` months from 0 to ``horizon``, and the projection's notes."""
+    world = _World.start(inventory, host_of, growth)
+    points: list[TimelinePoint] = []
+    changes = {m: cs for m, _, cs in _segments(inventory, as_of, horizon)}
+    for month in range(horizon + 1):
+        for change in changes.get(month, []):
+            world.apply(change, month, growth)
+        if month % step and month != horizon:
+            continue
+        for name in sorted(world.hosts, key=lambda n: (world.hosts[n].cluster or "~", n)):
+            r = world.host_result(name, month)
+            points.append(
+                TimelinePoint(
+                    month,
+                    add_months(as_of, month),
+                    r.host.cluster,
+                    name,
+                    r.capacity,
+                    r.demand,
+                    r.free,
+                    r.state,
+                )
+            )
+    return tuple(points), tuple(world.notes)

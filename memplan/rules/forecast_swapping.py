@@ -1,0 +1,53 @@
+"""MP401 forecast-swapping: a host or cluster starts swapping within ``--fail-within``.
+
+With growth (``growth:`` or ``--growth``) and planned changes (``planned:``), memplan
+projects every host month by month. ``--fail-within 90d`` makes a host that first settles
+in hard or low state within that window fail, so CI can gate on the forecast, not only on
+today. A host already swapping today is MP203's, not this rule's.
+
+Passes (consumed 50% of configured, 3%/month: about 23 months to fill the host)::
+
+    hosts:
+      - name: h
+        memory: 256GiB
+        vms: [{name: v, memory: 240GiB, consumed: 50%, active: 100%, growth: 3%/month}]
+
+Fails (consumed 95%, 3%/month: swapping in about two months)::
+
+    hosts:
+      - name: h
+        memory: 256GiB
+        vms: [{name: v, memory: 260GiB, consumed: 94%, active: 100%, growth: 3%/month}]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from memplan.model import Finding, Input, Severity
+from memplan.rules.base import Context, RuleInfo, finding
+
+RULE = RuleInfo(
+    "MP401", "forecast-swapping", Severity.FAIL, "host starts swapping within --fail-within",
+    scenario=True,
+)  # fmt: skip
+SOURCE = "projection: monthly compounding growth capped by usage bounds (docs/projection.md)"
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    """Yield a finding per host whose swap_at falls after today and within the window."""
+    f = ctx.forecast
+    if f is None or f.window_end is None:
+        return
+    for h in f.hosts:
+        if h.swap_at is not None and f.as_of < h.swap_at <= f.window_end:
+            yield finding(
+                RULE, "host", h.host, h.location,
+                f"starts swapping by {h.swap_at.isoformat()}, within the window ending"
+                f" {f.window_end.isoformat()}",
+                "swap_at <= as_of + fail-within",
+                (Input("as of", f.as_of.isoformat(), "text"),
+                 Input("swap at", h.swap_at.isoformat(), "text"),
+                 Input("window end", f.window_end.isoformat(), "text")),
+                (SOURCE,),
+            )  # fmt: skip

@@ -1,0 +1,346 @@
+"""What-if flags, applied to the composed YAML nodes before validation (inventory layer).
+
+Each flag edits the node tree in memory, so what it adds goes through exactly the same
+validation and defaults as the file, and every node it creates carries the flag as its
+location (``--add-vm:1:23``). The inventory file is never written. A flag that names
+something that does not exist is a UsageError that suggests the closest name.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass
+
+import yaml
+
+from memplan.errors import UsageError
+from memplan.model import WhatIf
+from memplan.units import suggest
+
+Node = yaml.Node
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_RANGE = re.compile(r"\{(\d+)\.\.(\d+)\}")
+MAX_ADDED = 10_000
+"""Most VMs one --add-vm may add."""
+
+FLAGS = ("--add-vm", "--remove-vm", "--power-off", "--add-host", "--remove-host", "--set")
+
+
+@dataclass
+class _Place:
+    """A VM or host node and the list that holds it."""
+
+    node: yaml.MappingNode
+    owner: yaml.SequenceNode
+    cluster: yaml.MappingNode | None
+    host: yaml.MappingNode | None
+
+
+def _mark(flag: str, offset: int = 0) -> yaml.Mark:
+    """A position on the command line: the flag's name, column ``offset`` of its value."""
+    return yaml.Mark(flag, offset, 0, offset, None, 0)
+
+
+def _get(node: Node | None, key: str) -> Node | None:
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    for k, v in node.value:
+        if isinstance(k, yaml.ScalarNode) and k.value == key:
+            found: Node = v
+            return found
+    return None
+
+
+def _name(node: Node) -> str:
+    n = _get(node, "name")
+    return n.value if isinstance(n, yaml.ScalarNode) else ""
+
+
+def _set(node: yaml.MappingNode, key: str, value: Node) -> None:
+    for i, (k, _) in enumerate(node.value):
+        if isinstance(k, yaml.ScalarNode) and k.value == key:
+            node.value[i] = (k, value)
+            return
+    node.value.append((yaml.ScalarNode(_STR, key, value.start_mark, value.end_mark), value))
+
+
+def _drop(node: yaml.MappingNode, key: str) -> None:
+    node.value = [
+        (k, v) for k, v in node.value if not (isinstance(k, yaml.ScalarNode) and k.value == key)
+    ]
+
+
+def _seq(node: yaml.MappingNode, key: str, mark: yaml.Mark) -> yaml.SequenceNode:
+    found = _get(node, key)
+    if isinstance(found, yaml.SequenceNode):
+        return found
+    seq = yaml.SequenceNode(_SEQ, [], mark, mark)
+    _set(node, key, seq)
+    return seq
+
+
+def _items(node: Node | None) -> list[yaml.MappingNode]:
+    if not isinstance(node, yaml.SequenceNode):
+        return []
+    return [n for n in node.value if isinstance(n, yaml.MappingNode)]
+
+
+def hosts(root: yaml.MappingNode) -> list[_Place]:
+    """Every host node with its list and cluster."""
+    out = []
+    for c in _items(_get(root, "clusters")):
+        seq = _get(c, "hosts")
+        if isinstance(seq, yaml.SequenceNode):
+            out += [_Place(h, seq, c, None) for h in _items(seq)]
+    top = _get(root, "hosts")
+    if isinstance(top, yaml.SequenceNode):
+        out += [_Place(h, top, None, None) for h in _items(top)]
+    return out
+
+
+def vms(root: yaml.MappingNode) -> list[_Place]:
+    """Every VM node with its list, cluster and host."""
+    out = []
+    for h in hosts(root):
+        seq = _get(h.node, "vms")
+        if isinstance(seq, yaml.SequenceNode):
+            out += [_Place(v, seq, h.cluster, h.node) for v in _items(seq)]
+    for c in _items(_get(root, "clusters")):
+        seq = _get(c, "vms")
+        if isinstance(seq, yaml.SequenceNode):
+            out += [_Place(v, seq, c, None) for v in _items(seq)]
+    return out
+
+
+def _matching(places: list[_Place], pattern: str, what: str, flag: str) -> list[_Place]:
+    found = [p for p in places if fnmatch.fnmatchcase(_name(p.node), pattern)]
+    if not found:
+        names = [_name(p.node) for p in places]
+        raise UsageError(f"{flag} {pattern}: no {what} matches{suggest(pattern, names)}")
+    return found
+
+
+def _split(spec: str) -> list[tuple[str, str, int]]:
+    """'a=1,b={1..3},c=[x, y]' -> [(key, value, offset of value)], commas in brackets kept."""
+    out: list[tuple[str, str, int]] = []
+    depth, start = 0, 0
+    for i, ch in enumerate(spec + ","):
+        if ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            part = spec[start:i]
+            key, eq, value = part.partition("=")
+            if not eq or not key.strip():
+                raise UsageError(
+                    f"cannot read {part.strip()!r}: write key=value, e.g. memory=16GiB"
+                )
+            offset = start + len(key) + 1 + (len(value) - len(value.lstrip()))
+            out.append((key.strip(), value.strip(), offset))
+            start = i + 1
+    return out
+
+
+def _scalar(value: str, flag: str, offset: int) -> Node:
+    """A node for ``value`` as YAML would read it, located at the flag."""
+    try:
+        node = yaml.compose(value or "''", Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        raise UsageError(f"{flag}: cannot read {value!r}: {exc}") from None
+    if node is None:
+        node = yaml.ScalarNode("tag:yaml.org,2002:null", "")
+    _relocate(node, flag, offset)
+    return node
+
+
+def _relocate(node: Node, flag: str, offset: int) -> None:
+    mark = _mark(flag, offset)
+    node.start_mark = node.end_mark = mark
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            _relocate(k, flag, offset)
+            _relocate(v, flag, offset)
+    elif isinstance(node, yaml.SequenceNode):
+        for v in node.value:
+            _relocate(v, flag, offset)
+
+
+def _mapping(fields: list[tuple[str, str, int]], flag: str) -> yaml.MappingNode:
+    mark = _mark(flag)
+    node = yaml.MappingNode(_MAP, [], mark, mark)
+    for key, value, offset in fields:
+        _set(node, key, _scalar(value, flag, offset))
+    return node
+
+
+def _names(template: str, count: int | None) -> list[str]:
+    m = _RANGE.search(template)
+    if m:
+        lo, hi = int(m.group(1)), int(m.group(2))
+        if hi < lo or hi - lo >= MAX_ADDED:
+            raise UsageError(f"--add-vm: range {m.group(0)} must count up, at most {MAX_ADDED}")
+        width = len(m.group(1)) if m.group(1).startswith("0") else 0
+        return [
+            template[: m.start()] + str(i).zfill(width) + template[m.end() :]
+            for i in range(lo, hi + 1)
+        ]
+    if count is None:
+        return [template]
+    if not 1 <= count <= MAX_ADDED:
+        raise UsageError(f"--add-vm: count must be 1 to {MAX_ADDED}")
+    return [f"{template}{i}" for i in range(1, count + 1)]
+
+
+def _cluster(root: yaml.MappingNode, name: str, flag: str) -> yaml.MappingNode:
+    clusters = _items(_get(root, "clusters"))
+    for c in clusters:
+        if _name(c) == name:
+            return c
+    raise UsageError(f"{flag}: no cluster {name!r}{suggest(name, [_name(c) for c in clusters])}")
+
+
+def _host(root: yaml.MappingNode, name: str, flag: str) -> _Place:
+    places = hosts(root)
+    for p in places:
+        if _name(p.node) == name:
+            return p
+    raise UsageError(f"{flag}: no host {name!r}{suggest(name, [_name(p.node) for p in places])}")
+
+
+def _add_vm(root: yaml.MappingNode, w: WhatIf) -> None:
+    fields = _split(w.value)
+    keys = {k: v for k, v, _ in fields}
+    if "name" not in keys:
+        raise UsageError(
+            f"{w.flag}: give name=..., e.g. name=web{{1..3}},memory=16GiB,cluster=prod"
+        )
+    count = None
+    if "count" in keys:
+        try:
+            count = int(keys["count"])
+        except ValueError:
+            raise UsageError(f"{w.flag}: count must be a whole number") from None
+    rest = [(k, v, o) for k, v, o in fields if k not in ("name", "count", "cluster")]
+    mark = _mark(w.flag)
+    if "cluster" in keys:
+        target = _seq(_cluster(root, keys["cluster"], w.flag), "vms", mark)
+    elif "host" in keys:
+        place = _host(root, keys["host"], w.flag)
+        rest = [(k, v, o) for k, v, o in rest if k != "host"]
+        target = _seq(place.node, "vms", mark)
+    else:
+        raise UsageError(f"{w.flag}: give cluster=NAME or host=NAME")
+    offset = next(o for k, _, o in fields if k == "name")
+    for name in _names(keys["name"], count):
+        vm = _mapping([("name", name, offset), *rest], w.flag)
+        target.value.append(vm)
+
+
+def _add_host(root: yaml.MappingNode, w: WhatIf) -> None:
+    fields = _split(w.value)
+    keys = {k: v for k, v, _ in fields}
+    mark = _mark(w.flag)
+    rest = [(k, v, o) for k, v, o in fields if k != "cluster"]
+    if "cluster" in keys:
+        target = _seq(_cluster(root, keys["cluster"], w.flag), "hosts", mark)
+    else:
+        target = _seq(root, "hosts", mark)
+    target.value.append(_mapping(rest, w.flag))
+
+
+def _remove_host(root: yaml.MappingNode, w: WhatIf) -> None:
+    for place in _matching(hosts(root), w.value, "host", w.flag):
+        name = _name(place.node)
+        place.owner.value.remove(place.node)
+        nested = _items(_get(place.node, "vms"))
+        if place.cluster is not None:
+            # Its VMs become cluster VMs without a host: memplan places them again.
+            mark = _mark(w.flag)
+            cluster_vms = _seq(place.cluster, "vms", mark)
+            cluster_vms.value.extend(nested)
+            for vm in _items(cluster_vms):
+                pin = _get(vm, "host")
+                if isinstance(pin, yaml.ScalarNode) and pin.value == name:
+                    _drop(vm, "host")
+            ha = _get(place.cluster, "ha")
+            spares = _get(ha, "failover_hosts")
+            if isinstance(spares, yaml.SequenceNode):
+                spares.value = [s for s in spares.value if getattr(s, "value", None) != name]
+
+
+def _set_field(root: yaml.MappingNode, w: WhatIf) -> None:
+    path, eq, value = w.value.partition("=")
+    if not eq:
+        raise UsageError(
+            f"{w.flag} {w.value}: write TARGET.FIELD=VALUE, e.g. host:esx01.memory=1TiB"
+        )
+    offset = len(path) + 1
+    node = _scalar(value.strip(), w.flag, offset)
+    kind, colon, rest = path.partition(":")
+    mark = _mark(w.flag)
+    if colon and kind in ("host", "vm", "cluster"):
+        pattern, dot, field = rest.rpartition(".")
+        if not dot or not pattern or not field:
+            raise UsageError(f"{w.flag} {w.value}: write {kind}:NAME.FIELD=VALUE")
+        if kind == "cluster":
+            places = [
+                _Place(c, yaml.SequenceNode(_SEQ, []), c, None)
+                for c in _items(_get(root, "clusters"))
+            ]
+        else:
+            places = hosts(root) if kind == "host" else vms(root)
+        for place in _matching(places, pattern, kind, w.flag):
+            _set(place.node, field, node)
+        return
+    parts = path.split(".")
+    if len(parts) == 3 and parts[0] == "defaults" and parts[1] in ("host", "vm"):
+        defaults = _get(root, "defaults")
+        if not isinstance(defaults, yaml.MappingNode):
+            defaults = yaml.MappingNode(_MAP, [], mark, mark)
+            _set(root, "defaults", defaults)
+        section = _get(defaults, parts[1])
+        if not isinstance(section, yaml.MappingNode):
+            section = yaml.MappingNode(_MAP, [], mark, mark)
+            _set(defaults, parts[1], section)
+        _set(section, parts[2], node)
+        return
+    if len(parts) == 2 and parts[0] == "policy":
+        policy = _get(root, "policy")
+        if not isinstance(policy, yaml.MappingNode):
+            policy = yaml.MappingNode(_MAP, [], mark, mark)
+            _set(root, "policy", policy)
+        _set(policy, parts[1], node)
+        return
+    raise UsageError(
+        f"{w.flag} {w.value}: the target must be host:NAME.FIELD, vm:NAME.FIELD,"
+        " cluster:NAME.FIELD, defaults.host.FIELD, defaults.vm.FIELD or policy.FIELD"
+    )
+
+
+def apply(root: Node, whatifs: tuple[WhatIf, ...]) -> None:
+    """Apply ``whatifs`` to the node tree in order; UsageError for a name that is not there."""
+    if not whatifs:
+        return
+    if not isinstance(root, yaml.MappingNode):
+        return  # the reader reports what is wrong with the file itself
+    for w in whatifs:
+        if w.flag == "--add-vm":
+            _add_vm(root, w)
+        elif w.flag == "--add-host":
+            _add_host(root, w)
+        elif w.flag == "--remove-vm":
+            for place in _matching(vms(root), w.value, "VM", w.flag):
+                place.owner.value.remove(place.node)
+        elif w.flag == "--power-off":
+            for place in _matching(vms(root), w.value, "VM", w.flag):
+                _set(place.node, "power", _scalar("off", w.flag, 0))
+        elif w.flag == "--remove-host":
+            _remove_host(root, w)
+        elif w.flag == "--set":
+            _set_field(root, w)
+        else:  # pragma: no cover - the CLI only builds the flags above
+            raise UsageError(f"unknown what-if {w.flag}")
