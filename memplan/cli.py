@@ -8,18 +8,22 @@ from __future__ import annotations
 import io
 import os
 import sys
+from datetime import date, timedelta
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from typer.core import TyperCommand
 
-from memplan import __version__, engine, esxi, inventory
-from memplan.errors import ExitCode, InventoryError
-from memplan.model import Scenario, Severity
+from memplan import __version__, engine, esxi, inventory, projection, whatif
+from memplan.errors import ExitCode, InventoryError, UsageError
+from memplan.model import Inventory, MemState, ProjectReport, Scenario, Severity, WhatIf
 from memplan.render import Format, renderer
+from memplan.render.headroom import render_headroom_json, render_headroom_table
+from memplan.render.project import ProjectFormat, render_project
 from memplan.render.thresholds import ThresholdReport, render_json, render_table
-from memplan.units import UnitError, parse_size, plural, suggest
+from memplan.units import UnitError, parse_duration, parse_growth, parse_size, plural, suggest
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 no failure (warnings allowed), 1 at least one fail, 2 usage error,"
@@ -52,6 +56,13 @@ class FailOn(StrEnum):
     NEVER = "never"
 
 
+class KeepState(StrEnum):
+    """The worst state headroom allows."""
+
+    CLEAR = "clear"
+    SOFT = "soft"
+
+
 class Reading(StrEnum):
     """How state thresholds map free memory to states."""
 
@@ -70,6 +81,54 @@ NoColorOpt = Annotated[
     typer.Option("--no-color", help="No colours (NO_COLOR=1 in the environment does the same)."),
 ]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+AddVmOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--add-vm", help="What if: add VMs, e.g. 'name=web{1..3},memory=16GiB,cluster=prod'."
+    ),
+]
+RemoveVmOpt = Annotated[
+    list[str] | None, typer.Option("--remove-vm", help="What if: remove VMs (glob).")
+]
+PowerOffOpt = Annotated[
+    list[str] | None, typer.Option("--power-off", help="What if: power VMs off (glob).")
+]
+AddHostOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--add-host", help="What if: add a host, e.g. 'name=esx9,memory=768GiB,cluster=prod'."
+    ),
+]
+RemoveHostOpt = Annotated[
+    list[str] | None,
+    typer.Option("--remove-host", help="What if: remove hosts (glob); their VMs are placed again."),
+]
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        help="What if: set a field, e.g. 'host:esx01.memory=1TiB', 'vm:db*.reservation=all',"
+        " 'defaults.vm.active=50%'.",
+    ),
+]
+GrowthOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--growth", help="Growth of every VM, e.g. 3%/month or 20%/year (overrides the inventory)."
+    ),
+]
+HorizonOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--horizon", help="Months to project, e.g. 18m or 2y (default 12m with growth or plans)."
+    ),
+]
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of", help="'Today' for projections, YYYY-MM-DD (default: the current date)."
+    ),
+]
 
 
 def _console(no_color: bool, file: io.StringIO | None = None, width: int | None = None) -> Console:
@@ -89,11 +148,105 @@ def _console(no_color: bool, file: io.StringIO | None = None, width: int | None 
 
 
 def _error_exit(problems: InventoryError) -> typer.Exit:
+    """Print every problem; exit 4, or 2 when they all come from what-if flags."""
     for p in problems.problems:
         sys.stderr.write(f"{p}\n")
     n = len(problems.problems)
     sys.stderr.write(f"memplan: {plural(n, 'problem')}; nothing was checked\n")
-    return typer.Exit(ExitCode.INVALID)
+    from_flags = all(p.file in whatif.LOCATED for p in problems.problems)
+    return typer.Exit(ExitCode.USAGE if from_flags else ExitCode.INVALID)
+
+
+def _usage_exit(message: str) -> typer.Exit:
+    sys.stderr.write(f"memplan: error: {message}\n")
+    return typer.Exit(ExitCode.USAGE)
+
+
+class OrderedCommand(TyperCommand):
+    """Keeps the raw arguments, so that what-ifs apply in the order the user typed them
+    (click alone only remembers where a repeated option first appeared)."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        ctx.meta["memplan.argv"] = list(args)
+        return super().parse_args(ctx, args)
+
+
+ECHOED = (*whatif.FLAGS, "--fail-host", "--ha-failures", "--growth", "--horizon", "--as-of",
+          "--fail-within")  # fmt: skip
+
+
+def _in_order(ctx: typer.Context, flags: tuple[str, ...]) -> tuple[WhatIf, ...]:
+    """The given ``flags`` with their values, in command-line order."""
+    argv: list[str] = ctx.meta.get("memplan.argv", [])
+    out: list[WhatIf] = []
+    i = 0
+    while i < len(argv):
+        token = argv[i]
+        if token == "--":
+            break
+        name, eq, value = token.partition("=")
+        if name in flags:
+            if not eq and i + 1 < len(argv):
+                value = argv[i + 1]
+                i += 1
+            out.append(WhatIf(name, value))
+        i += 1
+    return tuple(out)
+
+
+def _load(path: str, ctx: typer.Context) -> Inventory:
+    """The inventory with the command line's what-ifs applied, or the right exit."""
+    try:
+        return inventory.load(path, _in_order(ctx, whatif.FLAGS))
+    except InventoryError as exc:
+        raise _error_exit(exc) from None
+    except UsageError as exc:
+        raise _usage_exit(str(exc)) from None
+
+
+def _scenario(
+    ctx: typer.Context,
+    inv: Inventory,
+    *,
+    as_of: str | None,
+    growth: str | None,
+    horizon: str | None,
+    fail_within: str | None = None,
+    fail_host: list[str] | None = None,
+    ha_failures: int | None = None,
+) -> Scenario:
+    """Parse the evaluation flags into a Scenario; bad values are usage errors (exit 2)."""
+    try:
+        today = date.fromisoformat(as_of) if as_of else date.today()
+    except ValueError:
+        raise _usage_exit(f"--as-of {as_of}: write a date as YYYY-MM-DD") from None
+    try:
+        rate = parse_growth(growth) if growth else None
+        months = _months(horizon) if horizon else None
+        window = None
+        if fail_within:
+            n, unit = parse_duration(fail_within)
+            end = {"d": lambda: today + timedelta(days=n), "w": lambda: today + timedelta(weeks=n),
+                   "m": lambda: projection.add_months(today, n),
+                   "y": lambda: projection.add_months(today, 12 * n)}[unit]()  # fmt: skip
+            window = (end - today).days
+    except UnitError as exc:
+        raise _usage_exit(str(exc)) from None
+    names = [h.name for h in inv.hosts]
+    for name in fail_host or []:
+        if name not in names:
+            raise _usage_exit(f"--fail-host {name}: no such host{suggest(name, names)}")
+    return Scenario(
+        tuple(fail_host or ()), ha_failures, today, months, rate, window, _in_order(ctx, ECHOED)
+    )
+
+
+def _months(text: str) -> int:
+    n, unit = parse_duration(text, "my")
+    months = n * 12 if unit == "y" else n
+    if not 1 <= months <= 600:
+        raise UnitError(f"{text!r}: the horizon must be 1 to 600 months")
+    return months
 
 
 def _version(value: bool) -> None:
@@ -112,8 +265,9 @@ def main_callback(
     """memplan: capacity planning for VMware vSphere memory."""
 
 
-@app.command()
+@app.command(cls=OrderedCommand)
 def check(
+    ctx: typer.Context,
     inventory_file: InventoryArg,
     fmt: FormatOpt = Format.TABLE,
     output: Annotated[
@@ -147,6 +301,22 @@ def check(
             "--ha-failures", min=0, help="Host failures to simulate in every cluster (HA)."
         ),
     ] = None,
+    add_vm: AddVmOpt = None,
+    remove_vm: RemoveVmOpt = None,
+    power_off: PowerOffOpt = None,
+    add_host: AddHostOpt = None,
+    remove_host: RemoveHostOpt = None,
+    set_: SetOpt = None,
+    growth: GrowthOpt = None,
+    horizon: HorizonOpt = None,
+    as_of: AsOfOpt = None,
+    fail_within: Annotated[
+        str | None,
+        typer.Option(
+            "--fail-within",
+            help="Fail hosts that start swapping within this window (warn: ballooning), e.g. 90d.",
+        ),
+    ] = None,
     no_color: NoColorOpt = False,
 ) -> None:
     """Check an inventory: memory state of every host, findings and a verdict.
@@ -154,38 +324,38 @@ def check(
     Example: memplan check samples/realistic.yaml --explain
 
     What-if: memplan check samples/realistic.yaml --fail-host esx-web01.prod.example
+    --add-vm 'name=web{1..10},memory=16GiB,cluster=prod-web' --growth 3%/month
+    --fail-within 90d
 
-    Exit codes: 0 no failure (warnings allowed), 1 at least one fail, 2 usage error,
-    3 only warnings with --fail-on warn, 4 invalid or unreadable inventory.
+    What-ifs apply in the order given and never change the file. Exit codes: 0 no
+    failure (warnings allowed), 1 at least one fail, 2 usage error, 3 only warnings with
+    --fail-on warn, 4 invalid or unreadable inventory.
     """
-    try:
-        inv = inventory.load(inventory_file)
-    except InventoryError as exc:
-        raise _error_exit(exc) from None
+    inv = _load(inventory_file, ctx)
     if host is not None and host not in {h.name for h in inv.hosts}:
         names = [h.name for h in inv.hosts]
         raise typer.BadParameter(f"no host {host!r}{suggest(host, names)}", param_hint="--host")
-    names = [h.name for h in inv.hosts]
-    for name in fail_host or []:
-        if name not in names:
-            raise typer.BadParameter(
-                f"no host {name!r}{suggest(name, names)}", param_hint="--fail-host"
-            )
-    scenario = Scenario(tuple(fail_host or ()), ha_failures)
+    scenario = _scenario(
+        ctx, inv, as_of=as_of, growth=growth, horizon=horizon, fail_within=fail_within,
+        fail_host=fail_host, ha_failures=ha_failures,
+    )  # fmt: skip
     report = engine.evaluate(inv, scenario)
-    render = renderer(fmt, explain=explain, vms=vms, host=host)
+    _emit(renderer(fmt, explain=explain, vms=vms, host=host), report, output, no_color)
+    raise typer.Exit(_exit_code(report.verdict, fail_on))
+
+
+def _emit(render: Any, report: Any, output: str | None, no_color: bool) -> None:
+    """Render to stdout, or to ``output`` only once rendering has succeeded."""
     if output is None:
         render.render(report, _console(no_color))
-    else:
-        buffer = io.StringIO()
-        render.render(report, _console(True, buffer))
-        try:
-            with open(output, "w", encoding="utf-8") as fh:
-                fh.write(buffer.getvalue())
-        except OSError as exc:
-            sys.stderr.write(f"memplan: cannot write {output}: {exc.strerror or exc}\n")
-            raise typer.Exit(ExitCode.USAGE) from None
-    raise typer.Exit(_exit_code(report.verdict, fail_on))
+        return
+    buffer = io.StringIO()
+    render.render(report, _console(True, buffer))
+    try:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(buffer.getvalue())
+    except OSError as exc:
+        raise _usage_exit(f"cannot write {output}: {exc.strerror or exc}") from None
 
 
 def _exit_code(verdict: Severity, fail_on: FailOn) -> ExitCode:
@@ -196,6 +366,127 @@ def _exit_code(verdict: Severity, fail_on: FailOn) -> ExitCode:
     if verdict is Severity.WARN and fail_on is FailOn.WARN:
         return ExitCode.WARN
     return ExitCode.OK
+
+
+@app.command(cls=OrderedCommand)
+def project(
+    ctx: typer.Context,
+    inventory_file: InventoryArg,
+    horizon: Annotated[
+        str, typer.Option("--horizon", help="Months to project, e.g. 24m or 2y.")
+    ] = "12m",
+    step: Annotated[str, typer.Option("--step", help="Months between rows, e.g. 1m or 3m.")] = "1m",
+    fmt: Annotated[
+        ProjectFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = ProjectFormat.TABLE,
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
+    ] = None,
+    add_vm: AddVmOpt = None,
+    remove_vm: RemoveVmOpt = None,
+    power_off: PowerOffOpt = None,
+    add_host: AddHostOpt = None,
+    remove_host: RemoveHostOpt = None,
+    set_: SetOpt = None,
+    growth: GrowthOpt = None,
+    as_of: AsOfOpt = None,
+    no_color: NoColorOpt = False,
+) -> None:
+    """Project demand, free memory and state of every host, month by month.
+
+    Example: memplan project samples/realistic.yaml --horizon 24m --growth 2%/month
+
+    Growth compounds monthly on consumed and active memory, capped by each VM's usage
+    bound; planned: changes apply from their date (docs/projection.md). Formats: table,
+    json, csv (one row per host and month). Exit codes: 0 done, 2 usage error, 4 invalid
+    inventory.
+    """
+    inv = _load(inventory_file, ctx)
+    scenario = _scenario(ctx, inv, as_of=as_of, growth=growth, horizon=horizon)
+    try:
+        every = _months(step)
+    except UnitError as exc:
+        raise _usage_exit(str(exc)) from None
+    assert scenario.as_of is not None
+    assert scenario.horizon_months is not None
+    host_of, _ = engine.place(inv)
+    points, notes = projection.timeline(
+        inv, host_of, scenario.as_of, scenario.horizon_months, every, scenario.growth
+    )
+    outlook = projection.forecast(
+        inv, host_of, scenario.as_of, scenario.horizon_months, scenario.growth
+    )
+    report = ProjectReport(
+        inv.source, scenario.as_of, scenario.horizon_months, every, points, outlook, notes,
+        scenario.echo,
+    )  # fmt: skip
+    _emit(_Writer(lambda r, c: render_project(r, fmt, c)), report, output, no_color)
+
+
+@app.command(cls=OrderedCommand)
+def headroom(
+    ctx: typer.Context,
+    inventory_file: InventoryArg,
+    vm: Annotated[
+        str,
+        typer.Option(
+            "--vm",
+            help="The VM shape: memory, then fields, e.g. 16GiB,vcpus=4,active=30%.",
+            show_default=False,
+        ),
+    ],
+    cluster: Annotated[
+        str | None, typer.Option("--cluster", help="Only this cluster (and its hosts).")
+    ] = None,
+    keep_state: Annotated[
+        KeepState,
+        typer.Option("--keep-state", help="clear: stop before ballooning; soft: before swapping."),
+    ] = KeepState.CLEAR,
+    fmt: FormatOpt = Format.TABLE,
+    fail_host: Annotated[
+        list[str] | None, typer.Option("--fail-host", help="HA: fail these hosts.")
+    ] = None,
+    ha_failures: Annotated[
+        int | None, typer.Option("--ha-failures", min=0, help="HA: host failures to keep.")
+    ] = None,
+    add_vm: AddVmOpt = None,
+    remove_vm: RemoveVmOpt = None,
+    power_off: PowerOffOpt = None,
+    add_host: AddHostOpt = None,
+    remove_host: RemoveHostOpt = None,
+    set_: SetOpt = None,
+    no_color: NoColorOpt = False,
+) -> None:
+    """How many more VMs of a shape fit on each host and cluster.
+
+    Example: memplan headroom samples/realistic.yaml --vm 16GiB,vcpus=4,active=30%
+
+    VMs are placed the way check places cluster VMs (most free memory that admits them,
+    overhead included) until the first host would pass --keep-state. With HA configured
+    the count also keeps the cluster's failover capacity. Exit codes: 0 done, 2 usage
+    error, 4 invalid inventory.
+    """
+    try:
+        inv, shape = inventory.load_with_shape(inventory_file, _in_order(ctx, whatif.FLAGS), vm)
+    except InventoryError as exc:
+        raise _error_exit(exc) from None
+    except UsageError as exc:
+        raise _usage_exit(str(exc)) from None
+    clusters = [c.name for c in inv.clusters]
+    if cluster is not None and cluster not in clusters:
+        raise _usage_exit(f"--cluster {cluster}: no such cluster{suggest(cluster, clusters)}")
+    scenario = _scenario(ctx, inv, as_of=None, growth=None, horizon=None, fail_host=fail_host,
+                         ha_failures=ha_failures)  # fmt: skip
+    report = engine.headroom(inv, shape, MemState(keep_state.value), scenario, cluster)
+    write = render_headroom_json if fmt is Format.JSON else render_headroom_table
+    write(report, _console(no_color))
+
+
+class _Writer:
+    """Adapts a render function to the renderer interface _emit expects."""
+
+    def __init__(self, fn: Any) -> None:
+        self.render = fn
 
 
 @app.command()

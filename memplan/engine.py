@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import replace
+from datetime import timedelta
 
 from memplan import ha, projection
+from memplan import headroom as room
 from memplan.hostmodel import admits, evaluate_host, vm_demand
 from memplan.model import (
     VM,
@@ -20,6 +22,7 @@ from memplan.model import (
     Finding,
     Forecast,
     HAResult,
+    HeadroomReport,
     Host,
     HostResult,
     Inventory,
@@ -113,7 +116,7 @@ def evaluate(inventory: Inventory, scenario: Scenario | None = None) -> Report:
         key=lambda f: (-f.severity.rank, f.rule, f.kind, f.subject),
     )
     report = _report(inventory, host_calcs, vm_results, cluster_calcs, findings, failover)
-    return replace(report, forecast=outlook, whatifs=inventory.whatifs)
+    return replace(report, forecast=outlook, whatifs=scenario.echo or inventory.whatifs)
 
 
 def wants_forecast(inventory: Inventory, scenario: Scenario) -> bool:
@@ -134,6 +137,13 @@ def _forecast(
     if not wants_forecast(inventory, scenario) or scenario.as_of is None:
         return None
     horizon = scenario.horizon_months or projection.DEFAULT_HORIZON_MONTHS
+    if scenario.fail_within_days is not None:  # the window is always projected in full
+        horizon = max(
+            horizon,
+            projection.month_of(
+                scenario.as_of, scenario.as_of + timedelta(days=scenario.fail_within_days)
+            ),
+        )
     return projection.forecast(
         inventory, host_of, scenario.as_of, horizon, scenario.growth, scenario.fail_within_days
     )
@@ -217,3 +227,36 @@ def _report(
 
 def _host_key(h: HostResult) -> tuple[int, str, str]:
     return (h.host.cluster is None, h.host.cluster or "", h.host.name)
+
+
+def headroom(
+    inventory: Inventory,
+    shape: VM,
+    keep: MemState,
+    scenario: Scenario | None = None,
+    cluster: str | None = None,
+) -> HeadroomReport:
+    """How many more VMs of ``shape`` fit per host and per cluster (docs/projection.md)."""
+    scenario = scenario or Scenario()
+    host_of, _ = place(inventory)
+    by_host: dict[str, list[VM]] = defaultdict(list)
+    for vm in inventory.vms:
+        h = host_of[vm.name]
+        if h is not None:
+            by_host[h].append(vm if vm.host == h else _with_host(vm, h))
+    chosen = [h for h in inventory.hosts if cluster is None or h.cluster == cluster]
+    spare = {n for c in inventory.clusters if c.ha for n in c.ha.failover_hosts}
+    hosts = tuple(
+        room.host_headroom(h, by_host[h.name], shape, inventory.policy, keep)
+        for h in sorted(chosen, key=lambda h: (h.cluster is None, h.cluster or "", h.name))
+        if h.name not in spare
+    )
+    clusters = tuple(
+        room.cluster_headroom(
+            c, [h for h in inventory.hosts if h.cluster == c.name], by_host,
+            replace(shape, cluster=c.name), inventory.policy, keep, scenario,
+        )
+        for c in sorted(inventory.clusters, key=lambda c: c.name)
+        if cluster is None or c.name == cluster
+    )  # fmt: skip
+    return HeadroomReport(inventory.source, shape, keep, hosts, clusters, scenario.echo)

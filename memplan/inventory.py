@@ -145,6 +145,19 @@ def compose(data: bytes, path: str) -> Node | None:
 
 def parse(data: bytes, path: str, whatifs: tuple[WhatIf, ...] = ()) -> Inventory:
     """Validate composed YAML into an Inventory, collecting every problem."""
+    return _parse(data, path, whatifs, None)[0]
+
+
+def load_with_shape(path: str, whatifs: tuple[WhatIf, ...], spec: str) -> tuple[Inventory, VM]:
+    """The inventory, and the VM shape ``spec`` read with the inventory's VM defaults."""
+    inv, vm = _parse(read_bytes(path), path, whatifs, spec)
+    assert vm is not None
+    return inv, vm
+
+
+def _parse(
+    data: bytes, path: str, whatifs: tuple[WhatIf, ...], spec: str | None
+) -> tuple[Inventory, VM | None]:
     root = compose(data, path)
     if root is None:
         raise InventoryError(
@@ -154,9 +167,12 @@ def parse(data: bytes, path: str, whatifs: tuple[WhatIf, ...] = ()) -> Inventory
     reader = _Reader(path)
     reader.check_tags(root)
     inventory = reader.inventory(root) if not reader.problems else None
+    shape = None
+    if spec is not None and inventory is not None:
+        shape = reader.vm(whatif.shape(spec), reader.defaults_vm, None, None)
     if reader.problems or inventory is None:
         raise InventoryError(reader.problems)
-    return replace(inventory, whatifs=whatifs) if whatifs else inventory
+    return (replace(inventory, whatifs=whatifs) if whatifs else inventory), shape
 
 
 # --- typed values read from nodes ------------------------------------------------------------
@@ -190,12 +206,13 @@ class _Reader:
         self._host_names: dict[str, Node] = {}
         self._vm_names: dict[str, Node] = {}
         self._failover: list[tuple[str, str, Node]] = []
+        self.defaults_vm: dict[str, Node] = {}
 
     # -- plumbing --
 
     def loc(self, node: Node) -> Location:
         mark = node.start_mark
-        if mark.name in whatif.FLAGS:  # made by a what-if: the flag is its location
+        if mark.name in whatif.LOCATED:  # made by a what-if: the flag is its location
             return Location(mark.name, 1, mark.column + 1)
         return Location(self.path, mark.line + 1, mark.column + 1)
 
@@ -372,6 +389,7 @@ class _Reader:
                     f"unsupported version {top['version'].value!r}; this memplan reads version 1",
                 )
         defaults_host, defaults_vm = self.defaults(top.get("defaults"))
+        self.defaults_vm = defaults_vm
         policy = self.policy(top["policy"]) if "policy" in top else Policy()
         clusters: list[Cluster] = []
         hosts: list[Host] = []

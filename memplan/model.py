@@ -428,6 +428,8 @@ class Scenario:
     """Monthly growth for every VM (``--growth``), overriding the inventory's."""
     fail_within_days: int | None = None
     """Forecast window (``--fail-within``): swapping within it fails, ballooning warns."""
+    echo: tuple[WhatIf, ...] = ()
+    """Every what-if and scenario flag as typed, in order, for the report header."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -564,3 +566,73 @@ class HAResult:
     """Percentage math, for the percentage policy."""
     failover_hosts: tuple[str, ...] = ()
     """Dedicated failover hosts."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectReport:
+    """What ``memplan project`` prints: every host, month by month."""
+
+    source: str
+    """The inventory file."""
+    as_of: date
+    """Month 0."""
+    horizon_months: int
+    """Months projected."""
+    step_months: int
+    """Months between points."""
+    points: tuple[TimelinePoint, ...]
+    """Sorted by month, cluster, host."""
+    forecast: Forecast
+    """balloon_at / swap_at of every host and cluster."""
+    notes: tuple[str, ...]
+    """What the projection had to decide."""
+    whatifs: tuple[WhatIf, ...]
+    """Flags applied, in order."""
+
+
+@dataclass(frozen=True, slots=True)
+class HostHeadroom:
+    """How many more VMs of a shape one host takes on its own."""
+
+    host: str
+    """Host name."""
+    cluster: str | None
+    """Its cluster."""
+    count: int
+    """VMs of the shape it admits while staying at or better than the kept state."""
+    limit: str
+    """What stops the next one."""
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterHeadroom:
+    """How many more VMs of a shape a cluster takes, placed as memplan places cluster VMs."""
+
+    cluster: str
+    """Cluster name."""
+    count: int
+    """VMs placed before the first host would pass the kept state or none admits one."""
+    limit: str
+    """What stops the next one."""
+    count_ha: int | None
+    """The same while keeping the cluster's HA failover capacity (None without HA)."""
+    limit_ha: str | None
+    """What stops the next one under HA."""
+
+
+@dataclass(frozen=True, slots=True)
+class HeadroomReport:
+    """What ``memplan headroom`` prints."""
+
+    source: str
+    """The inventory file."""
+    shape: VM
+    """The VM shape counted (its name is the --vm spec)."""
+    keep: MemState
+    """The worst state allowed: clear (no ballooning) or soft (no swapping)."""
+    hosts: tuple[HostHeadroom, ...]
+    """Per host."""
+    clusters: tuple[ClusterHeadroom, ...]
+    """Per cluster."""
+    whatifs: tuple[WhatIf, ...]
+    """Flags applied, in order."""

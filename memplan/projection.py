@@ -92,6 +92,7 @@ class _World:
     def apply(self, change: PlannedChange, month: int, growth: float | None) -> None:
         if change.kind == "add-host" and change.host is not None:
             self.hosts[change.host.name] = change.host
+            self._rebalance(change.host, month)
         elif change.kind == "retire-host" and change.target in self.hosts:
             gone = self.hosts.pop(change.target)
             moving = sorted(
@@ -111,6 +112,30 @@ class _World:
                 self.vms[vm.name] = vm
             else:
                 self._place(vm, vm.cluster, month, f"adding {vm.name}")
+
+    def _free(self, name: str, month: int) -> int:
+        return self.hosts[name].capacity - sum(vm_demand(v) for v in self.on_host(name, month))
+
+    def _rebalance(self, new: Host, month: int) -> None:
+        """DRS-like: move VMs from the host with the least free memory to the new host while
+        the move leaves the new host with more free memory than the source had."""
+        if new.cluster is None:
+            return
+        for _ in range(len(self.vms)):
+            peers = [h for h in self.hosts.values() if h.cluster == new.cluster and h is not new]
+            if not peers:
+                return
+            src = min(peers, key=lambda h: (self._free(h.name, month), h.name))
+            src_free, dst_free = self._free(src.name, month), self._free(new.name, month)
+            reserved = sum(v.reservation + v.overhead for v in self.on_host(new.name, month))
+            movable = [
+                v for v in self.on_host(src.name, month)
+                if dst_free - vm_demand(v) > src_free and admits(new, v, reserved)
+            ]  # fmt: skip
+            if not movable:
+                return
+            vm = max(movable, key=lambda v: (vm_demand(v), v.name))
+            self.vms[vm.name] = replace(self.vms[vm.name], host=new.name)
 
     def _place(self, vm: VM, cluster: str | None, month: int, why: str) -> None:
         """Put ``vm`` on the host of ``cluster`` with the most free memory that admits it."""

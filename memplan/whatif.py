@@ -27,6 +27,21 @@ MAX_ADDED = 10_000
 """Most VMs one --add-vm may add."""
 
 FLAGS = ("--add-vm", "--remove-vm", "--power-off", "--add-host", "--remove-host", "--set")
+LOCATED = (*FLAGS, "--vm")
+"""Flags whose values become YAML nodes located at the flag."""
+SHAPE_NAME = "<new VM>"
+"""Name of the VM shape of ``memplan headroom --vm``."""
+
+
+def shape(spec: str) -> yaml.MappingNode:
+    """``--vm 16GiB,vcpus=4,active=30%`` as a VM mapping node (a bare first item is memory)."""
+    head, _, _ = spec.partition(",")
+    text = spec if "=" in head else f"memory={spec}"
+    shift = len(text) - len(spec)
+    fields = [(k, v, max(0, o - shift)) for k, v, o in _split(text)]
+    if any(k == "name" for k, _, _ in fields):
+        raise UsageError("--vm: a shape has no name; give memory and the other fields")
+    return _mapping([("name", SHAPE_NAME, 0), *fields], "--vm")
 
 
 @dataclass

@@ -74,7 +74,7 @@ def test_version() -> None:
     assert run("--version") == (0, f"memplan {__version__}\n", "")
 
 
-@pytest.mark.parametrize("command", ["check", "validate", "thresholds"])
+@pytest.mark.parametrize("command", ["check", "validate", "thresholds", "project", "headroom"])
 def test_every_command_has_help_with_an_example(command: str) -> None:
     code, out, _ = run(command, "--help")
     assert code == 0
@@ -84,7 +84,7 @@ def test_every_command_has_help_with_an_example(command: str) -> None:
 def test_top_level_help_lists_commands_and_exit_codes() -> None:
     code, out, _ = run("--help")
     assert code == 0
-    for word in ("check", "validate", "thresholds", "Exit codes"):
+    for word in ("check", "validate", "thresholds", "project", "headroom", "Exit codes"):
         assert word in out
 
 

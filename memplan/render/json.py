@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 from rich.console import Console
@@ -142,10 +143,17 @@ def _finding(f: Finding) -> dict[str, Any]:
     }
 
 
+def _iso(d: date | None) -> str | None:
+    return d.isoformat() if d else None
+
+
 def to_dict(report: Report) -> dict[str, Any]:
     """The report as the JSON document of schema version 1."""
     p = report.policy
-    return {
+    f = report.forecast
+    host_dates = {h.host: h for h in f.hosts} if f else {}
+    cluster_dates = {c.cluster: c for c in f.clusters} if f else {}
+    doc: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "source": report.source,
         "units": "bytes",
@@ -177,8 +185,25 @@ def to_dict(report: Report) -> dict[str, Any]:
         ],
         "hosts": [_host(r) for r in report.hosts],
         "vms": [_vm(r) for r in report.vms],
-        "findings": [_finding(f) for f in report.findings],
-    }
+        "findings": [_finding(x) for x in report.findings],
+        "whatifs": [str(w) for w in report.whatifs],
+        "forecast": None if f is None else {
+            "as_of": f.as_of.isoformat(),
+            "horizon_months": f.horizon_months,
+            "until": f.until.isoformat(),
+            "window_end": _iso(f.window_end),
+            "notes": list(f.notes),
+        },
+    }  # fmt: skip
+    for h in doc["hosts"]:
+        hf = host_dates.get(h["name"])
+        h["balloon_at"] = _iso(hf.balloon_at) if hf else None
+        h["swap_at"] = _iso(hf.swap_at) if hf else None
+    for c in doc["clusters"]:
+        cf = cluster_dates.get(c["name"])
+        c["balloon_at"] = _iso(cf.balloon_at) if cf else None
+        c["swap_at"] = _iso(cf.swap_at) if cf else None
+    return doc
 
 
 class JsonRenderer(Renderer):

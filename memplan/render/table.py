@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from rich import box
 from rich.console import Console
 from rich.measure import Measurement
@@ -169,6 +171,17 @@ class TableRenderer(Renderer):
             f" · state reading {report.policy.reading}",
             highlight=False,
         )
+        if report.whatifs:
+            console.print(
+                Text("what-if: " + " ".join(str(w) for w in report.whatifs), style="bold")
+            )
+        if report.forecast is not None:
+            f = report.forecast
+            console.print(
+                f"as of {f.as_of.isoformat()} · projected {plural(f.horizon_months, 'month')}"
+                f" to {f.until.isoformat()}",
+                highlight=False,
+            )
         for c in report.clusters:
             members = [h for h in report.hosts if h.host.cluster == c.name]
             title = (
@@ -181,6 +194,7 @@ class TableRenderer(Renderer):
         standalone = [h for h in report.hosts if h.host.cluster is None]
         if standalone:
             console.print(_fitting_table(console, "standalone hosts", standalone))
+        self._forecast(report, console)
         self._notes(report, console)
         self._vm_details(report, console)
         self._findings(report, console)
@@ -221,6 +235,33 @@ class TableRenderer(Renderer):
                     Text(_g(r.active_hit), style="bold red" if r.active_hit else ""),
                 )  # fmt: skip
             console.print(t)
+
+    def _forecast(self, report: Report, console: Console) -> None:
+        """When each host first balloons and swaps, or that it does not within the horizon."""
+        f = report.forecast
+        if f is None:
+            return
+        t = Table(
+            title=f"forecast to {f.until.isoformat()} (month resolution)", title_justify="left",
+            box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True,
+        )  # fmt: skip
+        for name in ("Cluster", "Host", "Balloons from", "Swaps from"):
+            t.add_column(name, no_wrap=True)
+        never = "not within horizon"
+        for c in f.clusters:
+            t.add_row(
+                Text(c.cluster, style="bold"), "(first host)",
+                _when(c.balloon_at, never), _when(c.swap_at, never),
+            )  # fmt: skip
+            for h in f.hosts:
+                if h.cluster == c.cluster and (h.balloon_at or h.swap_at):
+                    t.add_row("", h.host, _when(h.balloon_at, never), _when(h.swap_at, never))
+        for h in f.hosts:
+            if h.cluster is None and (h.balloon_at or h.swap_at):
+                t.add_row("standalone", h.host, _when(h.balloon_at, never), _when(h.swap_at, never))
+        console.print(t)
+        for note in f.notes:
+            console.print(Text(f"note: {note}", style="dim"))
 
     def _notes(self, report: Report, console: Console) -> None:
         notes = [
@@ -271,3 +312,9 @@ class TableRenderer(Renderer):
         console.print(
             Text("(--explain shows each finding's formula, inputs and sources)", style="dim")
         )
+
+
+def _when(d: date | None, never: str) -> Text:
+    if d is None:
+        return Text(never, style="dim")
+    return Text(d.isoformat(), style="yellow")

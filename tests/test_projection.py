@@ -1,0 +1,141 @@
+"""Projection: hand-computed dates, growth caps, planned changes, the forecast rules."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+from memplan import engine, projection
+from memplan.model import Scenario
+from memplan.units import GIB, MIB
+from tests.helpers import inv
+
+AS_OF = date(2026, 1, 15)
+
+ONE_HOST = """
+    clusters:
+      - name: c
+        hosts:
+          - name: a
+            memory: 512GiB
+            system_reserved: 0
+            vms:
+              - {name: v1, memory: 510GiB, overhead: 0, consumed: 128GiB, active: 100%, growth: 3%/month}
+              - {name: v2, memory: 510GiB, overhead: 0, consumed: 128GiB, active: 100%, growth: 3%/month}
+"""
+
+
+def _forecast(text: str, months: int = 60) -> dict[str, tuple[date | None, date | None]]:
+    r = engine.evaluate(inv(text), Scenario(as_of=AS_OF, horizon_months=months))
+    assert r.forecast is not None
+    return {h.host: (h.balloon_at, h.swap_at) for h in r.forecast.hosts}
+
+
+def test_closed_form_date_for_a_growing_host() -> None:
+    """Capacity 512 GiB = 524288 MiB; minFree = 901.12 + 1% x (524288 - 28672) = 5857.28 MiB;
+    the soft band starts below 524288 - 5857.28 = 518430.72 MiB of demand. Demand today
+    262144 MiB, growing 3%/month: t = ln(518430.72 / 262144) / ln(1.03) = 23.07 months, so
+    the first month at or past it is month 24: 2028-01-15. Everything is active, so nothing
+    can be ballooned and the host goes straight to hard: both dates are the same."""
+    t = math.log(518430.72 / 262144) / math.log(1.03)
+    assert math.ceil(t) == 24
+    assert _forecast(ONE_HOST) == {"a": (date(2028, 1, 15), date(2028, 1, 15))}
+
+
+def test_idle_vm_balloons_but_never_swaps_because_growth_is_capped() -> None:
+    """Same host, one VM of 510 GiB, 10% active: ballooning starts at the same month 24
+    (t = ln(518430.72 / 262144) / ln(1.03)), but consumed stops at the VM's usage bound
+    (510 GiB), where the need (522240 - 518430.72 = 3809.28 MiB) is far below what its
+    idle memory can give: it never swaps."""
+    text = """
+        hosts:
+          - name: a
+            memory: 512GiB
+            system_reserved: 0
+            vms: [{name: v, memory: 510GiB, overhead: 0, consumed: 256GiB, active: 10%, growth: 3%/month}]
+    """
+    assert _forecast(text) == {"a": (date(2028, 1, 15), None)}
+    vm = inv(text).vms[0]
+    assert projection.grown(vm, 60).consumed == 510 * GIB
+    assert projection.grown(vm, 1).consumed == round(256 * GIB * 1.03)
+
+
+def test_planned_host_pushes_the_date_out() -> None:
+    """Host b joins on 2026-06-01, i.e. from month 5 (2026-06-15), and takes v2 (DRS-like
+    rebalancing). Each host then holds 131072 MiB growing 3%/month:
+    t = ln(518430.72 / 131072) / ln(1.03) = 46.52, month 47: 2029-12-15."""
+    planned = (
+        ONE_HOST
+        + """
+    planned:
+      - at: 2026-06-01
+        add_host: {name: b, memory: 512GiB, system_reserved: 0, cluster: c}
+    """
+    )
+    assert math.ceil(math.log(518430.72 / 131072) / math.log(1.03)) == 47
+    dates = _forecast(planned)
+    assert dates == {"a": (date(2029, 12, 15), date(2029, 12, 15)),
+                     "b": (date(2029, 12, 15), date(2029, 12, 15))}  # fmt: skip
+    r = engine.evaluate(inv(planned), Scenario(as_of=AS_OF, horizon_months=60))
+    assert r.forecast is not None
+    assert r.forecast.clusters[0].balloon_at == date(2029, 12, 15)
+
+
+def test_planned_vm_and_retired_host() -> None:
+    """A planned 200 GiB VM lands on the emptier host; retiring that host later moves
+    both of its VMs back, and the other host fills up at once."""
+    text = """
+        clusters:
+          - name: c
+            hosts:
+              - {name: a, memory: 512GiB, system_reserved: 0, vms: [{name: x, memory: 300GiB, overhead: 0, active: 100%}]}
+              - {name: b, memory: 512GiB, system_reserved: 0}
+        planned:
+          - {at: 2026-03-01, add_vm: {name: new, memory: 250GiB, overhead: 0, active: 100%, cluster: c}}
+          - {at: 2026-09-01, retire_host: b}
+    """
+    dates = _forecast(text, 12)
+    assert dates["b"] == (None, None)
+    assert dates["a"] == (date(2026, 9, 15), date(2026, 9, 15))
+
+
+def test_growth_override_from_the_command_line() -> None:
+    text = ONE_HOST.replace("growth: 3%/month", "growth: 1%/month")
+    slow = _forecast(text)
+    fast = engine.evaluate(inv(text), Scenario(as_of=AS_OF, horizon_months=60, growth=0.03))
+    assert slow["a"] == (None, None)  # ln(1.9777) / ln(1.01) = 68.5 months: past the horizon
+    assert fast.forecast is not None
+    assert fast.forecast.hosts[0].balloon_at == date(2028, 1, 15)
+
+
+def test_no_projection_without_growth_plans_or_flags() -> None:
+    text = ONE_HOST.replace(", growth: 3%/month", "")
+    assert engine.evaluate(inv(text), Scenario(as_of=AS_OF)).forecast is None
+    assert engine.evaluate(inv(ONE_HOST), Scenario(as_of=AS_OF)).forecast is not None
+
+
+def test_fail_within_gates_on_the_forecast() -> None:
+    """Swapping at month 24: a 2-year window fails (MP401), a 90-day one does not."""
+    long = engine.evaluate(inv(ONE_HOST), Scenario(as_of=AS_OF, fail_within_days=800))
+    assert [f.rule for f in long.findings] == ["MP401"]
+    assert long.verdict == "fail"
+    assert long.hosts[0].verdict == "ok"  # today is fine; the cluster carries the forecast
+    short = engine.evaluate(inv(ONE_HOST), Scenario(as_of=AS_OF, fail_within_days=90))
+    assert short.findings == ()
+
+
+def test_month_arithmetic() -> None:
+    assert projection.add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
+    assert projection.add_months(date(2026, 11, 26), 14) == date(2028, 1, 26)
+    assert projection.month_of(AS_OF, date(2026, 6, 1)) == 5
+    assert projection.month_of(AS_OF, date(2025, 1, 1)) == 0
+
+
+def test_timeline_points() -> None:
+    points, notes = projection.timeline(inv(ONE_HOST), {"v1": "a", "v2": "a"}, AS_OF, 24, step=12)
+    assert [p.month for p in points] == [0, 12, 24]
+    assert points[0].demand == 256 * GIB
+    assert points[2].state.rank > points[0].state.rank
+    assert notes == ()
+    assert points[1].demand == 2 * round(128 * GIB * 1.03**12)
+    assert MIB  # sizes are bytes throughout
