@@ -18,6 +18,8 @@ from typer.core import TyperCommand
 
 from memplan import __version__, engine, esxi, inventory, projection, whatif
 from memplan.errors import ExitCode, InventoryError, UsageError
+from memplan.importers import govc, rvtools
+from memplan.importers.common import ImportResult, to_yaml
 from memplan.model import Inventory, MemState, ProjectReport, Scenario, Severity, WhatIf
 from memplan.render import Format, renderer
 from memplan.render.headroom import render_headroom_json, render_headroom_table
@@ -195,13 +197,25 @@ def _in_order(ctx: typer.Context, flags: tuple[str, ...]) -> tuple[WhatIf, ...]:
 
 
 def _load(path: str, ctx: typer.Context) -> Inventory:
-    """The inventory with the command line's what-ifs applied, or the right exit."""
+    """The inventory with the command line's what-ifs applied, or the right exit.
+
+    An RVTools export is imported in memory; what the import skipped or repaired goes to
+    stderr, so nothing is dropped silently.
+    """
+    notes: list[str] = []
     try:
-        return inventory.load(path, _in_order(ctx, whatif.FLAGS))
+        return inventory.load(path, _in_order(ctx, whatif.FLAGS), notes)
     except InventoryError as exc:
         raise _error_exit(exc) from None
     except UsageError as exc:
         raise _usage_exit(str(exc)) from None
+    finally:
+        _import_notes(notes)
+
+
+def _import_notes(notes: list[str]) -> None:
+    for note in notes:
+        sys.stderr.write(f"import: {note}\n")
 
 
 def _scenario(
@@ -466,12 +480,17 @@ def headroom(
     the count also keeps the cluster's failover capacity. Exit codes: 0 done, 2 usage
     error, 4 invalid inventory.
     """
+    notes: list[str] = []
     try:
-        inv, shape = inventory.load_with_shape(inventory_file, _in_order(ctx, whatif.FLAGS), vm)
+        inv, shape = inventory.load_with_shape(
+            inventory_file, _in_order(ctx, whatif.FLAGS), vm, notes
+        )
     except InventoryError as exc:
         raise _error_exit(exc) from None
     except UsageError as exc:
         raise _usage_exit(str(exc)) from None
+    finally:
+        _import_notes(notes)
     clusters = [c.name for c in inv.clusters]
     if cluster is not None and cluster not in clusters:
         raise _usage_exit(f"--cluster {cluster}: no such cluster{suggest(cluster, clusters)}")
@@ -487,6 +506,96 @@ class _Writer:
 
     def __init__(self, fn: Any) -> None:
         self.render = fn
+
+
+import_app = typer.Typer(
+    help="Turn an RVTools export or govc JSON into an inventory YAML file.",
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode=None,
+)
+app.add_typer(import_app, name="import")
+
+ImportOutput = Annotated[
+    str | None,
+    typer.Option("--output", "-o", help="Write the inventory here instead of stdout."),
+]
+
+
+def _write_import(result: ImportResult, output: str | None, origin: str) -> None:
+    header = (
+        f"memplan inventory imported from {origin} by memplan {__version__}"
+        f" on {date.today().isoformat()}.\n"
+        "Check the 'import:' lines memplan printed for skipped and repaired rows."
+    )
+    text = to_yaml(result, header)
+    # Whatever we write must be a valid inventory: validate before writing.
+    try:
+        inventory.parse(text.encode(), output or "<import>")
+    except InventoryError as exc:  # pragma: no cover - an importer bug, not user input
+        raise _error_exit(exc) from None
+    _import_notes([*result.skipped, *result.repairs, result.summary()])
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise _usage_exit(f"cannot write {output}: {exc.strerror or exc}") from None
+
+
+@import_app.command("rvtools")
+def import_rvtools(
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            help="An RVTools .xlsx, or per-tab CSV files (RVTools_tabvInfo.csv, ...) or their folder.",
+            show_default=False,
+            metavar="PATH...",
+        ),
+    ],
+    output: ImportOutput = None,
+) -> None:
+    """Import an RVTools export: vInfo, vMemory, vHost and vCluster.
+
+    Example: memplan import rvtools RVTools_export_all.xlsx -o inventory.yaml
+
+    Every skipped or repaired row is printed on stderr with its sheet and row number,
+    then a summary line. docs/import.md has the column mapping. Exit codes: 0 done,
+    2 unreadable input.
+    """
+    try:
+        result = rvtools.read(paths)
+    except UsageError as exc:
+        raise _usage_exit(str(exc)) from None
+    _write_import(result, output, ", ".join(paths))
+
+
+@import_app.command("govc")
+def import_govc(
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            help="govc host.info -json and vm.info -json output (two files, or one with both).",
+            show_default=False,
+            metavar="JSON...",
+        ),
+    ],
+    output: ImportOutput = None,
+) -> None:
+    """Import govc JSON: hosts (memorySize) and VMs (memoryMB, memoryAllocation, runtime.host).
+
+    Example: memplan import govc hosts.json vms.json -o inventory.yaml
+
+    Reads PascalCase (govc < 0.31) and camelCase keys alike. Exit codes: 0 done,
+    2 unreadable input.
+    """
+    try:
+        result = govc.read(paths)
+    except UsageError as exc:
+        raise _usage_exit(str(exc)) from None
+    _write_import(result, output, ", ".join(paths))
 
 
 @app.command()

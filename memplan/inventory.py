@@ -52,7 +52,7 @@ HOST_VALUE_FIELDS = ("memory", "managed", "system_reserved", "esxi")
 HOST_FIELDS = ("name", *HOST_VALUE_FIELDS, "growth", "vms")
 VM_VALUE_FIELDS = (
     "memory", "vcpus", "power", "reservation", "limit", "shares", "active", "consumed",
-    "overhead", "balloon_max", "tags", "growth",
+    "overhead", "balloon_max", "tags", "growth", "ballooned", "swapped",
 )  # fmt: skip
 VM_FIELDS = ("name", *VM_VALUE_FIELDS, "host")
 POLICY_FIELDS = ("max_overcommit", "reading", "thresholds", "idle_tax")
@@ -66,14 +66,36 @@ _POWER_WORDS = {"on": True, "poweredon": True, "off": False, "poweredoff": False
 Node = yaml.Node
 
 
-def load(path: str, whatifs: tuple[WhatIf, ...] = ()) -> Inventory:
+def load(path: str, whatifs: tuple[WhatIf, ...] = (), notes: list[str] | None = None) -> Inventory:
     """Read and validate the inventory at ``path`` with ``whatifs`` applied in memory.
 
     Raises InventoryError with every problem (those located at a flag are the user's
     command line, not the file), or UsageError for a what-if naming nothing.
     """
-    data = read_bytes(path)
-    return parse(data, path, whatifs)
+    return parse(read_source(path, notes), path, whatifs)
+
+
+EXPORT_SUFFIXES = (".xlsx", ".xlsm", ".csv")
+
+
+def is_export(path: str) -> bool:
+    """An RVTools workbook, an RVTools CSV tab, or a folder of them."""
+    return path.lower().endswith(EXPORT_SUFFIXES) or (
+        os.path.isdir(path) and any(f.lower().endswith(".csv") for f in os.listdir(path))
+    )
+
+
+def read_source(path: str, notes: list[str] | None = None) -> bytes:
+    """The inventory YAML at ``path``, or an RVTools export imported into YAML in memory
+    (then ``notes`` receives every skipped and repaired row and the summary line)."""
+    if not is_export(path):
+        return read_bytes(path)
+    from memplan.importers import common, rvtools
+
+    result = rvtools.read([path])
+    if notes is not None:
+        notes += [*result.skipped, *result.repairs, result.summary()]
+    return common.to_yaml(result, f"imported in memory from {path}").encode()
 
 
 def read_bytes(path: str) -> bytes:
@@ -148,9 +170,11 @@ def parse(data: bytes, path: str, whatifs: tuple[WhatIf, ...] = ()) -> Inventory
     return _parse(data, path, whatifs, None)[0]
 
 
-def load_with_shape(path: str, whatifs: tuple[WhatIf, ...], spec: str) -> tuple[Inventory, VM]:
+def load_with_shape(
+    path: str, whatifs: tuple[WhatIf, ...], spec: str, notes: list[str] | None = None
+) -> tuple[Inventory, VM]:
     """The inventory, and the VM shape ``spec`` read with the inventory's VM defaults."""
-    inv, vm = _parse(read_bytes(path), path, whatifs, spec)
+    inv, vm = _parse(read_source(path, notes), path, whatifs, spec)
     assert vm is not None
     return inv, vm
 
@@ -815,6 +839,8 @@ class _Reader:
         )
         tags = get("tags", lambda n: self.tags(n, what), ())
         growth = get("growth", lambda n: self.growth(n, f"{what} growth"), 0.0)
+        ballooned = get("ballooned", lambda n: self.size(n, f"{what} ballooned"), 0)
+        swapped = get("swapped", lambda n: self.size(n, f"{what} swapped"), 0)
         if not ok or memory is None:
             return None
         if memory == 0:
@@ -847,7 +873,7 @@ class _Reader:
         return VM(
             name, memory, vcpus, power, res, lim, share_count, level, act, act_given, cons,
             consumed is not None, ovh,
-            est, bmax, tags, host, cluster, self.loc(node), growth,
+            est, bmax, tags, host, cluster, self.loc(node), growth, ballooned, swapped,
         )  # fmt: skip
 
     def power(self, node: Node, what: str) -> bool | None:

@@ -102,6 +102,10 @@ class VM:
     """Where the VM is written."""
     growth: float = 0.0
     """Monthly compounding growth of consumed and active memory (0.03 = 3%/month)."""
+    ballooned: int = 0
+    """Ballooned now, as vCenter reports it (observed, not modelled), bytes."""
+    swapped: int = 0
+    """Swapped now, as vCenter reports it (observed, not modelled), bytes."""
 
     @property
     def usage_bound(self) -> int:

@@ -1,0 +1,177 @@
+"""What importers share: the intermediate records, the report of repairs, the YAML writer."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+
+from memplan.units import GIB, MIB, format_size_input, plural
+
+
+@dataclass
+class VMRecord:
+    """One VM as an importer found it; sizes in bytes, None when unknown."""
+
+    name: str
+    memory: int | None = None
+    vcpus: int | None = None
+    power: bool = True
+    template: bool = False
+    host: str | None = None
+    cluster: str | None = None
+    reservation: int | None = None
+    limit: int | None = None
+    shares_level: str | None = None
+    shares: int | None = None
+    active: int | None = None
+    consumed: int | None = None
+    overhead: int | None = None
+    ballooned: int | None = None
+    swapped: int | None = None
+    source: str = ""
+
+
+@dataclass
+class HostRecord:
+    """One host as an importer found it."""
+
+    name: str
+    managed: int | None = None
+    installed: int | None = None
+    cluster: str | None = None
+    esxi: str | None = None
+    source: str = ""
+
+
+@dataclass
+class ClusterRecord:
+    """HA settings of a cluster, when the source has them."""
+
+    name: str
+    ha_enabled: bool | None = None
+    failures: int | None = None
+
+
+@dataclass
+class ImportResult:
+    """An imported inventory and everything the importer had to say about it."""
+
+    source: str
+    vms: list[VMRecord] = field(default_factory=list)
+    hosts: list[HostRecord] = field(default_factory=list)
+    clusters: dict[str, ClusterRecord] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+    """Rows not imported: 'sheet row N: reason'."""
+    repairs: list[str] = field(default_factory=list)
+    """Rows imported with a value filled in, resolved or chosen: 'sheet row N: what'."""
+    rows_read: int = 0
+    """Non-blank data rows read from the sheets that define VMs and hosts."""
+
+    def summary(self) -> str:
+        """The one summary line."""
+        clusters = {h.cluster for h in self.hosts if h.cluster} | {
+            v.cluster for v in self.vms if v.cluster
+        }
+        return (
+            f"imported {plural(len(self.vms), 'VM')}, {plural(len(self.hosts), 'host')},"
+            f" {plural(len(clusters), 'cluster')} from {self.source};"
+            f" {plural(len(self.skipped), 'row')} skipped, {plural(len(self.repairs), 'repair')}"
+        )
+
+
+def mib(value: float) -> int:
+    """MiB (possibly fractional) as bytes."""
+    return round(value * MIB)
+
+
+def _q(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)  # JSON strings are valid YAML scalars
+
+
+def _size(n: int) -> str:
+    return format_size_input(n)
+
+
+def _vm_line(v: VMRecord, with_host: bool) -> str:
+    parts = [f"name: {_q(v.name)}", f"memory: {_size(v.memory or 0)}"]
+    if v.vcpus and v.vcpus != 1:
+        parts.append(f"vcpus: {v.vcpus}")
+    if not v.power or v.template:
+        parts.append("power: 'off'")
+    if v.reservation:
+        parts.append(f"reservation: {_size(v.reservation)}")
+    if v.limit is not None:
+        parts.append(f"limit: {_size(v.limit)}")
+    if v.shares_level in ("low", "high"):
+        parts.append(f"shares: {v.shares_level}")
+    elif v.shares_level == "custom" and v.shares:
+        parts.append(f"shares: {v.shares}")
+    if v.consumed is not None and v.memory:
+        parts.append(f"consumed: {_size(v.consumed)}")
+    if v.active is not None and v.memory:
+        parts.append(f"active: {_size(min(v.active, v.memory))}")
+    if v.overhead:
+        parts.append(f"overhead: {_size(v.overhead)}")
+    if v.ballooned:
+        parts.append(f"ballooned: {_size(v.ballooned)}")
+    if v.swapped:
+        parts.append(f"swapped: {_size(v.swapped)}")
+    if v.template:
+        parts.append("tags: [template]")
+    if with_host and v.host:
+        parts.append(f"host: {_q(v.host)}")
+    return "{" + ", ".join(parts) + "}"
+
+
+def _host_lines(h: HostRecord, vms: list[VMRecord], indent: str) -> list[str]:
+    installed = h.installed or math.ceil((h.managed or 0) / GIB) * GIB
+    lines = [f"{indent}- name: {_q(h.name)}", f"{indent}  memory: {_size(installed)}"]
+    if h.managed and h.managed != installed:
+        lines.append(f"{indent}  managed: {_size(h.managed)}")
+    if h.esxi:
+        lines.append(f"{indent}  esxi: {_q(h.esxi)}")
+    if vms:
+        lines.append(f"{indent}  vms:")
+        lines += [f"{indent}    - {_vm_line(v, False)}" for v in sorted(vms, key=lambda v: v.name)]
+    return lines
+
+
+def to_yaml(result: ImportResult, header: str) -> str:
+    """The inventory v1 YAML of ``result``: stable order, sizes with units, a comment header."""
+    out = [f"# {line}" if line else "#" for line in header.splitlines()]
+    out += ["version: 1"]
+    hosts = {h.name: h for h in result.hosts}
+    on_host: dict[str, list[VMRecord]] = {}
+    loose: dict[str, list[VMRecord]] = {}
+    for v in result.vms:
+        if v.host in hosts:
+            on_host.setdefault(v.host, []).append(v)
+        else:
+            loose.setdefault(v.cluster or "", []).append(v)
+    names = sorted({h.cluster for h in result.hosts if h.cluster} | {c for c in loose if c})
+    if names:
+        out.append("clusters:")
+    for name in names:
+        out.append(f"  - name: {_q(name)}")
+        c = result.clusters.get(name)
+        if c is not None and c.ha_enabled is not None:
+            if c.ha_enabled:
+                out.append(f"    ha: {{policy: host-failures, failures: {c.failures or 1}}}")
+            else:
+                out.append("    ha: {policy: disabled}")
+        members = sorted((h for h in result.hosts if h.cluster == name), key=lambda h: h.name)
+        out.append("    hosts:" if members else "    hosts: []")
+        for h in members:
+            out += _host_lines(h, on_host.get(h.name, []), "      ")
+        if loose.get(name):
+            out.append("    vms:  # host unknown: memplan places these")
+            out += [
+                f"      - {_vm_line(v, False)}" for v in sorted(loose[name], key=lambda v: v.name)
+            ]
+    standalone = sorted((h for h in result.hosts if not h.cluster), key=lambda h: h.name)
+    if standalone:
+        out.append("hosts:")
+        for h in standalone:
+            out += _host_lines(h, on_host.get(h.name, []), "  ")
+    return "\n".join(out) + "\n"

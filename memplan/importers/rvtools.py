@@ -1,0 +1,402 @@
+"""RVTools exports (one .xlsx workbook, or per-tab CSV files) into an ImportResult.
+
+Reads vInfo, vMemory, vHost and, when present, vCluster. Headers are matched after
+normalising them (lower case, letters and digits only, the tab's own prefix removed), so
+the display headers ("Size MiB"), the -DBColumnNames headers ("vMemorySizeMiB") and
+RVTools 3.x's "MB" headers ("Size MB") all match. Memory columns are MiB (RVTools 3.x
+wrote "MB" for the same unit). docs/import.md has the full mapping table.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from memplan.errors import UsageError
+from memplan.esxi import DEFAULT_SYSTEM_RESERVED
+from memplan.importers.common import ClusterRecord, HostRecord, ImportResult, VMRecord, mib
+from memplan.units import MIB
+
+SHEETS = ("vinfo", "vmemory", "vhost", "vcluster")
+
+ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
+    "vinfo": {
+        "name": ("vm", "vmname", "name"),
+        "power": ("powerstate",),
+        "template": ("template",),
+        "cpus": ("cpus", "numcpu", "cpu"),
+        "memory": ("memory", "memorymib", "memorymb"),
+        "host": ("host", "hostname"),
+        "cluster": ("cluster", "clustername"),
+    },
+    "vmemory": {
+        "name": ("vm", "vmname", "name"),
+        "power": ("powerstate",),
+        "template": ("template",),
+        "size": ("sizemib", "sizemb", "size", "memorysize"),
+        "overhead": ("overhead", "overheadmib", "overheadmb"),
+        "consumed": ("consumed", "consumedmib", "consumedmb"),
+        "consumed_overhead": ("consumedoverhead",),
+        "swapped": ("swapped",),
+        "ballooned": ("ballooned",),
+        "active": ("active",),
+        "level": ("level", "shareslevel"),
+        "shares": ("shares",),
+        "reservation": ("reservation",),
+        "limit": ("limit",),
+        "host": ("host", "hostname"),
+        "cluster": ("cluster", "clustername"),
+    },
+    "vhost": {
+        "name": ("host", "hostname", "name"),
+        "cluster": ("cluster", "clustername"),
+        "memory": ("memory", "memorysize", "memorymib", "memorymb"),
+        "esxi": ("esxversion", "esxiversion", "version"),
+    },
+    "vcluster": {
+        "name": ("name", "cluster", "clustername"),
+        "ha": ("haenabled", "ha"),
+        "failures": ("failoverlevel", "hafailoverlevel"),
+    },
+}
+_VERSION = re.compile(r"(\d+\.\d+(?:\.\d+)?)")
+_BLANK = frozenset((None, ""))
+"""Cells of a blank row; testing a row against it runs in C, which matters for a million rows."""
+
+
+def _norm(header: object, sheet: str) -> str:
+    text = re.sub(r"[^a-z0-9]", "", str(header or "").lower())
+    return text[len(sheet) :] if text.startswith(sheet) and len(text) > len(sheet) else text
+
+
+Row = tuple[int, dict[str, Any]]
+"""(row number in the sheet, canonical key -> value)."""
+
+
+def _rows(
+    sheet: str, header: Sequence[object], body: Iterable[tuple[int, tuple[object, ...]]]
+) -> Iterator[Row]:
+    wanted = ALIASES[sheet]
+    index: dict[str, int] = {}
+    normalised = [_norm(h, sheet) for h in header]
+    for key, names in wanted.items():
+        for name in names:
+            if name in normalised:
+                index[key] = normalised.index(name)
+                break
+    for number, values in body:
+        if _BLANK.issuperset(values) or all(
+            v is None or (isinstance(v, str) and not v.strip()) for v in values
+        ):
+            continue  # blank formatted rows (RVTools writes up to a million): skipped silently
+        yield number, {k: values[i] if i < len(values) else None for k, i in index.items()}
+
+
+def _read_xlsx(path: str) -> dict[str, list[Row]]:
+    import openpyxl  # imported here: only imports need it
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a bad workbook
+        raise UsageError(f"{path}: not a readable .xlsx workbook ({exc})") from None
+    out: dict[str, list[Row]] = {}
+    try:
+        for ws in wb.worksheets:
+            sheet = ws.title.strip().lower()
+            if sheet not in SHEETS:
+                continue
+            # RVTools declares a million formatted rows; without this openpyxl would pad
+            # every one of them. Row numbers stay right: gaps between real rows are filled.
+            ws.reset_dimensions()
+            rows = ws.iter_rows(values_only=True)
+            header = list(next(rows, ()))
+            out[sheet] = list(_rows(sheet, header, ((i, tuple(r)) for i, r in enumerate(rows, 2))))
+    finally:
+        wb.close()
+    return out
+
+
+def _read_csv(path: str) -> tuple[str, list[Row]] | None:
+    name = os.path.basename(path).lower()
+    m = re.search(r"(vinfo|vmemory|vhost|vcluster)\.csv$", name)
+    if m is None:
+        return None
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
+        text = fh.read()
+    try:
+        dialect: Any = csv.Sniffer().sniff(text[:8192], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
+    header = list(next(reader, []))
+    body = ((i, tuple(r)) for i, r in enumerate(reader, 2))
+    return m.group(1), list(_rows(m.group(1), list(header), body))
+
+
+def read(paths: list[str]) -> ImportResult:
+    """Import an RVTools workbook, or per-tab CSV files (given, or in a folder)."""
+    sheets: dict[str, list[Row]] = {}
+    source = ", ".join(os.path.basename(p.rstrip("/")) for p in paths)
+    files: list[str] = []
+    for p in paths:
+        if os.path.isdir(p):
+            files += sorted(os.path.join(p, f) for f in os.listdir(p) if f.lower().endswith(".csv"))
+        elif os.path.isfile(p):
+            files.append(p)
+        else:
+            raise UsageError(f"{p}: no such file or folder")
+    for f in files:
+        if f.lower().endswith((".xlsx", ".xlsm")):
+            sheets.update(_read_xlsx(f))
+        else:
+            got = _read_csv(f)
+            if got is not None:
+                sheets[got[0]] = got[1]
+    if "vinfo" not in sheets and "vmemory" not in sheets:
+        raise UsageError(f"{source}: no vInfo or vMemory tab found (RVTools_tabvInfo.csv, ...)")
+    return _build(sheets, source)
+
+
+def _num(value: object) -> float | None:
+    """A number from a cell: int, float, or text with a decimal point or comma."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    text = str(value).strip().replace("\u00a0", "").replace(" ", "")
+    if not text:
+        return None
+    if "," in text and "." in text:
+        text = text.replace(".", "").replace(",", ".")  # 1.234,5 -> 1234.5
+    elif "," in text:
+        text = text.replace(",", ".")
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _true(value: object) -> bool:
+    return str(value).strip().lower() in ("true", "yes", "1", "wahr", "vrai")
+
+
+class _Hosts:
+    """Resolves host names that differ between tabs: exact, case, then domain suffix."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self.exact = set(names)
+        self.lower = {n.lower(): n for n in self.exact}
+        self.short: dict[str, list[str]] = {}
+        for n in self.exact:
+            self.short.setdefault(n.lower().split(".")[0], []).append(n)
+
+    def resolve(self, name: str) -> tuple[str | None, str | None]:
+        """(host name, how it was resolved or None when exact)."""
+        if name in self.exact:
+            return name, None
+        if name.lower() in self.lower:
+            return self.lower[name.lower()], "by case"
+        if not _is_address(name):
+            candidates = self.short.get(name.lower().split(".")[0], [])
+            if len(candidates) == 1:
+                return candidates[0], "by name without domain"
+        return None, None
+
+
+def _is_address(name: str) -> bool:
+    return bool(re.fullmatch(r"[\d.]+|[0-9a-fA-F:]+", name))
+
+
+def _build(sheets: dict[str, list[Row]], source: str) -> ImportResult:
+    result = ImportResult(source)
+    _hosts(sheets.get("vhost", []), result)
+    for _number, row in sheets.get("vcluster", []):
+        name = _text(row.get("name"))
+        if name:
+            failures = _num(row.get("failures"))
+            result.clusters[name] = ClusterRecord(
+                name, _true(row["ha"]) if "ha" in row else None,
+                int(failures) if failures is not None else None,
+            )  # fmt: skip
+    host_cluster = {h.name: h.cluster for h in result.hosts}
+    resolver = _Hosts(host_cluster)
+    memory_rows: dict[str, Row] = {}
+    for number, row in sheets.get("vmemory", []):
+        name = _text(row.get("name"))
+        if name is None:
+            result.rows_read += 1
+            result.skipped.append(f"vMemory row {number}: no VM name")
+        elif name not in memory_rows:
+            memory_rows[name] = (number, row)
+    seen: set[str] = set()
+    primary = [("vInfo", n, r) for n, r in sheets.get("vinfo", [])]
+    names_in_info = {_text(r.get("name")) for _, _, r in primary}
+    primary += [
+        ("vMemory", n, r) for name, (n, r) in memory_rows.items() if name not in names_in_info
+    ]
+    for tab, number, row in primary:
+        result.rows_read += 1
+        where = f"{tab} row {number}"
+        name = _text(row.get("name"))
+        if name is None:
+            result.skipped.append(f"{where}: no VM name")
+            continue
+        if name in seen:
+            result.skipped.append(f"{where} ({name}): duplicate VM name; the first row is kept")
+            continue
+        seen.add(name)
+        vm = _vm(
+            name, row, memory_rows.get(name) if tab == "vInfo" else (number, row), where, result
+        )
+        if vm is None:
+            continue
+        _place(vm, resolver, host_cluster, where, result)
+        if vm.host is None and vm.cluster is None:
+            result.skipped.append(f"{where} ({name}): no host and no cluster to place it in")
+            continue
+        result.vms.append(vm)
+    return result
+
+
+def _hosts(rows: list[Row], result: ImportResult) -> None:
+    names: set[str] = set()
+    missing_version = 0
+    for number, row in rows:
+        result.rows_read += 1
+        where = f"vHost row {number}"
+        name = _text(row.get("name"))
+        memory = _num(row.get("memory"))
+        if name is None:
+            result.skipped.append(f"{where}: no host name")
+            continue
+        if name in names:
+            result.skipped.append(f"{where} ({name}): duplicate host; the first row is kept")
+            continue
+        if memory is None or memory <= 0:
+            result.skipped.append(f"{where} ({name}): no memory value ('# Memory')")
+            continue
+        if mib(memory) <= DEFAULT_SYSTEM_RESERVED:
+            result.skipped.append(
+                f"{where} ({name}): {memory:g} MiB leaves nothing for VMs after the"
+                f" {DEFAULT_SYSTEM_RESERVED // MIB} MiB memplan reserves for ESXi"
+            )
+            continue
+        names.add(name)
+        version = _VERSION.search(str(row.get("esxi") or ""))
+        if version is None:
+            missing_version += 1
+        result.hosts.append(
+            HostRecord(
+                name,
+                mib(memory),
+                None,
+                _text(row.get("cluster")),
+                version.group(1) if version else None,
+                where,
+            )
+        )
+    if missing_version:
+        result.repairs.append(
+            f"vHost: no ESX version for {missing_version} of {len(result.hosts)} hosts;"
+            " they are planned as ESXi 8.0"
+        )
+
+
+def _vm(
+    name: str, info: dict[str, Any], memory_row: Row | None, where: str, result: ImportResult
+) -> VMRecord | None:
+    mem = memory_row[1] if memory_row else {}
+    vm = VMRecord(name, source=where)
+    info_mem, size = _num(info.get("memory")), _num(mem.get("size"))
+    if size is not None and size > 0:
+        vm.memory = mib(size)
+        if info_mem is not None and info_mem > 0 and info_mem != size:
+            result.repairs.append(
+                f"{where} ({name}): vInfo Memory {info_mem:g} MiB and vMemory Size MiB"
+                f" {size:g} disagree; using vMemory"
+            )
+    elif info_mem is not None and info_mem > 0:
+        vm.memory = mib(info_mem)
+    else:
+        result.skipped.append(f"{where} ({name}): no memory value (vInfo Memory, vMemory Size MiB)")
+        return None
+    cpus = _num(info.get("cpus"))
+    if cpus is None or cpus < 1:
+        result.repairs.append(f"{where} ({name}): no CPUs; assumed 1")
+        cpus = 1
+    vm.vcpus = int(cpus)
+    state = _text(info.get("power")) or _text(mem.get("power"))
+    if state is None:
+        result.repairs.append(f"{where} ({name}): no power state; assumed powered on")
+    vm.power = state is None or state.lower() == "poweredon"
+    vm.template = _true(info.get("template")) or _true(mem.get("template"))
+    vm.host = _text(info.get("host")) or _text(mem.get("host"))
+    vm.cluster = _text(info.get("cluster")) or _text(mem.get("cluster"))
+    if memory_row and not _text(info.get("host")) and vm.host:
+        result.repairs.append(f"{where} ({name}): no Host in vInfo; took {vm.host} from vMemory")
+    if memory_row and not _text(info.get("cluster")) and vm.cluster:
+        result.repairs.append(
+            f"{where} ({name}): no Cluster in vInfo; took {vm.cluster} from vMemory"
+        )
+    reservation = _num(mem.get("reservation"))
+    vm.reservation = mib(reservation) if reservation and reservation > 0 else None
+    limit = _num(mem.get("limit"))
+    vm.limit = mib(limit) if limit is not None and limit >= 0 else None
+    level = (_text(mem.get("level")) or "").lower()
+    vm.shares_level = level if level in ("low", "normal", "high", "custom") else None
+    shares = _num(mem.get("shares"))
+    vm.shares = int(shares) if shares else None
+    if vm.power and not vm.template:
+        for key in ("active", "consumed", "ballooned", "swapped"):
+            value = _num(mem.get(key))
+            if value is not None and value >= 0:
+                setattr(vm, key, mib(value))
+        for key in ("consumed_overhead", "overhead"):
+            value = _num(mem.get(key))
+            if value:  # 0 means not measured: memplan estimates instead
+                vm.overhead = mib(value)
+                break
+    if vm.reservation and vm.limit is not None and vm.reservation > vm.limit:
+        result.repairs.append(f"{where} ({name}): reservation above limit; limit raised to it")
+        vm.limit = vm.reservation
+    if vm.reservation and vm.memory and vm.reservation > vm.memory:
+        result.repairs.append(f"{where} ({name}): reservation above memory; capped at memory")
+        vm.reservation = vm.memory
+    if vm.active is not None and vm.memory and vm.active > vm.memory:
+        vm.active = vm.memory
+    return vm
+
+
+def _place(
+    vm: VMRecord,
+    resolver: _Hosts,
+    host_cluster: dict[str, str | None],
+    where: str,
+    result: ImportResult,
+) -> None:
+    if vm.host is None:
+        return
+    resolved, how = resolver.resolve(vm.host)
+    if resolved is not None:
+        if how is not None:
+            result.repairs.append(f"{where} ({vm.name}): host {vm.host} matched {resolved} {how}")
+        vm.host = resolved
+        vm.cluster = host_cluster.get(resolved) or vm.cluster
+        return
+    if vm.cluster is not None:
+        result.repairs.append(
+            f"{where} ({vm.name}): host {vm.host} is not in vHost; kept in cluster"
+            f" {vm.cluster} for memplan to place"
+        )
+    vm.host = None

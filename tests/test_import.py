@@ -1,0 +1,271 @@
+"""Importers: the real RVTools export, built workbooks and CSVs, govc JSON, the invariant."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from memplan import inventory
+from memplan.cli import app
+from memplan.importers import common, govc, rvtools
+from memplan.units import GIB, MIB
+from tests.helpers import SHARED
+
+EXAMPLE = SHARED / "data" / "rvtools" / "example1.xlsx"
+
+DISPLAY = {
+    "vInfo": ["VM", "Powerstate", "Template", "CPUs", "Memory", "Host", "Cluster"],
+    "vMemory": ["VM", "Size MiB", "Overhead", "Consumed", "Consumed Overhead", "Active",
+                "Ballooned", "Swapped", "Level", "Shares", "Reservation", "Limit", "Host", "Cluster"],
+    "vHost": ["Host", "Cluster", "# Memory", "ESX Version"],
+}  # fmt: skip
+DBNAMES = {
+    "vInfo": ["vInfoVMName", "vInfoPowerstate", "vInfoTemplate", "vInfoCPUs", "vInfoMemory",
+              "vInfoHost", "vInfoCluster"],
+    "vMemory": ["vMemoryVMName", "vMemorySizeMiB", "vMemoryOverhead", "vMemoryConsumed",
+                "vMemoryConsumedOverhead", "vMemoryActive", "vMemoryBallooned", "vMemorySwapped",
+                "vMemoryLevel", "vMemoryShares", "vMemoryReservation", "vMemoryLimit",
+                "vMemoryHost", "vMemoryCluster"],
+    "vHost": ["vHostName", "vHostCluster", "vHostMemorySize", "vHostESXVersion"],
+}  # fmt: skip
+RV3 = {**DISPLAY, "vMemory": [h.replace("Size MiB", "Size MB") for h in DISPLAY["vMemory"]]}
+
+INFO = [
+    ["web01", "poweredOn", "False", 2, 8192, "esx01.corp.local", "prod"],
+    ["tmpl", "poweredOff", "True", 2, 4096, "ESX02", "prod"],
+    ["lost", "poweredOn", "False", 4, 16384, "esx99", "prod"],
+    [None, None, None, None, None, None, None],  # a blank formatted row
+    ["nomem", "poweredOn", "False", 1, None, "esx01", "prod"],
+]
+MEMORY = [
+    ["web01", 8192, 0, 6000, 60, 2048, 0, 0, "normal", 81920, 0, -1, "esx01", "prod"],
+    ["tmpl", 4096, 0, 0, 0, 0, 0, 0, "normal", 40960, 0, -1, "esx02", "prod"],
+    ["lost", 16384, 0, 16000, 120, 4096, 512, 128, "high", 327680, 4096, 8192, "esx99", "prod"],
+]
+HOSTS = [
+    ["esx01", "prod", 261797, "VMware ESXi 8.0.3 build-24022510"],
+    ["esx02", "prod", 130607, "VMware ESXi 7.0.3 build-21930508"],
+]
+
+
+def workbook(path: Path, headers: dict[str, list[str]]) -> Path:
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)  # type: ignore[arg-type]
+    for sheet, rows in (("vInfo", INFO), ("vMemory", MEMORY), ("vHost", HOSTS)):
+        ws = wb.create_sheet(sheet)
+        ws.append(headers[sheet])
+        for row in rows:
+            ws.append(row)
+    wb.save(path)
+    return path
+
+
+def check_result(r: common.ImportResult) -> None:
+    vms = {v.name: v for v in r.vms}
+    assert set(vms) == {"web01", "tmpl", "lost"}
+    assert [h.name for h in r.hosts] == ["esx01", "esx02"]
+    assert vms["web01"].host == "esx01"  # esx01.corp.local resolved without its domain
+    assert vms["tmpl"].host == "esx02"  # ESX02 resolved by case
+    assert vms["tmpl"].template
+    assert vms["lost"].host is None
+    assert vms["lost"].cluster == "prod"
+    assert vms["lost"].limit == 8192 * MIB
+    assert vms["lost"].reservation == 4096 * MIB
+    assert vms["web01"].limit is None  # -1 = unlimited
+    assert vms["web01"].overhead == 60 * MIB  # Consumed Overhead wins over Overhead 0
+    assert vms["lost"].shares_level == "high"
+    assert vms["lost"].ballooned == 512 * MIB
+    assert vms["lost"].swapped == 128 * MIB
+    assert r.skipped == ["vInfo row 6 (nomem): no memory value (vInfo Memory, vMemory Size MiB)"]
+    assert any("esx01.corp.local matched esx01 by name without domain" in x for x in r.repairs)
+    assert any("ESX02 matched esx02 by case" in x for x in r.repairs)
+    assert any("host esx99 is not in vHost; kept in cluster prod" in x for x in r.repairs)
+    assert r.rows_read == len(r.vms) + len(r.hosts) + len(r.skipped) == 6
+    inv = inventory.parse(common.to_yaml(r, "test").encode(), "x.yaml")
+    hosts = {h.name: h for h in inv.hosts}
+    assert hosts["esx02"].esxi == "7.0.3"
+    assert hosts["esx01"].memory == 256 * GIB
+    assert hosts["esx01"].managed == 261797 * MIB
+
+
+@pytest.mark.parametrize(
+    "headers", [DISPLAY, DBNAMES, RV3], ids=["display", "dbcolumns", "rvtools3"]
+)
+def test_workbook_header_styles(tmp_path: Path, headers: dict[str, list[str]]) -> None:
+    check_result(rvtools.read([str(workbook(tmp_path / "rv.xlsx", headers))]))
+
+
+def write_csvs(folder: Path, delimiter: str, decimal_comma: bool) -> Path:
+    folder.mkdir(exist_ok=True)
+    for sheet, rows in (("vInfo", INFO), ("vMemory", MEMORY), ("vHost", HOSTS)):
+        lines = [delimiter.join(DISPLAY[sheet])]
+        for row in rows:
+            cells = []
+            for c in row:
+                if c is None:
+                    cells.append("")
+                elif isinstance(c, int) and decimal_comma and sheet == "vMemory":
+                    cells.append(f"{c},0")
+                else:
+                    cells.append(str(c))
+            lines.append(delimiter.join(cells))
+        (folder / f"RVTools_tab{sheet}.csv").write_text("\n".join(lines) + "\n")
+    return folder
+
+
+@pytest.mark.parametrize(("delimiter", "comma"), [(",", False), (";", True), ("\t", False)])
+def test_csv_folder_delimiters_and_decimal_comma(
+    tmp_path: Path, delimiter: str, comma: bool
+) -> None:
+    check_result(rvtools.read([str(write_csvs(tmp_path / "csv", delimiter, comma))]))
+
+
+def test_csv_files_given_one_by_one(tmp_path: Path) -> None:
+    folder = write_csvs(tmp_path / "csv", ";", True)
+    check_result(rvtools.read(sorted(str(p) for p in folder.glob("*.csv"))))
+
+
+def test_real_export() -> None:
+    """../shared/data/rvtools/example1.xlsx, counted by hand: 9 VMs (vm-1 .. vm-9), 7 hosts
+    in vHost, one cluster; vm-9's vInfo row has no CPUs, Host or Cluster, each reported;
+    host names differ between tabs, so every VM is kept in its cluster for memplan to
+    place; no row is skipped."""
+    r = rvtools.read([str(EXAMPLE)])
+    assert sorted(v.name for v in r.vms) == [f"vm-{i}" for i in range(1, 10)]
+    assert len(r.hosts) == 7
+    assert r.skipped == []
+    vm9 = [x for x in r.repairs if "(vm-9)" in x]
+    assert vm9 == [
+        "vInfo row 10 (vm-9): no CPUs; assumed 1",
+        "vInfo row 10 (vm-9): no Host in vInfo; took 10.171.252.10 from vMemory",
+        "vInfo row 10 (vm-9): no Cluster in vInfo; took Cluster from vMemory",
+        "vInfo row 10 (vm-9): host 10.171.252.10 is not in vHost; kept in cluster Cluster for memplan to place",
+    ]
+    assert r.rows_read == 16
+    inv = inventory.parse(common.to_yaml(r, "x").encode(), "x.yaml")
+    assert (len(inv.vms), len(inv.hosts), len(inv.clusters)) == (9, 7, 1)
+
+
+def test_cli_import_and_check_on_the_real_export(tmp_path: Path) -> None:
+    out = tmp_path / "inv.yaml"
+    result = CliRunner().invoke(app, ["import", "rvtools", str(EXAMPLE), "-o", str(out)])
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        "import: imported 9 VMs, 7 hosts, 1 cluster from example1.xlsx; 0 rows skipped, 21 repairs"
+    )
+    text = out.read_text()
+    assert text.startswith("# memplan inventory imported from ")
+    validated = CliRunner().invoke(app, ["validate", str(out)])
+    assert validated.stdout.endswith("valid (1 cluster, 7 hosts, 9 VMs)\n")
+    checked = CliRunner().invoke(app, ["check", str(EXAMPLE)])
+    assert checked.exit_code == 0
+    assert "verdict: OK" in checked.stdout
+    assert "import: vInfo row 10 (vm-9): no CPUs; assumed 1" in checked.stderr
+
+
+def test_cli_import_errors(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["import", "rvtools", str(tmp_path / "nope.xlsx")])
+    assert result.exit_code == 2
+    assert "no such file or folder" in result.stderr
+    (tmp_path / "junk.xlsx").write_text("not a workbook")
+    result = CliRunner().invoke(app, ["import", "rvtools", str(tmp_path / "junk.xlsx")])
+    assert (result.exit_code, "not a readable .xlsx workbook" in result.stderr) == (2, True)
+
+
+HOSTS_PASCAL = {"HostSystems": [
+    {"Self": {"Type": "HostSystem", "Value": "host-1"}, "Name": "esx01",
+     "Parent": {"Type": "ClusterComputeResource", "Value": "domain-c7"},
+     "Summary": {"Hardware": {"MemorySize": 256 * GIB}, "Config": {"Product": {"Version": "8.0.2"}}}},
+    {"Self": {"Type": "HostSystem", "Value": "host-2"}, "Name": "esx02",
+     "Parent": {"Type": "ClusterComputeResource", "Value": "domain-c7"},
+     "Summary": {"Hardware": {"MemorySize": 128 * GIB}}},
+]}  # fmt: skip
+VMS_PASCAL = {"VirtualMachines": [
+    {"Name": "app01", "Runtime": {"Host": {"Type": "HostSystem", "Value": "host-1"}, "PowerState": "poweredOn"},
+     "Config": {"Template": False, "Hardware": {"MemoryMB": 16384, "NumCPU": 4},
+                "MemoryAllocation": {"Reservation": 4096, "Limit": -1, "Shares": {"Shares": 327680, "Level": "high"}}},
+     "Summary": {"QuickStats": {"GuestMemoryUsage": 2048, "HostMemoryUsage": 12000,
+                                "ConsumedOverheadMemory": 100, "BalloonedMemory": 0, "SwappedMemory": 0}}},
+    {"Name": "orphan", "Runtime": {"Host": {"Type": "HostSystem", "Value": "host-9"}},
+     "Config": {"Hardware": {"MemoryMB": 2048, "NumCPU": 1}}},
+]}  # fmt: skip
+
+
+def _camel(obj: object) -> object:
+    if isinstance(obj, dict):
+        return {k[0].lower() + k[1:]: _camel(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_camel(v) for v in obj]
+    return obj
+
+
+@pytest.mark.parametrize("case", ["pascal", "camel"])
+def test_govc_both_key_casings(tmp_path: Path, case: str) -> None:
+    hosts, vms = (
+        (HOSTS_PASCAL, VMS_PASCAL)
+        if case == "pascal"
+        else (_camel(HOSTS_PASCAL), _camel(VMS_PASCAL))
+    )
+    (tmp_path / "h.json").write_text(json.dumps(hosts))
+    (tmp_path / "v.json").write_text(json.dumps(vms))
+    r = govc.read([str(tmp_path / "h.json"), str(tmp_path / "v.json")])
+    (vm,) = r.vms
+    assert (vm.name, vm.host, vm.cluster, vm.vcpus) == ("app01", "esx01", "domain-c7", 4)
+    assert (vm.memory, vm.reservation, vm.limit, vm.shares_level) == (
+        16 * GIB,
+        4 * GIB,
+        None,
+        "high",
+    )
+    assert (vm.active, vm.overhead, vm.consumed) == (2048 * MIB, 100 * MIB, 11900 * MIB)
+    assert [h.esxi for h in r.hosts] == ["8.0.2", None]
+    assert r.skipped == ["VM #2 (orphan): runtime.host host-9 is not among the hosts"]
+    assert r.rows_read == len(r.vms) + len(r.hosts) + len(r.skipped)
+    inv = inventory.parse(common.to_yaml(r, "x").encode(), "x.yaml")
+    assert {h.name: h.memory for h in inv.hosts} == {"esx01": 256 * GIB, "esx02": 128 * GIB}
+
+
+def test_govc_one_file_with_both(tmp_path: Path) -> None:
+    (tmp_path / "all.json").write_text(json.dumps({**HOSTS_PASCAL, **VMS_PASCAL}))
+    result = CliRunner().invoke(app, ["import", "govc", str(tmp_path / "all.json")])
+    assert result.exit_code == 0, result.stderr
+    assert '- {name: "app01", memory: 16GiB, vcpus: 4' in result.stdout
+
+
+names = st.text(alphabet="abcdefghij-0123456789", min_size=1, max_size=6)
+cells = st.one_of(st.none(), st.just(""), st.integers(-2, 70000), names)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(st.tuples(st.one_of(st.none(), names), cells, st.one_of(st.none(), names),
+                       st.sampled_from(["c1", "c2", None])), max_size=12),
+    st.lists(st.tuples(st.one_of(st.none(), names), st.sampled_from(["c1", None]), cells), max_size=6),
+)  # fmt: skip
+def test_every_non_blank_row_is_imported_or_reported(
+    tmp_path: Path, vm_rows: list[tuple[object, ...]], host_rows: list[tuple[object, ...]]
+) -> None:
+    """VMs + hosts imported + rows reported skipped == non-blank rows read, always."""
+    folder = tmp_path / "gen"
+    folder.mkdir(exist_ok=True)
+
+    def write(name: str, header: list[str], rows: list[tuple[object, ...]]) -> int:
+        lines = [",".join(header)] + [
+            ",".join("" if c is None else str(c) for c in r) for r in rows
+        ]
+        (folder / f"RVTools_tab{name}.csv").write_text("\n".join(lines) + "\n")
+        return sum(any(c not in (None, "") for c in r) for r in rows)
+
+    read = write("vInfo", ["VM", "Memory", "Host", "Cluster"], vm_rows)
+    read += write("vHost", ["Host", "Cluster", "# Memory"], host_rows)
+    r = rvtools.read([str(folder)])
+    assert len(r.vms) + len(r.hosts) + len(r.skipped) == r.rows_read == read
+    inventory.parse(common.to_yaml(r, "gen").encode(), "gen.yaml")  # always a valid inventory
