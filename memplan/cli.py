@@ -5,9 +5,11 @@ Commands stay thin; the logic lives in inventory, engine and render.
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import sys
+from dataclasses import replace
 from datetime import date, timedelta
 from enum import StrEnum
 from typing import Annotated, Any
@@ -21,7 +23,7 @@ from memplan.errors import ExitCode, InventoryError, UsageError
 from memplan.importers import govc, rvtools
 from memplan.importers.common import ImportResult, to_yaml
 from memplan.model import Inventory, MemState, ProjectReport, Scenario, Severity, WhatIf
-from memplan.render import Format, renderer
+from memplan.render import Format, renderer, resolve
 from memplan.render.headroom import render_headroom_json, render_headroom_table
 from memplan.render.project import ProjectFormat, render_project
 from memplan.render.thresholds import ThresholdReport, render_json, render_table
@@ -283,10 +285,39 @@ def main_callback(
 def check(
     ctx: typer.Context,
     inventory_file: InventoryArg,
-    fmt: FormatOpt = Format.TABLE,
+    fmt: Annotated[
+        Format,
+        typer.Option(
+            "--format",
+            "-f",
+            help="Output format; auto is GitHub annotations + table under GITHUB_ACTIONS, else table.",
+        ),
+    ] = Format.AUTO,
     output: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="FILE for the --format output, or FORMAT=FILE for another one (repeatable),"
+            " e.g. -o junit=report.xml -o sarif=memplan.sarif. Written only after a successful run.",
+        ),
+    ] = None,
+    csv_vms: Annotated[
+        bool, typer.Option("--csv-vms", help="CSV: one row per VM instead of per host.")
+    ] = False,
+    ignore: Annotated[
+        list[str] | None,
+        typer.Option("--ignore", help="Do not report this rule (ID or name; repeatable)."),
+    ] = None,
+    baseline: Annotated[
         str | None,
-        typer.Option("--output", "-o", help="Write the report to this file instead of stdout."),
+        typer.Option(
+            "--baseline", help="Findings in this baseline (or earlier JSON report) do not count."
+        ),
+    ] = None,
+    write_baseline: Annotated[
+        str | None,
+        typer.Option("--write-baseline", help="Write today's findings as a baseline file."),
     ] = None,
     fail_on: Annotated[
         FailOn, typer.Option("--fail-on", help="Lowest verdict that exits non-zero.")
@@ -353,9 +384,84 @@ def check(
         ctx, inv, as_of=as_of, growth=growth, horizon=horizon, fail_within=fail_within,
         fail_host=fail_host, ha_failures=ha_failures,
     )  # fmt: skip
+    scenario = replace(scenario, ignore=_rules(ignore or []), baseline=_baseline(baseline))
     report = engine.evaluate(inv, scenario)
-    _emit(renderer(fmt, explain=explain, vms=vms, host=host), report, output, no_color)
+    make = functools.partial(renderer, explain=explain, vms=vms, host=host, csv_vms=csv_vms)
+    targets = _outputs(output or [], fmt, bool(os.environ.get("GITHUB_ACTIONS")))
+    files = {path: _render(make(f), report) for f, path in targets if path is not None}
+    for f, path in targets:
+        if path is None:
+            make(f).render(report, _console(no_color))
+    for path, text in files.items():
+        _write(path, text)
+    if write_baseline is not None:
+        _write(write_baseline, _baseline_text(report))
     raise typer.Exit(_exit_code(report.verdict, fail_on))
+
+
+def _rules(names: list[str]) -> tuple[str, ...]:
+    from memplan.rules import RULES
+
+    known = {*RULES, *(r.RULE.name for r in RULES.values())}
+    for name in names:
+        if name not in known:
+            raise _usage_exit(f"--ignore {name}: no such rule{suggest(name, known)}")
+    return tuple(names)
+
+
+def _baseline(path: str | None) -> frozenset[tuple[str, str, str]]:
+    if path is None:
+        return frozenset()
+    try:
+        return inventory.read_baseline(path)
+    except UsageError as exc:
+        raise _usage_exit(str(exc)) from None
+
+
+def _baseline_text(report: Any) -> str:
+    import json
+
+    items = sorted({(f.rule, f.kind, f.subject) for f in report.findings})
+    doc = {
+        "schema_version": 1,
+        "baseline": [{"rule": r, "kind": k, "subject": s} for r, k, s in items],
+    }
+    return json.dumps(doc, indent=2, sort_keys=True) + "\n"
+
+
+def _outputs(values: list[str], fmt: Format, github: bool) -> list[tuple[Format, str | None]]:
+    """(format, file or None for stdout) of every output the command line asks for."""
+    primary: str | None = None
+    extra: list[tuple[Format, str | None]] = []
+    names = [f.value for f in Format if f is not Format.AUTO]
+    for value in values:
+        name, eq, path = value.partition("=")
+        if not eq:
+            primary = value
+        elif name in names:
+            extra.append((Format(name), path))
+        else:
+            raise _usage_exit(f"--output {value}: unknown format {name!r}{suggest(name, names)}")
+    main: list[tuple[Format, str | None]]
+    if primary is not None:  # the --format output goes to a file; auto means the table there
+        main = [(Format.TABLE if fmt is Format.AUTO else fmt, primary)]
+    else:
+        main = [(f, None) for f in resolve(fmt, github)]
+    return [*main, *extra]
+
+
+def _render(render: Any, report: Any) -> str:
+    buffer = io.StringIO()
+    render.render(report, _console(True, buffer))
+    return buffer.getvalue()
+
+
+def _write(path: str, text: str) -> None:
+    try:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise _usage_exit(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def _emit(render: Any, report: Any, output: str | None, no_color: bool) -> None:

@@ -9,7 +9,9 @@ settles in follows from whether ballooning can cover the need. See docs/model.md
 
 from __future__ import annotations
 
+import fnmatch
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import timedelta
 
@@ -110,13 +112,39 @@ def evaluate(inventory: Inventory, scenario: Scenario | None = None) -> Report:
         if analysis is not None:
             failover[c.name] = analysis
     outlook = _forecast(inventory, host_of, scenario)
-    ctx = Context(inventory, host_calcs, host_of, unplaced, cluster_calcs, failover, outlook)
+    ctx = Context(
+        inventory, host_calcs, host_of, unplaced, cluster_calcs, failover, outlook, scenario.as_of
+    )
     findings = sorted(
-        (f for rule in RULES.values() for f in rule.check(ctx)),
+        suppress((f for rule in RULES.values() for f in rule.check(ctx)), inventory, scenario),
         key=lambda f: (-f.severity.rank, f.rule, f.kind, f.subject),
     )
     report = _report(inventory, host_calcs, vm_results, cluster_calcs, findings, failover)
     return replace(report, forecast=outlook, whatifs=scenario.echo or inventory.whatifs)
+
+
+def suppress(
+    findings: Iterable[Finding], inventory: Inventory, scenario: Scenario
+) -> list[Finding]:
+    """Drop ignored rules; mark findings a waiver or the baseline accepts (they still show
+    but do not count). An expired waiver accepts nothing (MP901 says so)."""
+    today = scenario.as_of
+    active = [w for w in inventory.waivers if today is None or w.until is None or w.until >= today]
+    out = []
+    for f in findings:
+        if f.rule in scenario.ignore or f.name in scenario.ignore:
+            continue
+        waiver = next(
+            (w for w in active
+             if w.rule in (f.rule, f.name) and fnmatch.fnmatchcase(f.subject, w.subject)),
+            None,
+        )  # fmt: skip
+        if waiver is not None:
+            f = replace(f, suppressed=f"waived: {waiver.reason}")
+        elif (f.rule, f.kind, f.subject) in scenario.baseline:
+            f = replace(f, suppressed="in baseline")
+        out.append(f)
+    return out
 
 
 def wants_forecast(inventory: Inventory, scenario: Scenario) -> bool:
@@ -176,7 +204,8 @@ def _report(
     own: dict[tuple[str, str], list[Severity]] = defaultdict(list)
     cluster_of = {h.name: h.cluster for h in inventory.hosts}
     cluster_of.update({vm.name: vm.cluster for vm in inventory.vms})
-    for f in findings:
+    counted = [f for f in findings if f.suppressed is None]
+    for f in counted:
         if RULES[f.rule].RULE.scenario:  # about a failure scenario, not about today
             own[("cluster", cluster_of.get(f.subject) or "")].append(f.severity)
         else:
@@ -216,7 +245,7 @@ def _report(
         )
     return Report(
         source=inventory.source,
-        verdict=worst(f.severity for f in findings),
+        verdict=worst(f.severity for f in counted),
         clusters=tuple(sorted(clusters, key=lambda c: c.name)),
         hosts=tuple(sorted(hosts.values(), key=_host_key)),
         vms=tuple(sorted(vms.values(), key=lambda r: r.vm.name)),

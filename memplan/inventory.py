@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from memplan import esxi, whatif
-from memplan.errors import InventoryError, Problem
+from memplan.errors import InventoryError, Problem, UsageError
 from memplan.model import (
     VM,
     Cluster,
@@ -30,6 +30,7 @@ from memplan.model import (
     MemState,
     PlannedChange,
     Policy,
+    Waiver,
     WhatIf,
 )
 from memplan.units import UnitError, parse_growth, parse_percent, parse_size, suggest
@@ -46,7 +47,8 @@ _ALLOWED_TAGS = frozenset(
     _TAG + t for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp", "merge")
 )
 
-TOP_FIELDS = ("version", "defaults", "policy", "clusters", "hosts", "planned")
+TOP_FIELDS = ("version", "defaults", "policy", "clusters", "hosts", "planned", "waivers")
+WAIVER_FIELDS = ("rule", "subject", "reason", "until")
 CLUSTER_FIELDS = ("name", "ha", "growth", "hosts", "vms")
 HOST_VALUE_FIELDS = ("memory", "managed", "system_reserved", "esxi")
 HOST_FIELDS = ("name", *HOST_VALUE_FIELDS, "growth", "vms")
@@ -76,6 +78,24 @@ def load(path: str, whatifs: tuple[WhatIf, ...] = (), notes: list[str] | None = 
 
 
 EXPORT_SUFFIXES = (".xlsx", ".xlsm", ".csv")
+
+
+def read_baseline(path: str) -> frozenset[tuple[str, str, str]]:
+    """(rule, kind, subject) of each finding in a baseline: a file written by
+    ``--write-baseline``, or any ``memplan check --format json`` report."""
+    import json
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            doc = json.load(fh)
+        items = doc.get("baseline", doc.get("findings"))
+        return frozenset((str(f["rule"]), str(f["kind"]), str(f["subject"])) for f in items)
+    except FileNotFoundError:
+        raise UsageError(f"--baseline {path}: no such file") from None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise UsageError(
+            f"--baseline {path}: not a memplan baseline or JSON report ({exc.__class__.__name__})"
+        ) from None
 
 
 def is_export(path: str) -> bool:
@@ -463,6 +483,7 @@ class _Reader:
                 if vm is not None:
                     vms.append(vm)
         planned = self.planned(top.get("planned"), defaults_host, defaults_vm, cluster_hosts, hosts)
+        waivers = self.waivers(top.get("waivers"))
         by_name = {h.name: h for h in hosts}
         for hnode, host_name, cluster in pinned:
             target = by_name.get(host_name)
@@ -486,7 +507,13 @@ class _Reader:
         if self.problems:
             return None
         return Inventory(
-            self.path, tuple(clusters), tuple(hosts), tuple(vms), policy, tuple(planned)
+            self.path,
+            tuple(clusters),
+            tuple(hosts),
+            tuple(vms),
+            policy,
+            tuple(planned),
+            waivers=tuple(waivers),
         )
 
     def planned(
@@ -566,6 +593,33 @@ class _Reader:
             return None
         vm = self.vm(node, defaults_vm, pin, cluster, None, extra=("cluster",))
         return None if vm is None else ("add-vm", vm, None, None)
+
+    def waivers(self, node: Node | None) -> list[Waiver]:
+        """Accepted findings: rule, subject glob, a required reason, an optional end date."""
+        from memplan.rules import RULES
+
+        known = {*RULES, *(r.RULE.name for r in RULES.values())}
+        out: list[Waiver] = []
+        for wnode in self.sequence(node or _null(), "waivers"):
+            w = self.mapping(wnode, WAIVER_FIELDS, "a waiver")
+            if w is None:
+                continue
+            missing = [k for k in ("rule", "subject", "reason") if k not in w]
+            if missing:
+                self.error(
+                    wnode, f"a waiver needs {', '.join(missing)} (reason says why it is accepted)"
+                )
+                continue
+            rule = self.text(w["rule"], "waiver rule")
+            subject = self.text(w["subject"], "waiver subject")
+            reason = self.text(w["reason"], "waiver reason")
+            until = self.date(w["until"], "waiver until") if "until" in w else None
+            if rule is not None and rule not in known:
+                self.error(w["rule"], f"unknown rule {rule!r}{suggest(rule, known)}")
+                continue
+            if rule and subject and reason and ("until" not in w or until is not None):
+                out.append(Waiver(rule, subject, reason, until, self.loc(wnode)))
+        return out
 
     def date(self, node: Node, what: str) -> date | None:
         value = self.scalar(node)

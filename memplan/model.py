@@ -236,6 +236,8 @@ class Inventory:
     """Dated changes, in date order."""
     whatifs: tuple[WhatIf, ...] = ()
     """What-ifs applied on the command line, in order."""
+    waivers: tuple[Waiver, ...] = ()
+    """Accepted findings."""
 
 
 # --- the report -----------------------------------------------------------------------------
@@ -285,6 +287,24 @@ class Finding:
     """Where the subject is written in the inventory."""
     explanation: Explanation
     """Formula, inputs and sources."""
+    suppressed: str | None = None
+    """Why it does not count: "waived: REASON" or "in baseline"; None when it counts."""
+
+
+@dataclass(frozen=True, slots=True)
+class Waiver:
+    """An accepted finding: rule and subject (glob), with a reason and maybe an end date."""
+
+    rule: str
+    """Rule ID (e.g. MP202) or name (e.g. host-ballooning)."""
+    subject: str
+    """Glob on the finding's subject name."""
+    reason: str
+    """Why it is accepted (required)."""
+    until: date | None
+    """Last day it applies; after it the waiver is expired (MP901)."""
+    location: Location
+    """Where the waiver is written."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -434,6 +454,10 @@ class Scenario:
     """Forecast window (``--fail-within``): swapping within it fails, ballooning warns."""
     echo: tuple[WhatIf, ...] = ()
     """Every what-if and scenario flag as typed, in order, for the report header."""
+    ignore: tuple[str, ...] = ()
+    """Rule IDs or names not to report (``--ignore``)."""
+    baseline: frozenset[tuple[str, str, str]] = frozenset()
+    """(rule, kind, subject) of findings accepted by ``--baseline``."""
 
 
 @dataclass(frozen=True, slots=True)

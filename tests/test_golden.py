@@ -13,7 +13,7 @@ import pytest
 from rich.console import Console
 
 from memplan import engine, inventory
-from memplan.render import Format, renderer
+from memplan.render import Format, renderer, resolve
 from tests.helpers import ROOT
 
 GOLDEN = ROOT / "tests" / "golden"
@@ -29,12 +29,20 @@ def render(sample: str, fmt: Format, explain: bool = False) -> str:
     return buffer.getvalue()
 
 
-CASES = [(s, f, False) for s in SAMPLES for f in Format] + [("realistic.yaml", Format.TABLE, True)]
+FORMATS = [f for f in Format if f is not Format.AUTO]
+SUFFIX = {Format.TABLE: "txt", Format.JSON: "json", Format.CSV: "csv", Format.MARKDOWN: "md",
+          Format.JUNIT: "junit.xml", Format.SARIF: "sarif", Format.GITHUB: "github.txt",
+          Format.CODECLIMATE: "codeclimate.json"}  # fmt: skip
+CASES = [
+    *((s, f, False) for s in SAMPLES for f in (Format.TABLE, Format.JSON)),
+    *(("realistic.yaml", f, False) for f in FORMATS if f not in (Format.TABLE, Format.JSON)),
+    ("realistic.yaml", Format.TABLE, True),
+]
 
 
 @pytest.mark.parametrize(("sample", "fmt", "explain"), CASES)
 def test_golden(sample: str, fmt: Format, explain: bool) -> None:
-    suffix = {Format.TABLE: "txt", Format.JSON: "json"}[fmt]
+    suffix = SUFFIX[fmt]
     name = f"{sample.removesuffix('.yaml')}{'.explain' if explain else ''}.{suffix}"
     path = GOLDEN / name
     actual = render(sample, fmt, explain)
@@ -47,6 +55,11 @@ def test_output_is_deterministic() -> None:
     assert render("realistic.yaml", Format.JSON) == render("realistic.yaml", Format.JSON)
 
 
-def test_every_format_is_wired() -> None:
-    for fmt in Format:
+def test_every_format_is_wired_and_has_a_golden_file() -> None:
+    for fmt in FORMATS:
         assert renderer(fmt) is not None
+        assert any(c[1] is fmt for c in CASES)
+    with pytest.raises(ValueError, match="resolve"):
+        renderer(Format.AUTO)
+    assert resolve(Format.AUTO, github_actions=True) == (Format.GITHUB, Format.TABLE)
+    assert resolve(Format.AUTO, github_actions=False) == (Format.TABLE,)

@@ -10,23 +10,63 @@ from enum import StrEnum
 from typing import assert_never
 
 from memplan.render.base import Renderer
+from memplan.render.codeclimate import CodeClimateRenderer
+from memplan.render.csv import CsvRenderer
+from memplan.render.github import GithubRenderer
 from memplan.render.json import JsonRenderer
+from memplan.render.junit import JUnitRenderer
+from memplan.render.markdown import MarkdownRenderer
+from memplan.render.sarif import SarifRenderer
 from memplan.render.table import TableRenderer
 
 
 class Format(StrEnum):
-    """The user's choice of ``--format``."""
+    """The user's choice of ``--format`` (``auto`` is resolved by the CLI)."""
 
     TABLE = "table"
     JSON = "json"
+    CSV = "csv"
+    MARKDOWN = "markdown"
+    JUNIT = "junit"
+    SARIF = "sarif"
+    GITHUB = "github"
+    CODECLIMATE = "codeclimate"
+    AUTO = "auto"
+
+
+def resolve(fmt: Format, github_actions: bool) -> tuple[Format, ...]:
+    """The formats ``fmt`` stands for: ``auto`` is GitHub annotations plus the table when
+    running in GitHub Actions, the table elsewhere."""
+    if fmt is Format.AUTO:
+        return (Format.GITHUB, Format.TABLE) if github_actions else (Format.TABLE,)
+    return (fmt,)
 
 
 def renderer(
-    fmt: Format, *, explain: bool = False, vms: bool = False, host: str | None = None
+    fmt: Format,
+    *,
+    explain: bool = False,
+    vms: bool = False,
+    host: str | None = None,
+    csv_vms: bool = False,
 ) -> Renderer:
-    """The renderer of ``fmt`` (``explain``, ``vms`` and ``host`` shape the table only)."""
+    """The renderer of ``fmt`` (the keyword options shape the table and CSV only)."""
     if fmt is Format.TABLE:
         return TableRenderer(explain=explain, vms=vms, host=host)
     if fmt is Format.JSON:
         return JsonRenderer()
+    if fmt is Format.CSV:
+        return CsvRenderer(vms=csv_vms)
+    if fmt is Format.MARKDOWN:
+        return MarkdownRenderer()
+    if fmt is Format.JUNIT:
+        return JUnitRenderer()
+    if fmt is Format.SARIF:
+        return SarifRenderer()
+    if fmt is Format.GITHUB:
+        return GithubRenderer()
+    if fmt is Format.CODECLIMATE:
+        return CodeClimateRenderer()
+    if fmt is Format.AUTO:
+        raise ValueError("resolve() Format.AUTO to concrete formats first")
     assert_never(fmt)

@@ -36,8 +36,9 @@ class Renderer(ABC):
 def counts(report: Report) -> dict[str, int]:
     """Findings by severity and subjects by kind, for summaries."""
     return {
-        "fail": sum(f.severity is Severity.FAIL for f in report.findings),
-        "warn": sum(f.severity is Severity.WARN for f in report.findings),
+        "fail": sum(f.severity is Severity.FAIL and not f.suppressed for f in report.findings),
+        "warn": sum(f.severity is Severity.WARN and not f.suppressed for f in report.findings),
+        "suppressed": sum(bool(f.suppressed) for f in report.findings),
         "clusters": len(report.clusters),
         "hosts": len(report.hosts),
         "vms": len(report.vms),

@@ -133,6 +133,7 @@ def _finding(f: Finding) -> dict[str, Any]:
         "subject": f.subject,
         "message": f.message,
         "location": _loc(f.location),
+        "suppressed": f.suppressed,
         "explanation": {
             "formula": f.explanation.formula,
             "inputs": [

@@ -293,7 +293,9 @@ class TableRenderer(Renderer):
                 head = Text(f"{f.severity.value:<4} ", style=SEVERITY_STYLE[f.severity])
                 head.append(f"{f.rule} {f.name} · {f.kind} {f.subject}")
                 console.print(head)
-                console.print(Text(f"    {f.message}"))
+                console.print(
+                    Text(f"    {f.message}" + (f" [{f.suppressed}]" if f.suppressed else ""))
+                )
                 console.print(_explain(f))
             return
         t = Table(box=box.SIMPLE_HEAD, pad_edge=False, title="findings", title_justify="left")
@@ -302,11 +304,14 @@ class TableRenderer(Renderer):
         t.add_column("Subject", no_wrap=True)
         t.add_column("Message")
         for f in report.findings:
+            message = Text(f.message)
+            if f.suppressed:
+                message.append(f" [{f.suppressed}]", style="dim")
             t.add_row(
-                Text(f.severity.value, style=SEVERITY_STYLE[f.severity]),
+                Text(f.severity.value, style="dim" if f.suppressed else SEVERITY_STYLE[f.severity]),
                 f"{f.rule} {f.name}",
                 f"{f.kind} {f.subject}",
-                f.message,
+                message,
             )
         console.print(t)
         console.print(

@@ -1,6 +1,6 @@
 """Rules, one module each, in an explicit registry (no import-time discovery).
 
-IDs are stable: MP1xx are about VMs, MP2xx about hosts and clusters, MP3xx about HA, MP4xx about forecasts. A retired ID is
+IDs are stable: MP1xx are about VMs, MP2xx about hosts and clusters, MP3xx about HA, MP4xx about forecasts, MP9xx about memplan's own configuration. A retired ID is
 never reused. docs/rules.md is generated from these docstrings and tested to match.
 """
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 from memplan.rules import (
     balloon_disabled,
     consumed_above_bound,
+    expired_waiver,
     forecast_ballooning,
     forecast_swapping,
     ha_admission_control,
@@ -45,6 +46,7 @@ _MODULES: tuple[Rule, ...] = (
     ha_vm_on_failover_host,
     forecast_swapping,
     forecast_ballooning,
+    expired_waiver,
 )
 
 RULES: dict[str, Rule] = {m.RULE.id: m for m in _MODULES}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Protocol
 
 from memplan.model import (
@@ -63,6 +64,8 @@ class Context:
     """Failover analysis by cluster name (clusters without one are absent)."""
     forecast: Forecast | None = None
     """Projection over the horizon, when one runs."""
+    as_of: date | None = None
+    """"Today", when known (waivers expire against it)."""
 
     def host(self, name: str) -> Host:
         """The inventory host of that name."""
