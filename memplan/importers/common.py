@@ -6,7 +6,7 @@ import json
 import math
 from dataclasses import dataclass, field
 
-from memplan.units import GIB, MIB, format_size_input, plural
+from memplan.units import GIB, MAX_SIZE, MIB, format_size_input, plural
 
 
 @dataclass
@@ -83,6 +83,28 @@ class ImportResult:
 def mib(value: float) -> int:
     """MiB (possibly fractional) as bytes."""
     return round(value * MIB)
+
+
+SIZE_FIELDS = (
+    "memory",
+    "reservation",
+    "limit",
+    "active",
+    "consumed",
+    "overhead",
+    "ballooned",
+    "swapped",
+)
+
+
+def implausible(record: VMRecord | HostRecord) -> str | None:
+    """The first size of ``record`` above the 1 PiB memplan accepts, described, or None."""
+    fields = SIZE_FIELDS if isinstance(record, VMRecord) else ("managed", "installed")
+    for name in fields:
+        value = getattr(record, name)
+        if value is not None and value > MAX_SIZE:
+            return f"{name} {value // MIB} MiB is above 1 PiB"
+    return None
 
 
 def _q(text: str) -> str:

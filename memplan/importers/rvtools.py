@@ -18,7 +18,14 @@ from typing import Any
 
 from memplan.errors import UsageError
 from memplan.esxi import DEFAULT_SYSTEM_RESERVED
-from memplan.importers.common import ClusterRecord, HostRecord, ImportResult, VMRecord, mib
+from memplan.importers.common import (
+    ClusterRecord,
+    HostRecord,
+    ImportResult,
+    VMRecord,
+    implausible,
+    mib,
+)
 from memplan.units import MIB
 
 SHEETS = ("vinfo", "vmemory", "vhost", "vcluster")
@@ -291,6 +298,10 @@ def _hosts(rows: list[Row], result: ImportResult) -> None:
                 f"{where} ({name}): {memory:g} MiB leaves nothing for VMs after the"
                 f" {DEFAULT_SYSTEM_RESERVED // MIB} MiB memplan reserves for ESXi"
             )
+            continue
+        too_big = implausible(HostRecord(name, mib(memory)))
+        if too_big:
+            result.skipped.append(f"{where} ({name}): {too_big}")
             continue
         names.add(name)
         version = _VERSION.search(str(row.get("esxi") or ""))
