@@ -19,11 +19,15 @@ from rich.console import Console
 from typer.core import TyperCommand
 
 from memplan import __version__, engine, esxi, inventory, projection, whatif
+from memplan.diff import compare as compare_reports
 from memplan.errors import ExitCode, InventoryError, UsageError
 from memplan.importers import govc, rvtools
 from memplan.importers.common import ImportResult, to_yaml
 from memplan.model import Inventory, MemState, ProjectReport, Scenario, Severity, WhatIf
 from memplan.render import Format, renderer, resolve
+from memplan.render.diff import render_json as render_diff_json
+from memplan.render.diff import render_markdown as render_diff_markdown
+from memplan.render.diff import render_table as render_diff_table
 from memplan.render.headroom import render_headroom_json, render_headroom_table
 from memplan.render.project import ProjectFormat, render_project
 from memplan.render.thresholds import ThresholdReport, render_json, render_table
@@ -74,6 +78,16 @@ class Reading(StrEnum):
     B = "B"
 
 
+InventoriesArg = Annotated[
+    list[str],
+    typer.Argument(
+        help="Inventory YAML files (or RVTools exports); each is checked on its own.",
+        show_default=False,
+        metavar="INVENTORY...",
+    ),
+]
+EXIT_RANK = {ExitCode.OK: 0, ExitCode.WARN: 1, ExitCode.FAIL: 2, ExitCode.INVALID: 3}
+"""Which exit code wins when several inventories are checked."""
 InventoryArg = Annotated[
     str,
     typer.Argument(
@@ -284,7 +298,7 @@ def main_callback(
 @app.command(cls=OrderedCommand)
 def check(
     ctx: typer.Context,
-    inventory_file: InventoryArg,
+    inventory_files: InventoriesArg,
     fmt: Annotated[
         Format,
         typer.Option(
@@ -376,27 +390,41 @@ def check(
     failure (warnings allowed), 1 at least one fail, 2 usage error, 3 only warnings with
     --fail-on warn, 4 invalid or unreadable inventory.
     """
-    inv = _load(inventory_file, ctx)
-    if host is not None and host not in {h.name for h in inv.hosts}:
-        names = [h.name for h in inv.hosts]
-        raise typer.BadParameter(f"no host {host!r}{suggest(host, names)}", param_hint="--host")
-    scenario = _scenario(
-        ctx, inv, as_of=as_of, growth=growth, horizon=horizon, fail_within=fail_within,
-        fail_host=fail_host, ha_failures=ha_failures,
-    )  # fmt: skip
-    scenario = replace(scenario, ignore=_rules(ignore or []), baseline=_baseline(baseline))
-    report = engine.evaluate(inv, scenario)
-    make = functools.partial(renderer, explain=explain, vms=vms, host=host, csv_vms=csv_vms)
-    targets = _outputs(output or [], fmt, bool(os.environ.get("GITHUB_ACTIONS")))
-    files = {path: _render(make(f), report) for f, path in targets if path is not None}
-    for f, path in targets:
-        if path is None:
-            make(f).render(report, _console(no_color))
-    for path, text in files.items():
-        _write(path, text)
-    if write_baseline is not None:
-        _write(write_baseline, _baseline_text(report))
-    raise typer.Exit(_exit_code(report.verdict, fail_on))
+
+    def one(inventory_file: str) -> ExitCode:
+        inv = _load(inventory_file, ctx)
+        if host is not None and host not in {h.name for h in inv.hosts}:
+            names = [h.name for h in inv.hosts]
+            raise typer.BadParameter(f"no host {host!r}{suggest(host, names)}", param_hint="--host")
+        scenario = _scenario(
+            ctx, inv, as_of=as_of, growth=growth, horizon=horizon, fail_within=fail_within,
+            fail_host=fail_host, ha_failures=ha_failures,
+        )  # fmt: skip
+        scenario = replace(scenario, ignore=_rules(ignore or []), baseline=_baseline(baseline))
+        report = engine.evaluate(inv, scenario)
+        make = functools.partial(renderer, explain=explain, vms=vms, host=host, csv_vms=csv_vms)
+        targets = _outputs(output or [], fmt, bool(os.environ.get("GITHUB_ACTIONS")))
+        files = {path: _render(make(f), report) for f, path in targets if path is not None}
+        for f, path in targets:
+            if path is None:
+                make(f).render(report, _console(no_color))
+        for path, text in files.items():
+            _write(path, text)
+        if write_baseline is not None:
+            _write(write_baseline, _baseline_text(report))
+        return _exit_code(report.verdict, fail_on)
+
+    if len(inventory_files) > 1 and (output or write_baseline):
+        raise _usage_exit("--output and --write-baseline take one inventory at a time")
+    codes = []
+    for path in inventory_files:  # pre-commit passes several files at once
+        try:
+            codes.append(one(path))
+        except typer.Exit as exc:
+            if exc.exit_code == ExitCode.USAGE:
+                raise
+            codes.append(ExitCode(exc.exit_code))
+    raise typer.Exit(max(codes, key=lambda c: EXIT_RANK[c]))
 
 
 def _rules(names: list[str]) -> tuple[str, ...]:
@@ -704,23 +732,133 @@ def import_govc(
     _write_import(result, output, ", ".join(paths))
 
 
+class DiffFormat(StrEnum):
+    """``memplan diff --format``."""
+
+    TABLE = "table"
+    MARKDOWN = "markdown"
+    JSON = "json"
+
+
+@app.command(cls=OrderedCommand)
+def diff(
+    ctx: typer.Context,
+    files: Annotated[
+        list[str],
+        typer.Argument(
+            help="OLD.yaml NEW.yaml, or NEW.yaml with --against-git.",
+            show_default=False,
+            metavar="[OLD] NEW",
+        ),
+    ],
+    against_git: Annotated[
+        str | None,
+        typer.Option(
+            "--against-git", help="Read the old revision of NEW from git, e.g. origin/main."
+        ),
+    ] = None,
+    fmt: Annotated[
+        DiffFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = DiffFormat.TABLE,
+    vm: Annotated[
+        str | None,
+        typer.Option("--vm", help="Also compare headroom for this VM shape, e.g. 16GiB,vcpus=4."),
+    ] = None,
+    fail_on: Annotated[
+        FailOn,
+        typer.Option("--fail-on", help="Lowest verdict of a new finding that exits non-zero."),
+    ] = FailOn.FAIL,
+    growth: GrowthOpt = None,
+    horizon: HorizonOpt = None,
+    as_of: AsOfOpt = None,
+    no_color: NoColorOpt = False,
+) -> None:
+    """What changed in capacity between two revisions of an inventory.
+
+    Example: memplan diff --against-git origin/main inventory.yaml --format markdown
+
+    Lists VMs and hosts added, removed or resized; per cluster the overcommit ratio, free
+    memory, worst state, forecast dates and (with --vm) headroom before and after; and
+    the findings that are new or resolved. The exit code follows the new findings only:
+    0 none at fail, 1 a new fail, 3 only new warnings with --fail-on warn, 2 usage
+    error, 4 invalid inventory.
+    """
+    if against_git is not None and len(files) != 1:
+        raise _usage_exit("with --against-git give one file: the new revision")
+    if against_git is None and len(files) != 2:
+        raise _usage_exit("give OLD.yaml NEW.yaml, or NEW.yaml --against-git REF")
+    new_path = files[-1]
+    old_source = f"{new_path}@{against_git}" if against_git else files[0]
+    try:
+        old_data = (
+            inventory.read_git(against_git, new_path)
+            if against_git
+            else inventory.read_source(files[0])
+        )
+        invs = (inventory.parse(old_data, old_source), inventory.load(new_path))
+        shape = inventory.load_with_shape(new_path, (), vm)[1] if vm is not None else None
+    except InventoryError as exc:
+        raise _error_exit(exc) from None
+    except UsageError as exc:
+        raise _usage_exit(str(exc)) from None
+    scenario = _scenario(ctx, invs[1], as_of=as_of, growth=growth, horizon=horizon)
+    reports = [engine.evaluate(inv, scenario) for inv in invs]
+    rooms = [
+        engine.headroom(inv, shape, MemState.CLEAR, scenario).clusters if shape else ()
+        for inv in invs
+    ]
+    result = compare_reports(reports[0], reports[1], rooms[0], rooms[1])
+    write = {DiffFormat.TABLE: render_diff_table, DiffFormat.MARKDOWN: render_diff_markdown,
+             DiffFormat.JSON: render_diff_json}[fmt]  # fmt: skip
+    write(result, _console(no_color))
+    raise typer.Exit(_exit_code(result.verdict, fail_on))
+
+
+@app.command("schema")
+def schema_command() -> None:
+    """Print the JSON Schema (draft 2020-12) of the inventory format.
+
+    Example: memplan schema > memplan.schema.json
+
+    Point your editor at it for completion and checks as you type: with the YAML
+    extension (yaml-language-server), put this first line in the inventory:
+    # yaml-language-server: $schema=./memplan.schema.json
+    """
+    import json
+
+    from memplan.schema import schema
+
+    typer.echo(json.dumps(schema(), indent=2, sort_keys=True))
+
+
 @app.command()
-def validate(inventory_file: InventoryArg) -> None:
-    """Parse and validate an inventory without evaluating it.
+def validate(inventory_files: InventoriesArg) -> None:
+    """Parse and validate inventories without evaluating them.
 
     Example: memplan validate samples/realistic.yaml
 
     Exit codes: 0 valid, 4 invalid or unreadable (every problem printed as
     FILE:LINE:COLUMN: error: MESSAGE on stderr).
     """
-    try:
-        inv = inventory.load(inventory_file)
-    except InventoryError as exc:
-        raise _error_exit(exc) from None
-    typer.echo(
-        f"{inventory_file}: valid ({plural(len(inv.clusters), 'cluster')},"
-        f" {plural(len(inv.hosts), 'host')}, {plural(len(inv.vms), 'VM')})"
-    )
+    invalid = False
+    for path in inventory_files:
+        notes: list[str] = []
+        try:
+            inv = inventory.load(path, (), notes)
+        except InventoryError as exc:
+            _error_exit(exc)
+            invalid = True
+            continue
+        except UsageError as exc:
+            raise _usage_exit(str(exc)) from None
+        finally:
+            _import_notes(notes)
+        typer.echo(
+            f"{path}: valid ({plural(len(inv.clusters), 'cluster')},"
+            f" {plural(len(inv.hosts), 'host')}, {plural(len(inv.vms), 'VM')})"
+        )
+    if invalid:
+        raise typer.Exit(ExitCode.INVALID)
 
 
 @app.command()

@@ -80,6 +80,24 @@ def load(path: str, whatifs: tuple[WhatIf, ...] = (), notes: list[str] | None = 
 EXPORT_SUFFIXES = (".xlsx", ".xlsm", ".csv")
 
 
+def read_git(ref: str, path: str) -> bytes:
+    """The file ``path`` as it is at git revision ``ref``."""
+    import subprocess
+
+    folder, name = os.path.split(os.path.abspath(path))
+    try:
+        done = subprocess.run(
+            ["git", "show", f"{ref}:./{name}"], cwd=folder, capture_output=True, check=False,
+            timeout=60,
+        )  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise UsageError(f"--against-git {ref}: cannot run git ({exc})") from None
+    if done.returncode != 0:
+        why = done.stderr.decode(errors="replace").strip().splitlines()
+        raise UsageError(f"--against-git {ref}: {why[-1] if why else 'git show failed'}")
+    return done.stdout
+
+
 def read_baseline(path: str) -> frozenset[tuple[str, str, str]]:
     """(rule, kind, subject) of each finding in a baseline: a file written by
     ``--write-baseline``, or any ``memplan check --format json`` report."""

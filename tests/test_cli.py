@@ -74,7 +74,9 @@ def test_version() -> None:
     assert run("--version") == (0, f"memplan {__version__}\n", "")
 
 
-@pytest.mark.parametrize("command", ["check", "validate", "thresholds", "project", "headroom"])
+@pytest.mark.parametrize(
+    "command", ["check", "validate", "thresholds", "project", "headroom", "diff", "schema"]
+)
 def test_every_command_has_help_with_an_example(command: str) -> None:
     code, out, _ = run(command, "--help")
     assert code == 0
