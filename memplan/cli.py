@@ -6,6 +6,7 @@ Commands stay thin; the logic lives in inventory, engine and render.
 from __future__ import annotations
 
 import functools
+import gc
 import io
 import os
 import sys
@@ -906,5 +907,10 @@ def thresholds(
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point.
+
+    memplan is a short-lived process that builds millions of small objects and no cycles
+    worth collecting: garbage-collector passes would only cost time (docs/performance.md).
+    """
+    gc.disable()
     app()

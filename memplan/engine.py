@@ -96,7 +96,7 @@ def evaluate(inventory: Inventory, scenario: Scenario | None = None) -> Report:
             result, tuple(v for v in by_host[host.name] if v.powered_on)
         )
         for vr in vrs:
-            vm_results[vr.vm.name] = replace(vr, placed=vr.vm.name in placed)
+            vm_results[vr.vm.name] = replace(vr, placed=True) if vr.vm.name in placed else vr
     unplaced = tuple(vm for vm in inventory.vms if host_of[vm.name] is None and vm.powered_on)
     for vm in inventory.vms:
         if vm.name not in vm_results:
@@ -181,9 +181,15 @@ def _cluster_calcs(
     inventory: Inventory, hosts: dict[str, HostCalc], unplaced: tuple[VM, ...]
 ) -> dict[str, ClusterCalc]:
     out: dict[str, ClusterCalc] = {}
+    members_of: dict[str | None, list[HostResult]] = defaultdict(list)
+    for hc in hosts.values():
+        members_of[hc.result.host.cluster].append(hc.result)
+    extra_of: dict[str | None, int] = defaultdict(int)
+    for vm in unplaced:
+        extra_of[vm.cluster] += vm.memory
     for c in inventory.clusters:
-        members = [hc.result for hc in hosts.values() if hc.result.host.cluster == c.name]
-        extra = sum(vm.memory for vm in unplaced if vm.cluster == c.name)
+        members = members_of[c.name]
+        extra = extra_of[c.name]
         out[c.name] = ClusterCalc(
             c.name,
             sum(r.configured for r in members) + extra,
@@ -210,21 +216,28 @@ def _report(
             own[("cluster", cluster_of.get(f.subject) or "")].append(f.severity)
         else:
             own[(f.kind, f.subject)].append(f.severity)
-    vms = {n: replace(r, verdict=worst(own[("vm", n)])) for n, r in vm_results.items()}
+    vms = {  # most VMs have no finding: keep their result as it is
+        n: replace(r, verdict=worst(own[("vm", n)])) if ("vm", n) in own else r
+        for n, r in vm_results.items()
+    }
     vm_verdicts_by_host: dict[str | None, list[Severity]] = defaultdict(list)
+    unplaced_by_cluster: dict[str | None, list[Severity]] = defaultdict(list)
     for r in vms.values():
         vm_verdicts_by_host[r.host].append(r.verdict)
+        if r.host is None:
+            unplaced_by_cluster[r.vm.cluster].append(r.verdict)
     hosts = {
         n: replace(hc.result, verdict=worst([*own[("host", n)], *vm_verdicts_by_host[n]]))
         for n, hc in host_calcs.items()
     }
+    hosts_by_cluster: dict[str | None, list[HostResult]] = defaultdict(list)
+    for h in hosts.values():
+        hosts_by_cluster[h.host.cluster].append(h)
     clusters: list[ClusterResult] = []
     for c in inventory.clusters:
-        members = sorted((h for h in hosts.values() if h.host.cluster == c.name), key=_host_key)
+        members = sorted(hosts_by_cluster[c.name], key=_host_key)
         cc = cluster_calcs[c.name]
-        unplaced_verdicts = [
-            r.verdict for r in vms.values() if r.host is None and r.vm.cluster == c.name
-        ]
+        unplaced_verdicts = unplaced_by_cluster[c.name]
         state = max((h.state for h in members), key=lambda s: s.rank, default=MemState.HIGH)
         clusters.append(
             ClusterResult(

@@ -6,6 +6,7 @@ source (see docs/model.md and the project's domain reference). Nothing here does
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from fractions import Fraction
@@ -206,6 +207,7 @@ def _interp(x: float, x0: float, x1: float, y0: float, y1: float) -> float:
     return y0 + (y1 - y0) * (x - x0) / (x1 - x0)
 
 
+@functools.lru_cache(maxsize=4096)
 def estimate_overhead(memory: int, vcpus: int) -> int:
     """Estimated overhead memory of a VM in bytes.
 

@@ -91,7 +91,7 @@ def _restart(
         restarted.append((vm.name, best.name))
     after = {
         h.name: (
-            evaluate_host(h, by_host[h.name] + extra[h.name], policy)[0]
+            evaluate_host(h, by_host[h.name] + extra[h.name], policy, per_vm=False)[0]
             if h.name in extra
             else base[h.name]
         )

@@ -5,7 +5,6 @@ Pure functions, no I/O; engine.py and ha.py build on them. See docs/model.md.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from memplan import esxi, memsched
@@ -24,7 +23,8 @@ def vm_active(vm: VM) -> int:
 
 def balloon_cap(vm: VM) -> int:
     """Most a balloon can take from ``vm``: 65% of configured, or balloon_max if lower."""
-    cap = math.floor(vm.memory * esxi.BALLOON_MAX_FRACTION)
+    f = esxi.BALLOON_MAX_FRACTION
+    cap = vm.memory * f.numerator // f.denominator  # integer math: this runs per VM per host
     return cap if vm.balloon_max is None else min(cap, vm.balloon_max)
 
 
@@ -100,12 +100,15 @@ def claim(vm: VM) -> memsched.Claim:
     )
 
 
-def evaluate_host(host: Host, vms: list[VM], policy: Policy) -> tuple[HostResult, list[VMResult]]:
+def evaluate_host(
+    host: Host, vms: list[VM], policy: Policy, per_vm: bool = True
+) -> tuple[HostResult, list[VMResult]]:
     """Evaluate one host and what each VM on it loses to reclamation (verdicts still ok).
 
     The reclamation need is split across the powered-on VMs by MemSched (memsched.py);
     each VM's part is ballooned as far as its balloon allows, the rest compressed or
-    swapped; the host's state follows from the totals (settle()).
+    swapped; the host's state follows from the totals (settle()). With ``per_vm`` False
+    only the host's result is built (forecasts and failover scenarios need no more).
     """
     on = [vm for vm in vms if vm.powered_on]
     table = host_bands(host, policy)
@@ -113,9 +116,14 @@ def evaluate_host(host: Host, vms: list[VM], policy: Policy) -> tuple[HostResult
     demand = sum(vm_demand(vm) for vm in on)
     overhead = sum(vm.overhead for vm in on)
     active = sum(vm_active(vm) for vm in on)
-    claims = [claim(vm) for vm in on]
     need = max(0, esxi.soft_upper_edge(table) - (capacity - demand))
-    shares = memsched.split(need, claims, policy.idle_tax)
+    if need:  # contended: MemSched decides who gives what
+        claims = [claim(vm) for vm in on]
+        shares = memsched.split(need, claims, policy.idle_tax)
+        can_balloon = sum(c.balloonable for c in claims)
+    else:  # nothing to reclaim: no split to compute
+        shares = []
+        can_balloon = sum(balloonable(vm) for vm in on)
     s = settle(capacity, demand, active + overhead, sum(sh.balloon for sh in shares), table)
     configured = sum(vm.memory for vm in on)
     result = HostResult(
@@ -131,7 +139,7 @@ def evaluate_host(host: Host, vms: list[VM], policy: Policy) -> tuple[HostResult
         min_free=esxi.min_free(host.managed, host.esxi),
         free=capacity - demand,
         bands=tuple((b.state, b.lower_bytes) for b in table),
-        balloonable=sum(c.balloonable for c in claims),
+        balloonable=can_balloon,
         need=s.need,
         balloon=s.balloon,
         swap=s.swap,
@@ -140,10 +148,13 @@ def evaluate_host(host: Host, vms: list[VM], policy: Policy) -> tuple[HostResult
         overcommit_ratio=configured / capacity,
         verdict=Severity.OK,
     )
+    if not per_vm:
+        return result, []
     by_name = {sh.name: sh for sh in shares}
     vm_results = []
     for vm in vms:
         sh = by_name.get(vm.name)
+        held = min(vm.consumed, vm.entitled_memory) if vm.powered_on else 0
         vm_results.append(
             VMResult(
                 vm=vm,
@@ -154,7 +165,7 @@ def evaluate_host(host: Host, vms: list[VM], policy: Policy) -> tuple[HostResult
                 compressed=sh.compressed if sh else 0,
                 swapped=sh.swapped if sh else 0,
                 active_hit=sh.active_hit if sh else 0,
-                entitlement=sh.entitlement if sh else 0,
+                entitlement=sh.entitlement if sh else held,
                 verdict=Severity.OK,
             )
         )

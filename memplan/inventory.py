@@ -8,9 +8,11 @@ problem is collected; the caller gets all of them at once in an InventoryError.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date
 from fractions import Fraction
@@ -43,6 +45,8 @@ MAX_VCPUS = 768
 """vSphere 8 maximum vCPUs per VM."""
 
 _TAG = "tag:yaml.org,2002:"
+_STR_TAG = _TAG + "str"
+_INT_TAG = _TAG + "int"
 _ALLOWED_TAGS = frozenset(
     _TAG + t for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp", "merge")
 )
@@ -208,6 +212,19 @@ def parse(data: bytes, path: str, whatifs: tuple[WhatIf, ...] = ()) -> Inventory
     return _parse(data, path, whatifs, None)[0]
 
 
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    """Building a million nodes triggers garbage-collector passes that find nothing to free
+    (there are no cycles to break) and more than double the time; pause them meanwhile."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def load_with_shape(
     path: str, whatifs: tuple[WhatIf, ...], spec: str, notes: list[str] | None = None
 ) -> tuple[Inventory, VM]:
@@ -218,6 +235,13 @@ def load_with_shape(
 
 
 def _parse(
+    data: bytes, path: str, whatifs: tuple[WhatIf, ...], spec: str | None
+) -> tuple[Inventory, VM | None]:
+    with _no_gc():
+        return _parse_nodes(data, path, whatifs, spec)
+
+
+def _parse_nodes(
     data: bytes, path: str, whatifs: tuple[WhatIf, ...], spec: str | None
 ) -> tuple[Inventory, VM | None]:
     root = compose(data, path)
@@ -269,6 +293,7 @@ class _Reader:
         self._vm_names: dict[str, Node] = {}
         self._failover: list[tuple[str, str, Node]] = []
         self.defaults_vm: dict[str, Node] = {}
+        self._sizes: dict[tuple[str, tuple[str, ...], bool], Any] = {}
 
     # -- plumbing --
 
@@ -283,31 +308,46 @@ class _Reader:
         self.problems.append(Problem(loc.file, loc.line, loc.column, message))
 
     def check_tags(self, root: Node) -> None:
-        """Reject every tag that is not plain YAML, and bound alias expansion."""
+        """Reject every tag that is not plain YAML, and bound what aliases expand to.
+
+        Each node is visited once; an alias (a node seen again) adds the expanded size of
+        what it points at, computed once per node, so an alias bomb is caught in linear time.
+        """
+        allowed = _ALLOWED_TAGS
+        mapping, scalar = yaml.MappingNode, yaml.ScalarNode
+        order: list[Node] = []
         seen: set[int] = set()
         stack: list[Node] = [root]
-        visits = 0
         while stack:
             node = stack.pop()
-            visits += 1
-            if visits > MAX_NODES:
-                self.error(root, f"more than {MAX_NODES} YAML nodes (aliases expanded)")
-                return
-            if node.tag not in _ALLOWED_TAGS:
+            if node.tag not in allowed:
                 tag = node.tag.replace(_TAG, "!!")
                 self.error(node, f"tag {tag!r} is not allowed; memplan reads plain YAML only")
-            if id(node) in seen:
+            if type(node) is scalar or id(node) in seen:
                 continue
             seen.add(id(node))
-            if isinstance(node, yaml.MappingNode):
+            order.append(node)
+            if type(node) is mapping:
                 for k, v in node.value:
                     stack.append(v)
                     stack.append(k)
-            elif isinstance(node, yaml.SequenceNode):
-                stack.extend(reversed(node.value))
+            else:
+                stack.extend(node.value)
+        size: dict[int, int] = {}
+        for node in reversed(order):  # children before parents
+            items = (x for kv in node.value for x in kv) if type(node) is mapping else node.value
+            size[id(node)] = 1 + sum(size.get(id(x), 1) for x in items)
+            if size[id(node)] > MAX_NODES:
+                self.error(root, f"aliases expand to more than {MAX_NODES} YAML nodes")
+                return
 
     def scalar(self, node: Node) -> Any:
         """The Python value of a scalar node (str, int, float, bool or None)."""
+        tag = node.tag
+        if tag == _STR_TAG and type(node.value) is str:  # the common case, by far
+            return node.value
+        if tag == _INT_TAG and node.value.isdigit() and len(node.value) < 19:
+            return int(node.value)
         if not isinstance(node, yaml.ScalarNode):
             return node  # caller reports the type
         try:
@@ -383,7 +423,23 @@ class _Reader:
         return value
 
     def size(self, node: Node, what: str, words: tuple[str, ...] = (), pct: bool = False) -> Any:
-        """A size in bytes, a _Pct when ``pct``, or a _Word from ``words``."""
+        """A size in bytes, a _Pct when ``pct``, or a _Word from ``words``.
+
+        Successful parses are memoised by their text: inventories repeat a handful of
+        sizes thousands of times. Errors are never memoised, so each is reported where it is.
+        """
+        if node.tag == _STR_TAG:
+            key = (node.value, words, pct)
+            hit = self._sizes.get(key)
+            if hit is not None:
+                return hit
+            parsed = self._size(node, what, words, pct)
+            if parsed is not None:
+                self._sizes[key] = parsed
+            return parsed
+        return self._size(node, what, words, pct)
+
+    def _size(self, node: Node, what: str, words: tuple[str, ...], pct: bool) -> Any:
         value = self.scalar(node)
         if isinstance(value, bool) or not isinstance(value, str | int | float | _TooLarge):
             self.error(node, f"{what} must be a size such as '16GiB', not {_describe(node)}")

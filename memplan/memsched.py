@@ -68,16 +68,22 @@ class Share:
     """Memory it keeps: held - reclaimed."""
 
 
-def _cost(pages: float, active: float, k: float) -> float:
-    """P * (f + k(1 - f)) with f = active / P, i.e. active + k * idle (f = 1 below active)."""
-    return min(pages, active) + k * max(0.0, pages - active)
-
-
-def _pages_at(level: float, c: Claim, k: float) -> float:
-    """Pages a VM keeps when the water level is ``level`` (its rho after reclamation)."""
-    target_cost = c.shares / level
-    pages = target_cost if target_cost <= c.active else c.active + (target_cost - c.active) / k
+def _kept(x: float, c: Claim, k: float) -> float:
+    """Memory a VM keeps at x = 1 / water level: S * x of cost, never above what it holds
+    nor below its floor. Cost = pages below the active set, k per page above it."""
+    cost = c.shares * x
+    pages = cost if cost <= c.active else c.active + (cost - c.active) / k
     return max(float(c.floor), min(float(c.held), pages))
+
+
+def _breakpoints(c: Claim, k: float) -> tuple[float, ...]:
+    """Where a VM's kept memory changes slope as x grows (the curve is piecewise linear)."""
+
+    def x_for(pages: float) -> float:
+        cost = pages if pages <= c.active else c.active + k * (pages - c.active)
+        return cost / c.shares
+
+    return (x_for(c.floor), x_for(c.active), x_for(c.held))
 
 
 def split(need: int, claims: list[Claim], idle_tax: Fraction) -> list[Share]:
@@ -99,7 +105,8 @@ def split(need: int, claims: list[Claim], idle_tax: Fraction) -> list[Share]:
     for c, r in zip(claims, taken, strict=True):
         balloon = min(r, c.balloonable)
         rest = r - balloon
-        compressed = min(rest, math.floor(c.memory * COMPRESSION_CACHE_FRACTION))
+        cache = COMPRESSION_CACHE_FRACTION
+        compressed = min(rest, c.memory * cache.numerator // cache.denominator)
         idle = max(0, c.held - c.active)
         out.append(
             Share(c.name, r, balloon, compressed, rest - compressed, max(0, r - idle), c.held - r)
@@ -108,23 +115,30 @@ def split(need: int, claims: list[Claim], idle_tax: Fraction) -> list[Share]:
 
 
 def _level(total: int, claims: list[Claim], k: float) -> list[float]:
-    """Reclaimed amount per VM at the water level that reclaims ``total`` (floats)."""
+    """Reclaimed amount per VM at the water level that reclaims ``total`` (floats).
 
-    def reclaimed(level: float) -> list[float]:
-        return [c.held - _pages_at(level, c, k) for c in claims]
+    Total kept memory is nondecreasing and piecewise linear in x = 1 / level, with its
+    breakpoints where a VM reaches its floor, its active set or all it holds. Bisecting
+    over the sorted breakpoints and interpolating inside the last segment finds the level
+    exactly, in O(n log n).
+    """
+    target = sum(c.held for c in claims) - total
 
-    lo, hi = 1e-30, 1.0
-    while sum(reclaimed(hi)) < total and hi < 1e30:
-        hi *= 16
-    for _ in range(200):
-        mid = math.sqrt(lo * hi)
-        if sum(reclaimed(mid)) < total:
+    def kept(x: float) -> float:
+        return sum(_kept(x, c, k) for c in claims)
+
+    points = sorted({0.0, *(x for c in claims for x in _breakpoints(c, k))})
+    lo, hi = 0, len(points) - 1  # kept(points[hi]) == sum(held) >= target
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if kept(points[mid]) < target:
             lo = mid
         else:
             hi = mid
-        if hi / lo < 1 + 1e-12:
-            break
-    return reclaimed(hi)
+    x0, x1 = points[lo], points[hi]
+    k0, k1 = kept(x0), kept(x1)
+    x = x1 if k1 == k0 else x0 + (x1 - x0) * (target - k0) / (k1 - k0)
+    return [c.held - _kept(x, c, k) for c in claims]
 
 
 def _round(total: int, amounts: list[float], room: list[int]) -> list[int]:

@@ -21,7 +21,7 @@ class MemState(StrEnum):
     @property
     def rank(self) -> int:
         """0 for high ... 4 for low: a larger rank is a worse state."""
-        return list(MemState).index(self)
+        return _STATE_RANK[self]
 
 
 class Severity(StrEnum):
@@ -34,7 +34,11 @@ class Severity(StrEnum):
     @property
     def rank(self) -> int:
         """0 ok, 1 warn, 2 fail."""
-        return list(Severity).index(self)
+        return _SEVERITY_RANK[self]
+
+
+_STATE_RANK = {s: i for i, s in enumerate(MemState)}
+_SEVERITY_RANK = {s: i for i, s in enumerate(Severity)}
 
 
 def worst(severities: Iterable[Severity]) -> Severity:

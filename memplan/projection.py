@@ -67,6 +67,8 @@ class _World:
     vms: dict[str, VM]
     born: dict[str, int]
     notes: list[str]
+    by_host: dict[str, set[str]]
+    """VM names per host, kept in step with ``vms`` (no scan of every VM per host)."""
 
     @classmethod
     def start(
@@ -79,15 +81,32 @@ class _World:
                 continue
             vms[vm.name] = replace(vm, host=h, growth=vm.growth if growth is None else growth)
         hosts = {h.name: h for h in inventory.hosts}
-        return cls(inventory, hosts, vms, dict.fromkeys(vms, 0), [])
+        by_host: dict[str, set[str]] = {}
+        for vm in vms.values():
+            by_host.setdefault(vm.host or "", set()).add(vm.name)
+        return cls(inventory, hosts, vms, dict.fromkeys(vms, 0), [], by_host)
+
+    def put(self, vm: VM) -> None:
+        """Place or move ``vm`` (its host field says where)."""
+        self.drop(vm.name)
+        self.vms[vm.name] = vm
+        self.by_host.setdefault(vm.host or "", set()).add(vm.name)
+
+    def drop(self, name: str) -> None:
+        """Take ``name`` off its host."""
+        old = self.vms.pop(name, None)
+        if old is not None:
+            self.by_host.get(old.host or "", set()).discard(name)
 
     def on_host(self, name: str, month: int) -> list[VM]:
         return [
-            grown(vm, month - self.born[vm.name]) for vm in self.vms.values() if vm.host == name
+            grown(self.vms[n], month - self.born[n]) for n in sorted(self.by_host.get(name, ()))
         ]
 
     def host_result(self, name: str, month: int) -> HostResult:
-        return evaluate_host(self.hosts[name], self.on_host(name, month), self.inventory.policy)[0]
+        return evaluate_host(
+            self.hosts[name], self.on_host(name, month), self.inventory.policy, per_vm=False
+        )[0]
 
     def apply(self, change: PlannedChange, month: int, growth: float | None) -> None:
         if change.kind == "add-host" and change.host is not None:
@@ -96,7 +115,7 @@ class _World:
         elif change.kind == "retire-host" and change.target in self.hosts:
             gone = self.hosts.pop(change.target)
             moving = sorted(
-                (vm for vm in self.vms.values() if vm.host == gone.name),
+                (self.vms[n] for n in self.by_host.get(gone.name, ())),
                 key=lambda vm: (-vm.memory, vm.name),
             )
             for vm in moving:
@@ -109,7 +128,7 @@ class _World:
             if not vm.powered_on:
                 return
             if vm.host is not None and vm.host in self.hosts:
-                self.vms[vm.name] = vm
+                self.put(vm)
             else:
                 self._place(vm, vm.cluster, month, f"adding {vm.name}")
 
@@ -135,11 +154,11 @@ class _World:
             if not movable:
                 return
             vm = max(movable, key=lambda v: (vm_demand(v), v.name))
-            self.vms[vm.name] = replace(self.vms[vm.name], host=new.name)
+            self.put(replace(self.vms[vm.name], host=new.name))
 
     def _place(self, vm: VM, cluster: str | None, month: int, why: str) -> None:
         """Put ``vm`` on the host of ``cluster`` with the most free memory that admits it."""
-        self.vms.pop(vm.name, None)
+        self.drop(vm.name)
         best: tuple[int, str] | None = None
         for h in self.hosts.values():
             if h.cluster != cluster or cluster is None:
@@ -155,7 +174,7 @@ class _World:
             self.notes.append(f"{why}: {vm.name} fits no host of its cluster and is left out")
             self.born.pop(vm.name, None)
             return
-        self.vms[vm.name] = replace(vm, host=best[1])
+        self.put(replace(vm, host=best[1]))
 
 
 def _segments(
@@ -177,6 +196,8 @@ def _first(lo: int, hi: int, bad: Callable[[int], bool]) -> int | None:
     """First month in [lo, hi) where ``bad(month)`` holds, assuming it stays true after."""
     if lo >= hi or not bad(hi - 1):
         return None
+    if bad(lo):
+        return lo
     while lo < hi - 1:
         mid = (lo + hi - 1) // 2
         if bad(mid):
@@ -209,6 +230,8 @@ def forecast(
                     cache[month] = world.host_result(name, month).state
                 return cache[month]
 
+            grows = any(world.vms[n].growth for n in world.by_host.get(name, ()))
+            last = end if grows else start + 1  # nothing grows: the state stays as it starts
             for key, worst_ok in (("balloon", MemState.CLEAR), ("swap", MemState.SOFT)):
                 if key in seen:
                     continue
@@ -216,7 +239,7 @@ def forecast(
                 def worse(month: int, ok: MemState = worst_ok) -> bool:
                     return state(month).rank > ok.rank
 
-                m = _first(start, end, worse)
+                m = _first(start, last, worse)
                 if m is not None:
                     seen[key] = m
     all_hosts = {h.name: h for h in inventory.hosts}
