@@ -462,6 +462,11 @@ class _Reader:
             if value < 0:
                 self.error(node, f"{what} must not be negative ({value})")
                 return None
+            if value > 10**15:
+                self.error(
+                    node, f"{what}: a bare number of {len(str(value))} digits; sizes need a unit"
+                )
+                return None
             self.error(
                 node, f"{what} {value} has no unit; did you mean '{value}GiB' or '{value}MiB'?"
             )
