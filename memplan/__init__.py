@@ -1,8 +1,5 @@
 """memplan: capacity planning for VMware vSphere memory."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("memplan")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0+unknown"
+__version__ = "0.1.0"
+"""The one place the version is written (pyproject.toml reads it from here; reading it
+back through importlib.metadata would cost 40 ms of start-up on every command)."""

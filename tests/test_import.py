@@ -101,6 +101,22 @@ def test_workbook_header_styles(tmp_path: Path, headers: dict[str, list[str]]) -
     check_result(rvtools.read([str(workbook(tmp_path / "rv.xlsx", headers))]))
 
 
+def test_vcluster_ha_settings(tmp_path: Path) -> None:
+    """vCluster's HA flag and failover level become the cluster's ha: section."""
+    path = workbook(tmp_path / "rv.xlsx", DISPLAY)
+    wb = openpyxl.load_workbook(path)
+    ws = wb.create_sheet("vCluster")
+    ws.append(["Name", "HA enabled", "Failover Level"])
+    ws.append(["prod", "True", 2])
+    wb.save(path)
+    r = rvtools.read([str(path)])
+    assert (r.clusters["prod"].ha_enabled, r.clusters["prod"].failures) == (True, 2)
+    inv = inventory.parse(common.to_yaml(r, "x").encode(), "x.yaml")
+    (cluster,) = inv.clusters
+    assert cluster.ha is not None
+    assert (cluster.ha.policy, cluster.ha.failures) == ("host-failures", 2)
+
+
 def write_csvs(folder: Path, delimiter: str, decimal_comma: bool) -> Path:
     folder.mkdir(exist_ok=True)
     for sheet, rows in (("vInfo", INFO), ("vMemory", MEMORY), ("vHost", HOSTS)):
