@@ -74,8 +74,14 @@ def place(inventory: Inventory) -> tuple[dict[str, str | None], set[str]]:
     return host_of, placed
 
 
-def _with_host(vm: VM, host: str) -> VM:
-    return replace(vm, host=host)
+def vms_by_host(inventory: Inventory, host_of: dict[str, str | None]) -> dict[str, list[VM]]:
+    """Each host's VMs after placement (a placed VM carries its new host)."""
+    by_host: dict[str, list[VM]] = defaultdict(list)
+    for vm in inventory.vms:
+        h = host_of[vm.name]
+        if h is not None:
+            by_host[h].append(vm if vm.host == h else replace(vm, host=h))
+    return by_host
 
 
 def evaluate(inventory: Inventory, scenario: Scenario | None = None) -> Report:
@@ -83,11 +89,7 @@ def evaluate(inventory: Inventory, scenario: Scenario | None = None) -> Report:
     scenario = scenario or Scenario()
     policy = inventory.policy
     host_of, placed = place(inventory)
-    by_host: dict[str, list[VM]] = defaultdict(list)
-    for vm in inventory.vms:
-        h = host_of[vm.name]
-        if h is not None:
-            by_host[h].append(vm if vm.host == h else _with_host(vm, h))
+    by_host = vms_by_host(inventory, host_of)
     host_calcs: dict[str, HostCalc] = {}
     vm_results: dict[str, VMResult] = {}
     for host in inventory.hosts:
@@ -281,11 +283,7 @@ def headroom(
     """How many more VMs of ``shape`` fit per host and per cluster (docs/projection.md)."""
     scenario = scenario or Scenario()
     host_of, _ = place(inventory)
-    by_host: dict[str, list[VM]] = defaultdict(list)
-    for vm in inventory.vms:
-        h = host_of[vm.name]
-        if h is not None:
-            by_host[h].append(vm if vm.host == h else _with_host(vm, h))
+    by_host = vms_by_host(inventory, host_of)
     chosen = [h for h in inventory.hosts if cluster is None or h.cluster == cluster]
     spare = {n for c in inventory.clusters if c.ha for n in c.ha.failover_hosts}
     hosts = tuple(

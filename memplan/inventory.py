@@ -538,7 +538,7 @@ class _Reader:
                 if host is not None:
                     hosts.append(host)
                     members.add(host.name)
-                inherited = _child(hnode, "growth") or cluster_growth
+                inherited = whatif.child(hnode, "growth") or cluster_growth
                 for vnode in vm_nodes:
                     vm = self.vm(vnode, defaults_vm, _name(host), name, inherited)
                     if vm is not None:
@@ -548,7 +548,7 @@ class _Reader:
                 if vm is not None:
                     vms.append(vm)
                     if vm.host is not None:
-                        pinned.append((_child(vnode, "host") or vnode, vm.host, name))
+                        pinned.append((whatif.child(vnode, "host") or vnode, vm.host, name))
             if cluster_growth is not None:
                 self.growth(cluster_growth, f"cluster {name!r} growth")
             ha = self.ha(c["ha"], name) if "ha" in c else None
@@ -558,7 +558,7 @@ class _Reader:
             if host is not None:
                 hosts.append(host)
             for vnode in vm_nodes:
-                vm = self.vm(vnode, defaults_vm, _name(host), None, _child(hnode, "growth"))
+                vm = self.vm(vnode, defaults_vm, _name(host), None, whatif.child(hnode, "growth"))
                 if vm is not None:
                     vms.append(vm)
         planned = self.planned(top.get("planned"), defaults_host, defaults_vm, cluster_hosts, hosts)
@@ -642,7 +642,7 @@ class _Reader:
                 self.error(node, f"host {name!r} does not exist{suggest(name, known)}")
                 return None
             return None if name is None else ("retire-host", None, None, name)
-        cnode = _child(node, "cluster") if isinstance(node, yaml.MappingNode) else None
+        cnode = whatif.child(node, "cluster") if isinstance(node, yaml.MappingNode) else None
         cluster = self.text(cnode, "cluster") if cnode is not None else None
         if cnode is not None and cluster is not None and cluster not in cluster_hosts:
             self.error(
@@ -660,7 +660,7 @@ class _Reader:
             if cluster is not None:
                 cluster_hosts[cluster].add(host.name)
             return "add-host", None, host, None
-        hnode = _child(node, "host") if isinstance(node, yaml.MappingNode) else None
+        hnode = whatif.child(node, "host") if isinstance(node, yaml.MappingNode) else None
         pin = self.text(hnode, "host") if hnode is not None else None
         if hnode is not None and pin is not None:
             if pin not in known:
@@ -1048,17 +1048,6 @@ def _resolve(value: int | _Pct, memory: int) -> int:
     if isinstance(value, _Pct):
         return round(value.fraction * memory)
     return value
-
-
-def _child(node: Node | None, key: str) -> Node | None:
-    """The value node of ``key`` in a mapping node, or None."""
-    if not isinstance(node, yaml.MappingNode):
-        return None
-    for k, v in node.value:
-        if isinstance(k, yaml.ScalarNode) and k.value == key:
-            found: Node = v
-            return found
-    return None
 
 
 def _name(host: Host | None) -> str:

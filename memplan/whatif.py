@@ -59,7 +59,8 @@ def _mark(flag: str, offset: int = 0) -> yaml.Mark:
     return yaml.Mark(flag, offset, 0, offset, None, 0)
 
 
-def _get(node: Node | None, key: str) -> Node | None:
+def child(node: Node | None, key: str) -> Node | None:
+    """The value node of ``key`` in a mapping node, or None (also used by the reader)."""
     if not isinstance(node, yaml.MappingNode):
         return None
     for k, v in node.value:
@@ -70,7 +71,7 @@ def _get(node: Node | None, key: str) -> Node | None:
 
 
 def _name(node: Node) -> str:
-    n = _get(node, "name")
+    n = child(node, "name")
     return n.value if isinstance(n, yaml.ScalarNode) else ""
 
 
@@ -89,7 +90,7 @@ def _drop(node: yaml.MappingNode, key: str) -> None:
 
 
 def _seq(node: yaml.MappingNode, key: str, mark: yaml.Mark) -> yaml.SequenceNode:
-    found = _get(node, key)
+    found = child(node, key)
     if isinstance(found, yaml.SequenceNode):
         return found
     seq = yaml.SequenceNode(_SEQ, [], mark, mark)
@@ -106,11 +107,11 @@ def _items(node: Node | None) -> list[yaml.MappingNode]:
 def hosts(root: yaml.MappingNode) -> list[_Place]:
     """Every host node with its list and cluster."""
     out = []
-    for c in _items(_get(root, "clusters")):
-        seq = _get(c, "hosts")
+    for c in _items(child(root, "clusters")):
+        seq = child(c, "hosts")
         if isinstance(seq, yaml.SequenceNode):
             out += [_Place(h, seq, c, None) for h in _items(seq)]
-    top = _get(root, "hosts")
+    top = child(root, "hosts")
     if isinstance(top, yaml.SequenceNode):
         out += [_Place(h, top, None, None) for h in _items(top)]
     return out
@@ -120,11 +121,11 @@ def vms(root: yaml.MappingNode) -> list[_Place]:
     """Every VM node with its list, cluster and host."""
     out = []
     for h in hosts(root):
-        seq = _get(h.node, "vms")
+        seq = child(h.node, "vms")
         if isinstance(seq, yaml.SequenceNode):
             out += [_Place(v, seq, h.cluster, h.node) for v in _items(seq)]
-    for c in _items(_get(root, "clusters")):
-        seq = _get(c, "vms")
+    for c in _items(child(root, "clusters")):
+        seq = child(c, "vms")
         if isinstance(seq, yaml.SequenceNode):
             out += [_Place(v, seq, c, None) for v in _items(seq)]
     return out
@@ -211,7 +212,7 @@ def _names(template: str, count: int | None) -> list[str]:
 
 
 def _cluster(root: yaml.MappingNode, name: str, flag: str) -> yaml.MappingNode:
-    clusters = _items(_get(root, "clusters"))
+    clusters = _items(child(root, "clusters"))
     for c in clusters:
         if _name(c) == name:
             return c
@@ -271,18 +272,18 @@ def _remove_host(root: yaml.MappingNode, w: WhatIf) -> None:
     for place in _matching(hosts(root), w.value, "host", w.flag):
         name = _name(place.node)
         place.owner.value.remove(place.node)
-        nested = _items(_get(place.node, "vms"))
+        nested = _items(child(place.node, "vms"))
         if place.cluster is not None:
             # Its VMs become cluster VMs without a host: memplan places them again.
             mark = _mark(w.flag)
             cluster_vms = _seq(place.cluster, "vms", mark)
             cluster_vms.value.extend(nested)
             for vm in _items(cluster_vms):
-                pin = _get(vm, "host")
+                pin = child(vm, "host")
                 if isinstance(pin, yaml.ScalarNode) and pin.value == name:
                     _drop(vm, "host")
-            ha = _get(place.cluster, "ha")
-            spares = _get(ha, "failover_hosts")
+            ha = child(place.cluster, "ha")
+            spares = child(ha, "failover_hosts")
             if isinstance(spares, yaml.SequenceNode):
                 spares.value = [s for s in spares.value if getattr(s, "value", None) != name]
 
@@ -304,7 +305,7 @@ def _set_field(root: yaml.MappingNode, w: WhatIf) -> None:
         if kind == "cluster":
             places = [
                 _Place(c, yaml.SequenceNode(_SEQ, []), c, None)
-                for c in _items(_get(root, "clusters"))
+                for c in _items(child(root, "clusters"))
             ]
         else:
             places = hosts(root) if kind == "host" else vms(root)
@@ -313,18 +314,18 @@ def _set_field(root: yaml.MappingNode, w: WhatIf) -> None:
         return
     parts = path.split(".")
     if len(parts) == 3 and parts[0] == "defaults" and parts[1] in ("host", "vm"):
-        defaults = _get(root, "defaults")
+        defaults = child(root, "defaults")
         if not isinstance(defaults, yaml.MappingNode):
             defaults = yaml.MappingNode(_MAP, [], mark, mark)
             _set(root, "defaults", defaults)
-        section = _get(defaults, parts[1])
+        section = child(defaults, parts[1])
         if not isinstance(section, yaml.MappingNode):
             section = yaml.MappingNode(_MAP, [], mark, mark)
             _set(defaults, parts[1], section)
         _set(section, parts[2], node)
         return
     if len(parts) == 2 and parts[0] == "policy":
-        policy = _get(root, "policy")
+        policy = child(root, "policy")
         if not isinstance(policy, yaml.MappingNode):
             policy = yaml.MappingNode(_MAP, [], mark, mark)
             _set(root, "policy", policy)
