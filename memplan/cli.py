@@ -84,7 +84,7 @@ InventoriesArg = Annotated[
     typer.Argument(
         help="Inventory YAML files (or RVTools exports); each is checked on its own.",
         show_default=False,
-        metavar="INVENTORY...",
+        metavar="INVENTORY",
     ),
 ]
 EXIT_RANK = {ExitCode.OK: 0, ExitCode.WARN: 1, ExitCode.FAIL: 2, ExitCode.INVALID: 3}
@@ -103,29 +103,40 @@ FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format
 AddVmOpt = Annotated[
     list[str] | None,
     typer.Option(
-        "--add-vm", help="What if: add VMs, e.g. 'name=web{1..3},memory=16GiB,cluster=prod'."
+        "--add-vm",
+        metavar="SPEC",
+        help="What if: add VMs, e.g. 'name=web{1..3},memory=16GiB,cluster=prod'.",
     ),
 ]
 RemoveVmOpt = Annotated[
-    list[str] | None, typer.Option("--remove-vm", help="What if: remove VMs (glob).")
+    list[str] | None,
+    typer.Option("--remove-vm", metavar="GLOB", help="What if: remove VMs (glob)."),
 ]
 PowerOffOpt = Annotated[
-    list[str] | None, typer.Option("--power-off", help="What if: power VMs off (glob).")
+    list[str] | None,
+    typer.Option("--power-off", metavar="GLOB", help="What if: power VMs off (glob)."),
 ]
 AddHostOpt = Annotated[
     list[str] | None,
     typer.Option(
-        "--add-host", help="What if: add a host, e.g. 'name=esx9,memory=768GiB,cluster=prod'."
+        "--add-host",
+        metavar="SPEC",
+        help="What if: add a host, e.g. 'name=esx9,memory=768GiB,cluster=prod'.",
     ),
 ]
 RemoveHostOpt = Annotated[
     list[str] | None,
-    typer.Option("--remove-host", help="What if: remove hosts (glob); their VMs are placed again."),
+    typer.Option(
+        "--remove-host",
+        metavar="GLOB",
+        help="What if: remove hosts (glob); their VMs are placed again.",
+    ),
 ]
 SetOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--set",
+        metavar="TARGET.FIELD=VALUE",
         help="What if: set a field, e.g. 'host:esx01.memory=1TiB', 'vm:db*.reservation=all',"
         " 'defaults.vm.active=50%'.",
     ),
@@ -133,19 +144,25 @@ SetOpt = Annotated[
 GrowthOpt = Annotated[
     str | None,
     typer.Option(
-        "--growth", help="Growth of every VM, e.g. 3%/month or 20%/year (overrides the inventory)."
+        "--growth",
+        metavar="RATE",
+        help="Growth of every VM, e.g. 3%/month or 20%/year (overrides the inventory).",
     ),
 ]
 HorizonOpt = Annotated[
     str | None,
     typer.Option(
-        "--horizon", help="Months to project, e.g. 18m or 2y (default 12m with growth or plans)."
+        "--horizon",
+        metavar="DURATION",
+        help="Months to project, e.g. 18m or 2y (default 12m with growth or plans).",
     ),
 ]
 AsOfOpt = Annotated[
     str | None,
     typer.Option(
-        "--as-of", help="'Today' for projections, YYYY-MM-DD (default: the current date)."
+        "--as-of",
+        metavar="YYYY-MM-DD",
+        help="'Today' for projections, YYYY-MM-DD (default: the current date).",
     ),
 ]
 
@@ -313,6 +330,7 @@ def check(
         typer.Option(
             "--output",
             "-o",
+            metavar="FILE|FORMAT=FILE",
             help="FILE for the --format output, or FORMAT=FILE for another one (repeatable),"
             " e.g. -o junit=report.xml -o sarif=memplan.sarif. Written only after a successful run.",
         ),
@@ -322,17 +340,23 @@ def check(
     ] = False,
     ignore: Annotated[
         list[str] | None,
-        typer.Option("--ignore", help="Do not report this rule (ID or name; repeatable)."),
+        typer.Option(
+            "--ignore", metavar="RULE", help="Do not report this rule (ID or name; repeatable)."
+        ),
     ] = None,
     baseline: Annotated[
         str | None,
         typer.Option(
-            "--baseline", help="Findings in this baseline (or earlier JSON report) do not count."
+            "--baseline",
+            metavar="FILE",
+            help="Findings in this baseline (or earlier JSON report) do not count.",
         ),
     ] = None,
     write_baseline: Annotated[
         str | None,
-        typer.Option("--write-baseline", help="Write today's findings as a baseline file."),
+        typer.Option(
+            "--write-baseline", metavar="FILE", help="Write today's findings as a baseline file."
+        ),
     ] = None,
     fail_on: Annotated[
         FailOn, typer.Option("--fail-on", help="Lowest verdict that exits non-zero.")
@@ -349,16 +373,25 @@ def check(
     ] = False,
     host: Annotated[
         str | None,
-        typer.Option("--host", help="Drill down into one host's VMs, contended or not."),
+        typer.Option(
+            "--host", metavar="HOST", help="Drill down into one host's VMs, contended or not."
+        ),
     ] = None,
     fail_host: Annotated[
         list[str] | None,
-        typer.Option("--fail-host", help="Fail this host (repeatable) and restart its VMs (HA)."),
+        typer.Option(
+            "--fail-host",
+            metavar="HOST",
+            help="Fail this host (repeatable) and restart its VMs (HA).",
+        ),
     ] = None,
     ha_failures: Annotated[
         int | None,
         typer.Option(
-            "--ha-failures", min=0, help="Host failures to simulate in every cluster (HA)."
+            "--ha-failures",
+            metavar="N",
+            min=0,
+            help="Host failures to simulate in every cluster (HA).",
         ),
     ] = None,
     add_vm: AddVmOpt = None,
@@ -374,6 +407,7 @@ def check(
         str | None,
         typer.Option(
             "--fail-within",
+            metavar="DURATION",
             help="Fail hosts that start swapping within this window (warn: ballooning), e.g. 90d.",
         ),
     ] = None,
@@ -522,14 +556,23 @@ def project(
     ctx: typer.Context,
     inventory_file: InventoryArg,
     horizon: Annotated[
-        str, typer.Option("--horizon", help="Months to project, e.g. 24m or 2y.")
+        str,
+        typer.Option("--horizon", metavar="DURATION", help="Months to project, e.g. 24m or 2y."),
     ] = "12m",
-    step: Annotated[str, typer.Option("--step", help="Months between rows, e.g. 1m or 3m.")] = "1m",
+    step: Annotated[
+        str, typer.Option("--step", metavar="DURATION", help="Months between rows, e.g. 1m or 3m.")
+    ] = "1m",
     fmt: Annotated[
         ProjectFormat, typer.Option("--format", "-f", help="Output format.")
     ] = ProjectFormat.TABLE,
     output: Annotated[
-        str | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
+        str | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE|FORMAT=FILE",
+            help="Write to this file instead of stdout.",
+        ),
     ] = None,
     add_vm: AddVmOpt = None,
     remove_vm: RemoveVmOpt = None,
@@ -580,12 +623,14 @@ def headroom(
         str,
         typer.Option(
             "--vm",
+            metavar="SHAPE",
             help="The VM shape: memory, then fields, e.g. 16GiB,vcpus=4,active=30%.",
             show_default=False,
         ),
     ],
     cluster: Annotated[
-        str | None, typer.Option("--cluster", help="Only this cluster (and its hosts).")
+        str | None,
+        typer.Option("--cluster", metavar="CLUSTER", help="Only this cluster (and its hosts)."),
     ] = None,
     keep_state: Annotated[
         KeepState,
@@ -593,10 +638,11 @@ def headroom(
     ] = KeepState.CLEAR,
     fmt: FormatOpt = Format.TABLE,
     fail_host: Annotated[
-        list[str] | None, typer.Option("--fail-host", help="HA: fail these hosts.")
+        list[str] | None, typer.Option("--fail-host", metavar="HOST", help="HA: fail these hosts.")
     ] = None,
     ha_failures: Annotated[
-        int | None, typer.Option("--ha-failures", min=0, help="HA: host failures to keep.")
+        int | None,
+        typer.Option("--ha-failures", metavar="N", min=0, help="HA: host failures to keep."),
     ] = None,
     add_vm: AddVmOpt = None,
     remove_vm: RemoveVmOpt = None,
@@ -653,7 +699,12 @@ app.add_typer(import_app, name="import")
 
 ImportOutput = Annotated[
     str | None,
-    typer.Option("--output", "-o", help="Write the inventory here instead of stdout."),
+    typer.Option(
+        "--output",
+        "-o",
+        metavar="FILE|FORMAT=FILE",
+        help="Write the inventory here instead of stdout.",
+    ),
 ]
 
 
@@ -755,7 +806,9 @@ def diff(
     against_git: Annotated[
         str | None,
         typer.Option(
-            "--against-git", help="Read the old revision of NEW from git, e.g. origin/main."
+            "--against-git",
+            metavar="REF",
+            help="Read the old revision of NEW from git, e.g. origin/main.",
         ),
     ] = None,
     fmt: Annotated[
@@ -763,7 +816,11 @@ def diff(
     ] = DiffFormat.TABLE,
     vm: Annotated[
         str | None,
-        typer.Option("--vm", help="Also compare headroom for this VM shape, e.g. 16GiB,vcpus=4."),
+        typer.Option(
+            "--vm",
+            metavar="SHAPE",
+            help="Also compare headroom for this VM shape, e.g. 16GiB,vcpus=4.",
+        ),
     ] = None,
     fail_on: Annotated[
         FailOn,
@@ -873,7 +930,8 @@ def thresholds(
         ),
     ],
     esxi_version: Annotated[
-        str, typer.Option("--esxi", help="ESXi version; selects the state table.")
+        str,
+        typer.Option("--esxi", metavar="VERSION", help="ESXi version; selects the state table."),
     ] = esxi.DEFAULT_ESXI,
     reading: Annotated[
         Reading, typer.Option("--reading", help="Threshold reading (docs/model.md).")

@@ -642,7 +642,7 @@ class _Reader:
                 self.error(node, f"host {name!r} does not exist{suggest(name, known)}")
                 return None
             return None if name is None else ("retire-host", None, None, name)
-        cnode = whatif.child(node, "cluster") if isinstance(node, yaml.MappingNode) else None
+        cnode = whatif.child(node, "cluster")
         cluster = self.text(cnode, "cluster") if cnode is not None else None
         if cnode is not None and cluster is not None and cluster not in cluster_hosts:
             self.error(
@@ -660,7 +660,7 @@ class _Reader:
             if cluster is not None:
                 cluster_hosts[cluster].add(host.name)
             return "add-host", None, host, None
-        hnode = whatif.child(node, "host") if isinstance(node, yaml.MappingNode) else None
+        hnode = whatif.child(node, "host")
         pin = self.text(hnode, "host") if hnode is not None else None
         if hnode is not None and pin is not None:
             if pin not in known:
