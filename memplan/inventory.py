@@ -547,8 +547,9 @@ class _Reader:
                 vm = self.vm(vnode, defaults_vm, None, name, cluster_growth)
                 if vm is not None:
                     vms.append(vm)
-                    if vm.host is not None:
-                        pinned.append((whatif.child(vnode, "host") or vnode, vm.host, name))
+                pin = whatif.child(vnode, "host")  # checked even when the VM has other problems
+                if isinstance(pin, yaml.ScalarNode) and pin.value:
+                    pinned.append((pin, pin.value, name))
             if cluster_growth is not None:
                 self.growth(cluster_growth, f"cluster {name!r} growth")
             ha = self.ha(c["ha"], name) if "ha" in c else None

@@ -95,6 +95,21 @@ def test_invalid_inventory(command: str, name: str, expected: list[str]) -> None
     assert "Traceback" not in result.stderr
 
 
+def test_a_bad_pin_is_reported_beside_the_vms_other_problems(tmp_path: Path) -> None:
+    path = tmp_path / "inv.yaml"
+    path.write_text(
+        "version: 1\nclusters:\n  - name: prod\n    hosts:\n      - {name: esx1, memory: 512GiB}\n"
+        "    vms:\n      - {name: a, memory: 8GiB, host: esx2, shares: medium}\n"
+    )
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    assert result.exit_code == 4
+    assert result.stderr.splitlines()[:2] == [
+        f"{path}:7:39: error: host 'esx2' does not exist; did you mean 'esx1'?",
+        f"{path}:7:53: error: VM 'a' shares must be low, normal, high or a positive number of"
+        " shares, not 'medium'",
+    ]
+
+
 def test_every_fixture_has_a_case() -> None:
     assert sorted(p.name for p in (ROOT / DATA).glob("*.yaml")) == sorted(c[0] for c in CASES)
 
