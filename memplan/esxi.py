@@ -141,6 +141,7 @@ def min_free_exact(managed: int, esxi: str = DEFAULT_ESXI) -> Fraction:
     return total
 
 
+@functools.lru_cache(maxsize=4096)
 def min_free(managed: int, esxi: str = DEFAULT_ESXI) -> int:
     """minFree in whole bytes, rounded down."""
     return math.floor(min_free_exact(managed, esxi))

@@ -9,6 +9,7 @@ model as today. Mixed host sizes are handled host by host: no "average host".
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Iterable
 from itertools import combinations
@@ -80,15 +81,23 @@ def _restart(
     restarted: list[tuple[str, str]] = []
     unrestartable: list[str] = []
     extra: dict[str, list[VM]] = {}
+    by_name = {h.name: h for h in survivors}
+    # Survivors by (unreserved, name): the first from the top that admits the VM is the
+    # one max() over all admitting survivors would pick, usually found at the first try.
+    ranked = sorted((unreserved[h.name], h.name) for h in survivors)
     for vm in moving:
-        fits = [h for h in survivors if admits(h, vm, h.capacity - unreserved[h.name])]
-        if not fits:
+        for i in range(len(ranked) - 1, -1, -1):
+            free, name = ranked[i]
+            if admits(by_name[name], vm, by_name[name].capacity - free):
+                break
+        else:
             unrestartable.append(vm.name)
             continue
-        best = max(fits, key=lambda h: (unreserved[h.name], h.name))
-        unreserved[best.name] -= vm.reservation + vm.overhead
-        extra.setdefault(best.name, []).append(vm)
-        restarted.append((vm.name, best.name))
+        del ranked[i]
+        unreserved[name] = free - (vm.reservation + vm.overhead)
+        bisect.insort(ranked, (unreserved[name], name))
+        extra.setdefault(name, []).append(vm)
+        restarted.append((vm.name, name))
     after = {
         h.name: (
             evaluate_host(h, by_host[h.name] + extra[h.name], policy, per_vm=False)[0]

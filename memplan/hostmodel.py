@@ -5,6 +5,7 @@ Pure functions, no I/O; engine.py and ha.py build on them. See docs/model.md.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from memplan import esxi, memsched
@@ -35,6 +36,7 @@ def balloonable(vm: VM) -> int:
     return min(idle, balloon_cap(vm))
 
 
+@functools.lru_cache(maxsize=4096)
 def host_bands(host: Host, policy: Policy) -> tuple[esxi.Band, ...]:
     """The free-memory bands of ``host`` under ``policy``."""
     table = policy.thresholds or esxi.STATE_TABLES[esxi.state_table_name(host.esxi)]
