@@ -96,21 +96,6 @@ def parse_percent(text: str, *, maximum: Fraction | None = Fraction(1)) -> Fract
     return value
 
 
-def is_percent(text: str) -> bool:
-    """True when ``text`` is written as a percentage."""
-    return text.strip().endswith("%")
-
-
-def gib(n: int | float) -> float:
-    """Bytes as GiB (2^30), for display."""
-    return n / GIB
-
-
-def mib(n: int | float) -> float:
-    """Bytes as MiB (2^20), for display."""
-    return n / MIB
-
-
 def format_size(n: int, *, digits: int = 1) -> str:
     """Human size in binary units, e.g. ``"12.4 GiB"``, ``"512.0 MiB"``, ``"-3.0 GiB"``."""
     a = abs(n)
