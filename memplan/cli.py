@@ -10,6 +10,7 @@ import gc
 import io
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
 from enum import StrEnum
@@ -439,7 +440,7 @@ def check(
         report = engine.evaluate(inv, scenario)
         make = functools.partial(renderer, explain=explain, vms=vms, host=host, csv_vms=csv_vms)
         targets = _outputs(output or [], fmt, bool(os.environ.get("GITHUB_ACTIONS")))
-        files = {path: _render(make(f), report) for f, path in targets if path is not None}
+        files = {path: _render(make(f).render, report) for f, path in targets if path is not None}
         for f, path in targets:
             if path is None:
                 make(f).render(report, _console(no_color))
@@ -513,9 +514,10 @@ def _outputs(values: list[str], fmt: Format, github: bool) -> list[tuple[Format,
     return [*main, *extra]
 
 
-def _render(render: Any, report: Any) -> str:
+def _render(write: Callable[[Any, Console], None], report: Any) -> str:
+    """What ``write`` prints for ``report``, as plain text (no colour) for a file."""
     buffer = io.StringIO()
-    render.render(report, _console(True, buffer))
+    write(report, _console(True, buffer))
     return buffer.getvalue()
 
 
@@ -527,18 +529,14 @@ def _write(path: str, text: str) -> None:
         raise _usage_exit(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
-def _emit(render: Any, report: Any, output: str | None, no_color: bool) -> None:
-    """Render to stdout, or to ``output`` only once rendering has succeeded."""
+def _emit(
+    write: Callable[[Any, Console], None], report: Any, output: str | None, no_color: bool
+) -> None:
+    """Print to stdout, or write ``output`` only once rendering has succeeded."""
     if output is None:
-        render.render(report, _console(no_color))
-        return
-    buffer = io.StringIO()
-    render.render(report, _console(True, buffer))
-    try:
-        with open(output, "w", encoding="utf-8") as fh:
-            fh.write(buffer.getvalue())
-    except OSError as exc:
-        raise _usage_exit(f"cannot write {output}: {exc.strerror or exc}") from None
+        write(report, _console(no_color))
+    else:
+        _write(output, _render(write, report))
 
 
 def _exit_code(verdict: Severity, fail_on: FailOn) -> ExitCode:
@@ -570,7 +568,7 @@ def project(
         typer.Option(
             "--output",
             "-o",
-            metavar="FILE|FORMAT=FILE",
+            metavar="FILE",
             help="Write to this file instead of stdout.",
         ),
     ] = None,
@@ -612,7 +610,7 @@ def project(
         inv.source, scenario.as_of, scenario.horizon_months, every, points, outlook, notes,
         scenario.echo,
     )  # fmt: skip
-    _emit(_Writer(lambda r, c: render_project(r, fmt, c)), report, output, no_color)
+    _emit(lambda r, c: render_project(r, fmt, c), report, output, no_color)
 
 
 @app.command(cls=OrderedCommand)
@@ -682,13 +680,6 @@ def headroom(
     write(report, _console(no_color))
 
 
-class _Writer:
-    """Adapts a render function to the renderer interface _emit expects."""
-
-    def __init__(self, fn: Any) -> None:
-        self.render = fn
-
-
 import_app = typer.Typer(
     help="Turn an RVTools export or govc JSON into an inventory YAML file.",
     no_args_is_help=True,
@@ -702,7 +693,7 @@ ImportOutput = Annotated[
     typer.Option(
         "--output",
         "-o",
-        metavar="FILE|FORMAT=FILE",
+        metavar="FILE",
         help="Write the inventory here instead of stdout.",
     ),
 ]
@@ -723,12 +714,8 @@ def _write_import(result: ImportResult, output: str | None, origin: str) -> None
     _import_notes([*result.skipped, *result.repairs, result.summary()])
     if output is None:
         sys.stdout.write(text)
-        return
-    try:
-        with open(output, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    except OSError as exc:
-        raise _usage_exit(f"cannot write {output}: {exc.strerror or exc}") from None
+    else:
+        _write(output, text)
 
 
 @import_app.command("rvtools")
