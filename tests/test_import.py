@@ -268,6 +268,7 @@ cells = st.one_of(st.none(), st.just(""), st.integers(-2, 70000), names)
 )  # fmt: skip
 @example(vm_rows=[], host_rows=[("0", "c1", 1)])  # below ESXi's own 4 GiB: found by hypothesis
 @example(vm_rows=[], host_rows=[("0", "c1", "1e10")])  # above 1 PiB: found by hypothesis
+@example(vm_rows=[("v", "1e10", "h", "c1")], host_rows=[])  # a VM above 1 PiB: found in review
 def test_every_non_blank_row_is_imported_or_reported(
     tmp_path: Path, vm_rows: list[tuple[object, ...]], host_rows: list[tuple[object, ...]]
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 from memplan.units import GIB, MAX_SIZE, MIB, format_size_input, plural
 
@@ -67,6 +68,25 @@ class ImportResult:
     """Rows imported with a value filled in, resolved or chosen: 'sheet row N: what'."""
     rows_read: int = 0
     """Non-blank data rows read from the sheets that define VMs and hosts."""
+
+    def keep_vm(self, vm: VMRecord) -> bool:
+        """Import ``vm``, or report it skipped when a size is implausible; True if kept.
+
+        Every importer hands its records over here, so nothing it writes can fail
+        validation on a size."""
+        return self._keep(vm, self.vms)
+
+    def keep_host(self, host: HostRecord) -> bool:
+        """Import ``host``, or report it skipped when a size is implausible; True if kept."""
+        return self._keep(host, self.hosts)
+
+    def _keep(self, record: VMRecord | HostRecord, into: list[Any]) -> bool:
+        too_big = implausible(record)
+        if too_big:
+            self.skipped.append(f"{record.source} ({record.name}): {too_big}")
+            return False
+        into.append(record)
+        return True
 
     def summary(self) -> str:
         """The one summary line."""

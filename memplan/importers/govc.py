@@ -15,7 +15,7 @@ from typing import Any
 
 from memplan.errors import UsageError
 from memplan.esxi import DEFAULT_SYSTEM_RESERVED
-from memplan.importers.common import HostRecord, ImportResult, VMRecord, implausible, mib
+from memplan.importers.common import HostRecord, ImportResult, VMRecord, mib
 
 _VERSION = re.compile(r"(\d+\.\d+(?:\.\d+)?)")
 
@@ -102,20 +102,16 @@ def read(paths: list[str]) -> ImportResult:
         if size <= DEFAULT_SYSTEM_RESERVED:
             result.skipped.append(f"{where} ({name}): {size} bytes leaves nothing for VMs")
             continue
-        too_big = implausible(HostRecord(str(name), None, int(size)))
-        if too_big:
-            result.skipped.append(f"{where} ({name}): {too_big}")
-            continue
         version = _VERSION.search(str(_get(h, "summary", "config", "product", "version") or ""))
         parent = _get(h, "parent")
         cluster = (
             _ref(parent) if str(_get(parent, "type") or "").lower().startswith("cluster") else None
         )
-        result.hosts.append(
-            HostRecord(
-                str(name), None, int(size), cluster, version.group(1) if version else None, where
-            )
+        record = HostRecord(
+            str(name), None, int(size), cluster, version.group(1) if version else None, where
         )
+        if not result.keep_host(record):
+            continue
         ref = _ref(_get(h, "self"))
         if ref:
             by_ref[ref] = str(name)
@@ -165,13 +161,9 @@ def read(paths: list[str]) -> ImportResult:
             continue
         vm.host = by_ref[ref]
         vm.cluster = clusters.get(vm.host)
-        too_big = implausible(vm)
-        if too_big:
-            result.skipped.append(f"{where} ({name}): {too_big}")
-            continue
         if vm.active is not None and vm.active > (vm.memory or 0):
             vm.active = vm.memory
-        result.vms.append(vm)
+        result.keep_vm(vm)
     if any(h.cluster for h in result.hosts):
         result.repairs.append(
             "clusters are named by their govc reference (e.g. domain-c7): govc's JSON has no"

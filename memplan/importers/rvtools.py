@@ -23,7 +23,6 @@ from memplan.importers.common import (
     HostRecord,
     ImportResult,
     VMRecord,
-    implausible,
     mib,
 )
 from memplan.units import MIB
@@ -272,7 +271,7 @@ def _build(sheets: dict[str, list[Row]], source: str) -> ImportResult:
         if vm.host is None and vm.cluster is None:
             result.skipped.append(f"{where} ({name}): no host and no cluster to place it in")
             continue
-        result.vms.append(vm)
+        result.keep_vm(vm)
     return result
 
 
@@ -299,24 +298,16 @@ def _hosts(rows: list[Row], result: ImportResult) -> None:
                 f" {DEFAULT_SYSTEM_RESERVED // MIB} MiB memplan reserves for ESXi"
             )
             continue
-        too_big = implausible(HostRecord(name, mib(memory)))
-        if too_big:
-            result.skipped.append(f"{where} ({name}): {too_big}")
+        version = _VERSION.search(str(row.get("esxi") or ""))
+        record = HostRecord(
+            name, mib(memory), None, _text(row.get("cluster")),
+            version.group(1) if version else None, where,
+        )  # fmt: skip
+        if not result.keep_host(record):
             continue
         names.add(name)
-        version = _VERSION.search(str(row.get("esxi") or ""))
         if version is None:
             missing_version += 1
-        result.hosts.append(
-            HostRecord(
-                name,
-                mib(memory),
-                None,
-                _text(row.get("cluster")),
-                version.group(1) if version else None,
-                where,
-            )
-        )
     if missing_version:
         result.repairs.append(
             f"vHost: no ESX version for {missing_version} of {len(result.hosts)} hosts;"
