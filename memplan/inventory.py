@@ -134,7 +134,11 @@ def read_source(path: str, notes: list[str] | None = None) -> bytes:
         return read_bytes(path)
     from memplan.importers import common, rvtools
 
-    result = rvtools.read([path])
+    try:
+        result = rvtools.read([path])
+    except UsageError as exc:  # here the export is the inventory: unreadable means exit 4
+        message = str(exc).removeprefix(f"{path}: ")
+        raise InventoryError([Problem(path, 1, 1, message)]) from None
     if notes is not None:
         notes += [*result.skipped, *result.repairs, result.summary()]
     return common.to_yaml(result, f"imported in memory from {path}").encode()

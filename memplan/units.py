@@ -128,6 +128,11 @@ def suggest(word: str, choices: Iterable[str]) -> str:
     names = sorted(set(choices))
     prefixed = [n for n in names if n.startswith(word)] if word else []
     close = prefixed or difflib.get_close_matches(word, names, n=1, cutoff=0.6)
+    if not close:  # host names carry domains: compare "esx-web9" with "esx-web01" too
+        short = {n.split(".")[0]: n for n in names}
+        close = [
+            short[c] for c in difflib.get_close_matches(word.split(".")[0], short, n=1, cutoff=0.6)
+        ]
     return f"; did you mean {close[0]!r}?" if close else ""
 
 

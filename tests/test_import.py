@@ -185,6 +185,14 @@ def test_cli_import_and_check_on_the_real_export(tmp_path: Path) -> None:
     assert "import: vInfo row 10 (vm-9): no CPUs; assumed 1" in checked.stderr
 
 
+def test_check_on_a_broken_workbook_is_an_invalid_inventory(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.xlsx"
+    junk.write_text("not a workbook")
+    result = CliRunner().invoke(app, ["check", str(junk)])
+    assert result.exit_code == 4
+    assert result.stderr.startswith(f"{junk}:1:1: error: not a readable .xlsx workbook")
+
+
 def test_cli_import_errors(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["import", "rvtools", str(tmp_path / "nope.xlsx")])
     assert result.exit_code == 2

@@ -113,4 +113,5 @@ def test_suggest_prefers_a_name_the_word_starts_and_then_close_spellings() -> No
     hosts = ["esx-db01.prod.example", "esx-web01.prod.example"]
     assert suggest("esx-db0", hosts) == "; did you mean 'esx-db01.prod.example'?"
     assert suggest("memroy", ["memory", "managed"]) == "; did you mean 'memory'?"
+    assert suggest("esx-web9", hosts) == "; did you mean 'esx-web01.prod.example'?"
     assert suggest("zzz", hosts) == ""
