@@ -5,16 +5,16 @@ Commands stay thin; the logic lives in inventory, engine and render.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
-import io
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, TextIO
 
 import typer
 from rich.console import Console
@@ -168,7 +168,7 @@ AsOfOpt = Annotated[
 ]
 
 
-def _console(no_color: bool, file: io.StringIO | None = None, width: int | None = None) -> Console:
+def _console(no_color: bool, file: TextIO | None = None, width: int | None = None) -> Console:
     """A console for stdout (or ``file``); plain text when it is not a terminal."""
     if file is not None:
         return Console(
@@ -440,12 +440,13 @@ def check(
         report = engine.evaluate(inv, scenario)
         make = functools.partial(renderer, explain=explain, vms=vms, host=host, csv_vms=csv_vms)
         targets = _outputs(output or [], fmt, bool(os.environ.get("GITHUB_ACTIONS")))
-        files = {path: _render(make(f).render, report) for f, path in targets if path is not None}
-        for f, path in targets:
-            if path is None:
-                make(f).render(report, _console(no_color))
-        for path, text in files.items():
-            _write(path, text)
+        to_files = [(f, path) for f, path in targets if path is not None]
+        with _staged([path for _, path in to_files]) as handles:
+            for (f, _), handle in zip(to_files, handles, strict=True):
+                make(f).render(report, _console(True, handle))
+            for f, path in targets:
+                if path is None:
+                    make(f).render(report, _console(no_color))
         if write_baseline is not None:
             _write(write_baseline, _baseline_text(report))
         return _exit_code(report.verdict, fail_on)
@@ -514,11 +515,45 @@ def _outputs(values: list[str], fmt: Format, github: bool) -> list[tuple[Format,
     return [*main, *extra]
 
 
-def _render(write: Callable[[Any, Console], None], report: Any) -> str:
-    """What ``write`` prints for ``report``, as plain text (no colour) for a file."""
-    buffer = io.StringIO()
-    write(report, _console(True, buffer))
-    return buffer.getvalue()
+@contextlib.contextmanager
+def _staged(paths: list[str]) -> Iterator[list[TextIO]]:
+    """A file to render each of ``paths`` into; each is moved into place only when the
+    whole block succeeds, so a failed run never leaves a half-written report.
+
+    A regular file (or a new one) is written beside its target as ``PATH.PID.tmp`` and
+    renamed over it. Anything else (/dev/stdout, a pipe) is written directly. Reports are
+    streamed to disk, never held whole in memory (80 MB of JSON for 100,000 VMs).
+    """
+    opened: list[tuple[TextIO, str | None, str]] = []
+    try:
+        for path in paths:
+            direct = os.path.exists(path) and not os.path.isfile(path)
+            tmp = None if direct else f"{path}.{os.getpid()}.tmp"
+            try:
+                handle = open(path if tmp is None else tmp, "w" if direct else "x", encoding="utf-8")
+            except OSError as exc:
+                raise _usage_exit(f"cannot write {path}: {exc.strerror or exc}") from None
+            opened.append((handle, tmp, path))
+        yield [handle for handle, _, _ in opened]
+    except BaseException:
+        for handle, tmp, _ in opened:
+            handle.close()
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+        raise
+    for i, (handle, tmp, path) in enumerate(opened):
+        try:
+            handle.close()
+            if tmp is not None:
+                os.replace(tmp, path)
+        except OSError as exc:
+            for later, tmp_later, _ in opened[i:]:
+                later.close()
+                if tmp_later is not None:
+                    with contextlib.suppress(OSError):
+                        os.unlink(tmp_later)
+            raise _usage_exit(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def _write(path: str, text: str) -> None:
@@ -536,7 +571,8 @@ def _emit(
     if output is None:
         write(report, _console(no_color))
     else:
-        _write(output, _render(write, report))
+        with _staged([output]) as (handle,):
+            write(report, _console(True, handle))
 
 
 def _exit_code(verdict: Severity, fail_on: FailOn) -> ExitCode:

@@ -69,13 +69,10 @@ def _restart(
     by_host: dict[str, list[VM]],
     base: dict[str, HostResult],
     policy: Policy,
+    reserved: dict[str, int],
 ) -> tuple[list[tuple[str, str]], list[str], dict[str, HostResult]]:
     survivors = [h for h in hosts if h.name not in failed]
-    unreserved = {
-        h.name: h.capacity
-        - sum(v.reservation + v.overhead for v in by_host[h.name] if v.powered_on)
-        for h in survivors
-    }
+    unreserved = {h.name: h.capacity - reserved[h.name] for h in survivors}
     moving = [vm for name in failed for vm in by_host[name] if vm.powered_on]
     moving.sort(key=lambda vm: (-vm.memory, vm.name))
     restarted: list[tuple[str, str]] = []
@@ -156,9 +153,15 @@ def analyse(
         method, scenarios = "given", [given]
     else:
         method, scenarios = _candidates(hosts, min(n, len(hosts)))
+    reserved = {  # what admission control holds on each host today: reservation + overhead
+        h.name: sum(v.reservation + v.overhead for v in by_host[h.name] if v.powered_on)
+        for h in hosts
+    }
     worst: tuple[tuple[int, ...], HAResult] | None = None
     for failed in scenarios:
-        restarted, unrestartable, after = _restart(set(failed), hosts, by_host, base, policy)
+        restarted, unrestartable, after = _restart(
+            set(failed), hosts, by_host, base, policy, reserved
+        )
         survivors = tuple(after[h.name] for h in hosts if h.name in after)
         verdict = _verdict(unrestartable, survivors)
         state = max((r.state for r in survivors), key=lambda s: s.rank, default=MemState.LOW)

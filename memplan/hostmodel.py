@@ -36,6 +36,23 @@ def balloonable(vm: VM) -> int:
     return min(idle, balloon_cap(vm))
 
 
+def figures(vm: VM) -> tuple[int, int, int]:
+    """(held, active, balloonable) of a powered-on VM in one call, for the per-VM loops:
+    held = min(consumed, configured, limit), active as vm_active(), balloonable as
+    balloonable(). Demand is held + overhead."""
+    memory, limit, consumed = vm.memory, vm.limit, vm.consumed
+    held = memory if consumed > memory else consumed
+    if limit is not None and limit < held:
+        held = limit
+    active = vm.active if vm.active < held else held
+    idle = held - (active if active > vm.reservation else vm.reservation)
+    f = esxi.BALLOON_MAX_FRACTION
+    cap = memory * f.numerator // f.denominator
+    if vm.balloon_max is not None and vm.balloon_max < cap:
+        cap = vm.balloon_max
+    return held, active, (0 if idle < 0 else idle if idle < cap else cap)
+
+
 @functools.lru_cache(maxsize=4096)
 def host_bands(host: Host, policy: Policy) -> tuple[esxi.Band, ...]:
     """The free-memory bands of ``host`` under ``policy``."""
@@ -112,29 +129,41 @@ def evaluate_host(
     swapped; the host's state follows from the totals (settle()). With ``per_vm`` False
     only the host's result is built (forecasts and failover scenarios need no more).
     """
-    on = [vm for vm in vms if vm.powered_on]
     table = host_bands(host, policy)
     capacity = host.capacity
-    demand = sum(vm_demand(vm) for vm in on)
-    overhead = sum(vm.overhead for vm in on)
-    active = sum(vm_active(vm) for vm in on)
+    rows: list[tuple[VM, int, int, int]] = []
+    demand = overhead = active = configured = reserved = can_balloon = 0
+    for vm in vms:  # one pass over the VMs: this runs for every host of every scenario
+        if vm.powered_on:
+            held, act, bal = figures(vm)
+            rows.append((vm, held, act, bal))
+            demand += held + vm.overhead
+            overhead += vm.overhead
+            active += act
+            configured += vm.memory
+            reserved += vm.reservation
+            can_balloon += bal
     need = max(0, esxi.soft_upper_edge(table) - (capacity - demand))
     if need:  # contended: MemSched decides who gives what
-        claims = [claim(vm) for vm in on]
-        shares = memsched.split(need, claims, policy.idle_tax)
-        can_balloon = sum(c.balloonable for c in claims)
+        claims = [
+            memsched.Claim(vm.name, vm.shares, held, act, min(vm.reservation, held), bal, vm.memory)
+            for vm, held, act, bal in rows
+        ]
+        if per_vm:
+            shares = memsched.split(need, claims, policy.idle_tax)
+            balloon = sum(sh.balloon for sh in shares)
+        else:
+            shares, balloon = [], memsched.ballooned(need, claims, policy.idle_tax)
     else:  # nothing to reclaim: no split to compute
-        shares = []
-        can_balloon = sum(balloonable(vm) for vm in on)
-    s = settle(capacity, demand, active + overhead, sum(sh.balloon for sh in shares), table)
-    configured = sum(vm.memory for vm in on)
+        shares, balloon = [], 0
+    s = settle(capacity, demand, active + overhead, balloon, table)
     result = HostResult(
         host=host,
-        vms_on=len(on),
+        vms_on=len(rows),
         vms_total=len(vms),
         configured=configured,
         overhead=overhead,
-        reserved=sum(vm.reservation for vm in on),
+        reserved=reserved,
         active=active,
         demand=demand,
         capacity=capacity,
@@ -152,25 +181,22 @@ def evaluate_host(
     )
     if not per_vm:
         return result, []
-    by_name = {sh.name: sh for sh in shares}
     vm_results = []
-    for vm in vms:
-        sh = by_name.get(vm.name)
-        held = min(vm.consumed, vm.entitled_memory) if vm.powered_on else 0
-        vm_results.append(
-            VMResult(
-                vm=vm,
-                host=host.name,
-                placed=False,
-                demand=vm_demand(vm) if vm.powered_on else 0,
-                balloon=sh.balloon if sh else 0,
-                compressed=sh.compressed if sh else 0,
-                swapped=sh.swapped if sh else 0,
-                active_hit=sh.active_hit if sh else 0,
-                entitlement=sh.entitlement if sh else held,
-                verdict=Severity.OK,
-            )
-        )
+    ok, name = Severity.OK, host.name
+    split = iter(zip(rows, shares) if shares else ((row, None) for row in rows))
+    for vm in vms:  # rows and shares follow the powered-on VMs, in order
+        if not vm.powered_on:
+            vm_results.append(VMResult(vm, name, False, 0, 0, 0, 0, 0, 0, ok))
+            continue
+        (_, held, _, _), sh = next(split)
+        demand = held + vm.overhead
+        if sh is None:
+            vm_results.append(VMResult(vm, name, False, demand, 0, 0, 0, 0, held, ok))
+        else:
+            vm_results.append(
+                VMResult(vm, name, False, demand, sh.balloon, sh.compressed, sh.swapped,
+                         sh.active_hit, sh.entitlement, ok)
+            )  # fmt: skip
     return result, vm_results
 
 

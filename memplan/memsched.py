@@ -12,8 +12,8 @@ Pure functions, no I/O. Sizes in bytes; rho is a float used only to order and to
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from fractions import Fraction
+from typing import NamedTuple
 
 from memplan.esxi import COMPRESSION_CACHE_FRACTION
 
@@ -28,9 +28,9 @@ def rho(shares: float, pages: float, active_fraction: float, idle_tax: float) ->
     return shares / (pages * (active_fraction + k * (1 - active_fraction)))
 
 
-@dataclass(frozen=True, slots=True)
-class Claim:
-    """One VM's position under contention."""
+class Claim(NamedTuple):
+    """One VM's position under contention (a named tuple: one is built per VM per
+    contended host evaluation, thousands of times in a failover analysis)."""
 
     name: str
     """VM name."""
@@ -48,8 +48,7 @@ class Claim:
     """Configured memory (sizes the compression cache), bytes."""
 
 
-@dataclass(frozen=True, slots=True)
-class Share:
+class Share(NamedTuple):
     """What one VM loses, and how."""
 
     name: str
@@ -68,24 +67,6 @@ class Share:
     """Memory it keeps: held - reclaimed."""
 
 
-def _kept(x: float, c: Claim, k: float) -> float:
-    """Memory a VM keeps at x = 1 / water level: S * x of cost, never above what it holds
-    nor below its floor. Cost = pages below the active set, k per page above it."""
-    cost = c.shares * x
-    pages = cost if cost <= c.active else c.active + (cost - c.active) / k
-    return max(float(c.floor), min(float(c.held), pages))
-
-
-def _breakpoints(c: Claim, k: float) -> tuple[float, ...]:
-    """Where a VM's kept memory changes slope as x grows (the curve is piecewise linear)."""
-
-    def x_for(pages: float) -> float:
-        cost = pages if pages <= c.active else c.active + k * (pages - c.active)
-        return cost / c.shares
-
-    return (x_for(c.floor), x_for(c.active), x_for(c.held))
-
-
 def split(need: int, claims: list[Claim], idle_tax: Fraction) -> list[Share]:
     """Split ``need`` bytes of reclamation across ``claims`` as MemSched would.
 
@@ -94,19 +75,15 @@ def split(need: int, claims: list[Claim], idle_tax: Fraction) -> list[Share]:
     ballooned up to its balloonable memory; the rest is compressed (up to 10% of its
     configured memory) and then swapped.
     """
-    room = [max(0, c.held - c.floor) for c in claims]
-    total = min(need, sum(room))
-    if total <= 0:
+    taken = _reclaimed(need, claims, idle_tax)
+    if taken is None:
         return [Share(c.name, 0, 0, 0, 0, 0, c.held) for c in claims]
-    k = 1 / (1 - float(idle_tax))
-    weights = _level(total, claims, k)
-    taken = _round(total, weights, room)
+    num, den = COMPRESSION_CACHE_FRACTION.numerator, COMPRESSION_CACHE_FRACTION.denominator
     out = []
     for c, r in zip(claims, taken, strict=True):
         balloon = min(r, c.balloonable)
         rest = r - balloon
-        cache = COMPRESSION_CACHE_FRACTION
-        compressed = min(rest, c.memory * cache.numerator // cache.denominator)
+        compressed = min(rest, c.memory * num // den)
         idle = max(0, c.held - c.active)
         out.append(
             Share(c.name, r, balloon, compressed, rest - compressed, max(0, r - idle), c.held - r)
@@ -114,31 +91,75 @@ def split(need: int, claims: list[Claim], idle_tax: Fraction) -> list[Share]:
     return out
 
 
+def ballooned(need: int, claims: list[Claim], idle_tax: Fraction) -> int:
+    """The sum of the balloon parts of ``split(need, claims, idle_tax)``, without building
+    a Share per VM (a host's state needs only this total)."""
+    taken = _reclaimed(need, claims, idle_tax)
+    if taken is None:
+        return 0
+    return sum(min(r, c.balloonable) for r, c in zip(taken, claims, strict=True))
+
+
+def _reclaimed(need: int, claims: list[Claim], idle_tax: Fraction) -> list[int] | None:
+    """Bytes taken from each claim, adding up to ``need`` or all there is; None for none."""
+    room = [max(0, c.held - c.floor) for c in claims]
+    total = min(need, sum(room))
+    if total <= 0:
+        return None
+    return _round(total, _level(total, claims, 1 / (1 - float(idle_tax))), room)
+
+
 def _level(total: int, claims: list[Claim], k: float) -> list[float]:
     """Reclaimed amount per VM at the water level that reclaims ``total`` (floats).
 
-    Total kept memory is nondecreasing and piecewise linear in x = 1 / level, with its
-    breakpoints where a VM reaches its floor, its active set or all it holds. Bisecting
-    over the sorted breakpoints and interpolating inside the last segment finds the level
-    exactly, in O(n log n).
+    At x = 1 / level a VM keeps S * x of cost, where a page below its active set costs 1
+    and a page above it k, never above what it holds nor below its floor:
+    pages = S*x if S*x <= active else active + (S*x - active) / k, kept = clamp(pages,
+    floor, held). Total kept memory is nondecreasing and piecewise linear in x, with its
+    breakpoints where a VM reaches its floor, its active set or all it holds (none for a
+    VM without shares, which keeps its floor). Bisecting over the sorted breakpoints and
+    interpolating inside the last segment finds the level exactly, in O(n log n). The
+    per-VM formulas are written out inline: this is the innermost loop of a failover
+    analysis (tests/test_memsched.py checks it against a plain bisection).
     """
     target = sum(c.held for c in claims) - total
+    rows = [(c.shares, c.active, float(c.floor), float(c.held)) for c in claims]
 
-    def kept(x: float) -> float:
-        return sum(_kept(x, c, k) for c in claims)
+    def kept(x: float) -> float:  # total kept memory at x
+        total = 0.0
+        for shares, active, floor, held in rows:
+            pages = shares * x
+            if pages > active:
+                pages = active + (pages - active) / k
+            total += floor if pages < floor else (held if pages > held else pages)
+        return total
 
-    points = sorted({0.0, *(x for c in claims for x in _breakpoints(c, k))})
+    breaks = {0.0}
+    for shares, active, floor, held in rows:  # where each VM's kept memory bends
+        if shares > 0:
+            for p in (floor, active, held):
+                breaks.add((p if p <= active else active + k * (p - active)) / shares)
+    points = sorted(breaks)
+    seen: dict[int, float] = {}  # kept() at the points evaluated so far, by index
     lo, hi = 0, len(points) - 1  # kept(points[hi]) == sum(held) >= target
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        if kept(points[mid]) < target:
+        seen[mid] = kept(points[mid])
+        if seen[mid] < target:
             lo = mid
         else:
             hi = mid
     x0, x1 = points[lo], points[hi]
-    k0, k1 = kept(x0), kept(x1)
+    k0 = seen[lo] if lo in seen else kept(x0)
+    k1 = seen[hi] if hi in seen else kept(x1)
     x = x1 if k1 == k0 else x0 + (x1 - x0) * (target - k0) / (k1 - k0)
-    return [c.held - _kept(x, c, k) for c in claims]
+    out = []
+    for shares, active, floor, held in rows:  # held - kept, at the level found
+        pages = shares * x
+        if pages > active:
+            pages = active + (pages - active) / k
+        out.append(held - (floor if pages < floor else (held if pages > held else pages)))
+    return out
 
 
 def _round(total: int, amounts: list[float], room: list[int]) -> list[int]:
@@ -149,7 +170,8 @@ def _round(total: int, amounts: list[float], room: list[int]) -> list[int]:
     """
     out = [max(0, min(r, math.floor(a))) for a, r in zip(amounts, room, strict=True)]
     rest = total - sum(out)
-    order = sorted(range(len(out)), key=lambda i: (out[i] - amounts[i], i))
+    fraction = [o - a for o, a in zip(out, amounts, strict=True)]
+    order = sorted(range(len(out)), key=fraction.__getitem__)  # stable: ties by index
     for i in order:
         if rest <= 0:
             break

@@ -116,6 +116,17 @@ class VM:
         """The most host memory this VM can use: min(configured, limit) + overhead."""
         return self.entitled_memory + self.overhead
 
+    def with_usage(self, consumed: int, active: int) -> VM:
+        """This VM with other consumed and active memory (as projected): what
+        ``dataclasses.replace`` does, at a third of its cost, for the projection's loop."""
+        return VM(
+            self.name, self.memory, self.vcpus, self.powered_on, self.reservation, self.limit,
+            self.shares, self.shares_level, active, self.active_given, consumed,
+            self.consumed_given, self.overhead, self.overhead_estimated, self.balloon_max,
+            self.tags, self.host, self.cluster, self.location, self.growth, self.ballooned,
+            self.swapped,
+        )  # fmt: skip
+
     @property
     def entitled_memory(self) -> int:
         """Guest memory the VM may hold in host RAM: min(configured, limit)."""

@@ -55,7 +55,7 @@ def grown(vm: VM, months: int) -> VM:
     held = min(vm.consumed, vm.entitled_memory)
     consumed = min(vm.entitled_memory, round(held * factor))
     active = min(consumed, round(min(vm.active, held) * factor))
-    return replace(vm, consumed=consumed, active=active)
+    return vm.with_usage(consumed, active)
 
 
 @dataclass
@@ -79,7 +79,8 @@ class _World:
             h = host_of.get(vm.name)
             if h is None or not vm.powered_on:
                 continue
-            vms[vm.name] = replace(vm, host=h, growth=vm.growth if growth is None else growth)
+            rate = vm.growth if growth is None else growth
+            vms[vm.name] = vm if (vm.host, vm.growth) == (h, rate) else replace(vm, host=h, growth=rate)
         hosts = {h.name: h for h in inventory.hosts}
         by_host: dict[str, set[str]] = {}
         for vm in vms.values():

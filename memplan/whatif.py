@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import yaml
 
+from memplan import yamlload
 from memplan.errors import UsageError
 from memplan.model import WhatIf
 from memplan.units import suggest
@@ -164,7 +165,7 @@ def _split(spec: str) -> list[tuple[str, str, int]]:
 def _scalar(value: str, flag: str, offset: int) -> Node:
     """A node for ``value`` as YAML would read it, located at the flag."""
     try:
-        node = yaml.compose(value or "''", Loader=yaml.SafeLoader)
+        node = yamlload.compose(value or "''")
     except yaml.YAMLError as exc:
         raise UsageError(f"{flag}: cannot read {value!r}: {exc}") from None
     if node is None:

@@ -136,6 +136,27 @@ def test_output_file_written_only_after_success(tmp_path: Path) -> None:
     assert not bad.exists()
 
 
+def test_outputs_replace_old_reports_whole_and_leave_no_temporary_file(tmp_path: Path) -> None:
+    report, junit = tmp_path / "report.json", tmp_path / "junit.xml"
+    report.write_text("old report")
+    code, _, _ = run("check", SMALL, "-f", "json", "-o", str(report), "-o", f"junit={junit}")
+    assert code == 0
+    assert json.loads(report.read_text())["verdict"] == "ok"
+    assert junit.read_text().startswith("<?xml")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["junit.xml", "report.json"]
+
+
+def test_a_failed_output_keeps_the_old_files(tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
+    report.write_text("old report")
+    missing = tmp_path / "no" / "such" / "dir.xml"
+    code, _, err = run("check", SMALL, "-f", "json", "-o", str(report), "-o", f"junit={missing}")
+    assert code == 2
+    assert f"cannot write {missing}" in err
+    assert report.read_text() == "old report"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
+
+
 def test_output_to_unwritable_place_is_a_usage_error(tmp_path: Path) -> None:
     code, _, err = run("check", SMALL, "-o", str(tmp_path / "no" / "such" / "dir.json"))
     assert code == 2

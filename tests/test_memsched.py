@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from memplan.memsched import Claim, rho, split
+from memplan.memsched import Claim, _level, ballooned, rho, split
 from memplan.model import MemState
 from memplan.units import GIB, MIB
 from tests.helpers import report
@@ -95,6 +95,7 @@ claims = st.lists(
 @given(claims, st.integers(0, 1 << 40), st.sampled_from([Fraction(0), Fraction(3, 4)]))
 def test_split_adds_up_and_respects_floors(cs: list[Claim], need: int, tax: Fraction) -> None:
     shares = split(need, cs, tax)
+    assert ballooned(need, cs, tax) == sum(s.balloon for s in shares)
     room = sum(c.held - c.floor for c in cs)
     assert sum(s.reclaimed for s in shares) == min(need, room)
     for c, s in zip(cs, shares, strict=True):
@@ -102,3 +103,28 @@ def test_split_adds_up_and_respects_floors(cs: list[Claim], need: int, tax: Frac
         assert s.balloon + s.compressed + s.swapped == s.reclaimed
         assert s.balloon <= c.balloonable
         assert s.entitlement >= c.floor
+
+
+def _kept(x: float, c: Claim, k: float) -> float:
+    """The model as written in memsched._level's docstring, one VM at a time."""
+    cost = c.shares * x
+    pages = cost if cost <= c.active else c.active + (cost - c.active) / k
+    return max(c.floor, min(c.held, pages))
+
+
+@settings(max_examples=200, deadline=None)
+@given(claims, st.integers(1, 1 << 40), st.sampled_from([0.0, 0.75]))
+def test_water_level_matches_a_plain_bisection(cs: list[Claim], need: int, tax: float) -> None:
+    """_level (breakpoints, inlined formulas) against 200 halvings of x on the model."""
+    k = 1 / (1 - tax)
+    total = min(need, sum(c.held - c.floor for c in cs))
+    if total <= 0:
+        return
+    target = sum(c.held for c in cs) - total
+    lo, hi = 0.0, max(c.active + k * (c.held - c.active) for c in cs) / min(c.shares for c in cs)
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if sum(_kept(mid, c, k) for c in cs) < target else (lo, mid)
+    expected = [c.held - _kept(hi, c, k) for c in cs]
+    for got, want, c in zip(_level(total, cs, k), expected, cs, strict=True):
+        assert abs(got - want) <= 1e-6 * max(c.held, 1)

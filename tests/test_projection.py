@@ -139,3 +139,15 @@ def test_timeline_points() -> None:
     assert notes == ()
     assert points[1].demand == 2 * round(128 * GIB * 1.03**12)
     assert MIB  # sizes are bytes throughout
+
+
+def test_with_usage_is_replace_of_consumed_and_active() -> None:
+    """VM.with_usage lists every field by hand (it is in the projection's inner loop)."""
+    import dataclasses
+
+    from memplan.model import VM, Location
+
+    assert len(dataclasses.fields(VM)) == 22, "a field was added: update VM.with_usage"
+    vm = VM("v", 8, 2, False, 1, 7, 80, "custom", 3, True, 4, True, 5, False, 6, ("t",),
+            "h", "c", Location("f", 9, 10), 0.5, 11, 12)  # fmt: skip
+    assert vm.with_usage(2, 1) == dataclasses.replace(vm, consumed=2, active=1)

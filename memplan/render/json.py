@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from rich.console import Console
@@ -89,6 +90,68 @@ def _vm(r: VMResult) -> dict[str, Any]:
     }
 
 
+_VM_LINE = (
+    '{"active_assumed": %s, "active_bytes": %d, "active_hit_bytes": %d, "balloon_bytes": %d, "balloon_max_bytes": %s, '
+    '"cluster": %s, "compressed_bytes": %d, "configured_bytes": %d, "consumed_assumed": %s, '
+    '"consumed_bytes": %d, "demand_bytes": %d, "entitlement_bytes": %d, "host": %s, '
+    '"limit_bytes": %s, "location": {"column": %d, "file": %s, "line": %d}, "name": %s, '
+    '"overhead_bytes": %d, "overhead_estimated": %s, "placed": %s, "power": %s, '
+    '"reservation_bytes": %d, "shares": %d, "shares_level": %s, "swapped_bytes": %d, '
+    '"tags": %s, "usage_bound_bytes": %d, "vcpus": %d, "verdict": %s}'
+)
+"""``json.dumps(_vm(r), sort_keys=True)``, as a template: a VM is the one row there are
+100,000 of, and filling a template is several times faster than building and sorting a
+dict for the encoder. tests/test_render.py checks that both give the same bytes."""
+
+
+class _Encoder:
+    """JSON text of strings (memoised: host, cluster and file names repeat) and literals."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str | None, str] = {None: "null"}
+
+    def text(self, value: str | None) -> str:
+        hit = self._cache.get(value)
+        if hit is None:
+            hit = self._cache[value] = _encode_str(value)  # type: ignore[arg-type]
+        return hit
+
+    def name(self, value: str) -> str:
+        return _encode_str(value)  # unique: not memoised
+
+    @staticmethod
+    def number(value: int | None) -> str:
+        return "null" if value is None else str(value)
+
+
+_encode_str = json.encoder.encode_basestring_ascii  # what json.dumps uses (ensure_ascii)
+_BOOL = {True: "true", False: "false"}
+
+
+def _vm_lines(rows: tuple[VMResult, ...]) -> list[str]:
+    """Each VM's JSON object, exactly as ``json.dumps(_vm(r), sort_keys=True)`` writes it."""
+    enc = _Encoder()
+    text, number, b = enc.text, enc.number, _BOOL
+    out = []
+    for r in rows:
+        vm = r.vm
+        loc = vm.location
+        tags = "[" + ", ".join(map(_encode_str, vm.tags)) + "]"
+        out.append(
+            _VM_LINE
+            % (
+                b[not vm.active_given], vm.active, r.active_hit, r.balloon, number(vm.balloon_max),
+                text(vm.cluster), r.compressed, vm.memory, b[not vm.consumed_given],
+                vm.consumed, r.demand, r.entitlement, text(r.host),
+                number(vm.limit), loc.column, text(loc.file), loc.line, enc.name(vm.name),
+                vm.overhead, b[vm.overhead_estimated], b[r.placed], '"on"' if vm.powered_on else '"off"',
+                vm.reservation, vm.shares, text(vm.shares_level), r.swapped,
+                tags, vm.usage_bound, vm.vcpus, text(r.verdict.value),
+            )
+        )  # fmt: skip
+    return out
+
+
 def _ha(r: HAResult | None) -> dict[str, Any] | None:
     if r is None:
         return None
@@ -148,8 +211,9 @@ def _iso(d: date | None) -> str | None:
     return d.isoformat() if d else None
 
 
-def to_dict(report: Report) -> dict[str, Any]:
-    """The report as the JSON document of schema version 1."""
+def to_dict(report: Report, vms: bool = True) -> dict[str, Any]:
+    """The report as the JSON document of schema version 1 (``vms`` False: an empty list,
+    for a caller that encodes the VMs itself)."""
     p = report.policy
     f = report.forecast
     host_dates = {h.host: h for h in f.hosts} if f else {}
@@ -185,7 +249,7 @@ def to_dict(report: Report) -> dict[str, Any]:
             for c in report.clusters
         ],
         "hosts": [_host(r) for r in report.hosts],
-        "vms": [_vm(r) for r in report.vms],
+        "vms": [_vm(r) for r in report.vms] if vms else [],
         "findings": [_finding(x) for x in report.findings],
         "whatifs": [str(w) for w in report.whatifs],
         "forecast": None if f is None else {
@@ -207,23 +271,42 @@ def to_dict(report: Report) -> dict[str, Any]:
     return doc
 
 
-def dumps(doc: dict[str, Any]) -> str:
-    """Sorted JSON with one host, VM, cluster or finding per line.
+def chunks(doc: dict[str, Any], encoded: dict[str, list[str]] | None = None) -> Iterator[str]:
+    """Sorted JSON with one host, VM, cluster or finding per line, in pieces to write.
 
     Readable and diff-friendly like indented JSON, but each item goes through the C
     encoder (``indent`` forces CPython's pure-Python one, several times slower on a
-    100,000-VM report).
+    100,000-VM report). ``encoded`` holds lists whose items are JSON text already. The
+    pieces are written one after the other, never joined into one 80 MB string.
     """
-    parts = []
+    sep = "{\n"
     for key in sorted(doc):
         value = doc[key]
-        name = json.dumps(key)
-        if isinstance(value, list) and value and all(isinstance(x, dict) for x in value):
-            items = ",\n    ".join(json.dumps(x, sort_keys=True) for x in value)
-            parts.append(f"  {name}: [\n    {items}\n  ]")
+        yield f"{sep}  {json.dumps(key)}: "
+        sep = ",\n"
+        if encoded and encoded.get(key):
+            items: Iterable[str] = encoded[key]
+        elif isinstance(value, list) and value and all(isinstance(x, dict) for x in value):
+            items = (json.dumps(x, sort_keys=True) for x in value)
         else:
-            parts.append(f"  {name}: {json.dumps(value, sort_keys=True)}")
-    return "{\n" + ",\n".join(parts) + "\n}\n"
+            yield json.dumps(value, sort_keys=True)
+            continue
+        lead = "[\n    "
+        batch: list[str] = []
+        for item in items:
+            batch.append(item)
+            if len(batch) == 1024:
+                yield lead + ",\n    ".join(batch)
+                lead, batch = ",\n    ", []
+        if batch:
+            yield lead + ",\n    ".join(batch)
+        yield "\n  ]"
+    yield "\n}\n"
+
+
+def dumps(doc: dict[str, Any], encoded: dict[str, list[str]] | None = None) -> str:
+    """The JSON text of :func:`chunks`, as one string."""
+    return "".join(chunks(doc, encoded))
 
 
 class JsonRenderer(Renderer):
@@ -231,4 +314,6 @@ class JsonRenderer(Renderer):
 
     def render(self, report: Report, console: Console) -> None:
         """Write the JSON document followed by a newline."""
-        console.file.write(dumps(to_dict(report)))
+        write = console.file.write
+        for chunk in chunks(to_dict(report, vms=False), {"vms": _vm_lines(report.vms)}):
+            write(chunk)

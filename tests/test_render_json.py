@@ -1,0 +1,57 @@
+"""The JSON renderer's VM template writes exactly what the dict and the encoder would."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from memplan import engine, inventory
+from memplan.model import VM, Location, Severity, VMResult
+from memplan.render.json import _vm, _vm_lines
+from tests.helpers import ROOT
+
+
+def test_template_matches_the_encoder_on_every_sample() -> None:
+    for path in sorted((ROOT / "samples").glob("*.yaml")):
+        report = engine.evaluate(inventory.load(str(path)))
+        assert report.vms
+        expected = [json.dumps(_vm(r), sort_keys=True) for r in report.vms]
+        assert _vm_lines(report.vms) == expected
+
+
+names = st.text(min_size=1, max_size=12)  # quotes, backslashes, control and non-ASCII too
+sizes = st.integers(min_value=0, max_value=2**50)
+maybe = st.none() | sizes
+
+
+@given(
+    name=names, host=st.none() | names, cluster=st.none() | names, file=names, tags=st.lists(names),
+    ints=st.lists(sizes, min_size=15, max_size=15), limit=maybe, balloon_max=maybe,
+    flags=st.lists(st.booleans(), min_size=5, max_size=5), level=st.sampled_from(["low", "custom"]),
+    verdict=st.sampled_from(list(Severity)),
+)  # fmt: skip
+def test_template_matches_the_encoder_on_any_vm(
+    name: str, host: str | None, cluster: str | None, file: str, tags: list[str],
+    ints: list[int], limit: int | None, balloon_max: int | None, flags: list[bool],
+    level: str, verdict: Severity,
+) -> None:  # fmt: skip
+    memory, vcpus, res, shares, active, consumed, overhead, *rest = ints
+    vm = VM(
+        name, memory, vcpus, flags[0], res, limit, shares, level, active, flags[1], consumed,
+        flags[2], overhead, flags[3], balloon_max, tuple(tags), host, cluster,
+        Location(file, rest[0], rest[1]),
+    )  # fmt: skip
+    r = VMResult(vm, host, flags[4], *rest[2:], verdict)  # type: ignore[arg-type]
+    assert _vm_lines((r,)) == [json.dumps(_vm(r), sort_keys=True)]
+
+
+def test_long_lists_are_written_whole() -> None:
+    from memplan.render.json import dumps
+
+    for n in (1, 1023, 1024, 1025, 2048, 3000):
+        doc = {"a": [{"i": i} for i in range(n)], "b": []}
+        assert json.loads(dumps(doc)) == doc
+        text = dumps({"a": []}, {"a": [json.dumps({"i": i}) for i in range(n)]})
+        assert json.loads(text) == {"a": [{"i": i} for i in range(n)]}
