@@ -113,7 +113,9 @@ def evaluate(inventory: Inventory, scenario: Scenario | None = None) -> Report:
         )
         if analysis is not None:
             failover[c.name] = analysis
-    outlook = _forecast(inventory, host_of, scenario)
+    outlook = _forecast(
+        inventory, host_of, scenario, {n: hc.result.state for n, hc in host_calcs.items()}
+    )
     ctx = Context(
         inventory, host_calcs, host_of, unplaced, cluster_calcs, failover, outlook, scenario.as_of
     )
@@ -162,7 +164,10 @@ def wants_forecast(inventory: Inventory, scenario: Scenario) -> bool:
 
 
 def _forecast(
-    inventory: Inventory, host_of: dict[str, str | None], scenario: Scenario
+    inventory: Inventory,
+    host_of: dict[str, str | None],
+    scenario: Scenario,
+    today: dict[str, MemState] | None = None,
 ) -> Forecast | None:
     if not wants_forecast(inventory, scenario) or scenario.as_of is None:
         return None
@@ -175,7 +180,8 @@ def _forecast(
             ),
         )
     return projection.forecast(
-        inventory, host_of, scenario.as_of, horizon, scenario.growth, scenario.fail_within_days
+        inventory, host_of, scenario.as_of, horizon, scenario.growth, scenario.fail_within_days,
+        today,
     )
 
 

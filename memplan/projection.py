@@ -195,10 +195,12 @@ def _segments(
 
 def _first(lo: int, hi: int, bad: Callable[[int], bool]) -> int | None:
     """First month in [lo, hi) where ``bad(month)`` holds, assuming it stays true after."""
-    if lo >= hi or not bad(hi - 1):
+    if lo >= hi:
         return None
     if bad(lo):
         return lo
+    if not bad(hi - 1):
+        return None
     while lo < hi - 1:
         mid = (lo + hi - 1) // 2
         if bad(mid):
@@ -215,8 +217,13 @@ def forecast(
     horizon: int,
     growth: float | None = None,
     fail_within_days: int | None = None,
+    today: dict[str, MemState] | None = None,
 ) -> Forecast:
-    """balloon_at and swap_at of every host and cluster within ``horizon`` months."""
+    """balloon_at and swap_at of every host and cluster within ``horizon`` months.
+
+    ``today``, the state of each host as just evaluated, stands for month 0 when no
+    planned change applies then: it is the same evaluation, and need not be made twice.
+    """
     world = _World.start(inventory, host_of, growth)
     first: dict[str, dict[str, int]] = {}
     for start, end, changes in _segments(inventory, as_of, horizon):
@@ -225,6 +232,8 @@ def forecast(
         for name in sorted(world.hosts):
             seen = first.setdefault(name, {})
             cache: dict[int, MemState] = {}
+            if start == 0 and not changes and today and name in today:
+                cache[0] = today[name]
 
             def state(month: int, name: str = name, cache: dict[int, MemState] = cache) -> MemState:
                 if month not in cache:

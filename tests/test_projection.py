@@ -151,3 +151,16 @@ def test_with_usage_is_replace_of_consumed_and_active() -> None:
     vm = VM("v", 8, 2, False, 1, 7, 80, "custom", 3, True, 4, True, 5, False, 6, ("t",),
             "h", "c", Location("f", 9, 10), 0.5, 11, 12)  # fmt: skip
     assert vm.with_usage(2, 1) == dataclasses.replace(vm, consumed=2, active=1)
+
+
+def test_todays_states_stand_for_month_zero_without_changing_the_forecast() -> None:
+    from memplan import inventory
+
+    realistic = inventory.load("samples/realistic.yaml")
+    report = engine.evaluate(realistic, Scenario(as_of=AS_OF, horizon_months=24, growth=0.08))
+    host_of, _ = engine.place(realistic)
+    alone = projection.forecast(realistic, host_of, AS_OF, 24, 0.08)
+    assert report.forecast is not None
+    assert report.forecast.hosts == alone.hosts
+    assert any(h.balloon_at == AS_OF for h in alone.hosts)  # month 0 matters here
+    assert any(h.swap_at and h.swap_at > AS_OF for h in alone.hosts)  # found by bisection
