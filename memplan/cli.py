@@ -14,26 +14,24 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Annotated, Any, TextIO
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 from rich.console import Console
 from typer.core import TyperCommand
 
 from memplan import __version__, engine, esxi, inventory, projection, whatif
-from memplan.diff import compare as compare_reports
 from memplan.errors import ExitCode, InventoryError, UsageError
-from memplan.importers import govc, rvtools
-from memplan.importers.common import ImportResult, to_yaml
 from memplan.model import Inventory, MemState, ProjectReport, Scenario, Severity, WhatIf
 from memplan.render import Format, renderer, resolve
-from memplan.render.diff import render_json as render_diff_json
-from memplan.render.diff import render_markdown as render_diff_markdown
-from memplan.render.diff import render_table as render_diff_table
-from memplan.render.headroom import render_headroom_json, render_headroom_table
 from memplan.render.project import ProjectFormat, render_project
-from memplan.render.thresholds import ThresholdReport, render_json, render_table
 from memplan.units import UnitError, parse_duration, parse_growth, parse_size, plural, suggest
+
+if TYPE_CHECKING:
+    from memplan.importers.common import ImportResult
+
+# Modules that only one command needs (importers, diff, headroom and threshold renderers)
+# are imported inside that command: start-up time is paid on every run (docs/performance.md).
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 no failure (warnings allowed), 1 at least one fail, 2 usage error,"
@@ -525,12 +523,16 @@ def _staged(paths: list[str]) -> Iterator[list[TextIO]]:
     streamed to disk, never held whole in memory (80 MB of JSON for 100,000 VMs).
     """
     opened: list[tuple[TextIO, str | None, str]] = []
+    handle: TextIO
     try:
         for path in paths:
             direct = os.path.exists(path) and not os.path.isfile(path)
             tmp = None if direct else f"{path}.{os.getpid()}.tmp"
-            try:
-                handle = open(path if tmp is None else tmp, "w" if direct else "x", encoding="utf-8")
+            try:  # kept open across the yield and closed below: no with-block spans a yield
+                if tmp is None:
+                    handle = open(path, "w", encoding="utf-8")  # noqa: SIM115
+                else:
+                    handle = open(tmp, "x", encoding="utf-8")  # noqa: SIM115
             except OSError as exc:
                 raise _usage_exit(f"cannot write {path}: {exc.strerror or exc}") from None
             opened.append((handle, tmp, path))
@@ -712,6 +714,8 @@ def headroom(
     scenario = _scenario(ctx, inv, as_of=None, growth=None, horizon=None, fail_host=fail_host,
                          ha_failures=ha_failures)  # fmt: skip
     report = engine.headroom(inv, shape, MemState(keep_state.value), scenario, cluster)
+    from memplan.render.headroom import render_headroom_json, render_headroom_table
+
     write = render_headroom_json if fmt is Format.JSON else render_headroom_table
     write(report, _console(no_color))
 
@@ -741,6 +745,8 @@ def _write_import(result: ImportResult, output: str | None, origin: str) -> None
         f" on {date.today().isoformat()}.\n"
         "Check the 'import:' lines memplan printed for skipped and repaired rows."
     )
+    from memplan.importers.common import to_yaml
+
     text = to_yaml(result, header)
     # Whatever we write must be a valid inventory: validate before writing.
     try:
@@ -774,6 +780,8 @@ def import_rvtools(
     then a summary line. docs/import.md has the column mapping. Exit codes: 0 done,
     2 unreadable input.
     """
+    from memplan.importers import rvtools
+
     try:
         result = rvtools.read(paths)
     except UsageError as exc:
@@ -800,6 +808,8 @@ def import_govc(
     Reads PascalCase (govc < 0.31) and camelCase keys alike. Exit codes: 0 done,
     2 unreadable input.
     """
+    from memplan.importers import govc
+
     try:
         result = govc.read(paths)
     except UsageError as exc:
@@ -888,6 +898,11 @@ def diff(
         engine.headroom(inv, shape, MemState.CLEAR, scenario).clusters if shape else ()
         for inv in invs
     ]
+    from memplan.diff import compare as compare_reports
+    from memplan.render.diff import render_json as render_diff_json
+    from memplan.render.diff import render_markdown as render_diff_markdown
+    from memplan.render.diff import render_table as render_diff_table
+
     result = compare_reports(reports[0], reports[1], rooms[0], rooms[1])
     write = {DiffFormat.TABLE: render_diff_table, DiffFormat.MARKDOWN: render_diff_markdown,
              DiffFormat.JSON: render_diff_json}[fmt]  # fmt: skip
@@ -978,6 +993,8 @@ def thresholds(
     if managed <= 0:
         raise typer.BadParameter("size must be above 0", param_hint="SIZE")
     exact = esxi.min_free_exact(managed, esxi_version)
+    from memplan.render.thresholds import ThresholdReport, render_json, render_table
+
     table = esxi.STATE_TABLES[table_name]
     report = ThresholdReport(
         managed, esxi_version, table_name, reading.value, exact,

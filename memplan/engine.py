@@ -15,8 +15,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import timedelta
 
-from memplan import ha, projection
-from memplan import headroom as room
+from memplan import ha
 from memplan.hostmodel import admits, evaluate_host, vm_demand
 from memplan.model import (
     VM,
@@ -171,6 +170,8 @@ def _forecast(
 ) -> Forecast | None:
     if not wants_forecast(inventory, scenario) or scenario.as_of is None:
         return None
+    from memplan import projection  # only when a projection runs: start-up time matters
+
     horizon = scenario.horizon_months or projection.DEFAULT_HORIZON_MONTHS
     if scenario.fail_within_days is not None:  # the window is always projected in full
         horizon = max(
@@ -180,7 +181,12 @@ def _forecast(
             ),
         )
     return projection.forecast(
-        inventory, host_of, scenario.as_of, horizon, scenario.growth, scenario.fail_within_days,
+        inventory,
+        host_of,
+        scenario.as_of,
+        horizon,
+        scenario.growth,
+        scenario.fail_within_days,
         today,
     )
 
@@ -287,6 +293,8 @@ def headroom(
     cluster: str | None = None,
 ) -> HeadroomReport:
     """How many more VMs of ``shape`` fit per host and per cluster (docs/projection.md)."""
+    from memplan import headroom as room  # the headroom command's alone
+
     scenario = scenario or Scenario()
     host_of, _ = place(inventory)
     by_host = vms_by_host(inventory, host_of)

@@ -183,7 +183,7 @@ def evaluate_host(
         return result, []
     vm_results = []
     ok, name = Severity.OK, host.name
-    split = iter(zip(rows, shares) if shares else ((row, None) for row in rows))
+    split = iter(zip(rows, shares, strict=True) if shares else ((row, None) for row in rows))
     for vm in vms:  # rows and shares follow the powered-on VMs, in order
         if not vm.powered_on:
             vm_results.append(VMResult(vm, name, False, 0, 0, 0, 0, 0, 0, ok))

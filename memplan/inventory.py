@@ -12,7 +12,7 @@ import contextlib
 import gc
 import os
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date
 from fractions import Fraction
@@ -271,7 +271,9 @@ def _may_have_tags_or_aliases(data: bytes, whatifs: tuple[WhatIf, ...]) -> bool:
     Most inventories have neither, so the walk that checks them is skipped: finding a
     byte in the file takes milliseconds, the walk most of a second on 100,000 VMs.
     """
-    return any(b"!" in text or b"*" in text for text in (data, *(w.value.encode() for w in whatifs)))
+    return any(
+        b"!" in text or b"*" in text for text in (data, *(w.value.encode() for w in whatifs))
+    )
 
 
 # --- typed values read from nodes ------------------------------------------------------------
@@ -980,7 +982,12 @@ class _Reader:
                 return None
             if key is not None and len(self._shapes) < _MAX_SHAPES:
                 self._shapes[key] = parsed
-        return VM(name, *parsed[:15], host, cluster, self.loc(node), *parsed[15:])
+        (memory, vcpus, power, res, lim, shares, level, act, act_given, cons, cons_given, ovh,
+         est, bmax, tags, growth, ballooned, swapped) = parsed  # fmt: skip
+        return VM(
+            name, memory, vcpus, power, res, lim, shares, level, act, act_given, cons, cons_given,
+            ovh, est, bmax, tags, host, cluster, self.loc(node), growth, ballooned, swapped,
+        )  # fmt: skip
 
     def _vm_values(self, f: dict[str, Node], what: str) -> tuple[Any, ...] | None:
         """The VM's fields after its name, in VM's order, without host, cluster and location

@@ -80,7 +80,9 @@ class _World:
             if h is None or not vm.powered_on:
                 continue
             rate = vm.growth if growth is None else growth
-            vms[vm.name] = vm if (vm.host, vm.growth) == (h, rate) else replace(vm, host=h, growth=rate)
+            vms[vm.name] = (
+                vm if (vm.host, vm.growth) == (h, rate) else replace(vm, host=h, growth=rate)
+            )
         hosts = {h.name: h for h in inventory.hosts}
         by_host: dict[str, set[str]] = {}
         for vm in vms.values():

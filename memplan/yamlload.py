@@ -21,7 +21,7 @@ SEQ = TAG + "seq"
 MAP = TAG + "map"
 
 _BASE: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_RESOLVER = yaml.resolver.Resolver()
+_RESOLVER: Any = yaml.resolver.Resolver()
 _FIRSTS = frozenset(yaml.resolver.Resolver.yaml_implicit_resolvers)
 """First characters that some implicit resolver (int, bool, null, ...) may match."""
 _KNOWN: dict[str, str] = {}

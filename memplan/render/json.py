@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from collections.abc import Iterable, Iterator
+from datetime import date
 from typing import Any
 
 from rich.console import Console
