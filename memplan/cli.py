@@ -20,7 +20,7 @@ import typer
 from rich.console import Console
 from typer.core import TyperCommand
 
-from memplan import __version__, engine, esxi, inventory, projection, whatif
+from memplan import __version__, engine, esxi, inventory, whatif
 from memplan.errors import ExitCode, InventoryError, UsageError
 from memplan.model import Inventory, MemState, ProjectReport, Scenario, Severity, WhatIf
 from memplan.render import Format, renderer, resolve
@@ -272,6 +272,8 @@ def _scenario(
         months = _months(horizon) if horizon else None
         window = None
         if fail_within:
+            from memplan import projection
+
             n, unit = parse_duration(fail_within)
             end = {"d": lambda: today + timedelta(days=n), "w": lambda: today + timedelta(weeks=n),
                    "m": lambda: projection.add_months(today, n),
@@ -637,6 +639,8 @@ def project(
         raise _usage_exit(str(exc)) from None
     assert scenario.as_of is not None
     assert scenario.horizon_months is not None
+    from memplan import projection
+
     host_of, _ = engine.place(inv)
     points, notes = projection.timeline(
         inv, host_of, scenario.as_of, scenario.horizon_months, every, scenario.growth
