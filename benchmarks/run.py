@@ -86,6 +86,10 @@ def main() -> None:
     parser.add_argument("--hosts", type=int, default=2000)
     parser.add_argument("--vms-per-host", type=int, default=50)
     args = parser.parse_args()
+    # Byte-compile memplan as `pip install .` does: with PYTHONDONTWRITEBYTECODE set (or a
+    # read-only tree) every run would otherwise compile its sources, which typer and rich,
+    # installed by pip, never do.
+    subprocess.run([PY, "-m", "compileall", "-q", str(ROOT / "memplan")], check=True)
     tmp = Path(tempfile.mkdtemp(prefix="memplan-bench-"))
     plain, full = tmp / "plain.yaml", tmp / "full.yaml"
     gen = [PY, str(ROOT / "benchmarks" / "generate.py"), str(args.hosts), str(args.vms_per_host),
@@ -104,8 +108,8 @@ def main() -> None:
                          "--horizon", "24m", "--as-of", "2026-01-01"], args.runs)  # fmt: skip
     hello_py = tmp / "hello.py"
     hello_py.write_text(HELLO)
-    hello = median([PY, str(hello_py)], max(args.runs, 5))
-    small = median([*MEMPLAN, "check", str(ROOT / "samples" / "small.yaml")], max(args.runs, 5))
+    hello = median([PY, str(hello_py)], max(args.runs, 21))
+    small = median([*MEMPLAN, "check", str(ROOT / "samples" / "small.yaml")], max(args.runs, 21))
     rows = [
         ("bare CSafeLoader parse, GC off (floor)", *floor),
         ("bare CSafeLoader parse, default GC", *floor_gc),
