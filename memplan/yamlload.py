@@ -48,8 +48,13 @@ class Loader(_BASE):  # type: ignore[misc]
     as :func:`plain_tag` does. No path resolvers are used, so descending is a no-op."""
 
     def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
-        if kind is yaml.ScalarNode:
-            return plain_tag(value) if implicit[0] else STR
+        if kind is yaml.ScalarNode:  # plain_tag(), its common cases inlined: a call per scalar
+            if not implicit[0]:
+                return STR
+            tag = _KNOWN.get(value)
+            if tag is not None:
+                return tag
+            return plain_tag(value) if value[:1] in _FIRSTS else STR
         return SEQ if kind is yaml.SequenceNode else MAP
 
     def descend_resolver(self, current_node: Any, current_index: Any) -> None:

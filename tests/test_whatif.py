@@ -162,3 +162,10 @@ def test_growth_and_horizon_flags_produce_dates(path: Path) -> None:
 def test_table_echoes_the_what_ifs(path: Path) -> None:
     result = CliRunner().invoke(app, ["check", str(path), "--power-off", "db01"])
     assert "what-if: --power-off db01" in result.stdout
+
+
+def test_a_tag_in_a_what_if_is_refused_though_the_file_has_none(path: Path) -> None:
+    """The tag walk is skipped for files without '!' or '*', never for what-if values."""
+    code, _, err = run(path, "--set", "vm:db01.memory=!!python/name:os.system")
+    assert code == 2
+    assert "--set:1:16: error: tag '!!python/name:os.system' is not allowed" in err

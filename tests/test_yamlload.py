@@ -1,0 +1,68 @@
+"""memplan's YAML loader gives every node the tag PyYAML's safe loader gives it."""
+
+from __future__ import annotations
+
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
+
+from memplan import yamlload
+
+SPECIALS = [
+    "", "~", "null", "Null", "NULL", "yes", "No", "on", "OFF", "true", "False", "y", "n",
+    "0", "-1", "+12", "0x1F", "0o17", "017", "1_000", "1:30", "190:20:30", "0b101",
+    "1.5", "-.5", "1e3", "6.8523015e+5", ".inf", "-.Inf", ".NaN", "2024-01-01",
+    "2001-12-14t21:59:43.10-05:00", "<<", "16GiB", "80%", "off-site", "name", "vm0001",
+]  # fmt: skip
+"""Plain scalars that YAML 1.1 reads as null, bool, int, float, timestamp or merge, and
+look-alikes that stay strings."""
+
+
+def _tags(text: str, loader: type) -> list[str]:
+    out: list[str] = []
+    stack = [yaml.compose(text, Loader=loader)]
+    while stack:
+        node = stack.pop()
+        if node is None:
+            continue
+        out.append(node.tag)
+        if isinstance(node, yaml.MappingNode):
+            stack.extend(x for kv in node.value for x in kv)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    return out
+
+
+def test_plain_scalars_get_pyyamls_tags() -> None:
+    reference = yaml.resolver.Resolver()
+    for value in SPECIALS:
+        expected = reference.resolve(yaml.ScalarNode, value, (True, False))
+        assert yamlload.plain_tag(value) == expected, value
+        assert yamlload.plain_tag(value) == expected, value  # memoised: same answer
+
+
+def test_a_document_gets_the_same_tags_as_with_pyyaml() -> None:
+    doc = "\n".join(f"k{i}: {v}" if v else f"k{i}:" for i, v in enumerate(SPECIALS))
+    doc += "\nquoted: ['yes', \"1\"]\nflow: {a: [1, off, 2GiB]}\n"
+    assert _tags(doc, yamlload.Loader) == _tags(doc, yaml.SafeLoader)
+
+
+def test_a_plain_equals_sign_is_text() -> None:
+    """YAML 1.1's "value" key type, which no safe loader constructs, reads as '='."""
+    node = yamlload.compose("a: =")
+    assert isinstance(node, yaml.MappingNode)
+    assert node.value[0][1].tag == yamlload.STR
+
+
+plain = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=12).filter(
+    lambda s: s == s.strip() and not any(c in s for c in ":#,[]{}&*!|>'\"%@`\n")
+    and not s.startswith(("-", "?"))
+)  # fmt: skip
+
+
+@given(plain)
+def test_any_plain_scalar_gets_pyyamls_tag(value: str) -> None:
+    expected = yaml.resolver.Resolver().resolve(yaml.ScalarNode, value, (True, False))
+    if expected == yamlload.TAG + "value":
+        expected = yamlload.STR
+    assert yamlload.plain_tag(value) == expected
