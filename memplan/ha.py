@@ -14,7 +14,7 @@ import math
 from collections.abc import Iterable
 from itertools import combinations
 
-from memplan.hostmodel import admits, evaluate_host
+from memplan.hostmodel import Load, admits, evaluate_load, load_of
 from memplan.model import (
     VM,
     Cluster,
@@ -70,6 +70,7 @@ def _restart(
     base: dict[str, HostResult],
     policy: Policy,
     reserved: dict[str, int],
+    loads: dict[str, Load],
 ) -> tuple[list[tuple[str, str]], list[str], dict[str, HostResult]]:
     survivors = [h for h in hosts if h.name not in failed]
     unreserved = {h.name: h.capacity - reserved[h.name] for h in survivors}
@@ -95,14 +96,14 @@ def _restart(
         bisect.insort(ranked, (unreserved[name], name))
         extra.setdefault(name, []).append(vm)
         restarted.append((vm.name, name))
-    after = {
-        h.name: (
-            evaluate_host(h, by_host[h.name] + extra[h.name], policy, per_vm=False)[0]
-            if h.name in extra
-            else base[h.name]
-        )
-        for h in survivors
-    }
+    after: dict[str, HostResult] = {}
+    for h in survivors:  # only hosts that take VMs change; each one's own load is summed once
+        if h.name not in extra:
+            after[h.name] = base[h.name]
+            continue
+        if h.name not in loads:
+            loads[h.name] = load_of(by_host[h.name])
+        after[h.name] = evaluate_load(h, loads[h.name].plus(load_of(extra[h.name])), policy)
     return restarted, sorted(unrestartable), after
 
 
@@ -157,10 +158,11 @@ def analyse(
         h.name: sum(v.reservation + v.overhead for v in by_host[h.name] if v.powered_on)
         for h in hosts
     }
+    loads: dict[str, Load] = {}  # each host's own VMs, summed once for every scenario
     worst: tuple[tuple[int, ...], HAResult] | None = None
     for failed in scenarios:
         restarted, unrestartable, after = _restart(
-            set(failed), hosts, by_host, base, policy, reserved
+            set(failed), hosts, by_host, base, policy, reserved, loads
         )
         survivors = tuple(after[h.name] for h in hosts if h.name in after)
         verdict = _verdict(unrestartable, survivors)

@@ -36,15 +36,17 @@ def balloonable(vm: VM) -> int:
     return min(idle, balloon_cap(vm))
 
 
-def figures(vm: VM) -> tuple[int, int, int]:
-    """(held, active, balloonable) of a powered-on VM in one call, for the per-VM loops:
-    held = min(consumed, configured, limit), active as vm_active(), balloonable as
-    balloonable(). Demand is held + overhead."""
-    memory, limit, consumed = vm.memory, vm.limit, vm.consumed
+def figures(vm: VM, consumed: int, active: int) -> tuple[int, int, int]:
+    """(held, active, balloonable) of a powered-on VM that has ``consumed`` and ``active``
+    memory (its own, or as projected), in one call for the per-VM loops: held =
+    min(consumed, configured, limit), active as vm_active(), balloonable as balloonable().
+    Demand is held + overhead."""
+    memory, limit = vm.memory, vm.limit
     held = memory if consumed > memory else consumed
     if limit is not None and limit < held:
         held = limit
-    active = vm.active if vm.active < held else held
+    if active > held:
+        active = held
     idle = held - (active if active > vm.reservation else vm.reservation)
     f = esxi.BALLOON_MAX_FRACTION
     cap = memory * f.numerator // f.denominator
@@ -119,6 +121,62 @@ def claim(vm: VM) -> memsched.Claim:
     )
 
 
+Row = tuple[VM, int, int, int]
+"""A powered-on VM with its held, active and balloonable memory (figures())."""
+
+
+@dataclass(frozen=True, slots=True)
+class Load:
+    """A host's powered-on VMs reduced to what the host model adds up, so that a failover
+    analysis can add the VMs it restarts on a host without going over the others again."""
+
+    rows: tuple[Row, ...]
+    """One per powered-on VM, in order."""
+    vms_total: int
+    """VMs on the host, powered off included."""
+    demand: int
+    overhead: int
+    active: int
+    configured: int
+    reserved: int
+    balloonable: int
+
+    @classmethod
+    def of(cls, rows: list[Row], vms_total: int) -> Load:
+        """The sums of ``rows``."""
+        demand = overhead = active = configured = reserved = can_balloon = 0
+        for vm, held, act, bal in rows:
+            demand += held + vm.overhead
+            overhead += vm.overhead
+            active += act
+            configured += vm.memory
+            reserved += vm.reservation
+            can_balloon += bal
+        return cls(
+            tuple(rows), vms_total, demand, overhead, active, configured, reserved, can_balloon
+        )
+
+    def plus(self, other: Load) -> Load:
+        """This load with ``other``'s VMs after its own."""
+        return Load(
+            self.rows + other.rows, self.vms_total + other.vms_total,
+            self.demand + other.demand, self.overhead + other.overhead,
+            self.active + other.active, self.configured + other.configured,
+            self.reserved + other.reserved, self.balloonable + other.balloonable,
+        )  # fmt: skip
+
+
+def load_of(vms: list[VM]) -> Load:
+    """The load of ``vms`` as they are today."""
+    rows = [(vm, *figures(vm, vm.consumed, vm.active)) for vm in vms if vm.powered_on]
+    return Load.of(rows, len(vms))
+
+
+def evaluate_load(host: Host, load: Load, policy: Policy) -> HostResult:
+    """The host's result under ``load`` (verdict still ok); see evaluate_host()."""
+    return _evaluate(host, load, policy, False)[0]
+
+
 def evaluate_host(
     host: Host, vms: list[VM], policy: Policy, per_vm: bool = True
 ) -> tuple[HostResult, list[VMResult]]:
@@ -129,58 +187,11 @@ def evaluate_host(
     swapped; the host's state follows from the totals (settle()). With ``per_vm`` False
     only the host's result is built (forecasts and failover scenarios need no more).
     """
-    table = host_bands(host, policy)
-    capacity = host.capacity
-    rows: list[tuple[VM, int, int, int]] = []
-    demand = overhead = active = configured = reserved = can_balloon = 0
-    for vm in vms:  # one pass over the VMs: this runs for every host of every scenario
-        if vm.powered_on:
-            held, act, bal = figures(vm)
-            rows.append((vm, held, act, bal))
-            demand += held + vm.overhead
-            overhead += vm.overhead
-            active += act
-            configured += vm.memory
-            reserved += vm.reservation
-            can_balloon += bal
-    need = max(0, esxi.soft_upper_edge(table) - (capacity - demand))
-    if need:  # contended: MemSched decides who gives what
-        claims = [
-            memsched.Claim(vm.name, vm.shares, held, act, min(vm.reservation, held), bal, vm.memory)
-            for vm, held, act, bal in rows
-        ]
-        if per_vm:
-            shares = memsched.split(need, claims, policy.idle_tax)
-            balloon = sum(sh.balloon for sh in shares)
-        else:
-            shares, balloon = [], memsched.ballooned(need, claims, policy.idle_tax)
-    else:  # nothing to reclaim: no split to compute
-        shares, balloon = [], 0
-    s = settle(capacity, demand, active + overhead, balloon, table)
-    result = HostResult(
-        host=host,
-        vms_on=len(rows),
-        vms_total=len(vms),
-        configured=configured,
-        overhead=overhead,
-        reserved=reserved,
-        active=active,
-        demand=demand,
-        capacity=capacity,
-        min_free=esxi.min_free(host.managed, host.esxi),
-        free=capacity - demand,
-        bands=tuple((b.state, b.lower_bytes) for b in table),
-        balloonable=can_balloon,
-        need=s.need,
-        balloon=s.balloon,
-        swap=s.swap,
-        active_fits=s.active_fits,
-        state=s.state,
-        overcommit_ratio=configured / capacity,
-        verdict=Severity.OK,
-    )
+    load = load_of(vms)
+    result, shares = _evaluate(host, load, policy, per_vm)
     if not per_vm:
         return result, []
+    rows = load.rows
     vm_results = []
     ok, name = Severity.OK, host.name
     split = iter(zip(rows, shares, strict=True) if shares else ((row, None) for row in rows))
@@ -198,6 +209,51 @@ def evaluate_host(
                          sh.active_hit, sh.entitlement, ok)
             )  # fmt: skip
     return result, vm_results
+
+
+def _evaluate(
+    host: Host, load: Load, policy: Policy, per_vm: bool
+) -> tuple[HostResult, list[memsched.Share]]:
+    """The host's result, and each powered-on VM's share when ``per_vm`` and contended."""
+    table = host_bands(host, policy)
+    capacity, demand, rows = host.capacity, load.demand, load.rows
+    need = max(0, esxi.soft_upper_edge(table) - (capacity - demand))
+    if need:  # contended: MemSched decides who gives what
+        claims = [
+            memsched.Claim(vm.name, vm.shares, held, act, min(vm.reservation, held), bal, vm.memory)
+            for vm, held, act, bal in rows
+        ]
+        if per_vm:
+            shares = memsched.split(need, claims, policy.idle_tax)
+            balloon = sum(sh.balloon for sh in shares)
+        else:
+            shares, balloon = [], memsched.ballooned(need, claims, policy.idle_tax)
+    else:  # nothing to reclaim: no split to compute
+        shares, balloon = [], 0
+    s = settle(capacity, demand, load.active + load.overhead, balloon, table)
+    result = HostResult(
+        host=host,
+        vms_on=len(rows),
+        vms_total=load.vms_total,
+        configured=load.configured,
+        overhead=load.overhead,
+        reserved=load.reserved,
+        active=load.active,
+        demand=demand,
+        capacity=capacity,
+        min_free=esxi.min_free(host.managed, host.esxi),
+        free=capacity - demand,
+        bands=tuple((b.state, b.lower_bytes) for b in table),
+        balloonable=load.balloonable,
+        need=s.need,
+        balloon=s.balloon,
+        swap=s.swap,
+        active_fits=s.active_fits,
+        state=s.state,
+        overcommit_ratio=load.configured / capacity,
+        verdict=Severity.OK,
+    )
+    return result, shares
 
 
 def admits(host: Host, vm: VM, reserved: int) -> bool:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from memplan.hostmodel import admits, evaluate_host, vm_demand
+from memplan.hostmodel import Load, admits, evaluate_load, figures, vm_demand
 from memplan.model import (
     VM,
     ClusterForecast,
@@ -51,11 +51,17 @@ def grown(vm: VM, months: int) -> VM:
     """``vm`` after ``months`` of compounding growth, capped by its usage bound."""
     if months <= 0 or vm.growth == 0:
         return vm
+    return vm.with_usage(*usage(vm, months))
+
+
+def usage(vm: VM, months: int) -> tuple[int, int]:
+    """Consumed and active memory of ``vm`` after ``months`` of growth (see grown())."""
+    if months <= 0 or vm.growth == 0:
+        return vm.consumed, vm.active
     factor = (1 + vm.growth) ** months
     held = min(vm.consumed, vm.entitled_memory)
     consumed = min(vm.entitled_memory, round(held * factor))
-    active = min(consumed, round(min(vm.active, held) * factor))
-    return vm.with_usage(consumed, active)
+    return consumed, min(consumed, round(min(vm.active, held) * factor))
 
 
 @dataclass
@@ -107,9 +113,13 @@ class _World:
         ]
 
     def host_result(self, name: str, month: int) -> HostResult:
-        return evaluate_host(
-            self.hosts[name], self.on_host(name, month), self.inventory.policy, per_vm=False
-        )[0]
+        """The host at ``month``: the VMs' figures come from their grown usage directly,
+        without building a grown VM for each (this runs for every month probed)."""
+        rows = []
+        for n in sorted(self.by_host.get(name, ())):
+            vm = self.vms[n]
+            rows.append((vm, *figures(vm, *usage(vm, month - self.born[n]))))
+        return evaluate_load(self.hosts[name], Load.of(rows, len(rows)), self.inventory.policy)
 
     def apply(self, change: PlannedChange, month: int, growth: float | None) -> None:
         if change.kind == "add-host" and change.host is not None:
