@@ -309,7 +309,8 @@ class _Reader:
         self._failover: list[tuple[str, str, Node]] = []
         self.defaults_vm: dict[str, Node] = {}
         self._sizes: dict[tuple[str, tuple[str, ...], bool], Any] = {}
-        self._shapes: dict[tuple[tuple[str, str, str], ...], tuple[Any, ...]] = {}
+        self._shapes: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        self._defaults_keys: dict[int, tuple[dict[str, Node], tuple[Any, ...] | None]] = {}
 
     # -- plumbing --
 
@@ -950,14 +951,8 @@ class _Reader:
             self.error(v["name"], f"duplicate VM name {name!r} (first at line {first})")
             return None
         self._vm_names[name] = v["name"]
-        what = f"VM {name!r}"
-        f = defaults.copy()
-        for k, n in v.items():
-            if k in VM_VALUE_FIELDS:
-                f[k] = n
-        if "growth" not in v and inherited_growth is not None:
-            f["growth"] = inherited_growth
         if "host" in v:
+            what = f"VM {name!r}"
             pin = self.text(v["host"], f"{what} host")
             if pin is None:
                 return None
@@ -971,12 +966,19 @@ class _Reader:
             ):  # pragma: no cover - standalone VMs nest under hosts
                 return None
             host = pin
-        if "memory" not in f:
-            self.error(node, f"{what} has no 'memory' (configured size, e.g. '16GiB')")
-            return None
-        key = _shape_key(f)
+        key = self._shape_key(v, defaults, inherited_growth)
         parsed = self._shapes.get(key) if key is not None else None
         if parsed is None:
+            what = f"VM {name!r}"
+            f = defaults.copy()
+            for k, n in v.items():
+                if k in VM_VALUE_FIELDS:
+                    f[k] = n
+            if "growth" not in v and inherited_growth is not None:
+                f["growth"] = inherited_growth
+            if "memory" not in f:
+                self.error(node, f"{what} has no 'memory' (configured size, e.g. '16GiB')")
+                return None
             parsed = self._vm_values(f, what)
             if parsed is None:
                 return None
@@ -988,6 +990,31 @@ class _Reader:
             name, memory, vcpus, power, res, lim, shares, level, act, act_given, cons, cons_given,
             ovh, est, bmax, tags, host, cluster, self.loc(node), growth, ballooned, swapped,
         )  # fmt: skip
+
+    def _shape_key(
+        self, v: dict[str, Node], defaults: dict[str, Node], growth: Node | None
+    ) -> tuple[Any, ...] | None:
+        """What a VM's fields say, apart from its name, host and location: VMs with the
+        same key read the same (the defaults that apply and the growth inherited are part
+        of it). None when a field is not a scalar (tags: a list), never cached."""
+        base = self._defaults_keys.get(id(defaults))
+        if base is None:  # once per defaults mapping; kept alive so that its id stays its own
+            fields = tuple(defaults.items())
+            base = (defaults, _scalars(fields))
+            self._defaults_keys[id(defaults)] = base
+        if base[1] is None:
+            return None
+        key: list[Any] = [base[1]]
+        if "growth" not in v and growth is not None:
+            if type(growth) is not yaml.ScalarNode:
+                return None
+            key.append(("growth", growth.tag, growth.value))
+        for k, n in v.items():
+            if k != "name" and k != "host":
+                if type(n) is not yaml.ScalarNode:
+                    return None
+                key.append((k, n.tag, n.value))
+        return tuple(key)
 
     def _vm_values(self, f: dict[str, Node], what: str) -> tuple[Any, ...] | None:
         """The VM's fields after its name, in VM's order, without host, cluster and location
@@ -1112,15 +1139,11 @@ _MAX_SHAPES = 65536
 """Most distinct VM shapes remembered (a bound on memory; more are read one by one)."""
 
 
-def _shape_key(fields: dict[str, Node]) -> tuple[tuple[str, str, str], ...] | None:
-    """What a VM's fields say, apart from its name, host and location: VMs with the same
-    key read the same. None when a field is not a scalar (tags: a list), never cached."""
-    key = []
-    for name, node in fields.items():
-        if type(node) is not yaml.ScalarNode:
-            return None
-        key.append((name, node.tag, node.value))
-    return tuple(key)
+def _scalars(fields: tuple[tuple[str, Node], ...]) -> tuple[tuple[str, str, str], ...] | None:
+    """(key, tag, text) of each field, or None when one is not a scalar."""
+    if any(type(n) is not yaml.ScalarNode for _, n in fields):
+        return None
+    return tuple((k, n.tag, n.value) for k, n in fields)
 
 
 class _TooLarge:
