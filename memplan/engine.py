@@ -98,10 +98,12 @@ def evaluate(inventory: Inventory, scenario: Scenario | None = None) -> Report:
         )
         for vr in vrs:
             vm_results[vr.vm.name] = replace(vr, placed=True) if vr.vm.name in placed else vr
-    unplaced = tuple(vm for vm in inventory.vms if host_of[vm.name] is None and vm.powered_on)
-    for vm in inventory.vms:
-        if vm.name not in vm_results:
-            vm_results[vm.name] = VMResult(vm, None, False, 0, 0, 0, 0, 0, 0, Severity.OK)
+    unplaced: tuple[VM, ...] = ()
+    if len(vm_results) < len(inventory.vms):  # some VMs have no host
+        unplaced = tuple(vm for vm in inventory.vms if host_of[vm.name] is None and vm.powered_on)
+        for vm in inventory.vms:
+            if vm.name not in vm_results:
+                vm_results[vm.name] = VMResult(vm, None, False, 0, 0, 0, 0, 0, 0, Severity.OK)
     cluster_calcs = _cluster_calcs(inventory, host_calcs, unplaced)
     base = {name: hc.result for name, hc in host_calcs.items()}
     failover: dict[str, HAResult] = {}
@@ -222,24 +224,27 @@ def _report(
     failover: dict[str, HAResult],
 ) -> Report:
     own: dict[tuple[str, str], list[Severity]] = defaultdict(list)
-    cluster_of = {h.name: h.cluster for h in inventory.hosts}
-    cluster_of.update({vm.name: vm.cluster for vm in inventory.vms})
     counted = [f for f in findings if f.suppressed is None]
-    for f in counted:
-        if RULES[f.rule].RULE.scenario:  # about a failure scenario, not about today
+    scenario = [f for f in counted if RULES[f.rule].RULE.scenario]
+    if scenario:  # about a failure scenario, not about today: counts for the cluster
+        cluster_of = {h.name: h.cluster for h in inventory.hosts}
+        cluster_of.update({vm.name: vm.cluster for vm in inventory.vms})
+        for f in scenario:
             own[("cluster", cluster_of.get(f.subject) or "")].append(f.severity)
-        else:
+    for f in counted:
+        if not RULES[f.rule].RULE.scenario:
             own[(f.kind, f.subject)].append(f.severity)
-    vms = {  # most VMs have no finding: keep their result as it is
-        n: replace(r, verdict=worst(own[("vm", n)])) if ("vm", n) in own else r
-        for n, r in vm_results.items()
-    }
+    # Every VM result is still ok here: only the VMs with findings change, and only their
+    # verdicts count for their host or their cluster (unplaced).
+    vms = dict(vm_results)
     vm_verdicts_by_host: dict[str | None, list[Severity]] = defaultdict(list)
     unplaced_by_cluster: dict[str | None, list[Severity]] = defaultdict(list)
-    for r in vms.values():
-        vm_verdicts_by_host[r.host].append(r.verdict)
-        if r.host is None:
-            unplaced_by_cluster[r.vm.cluster].append(r.verdict)
+    for (kind, n), severities in list(own.items()):
+        if kind == "vm" and n in vms:
+            r = vms[n] = replace(vms[n], verdict=worst(severities))
+            vm_verdicts_by_host[r.host].append(r.verdict)
+            if r.host is None:
+                unplaced_by_cluster[r.vm.cluster].append(r.verdict)
     hosts = {
         n: replace(hc.result, verdict=worst([*own[("host", n)], *vm_verdicts_by_host[n]]))
         for n, hc in host_calcs.items()
@@ -275,7 +280,7 @@ def _report(
         verdict=worst(f.severity for f in counted),
         clusters=tuple(sorted(clusters, key=lambda c: c.name)),
         hosts=tuple(sorted(hosts.values(), key=_host_key)),
-        vms=tuple(sorted(vms.values(), key=lambda r: r.vm.name)),
+        vms=tuple(vms[n] for n in sorted(vms)),
         findings=tuple(findings),
         policy=inventory.policy,
     )

@@ -44,7 +44,8 @@ RULE = RuleInfo(
 
 def check(ctx: Context) -> Iterator[Finding]:
     """Yield a finding for each VM the worst failure scenario leaves down."""
-    vms = {vm.name: vm for vm in ctx.inventory.vms}
+    down = {n for r in ctx.ha.values() for n in r.unrestartable}
+    vms = {vm.name: vm for vm in ctx.inventory.vms if vm.name in down}
     for name in sorted(ctx.ha):
         r = ctx.ha[name]
         most = max((s.capacity - s.reserved - s.overhead for s in r.survivors), default=0)

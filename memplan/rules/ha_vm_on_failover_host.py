@@ -42,6 +42,8 @@ def check(ctx: Context) -> Iterator[Finding]:
         if c.ha and c.ha.policy == "dedicated"
         for name in c.ha.failover_hosts
     }
+    if not spare:
+        return
     for vm in ctx.inventory.vms:
         host = ctx.host_of.get(vm.name)
         if vm.powered_on and host in spare:

@@ -31,9 +31,10 @@ RULE = RuleInfo(
 
 def check(ctx: Context) -> Iterator[Finding]:
     """Yield a finding for every VM configured above its host's installed memory."""
+    memory = {name: hc.result.host.memory for name, hc in ctx.hosts.items()}
     for vm in ctx.inventory.vms:
         name = ctx.host_of.get(vm.name)
-        if name is None:
+        if name is None or vm.memory <= memory[name]:
             continue
         host = ctx.host(name)
         if vm.memory > host.memory:
