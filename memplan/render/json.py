@@ -9,7 +9,7 @@ from typing import Any
 
 from rich.console import Console
 
-from memplan.model import Finding, HAResult, HostResult, Location, Report, VMResult
+from memplan.model import Finding, HAResult, HostResult, Location, Report, Severity, VMResult
 from memplan.render.base import Renderer, counts
 
 SCHEMA_VERSION = 1
@@ -104,24 +104,12 @@ _VM_LINE = (
 dict for the encoder. tests/test_render.py checks that both give the same bytes."""
 
 
-class _Encoder:
-    """JSON text of strings (memoised: host, cluster and file names repeat) and literals."""
+class _Texts(dict[str | None, str]):
+    """JSON text of strings, memoised (host, cluster, file names and words repeat)."""
 
-    def __init__(self) -> None:
-        self._cache: dict[str | None, str] = {None: "null"}
-
-    def text(self, value: str | None) -> str:
-        hit = self._cache.get(value)
-        if hit is None:
-            hit = self._cache[value] = _encode_str(value)  # type: ignore[arg-type]
-        return hit
-
-    def name(self, value: str) -> str:
-        return _encode_str(value)  # unique: not memoised
-
-    @staticmethod
-    def number(value: int | None) -> str:
-        return "null" if value is None else str(value)
+    def __missing__(self, value: str | None) -> str:
+        text = self[value] = "null" if value is None else _encode_str(value)
+        return text
 
 
 _encode_str = json.encoder.encode_basestring_ascii  # what json.dumps uses (ensure_ascii)
@@ -129,24 +117,26 @@ _BOOL = {True: "true", False: "false"}
 
 
 def _vm_lines(rows: tuple[VMResult, ...]) -> list[str]:
-    """Each VM's JSON object, exactly as ``json.dumps(_vm(r), sort_keys=True)`` writes it."""
-    enc = _Encoder()
-    text, number, b = enc.text, enc.number, _BOOL
+    """Each VM's JSON object, exactly as ``json.dumps(_vm(r), sort_keys=True)`` writes it.
+    The loop body is kept to lookups and conditionals: it runs once per VM."""
+    text, b, enc, ok = _Texts(), _BOOL, _encode_str, Severity.OK
     out = []
     for r in rows:
         vm = r.vm
         loc = vm.location
-        tags = "[" + ", ".join(map(_encode_str, vm.tags)) + "]"
+        bmax, limit = vm.balloon_max, vm.limit
         out.append(
             _VM_LINE
             % (
-                b[not vm.active_given], vm.active, r.active_hit, r.balloon, number(vm.balloon_max),
-                text(vm.cluster), r.compressed, vm.memory, b[not vm.consumed_given],
-                vm.consumed, r.demand, r.entitlement, text(r.host),
-                number(vm.limit), loc.column, text(loc.file), loc.line, enc.name(vm.name),
-                vm.overhead, b[vm.overhead_estimated], b[r.placed], '"on"' if vm.powered_on else '"off"',
-                vm.reservation, vm.shares, text(vm.shares_level), r.swapped,
-                tags, vm.usage_bound, vm.vcpus, text(r.verdict.value),
+                b[not vm.active_given], vm.active, r.active_hit, r.balloon,
+                "null" if bmax is None else bmax, text[vm.cluster], r.compressed, vm.memory,
+                b[not vm.consumed_given], vm.consumed, r.demand, r.entitlement, text[r.host],
+                "null" if limit is None else limit, loc.column, text[loc.file], loc.line,
+                enc(vm.name), vm.overhead, b[vm.overhead_estimated], b[r.placed],
+                '"on"' if vm.powered_on else '"off"', vm.reservation, vm.shares,
+                text[vm.shares_level], r.swapped,
+                "[" + ", ".join(map(enc, vm.tags)) + "]" if vm.tags else "[]",
+                vm.usage_bound, vm.vcpus, '"ok"' if r.verdict is ok else text[r.verdict.value],
             )
         )  # fmt: skip
     return out
