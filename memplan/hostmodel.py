@@ -172,6 +172,12 @@ def load_of(vms: list[VM]) -> Load:
     return Load.of(rows, len(vms))
 
 
+def reclaims(host: Host, load: Load, policy: Policy) -> bool:
+    """Whether ESXi must reclaim memory on ``host`` under ``load``: free memory below the
+    top of the soft band, so its state is soft or worse (settle()). Needs no MemSched split."""
+    return host.capacity - load.demand < esxi.soft_upper_edge(host_bands(host, policy))
+
+
 def evaluate_load(host: Host, load: Load, policy: Policy) -> HostResult:
     """The host's result under ``load`` (verdict still ok); see evaluate_host()."""
     return _evaluate(host, load, policy, False)[0]

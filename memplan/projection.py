@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from memplan.hostmodel import Load, admits, evaluate_load, figures, vm_demand
+from memplan.hostmodel import Load, admits, evaluate_load, figures, reclaims, vm_demand
 from memplan.model import (
     VM,
     ClusterForecast,
@@ -112,14 +112,21 @@ class _World:
             grown(self.vms[n], month - self.born[n]) for n in sorted(self.by_host.get(name, ()))
         ]
 
-    def host_result(self, name: str, month: int) -> HostResult:
-        """The host at ``month``: the VMs' figures come from their grown usage directly,
-        without building a grown VM for each (this runs for every month probed)."""
+    def load(self, name: str, month: int) -> Load:
+        """The host's load at ``month``: the VMs' figures come from their grown usage
+        directly, without building a grown VM for each (this runs for every month probed)."""
         rows = []
         for n in sorted(self.by_host.get(name, ())):
             vm = self.vms[n]
             rows.append((vm, *figures(vm, *usage(vm, month - self.born[n]))))
-        return evaluate_load(self.hosts[name], Load.of(rows, len(rows)), self.inventory.policy)
+        return Load.of(rows, len(rows))
+
+    def host_result(self, name: str, month: int) -> HostResult:
+        return evaluate_load(self.hosts[name], self.load(name, month), self.inventory.policy)
+
+    def reclaims(self, name: str, month: int) -> bool:
+        """Whether the host is in soft state or worse at ``month`` (no MemSched split)."""
+        return reclaims(self.hosts[name], self.load(name, month), self.inventory.policy)
 
     def apply(self, change: PlannedChange, month: int, growth: float | None) -> None:
         if change.kind == "add-host" and change.host is not None:
@@ -243,27 +250,36 @@ def forecast(
             world.apply(change, start, growth)
         for name in sorted(world.hosts):
             seen = first.setdefault(name, {})
-            cache: dict[int, MemState] = {}
+            states: dict[int, MemState] = {}
             if start == 0 and not changes and today and name in today:
-                cache[0] = today[name]
+                states[0] = today[name]
+            soft: dict[int, bool] = {}
 
-            def state(month: int, name: str = name, cache: dict[int, MemState] = cache) -> MemState:
-                if month not in cache:
-                    cache[month] = world.host_result(name, month).state
-                return cache[month]
+            def balloons(month: int, name: str = name, states: dict[int, MemState] = states,
+                         soft: dict[int, bool] = soft) -> bool:  # fmt: skip
+                """Worse than clear: free memory below the top of the soft band."""
+                if month in states:
+                    return states[month].rank > MemState.CLEAR.rank
+                if month not in soft:
+                    soft[month] = world.reclaims(name, month)
+                return soft[month]
+
+            def swaps(month: int, name: str = name, states: dict[int, MemState] = states) -> bool:
+                """Worse than soft: this needs the host's whole evaluation."""
+                if month not in states:
+                    states[month] = world.host_result(name, month).state
+                return states[month].rank > MemState.SOFT.rank
 
             grows = any(world.vms[n].growth for n in world.by_host.get(name, ()))
             last = end if grows else start + 1  # nothing grows: the state stays as it starts
-            for key, worst_ok in (("balloon", MemState.CLEAR), ("swap", MemState.SOFT)):
-                if key in seen:
-                    continue
-
-                def worse(month: int, ok: MemState = worst_ok) -> bool:
-                    return state(month).rank > ok.rank
-
-                m = _first(start, last, worse)
+            if "balloon" not in seen:
+                m = _first(start, last, balloons)
                 if m is not None:
-                    seen[key] = m
+                    seen["balloon"] = m
+            if "swap" not in seen and "balloon" in seen:  # soft comes before hard and low
+                m = _first(max(start, seen["balloon"]), last, swaps)
+                if m is not None:
+                    seen["swap"] = m
     all_hosts = {h.name: h for h in inventory.hosts}
     all_hosts.update({c.host.name: c.host for c in inventory.planned if c.host is not None})
     hosts = []

@@ -164,3 +164,21 @@ def test_todays_states_stand_for_month_zero_without_changing_the_forecast() -> N
     assert report.forecast.hosts == alone.hosts
     assert any(h.balloon_at == AS_OF for h in alone.hosts)  # month 0 matters here
     assert any(h.swap_at and h.swap_at > AS_OF for h in alone.hosts)  # found by bisection
+
+
+def test_reclaiming_from_totals_is_the_state_being_soft_or_worse() -> None:
+    """The forecast finds when ballooning starts from free memory alone (no MemSched
+    split); it must agree with the whole evaluation month by month."""
+    from memplan import inventory
+    from memplan.model import MemState
+
+    realistic = inventory.load("samples/realistic.yaml")
+    host_of, _ = engine.place(realistic)
+    world = projection._World.start(realistic, host_of, 0.08)
+    seen = set()
+    for name in world.hosts:
+        for month in range(0, 25, 3):
+            soft_or_worse = world.host_result(name, month).state.rank > MemState.CLEAR.rank
+            assert world.reclaims(name, month) == soft_or_worse
+            seen.add(soft_or_worse)
+    assert seen == {True, False}
