@@ -84,13 +84,11 @@ def _restart(
     # one max() over all admitting survivors would pick, usually found at the first try.
     ranked = sorted((unreserved[h.name], h.name) for h in survivors)
     for vm in moving:
-        for i in range(len(ranked) - 1, -1, -1):
-            free, name = ranked[i]
-            if admits(by_name[name], vm, by_name[name].capacity - free):
-                break
-        else:
+        i = _pick(ranked, vm, by_name)
+        if i is None:
             unrestartable.append(vm.name)
             continue
+        free, name = ranked[i]
         del ranked[i]
         unreserved[name] = free - (vm.reservation + vm.overhead)
         bisect.insort(ranked, (unreserved[name], name))
@@ -105,6 +103,19 @@ def _restart(
             loads[h.name] = load_of(by_host[h.name])
         after[h.name] = evaluate_load(h, loads[h.name].plus(load_of(extra[h.name])), policy)
     return restarted, sorted(unrestartable), after
+
+
+def _pick(ranked: list[tuple[int, str]], vm: VM, by_name: dict[str, Host]) -> int | None:
+    """The index in ``ranked`` (survivors by unreserved memory, ascending) of the one with
+    the most unreserved memory that admits ``vm``, or None."""
+    need = vm.reservation + vm.overhead
+    for i in range(len(ranked) - 1, -1, -1):
+        free, name = ranked[i]
+        if free < need:  # nor can any survivor below it: they have less unreserved
+            return None
+        if admits(by_name[name], vm, by_name[name].capacity - free):
+            return i
+    return None
 
 
 def _verdict(unrestartable: list[str], after: Iterable[HostResult]) -> Severity:
