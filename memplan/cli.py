@@ -1013,11 +1013,13 @@ def main() -> None:
 
     memplan is a short-lived process that builds millions of small objects and no cycles
     worth collecting: garbage-collector passes would only cost time, and so would freeing
-    every object one by one at exit. So the collector is off, and once the command is
-    done and its output flushed, the process ends without tearing down the interpreter
-    (as mypy does; docs/performance.md). Every file memplan writes is closed by then.
+    every object one by one, the YAML trees once read or everything at exit. So the
+    collector is off, the trees are kept, and once the command is done and its output
+    flushed, the process ends without tearing down the interpreter (as mypy does;
+    docs/performance.md). Every file memplan writes is closed by then.
     """
     gc.disable()
+    inventory.retain_parse_trees()
     try:
         app()
         code: Any = 0

@@ -72,6 +72,20 @@ _POWER_WORDS = {"on": True, "poweredon": True, "off": False, "poweredoff": False
 Node = yaml.Node
 
 
+_RETAINED: list[Node] | None = None
+"""Composed trees kept alive, when retain_parse_trees() asked for it."""
+
+
+def retain_parse_trees() -> None:
+    """Keep every composed YAML tree until the process ends instead of freeing it node by
+    node once it is read (about 0.08 s per 100,000 VMs, for nothing when the process exits
+    right after). For a short-lived process that ends with os._exit, as the CLI does; a
+    long-lived caller should not, as it would keep every tree it ever read."""
+    global _RETAINED
+    if _RETAINED is None:
+        _RETAINED = []
+
+
 def load(path: str, whatifs: tuple[WhatIf, ...] = (), notes: list[str] | None = None) -> Inventory:
     """Read and validate the inventory at ``path`` with ``whatifs`` applied in memory.
 
@@ -252,6 +266,8 @@ def _parse_nodes(
         raise InventoryError(
             [Problem(path, 1, 1, "file is empty; an inventory starts with 'version: 1'")]
         )
+    if _RETAINED is not None:
+        _RETAINED.append(root)
     whatif.apply(root, whatifs)
     reader = _Reader(path)
     if _may_have_tags_or_aliases(data, whatifs):

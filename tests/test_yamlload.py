@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import yaml
 from hypothesis import given
 from hypothesis import strategies as st
@@ -66,3 +67,15 @@ def test_any_plain_scalar_gets_pyyamls_tag(value: str) -> None:
     if expected == yamlload.TAG + "value":
         expected = yamlload.STR
     assert yamlload.plain_tag(value) == expected
+
+
+def test_parse_trees_are_kept_only_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    from memplan import inventory
+
+    monkeypatch.setattr(inventory, "_RETAINED", None)
+    inventory.load("samples/small.yaml")
+    assert inventory._RETAINED is None
+    inventory.retain_parse_trees()
+    inventory.load("samples/small.yaml")
+    assert inventory._RETAINED is not None
+    assert len(inventory._RETAINED) == 1
