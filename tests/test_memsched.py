@@ -128,3 +128,25 @@ def test_water_level_matches_a_plain_bisection(cs: list[Claim], need: int, tax: 
     expected = [c.held - _kept(hi, c, k) for c in cs]
     for got, want, c in zip(_level(total, cs, k), expected, cs, strict=True):
         assert abs(got - want) <= 1e-6 * max(c.held, 1)
+
+
+def test_a_vm_without_shares_is_reclaimed_first_and_breaks_nothing() -> None:
+    """A VM below about 100 KiB gets 0 shares (10 per MiB): rho 0, the first reclaimed.
+    The breakpoint math used to divide by its shares and crash (ZeroDivisionError)."""
+    tiny = Claim("tiny", 0, 64 * 1024, 64 * 1024, 0, 0, 64 * 1024)
+    big = _claim("big", 1000, 10, 1)
+    shares = split(GIB, [tiny, big], Fraction(3, 4))
+    assert shares[0].reclaimed == 64 * 1024
+    assert sum(s.reclaimed for s in shares) == GIB
+    text = """
+        hosts:
+          - name: h1
+            memory: 16GiB
+            vms:
+              - {name: tiny, memory: 64KiB, overhead: 0}
+              - {name: big, memory: 14GiB, active: 10%}
+              - {name: big2, memory: 4GiB, active: 10%}
+    """
+    r = report(text)
+    assert r.hosts[0].state is MemState.HARD
+    assert {v.vm.name: v.swap for v in r.vms}["tiny"] == 64 * 1024
