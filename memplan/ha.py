@@ -118,6 +118,15 @@ def _pick(ranked: list[tuple[int, str]], vm: VM, by_name: dict[str, Host]) -> in
     return None
 
 
+_Outcome = tuple[tuple[str, ...], list[tuple[str, str]], list[str], tuple[HostResult, ...]]
+"""A failure scenario's failed hosts, restarts (VM, host), VMs left down and survivors."""
+
+
+def _state(survivors: tuple[HostResult, ...]) -> MemState:
+    """The worst state among the survivors (low when none survives)."""
+    return max((r.state for r in survivors), key=lambda s: s.rank, default=MemState.LOW)
+
+
 def _verdict(unrestartable: list[str], after: Iterable[HostResult]) -> Severity:
     states = [r.state for r in after]
     if unrestartable or any(s in (MemState.HARD, MemState.LOW) for s in states):
@@ -170,42 +179,40 @@ def analyse(
         for h in hosts
     }
     loads: dict[str, Load] = {}  # each host's own VMs, summed once for every scenario
-    worst: tuple[tuple[int, ...], HAResult] | None = None
-    for failed in scenarios:
+    worst: tuple[tuple[int, ...], _Outcome] | None = None
+    for failed in scenarios:  # keep the worst; its result is built once, at the end
         restarted, unrestartable, after = _restart(
             set(failed), hosts, by_host, base, policy, reserved, loads
         )
         survivors = tuple(after[h.name] for h in hosts if h.name in after)
-        verdict = _verdict(unrestartable, survivors)
-        state = max((r.state for r in survivors), key=lambda s: s.rank, default=MemState.LOW)
-        capacity = sum(r.capacity for r in survivors)
-        configured = sum(r.configured for r in survivors)
-        result = HAResult(
-            cluster=cluster.name,
-            policy=policy_name,
-            failures=len(failed),
-            method=method,
-            scenarios=len(scenarios),
-            failed_hosts=tuple(failed),
-            restarted=tuple(sorted(restarted)),
-            unrestartable=tuple(unrestartable),
-            survivors=survivors,
-            state_after=state,
-            overcommit_ratio_after=configured / capacity if capacity else math.inf,
-            verdict=verdict,
-            slots=slots,
-            percentage=pct,
-            failover_hosts=ha.failover_hosts if ha else (),
-        )
         key = (
-            verdict.rank,
+            _verdict(unrestartable, survivors).rank,
             len(unrestartable),
-            state.rank,
+            _state(survivors).rank,
             sum(r.swap for r in survivors),
             sum(r.balloon for r in survivors),
             -sum(r.free for r in survivors),
         )
         if worst is None or key > worst[0]:
-            worst = (key, result)
+            worst = (key, (failed, restarted, unrestartable, survivors))
     assert worst is not None
-    return worst[1]
+    failed, restarted, unrestartable, survivors = worst[1]
+    capacity = sum(r.capacity for r in survivors)
+    configured = sum(r.configured for r in survivors)
+    return HAResult(
+        cluster=cluster.name,
+        policy=policy_name,
+        failures=len(failed),
+        method=method,
+        scenarios=len(scenarios),
+        failed_hosts=tuple(failed),
+        restarted=tuple(sorted(restarted)),
+        unrestartable=tuple(unrestartable),
+        survivors=survivors,
+        state_after=_state(survivors),
+        overcommit_ratio_after=configured / capacity if capacity else math.inf,
+        verdict=_verdict(unrestartable, survivors),
+        slots=slots,
+        percentage=pct,
+        failover_hosts=ha.failover_hosts if ha else (),
+    )
