@@ -16,7 +16,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from memplan import ha
-from memplan.hostmodel import admits, evaluate_host, vm_demand
+from memplan.hostmodel import Load, admits, evaluate_host, load_of, vm_demand
 from memplan.model import (
     VM,
     ClusterResult,
@@ -91,8 +91,10 @@ def evaluate(inventory: Inventory, scenario: Scenario | None = None) -> Report:
     by_host = vms_by_host(inventory, host_of)
     host_calcs: dict[str, HostCalc] = {}
     vm_results: dict[str, VMResult] = {}
+    loads: dict[str, Load] = {}  # each host's VMs reduced once, for failover scenarios too
     for host in inventory.hosts:
-        result, vrs = evaluate_host(host, by_host[host.name], policy)
+        loads[host.name] = load_of(by_host[host.name])
+        result, vrs = evaluate_host(host, by_host[host.name], policy, load=loads[host.name])
         host_calcs[host.name] = HostCalc(
             result, tuple(v for v in by_host[host.name] if v.powered_on)
         )
@@ -110,7 +112,7 @@ def evaluate(inventory: Inventory, scenario: Scenario | None = None) -> Report:
     for c in inventory.clusters:
         members = [h for h in inventory.hosts if h.cluster == c.name]
         analysis = ha.analyse(
-            c, members, by_host, base, policy, scenario.fail_hosts, scenario.ha_failures
+            c, members, by_host, base, policy, scenario.fail_hosts, scenario.ha_failures, loads
         )
         if analysis is not None:
             failover[c.name] = analysis

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from itertools import combinations
 
-from memplan.hostmodel import Load, admits, evaluate_load, load_of
+from memplan.hostmodel import Load, Row, admits, evaluate_load, load_of
 from memplan.model import (
     VM,
     Cluster,
@@ -66,24 +66,26 @@ def percent_math(hosts: list[Host], vms: list[VM], required: float) -> PercentMa
 def _restart(
     failed: set[str],
     hosts: list[Host],
-    by_host: dict[str, list[VM]],
     base: dict[str, HostResult],
     policy: Policy,
     reserved: dict[str, int],
-    loads: dict[str, Load],
+    load: Callable[[str], Load],
 ) -> tuple[list[tuple[str, str]], list[str], dict[str, HostResult]]:
+    """Restart the failed hosts' powered-on VMs on the survivors; evaluate those that take
+    some. ``load`` gives each host's own load (its VMs' figures, computed once per host)."""
     survivors = [h for h in hosts if h.name not in failed]
     unreserved = {h.name: h.capacity - reserved[h.name] for h in survivors}
-    moving = [vm for name in failed for vm in by_host[name] if vm.powered_on]
-    moving.sort(key=lambda vm: (-vm.memory, vm.name))
+    moving = [row for name in failed for row in load(name).rows]
+    moving.sort(key=lambda row: (-row[0].memory, row[0].name))
     restarted: list[tuple[str, str]] = []
     unrestartable: list[str] = []
-    extra: dict[str, list[VM]] = {}
+    extra: dict[str, list[Row]] = {}
     by_name = {h.name: h for h in survivors}
     # Survivors by (unreserved, name): the first from the top that admits the VM is the
     # one max() over all admitting survivors would pick, usually found at the first try.
     ranked = sorted((unreserved[h.name], h.name) for h in survivors)
-    for vm in moving:
+    for row in moving:
+        vm = row[0]
         i = _pick(ranked, vm, by_name)
         if i is None:
             unrestartable.append(vm.name)
@@ -92,16 +94,15 @@ def _restart(
         del ranked[i]
         unreserved[name] = free - (vm.reservation + vm.overhead)
         bisect.insort(ranked, (unreserved[name], name))
-        extra.setdefault(name, []).append(vm)
+        extra.setdefault(name, []).append(row)
         restarted.append((vm.name, name))
     after: dict[str, HostResult] = {}
-    for h in survivors:  # only hosts that take VMs change; each one's own load is summed once
+    for h in survivors:  # only hosts that take VMs change
         if h.name not in extra:
             after[h.name] = base[h.name]
             continue
-        if h.name not in loads:
-            loads[h.name] = load_of(by_host[h.name])
-        after[h.name] = evaluate_load(h, loads[h.name].plus(load_of(extra[h.name])), policy)
+        added = Load.of(extra[h.name], len(extra[h.name]))
+        after[h.name] = evaluate_load(h, load(h.name).plus(added), policy)
     return restarted, sorted(unrestartable), after
 
 
@@ -152,8 +153,10 @@ def analyse(
     policy: Policy,
     fail_hosts: tuple[str, ...] = (),
     failures: int | None = None,
+    loads: dict[str, Load] | None = None,
 ) -> HAResult | None:
-    """The HA analysis of one cluster, or None when it has no HA and no what-if asks."""
+    """The HA analysis of one cluster, or None when it has no HA and no what-if asks.
+    ``loads``: the hosts' loads (hostmodel.load_of) when the caller has them."""
     ha = cluster.ha
     given = tuple(sorted(h for h in fail_hosts if h in {x.name for x in hosts}))
     if ha is None and not given and failures is None:
@@ -178,12 +181,16 @@ def analyse(
         h.name: sum(v.reservation + v.overhead for v in by_host[h.name] if v.powered_on)
         for h in hosts
     }
-    loads: dict[str, Load] = {}  # each host's own VMs, summed once for every scenario
+    loads = {} if loads is None else loads
+
+    def load(name: str) -> Load:  # each host's own VMs, reduced once for every scenario
+        if name not in loads:
+            loads[name] = load_of(by_host[name])
+        return loads[name]
+
     worst: tuple[tuple[int, ...], _Outcome] | None = None
     for failed in scenarios:  # keep the worst; its result is built once, at the end
-        restarted, unrestartable, after = _restart(
-            set(failed), hosts, by_host, base, policy, reserved, loads
-        )
+        restarted, unrestartable, after = _restart(set(failed), hosts, base, policy, reserved, load)
         survivors = tuple(after[h.name] for h in hosts if h.name in after)
         key = (
             _verdict(unrestartable, survivors).rank,

@@ -184,7 +184,7 @@ def evaluate_load(host: Host, load: Load, policy: Policy) -> HostResult:
 
 
 def evaluate_host(
-    host: Host, vms: list[VM], policy: Policy, per_vm: bool = True
+    host: Host, vms: list[VM], policy: Policy, per_vm: bool = True, load: Load | None = None
 ) -> tuple[HostResult, list[VMResult]]:
     """Evaluate one host and what each VM on it loses to reclamation (verdicts still ok).
 
@@ -192,8 +192,9 @@ def evaluate_host(
     each VM's part is ballooned as far as its balloon allows, the rest compressed or
     swapped; the host's state follows from the totals (settle()). With ``per_vm`` False
     only the host's result is built (forecasts and failover scenarios need no more).
+    ``load`` is ``load_of(vms)`` when the caller has it already.
     """
-    load = load_of(vms)
+    load = load_of(vms) if load is None else load
     result, shares = _evaluate(host, load, policy, per_vm)
     if not per_vm:
         return result, []
