@@ -123,7 +123,9 @@ def _level(total: int, claims: list[Claim], k: float) -> list[float]:
     analysis (tests/test_memsched.py checks it against a plain bisection).
     """
     target = sum(c.held for c in claims) - total
-    rows = [(c.shares, c.active, float(c.floor), float(c.held)) for c in claims]
+    # Floats throughout: exact for these integers (below 2**53), and float-to-float
+    # arithmetic and comparisons are the fast paths of the inner loop.
+    rows = [(float(c.shares), float(c.active), float(c.floor), float(c.held)) for c in claims]
 
     def kept(x: float) -> float:  # total kept memory at x
         total = 0.0
