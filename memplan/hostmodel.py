@@ -36,6 +36,10 @@ def balloonable(vm: VM) -> int:
     return min(idle, balloon_cap(vm))
 
 
+_BALLOON_NUM = esxi.BALLOON_MAX_FRACTION.numerator
+_BALLOON_DEN = esxi.BALLOON_MAX_FRACTION.denominator
+
+
 def figures(vm: VM, consumed: int, active: int) -> tuple[int, int, int]:
     """(held, active, balloonable) of a powered-on VM that has ``consumed`` and ``active``
     memory (its own, or as projected), in one call for the per-VM loops: held =
@@ -48,8 +52,7 @@ def figures(vm: VM, consumed: int, active: int) -> tuple[int, int, int]:
     if active > held:
         active = held
     idle = held - (active if active > vm.reservation else vm.reservation)
-    f = esxi.BALLOON_MAX_FRACTION
-    cap = memory * f.numerator // f.denominator
+    cap = memory * _BALLOON_NUM // _BALLOON_DEN
     if vm.balloon_max is not None and vm.balloon_max < cap:
         cap = vm.balloon_max
     return held, active, (0 if idle < 0 else idle if idle < cap else cap)
