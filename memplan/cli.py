@@ -9,6 +9,7 @@ import contextlib
 import functools
 import gc
 import os
+import shutil
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -521,14 +522,17 @@ def _staged(paths: list[str]) -> Iterator[list[TextIO]]:
     whole block succeeds, so a failed run never leaves a half-written report.
 
     A regular file (or a new one) is written beside its target as ``PATH.PID.tmp`` and
-    renamed over it. Anything else (/dev/stdout, a pipe) is written directly. Reports are
-    streamed to disk, never held whole in memory (80 MB of JSON for 100,000 VMs).
+    renamed over it, keeping the old file's permissions; a symbolic link is followed, so
+    the file it points to is replaced. Anything else (/dev/stdout, a pipe) is written
+    directly. Reports are streamed to disk, never held whole in memory (80 MB of JSON for
+    100,000 VMs).
     """
     opened: list[tuple[TextIO, str | None, str]] = []
     handle: TextIO
     try:
-        for path in paths:
-            direct = os.path.exists(path) and not os.path.isfile(path)
+        for given in paths:
+            direct = os.path.exists(given) and not os.path.isfile(given)
+            path = given if direct else os.path.realpath(given)
             tmp = None if direct else f"{path}.{os.getpid()}.tmp"
             try:  # kept open across the yield and closed below: no with-block spans a yield
                 if tmp is None:
@@ -536,7 +540,10 @@ def _staged(paths: list[str]) -> Iterator[list[TextIO]]:
                 else:
                     handle = open(tmp, "x", encoding="utf-8")  # noqa: SIM115
             except OSError as exc:
-                raise _usage_exit(f"cannot write {path}: {exc.strerror or exc}") from None
+                raise _usage_exit(f"cannot write {given}: {exc.strerror or exc}") from None
+            if tmp is not None and os.path.exists(path):
+                with contextlib.suppress(OSError):
+                    shutil.copymode(path, tmp)
             opened.append((handle, tmp, path))
         yield [handle for handle, _, _ in opened]
     except BaseException:
@@ -561,11 +568,8 @@ def _staged(paths: list[str]) -> Iterator[list[TextIO]]:
 
 
 def _write(path: str, text: str) -> None:
-    try:
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    except OSError as exc:
-        raise _usage_exit(f"cannot write {path}: {exc.strerror or exc}") from None
+    with _staged([path]) as (handle,):
+        handle.write(text)
 
 
 def _emit(

@@ -146,6 +146,21 @@ def test_outputs_replace_old_reports_whole_and_leave_no_temporary_file(tmp_path:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["junit.xml", "report.json"]
 
 
+def test_an_output_through_a_symlink_replaces_its_target_and_keeps_its_mode(
+    tmp_path: Path,
+) -> None:
+    target, link = tmp_path / "reports" / "report.json", tmp_path / "latest.json"
+    target.parent.mkdir()
+    target.write_text("old report")
+    target.chmod(0o640)
+    link.symlink_to(target)
+    assert run("check", SMALL, "-f", "json", "-o", str(link))[0] == 0
+    assert link.is_symlink()
+    assert json.loads(target.read_text())["verdict"] == "ok"
+    assert target.stat().st_mode & 0o777 == 0o640
+    assert sorted(p.name for p in target.parent.iterdir()) == ["report.json"]
+
+
 def test_a_failed_output_keeps_the_old_files(tmp_path: Path) -> None:
     report = tmp_path / "report.json"
     report.write_text("old report")
