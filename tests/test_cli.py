@@ -237,3 +237,9 @@ def test_host_drill_down_and_unknown_host() -> None:
     code, _, err = run("check", REALISTIC, "--host", "esx-db0")
     assert code == 2
     assert "no host 'esx-db0'; did you mean 'esx-db01.prod.example'?" in err
+
+
+def test_output_to_a_device_is_written_directly() -> None:
+    """/dev/null (like /dev/stdout or a pipe) is not a regular file: nothing is staged."""
+    assert run("check", SMALL, "-f", "json", "-o", "/dev/null")[0] == 0
+    assert not Path("/dev/null").is_file()
