@@ -535,10 +535,7 @@ def _staged(paths: list[str]) -> Iterator[list[TextIO]]:
             path = given if direct else os.path.realpath(given)
             tmp = None if direct else f"{path}.{os.getpid()}.tmp"
             try:  # kept open across the yield and closed below: no with-block spans a yield
-                if tmp is None:
-                    handle = open(path, "w", encoding="utf-8")  # noqa: SIM115
-                else:
-                    handle = open(tmp, "x", encoding="utf-8")  # noqa: SIM115
+                handle = open(path if tmp is None else tmp, "w", encoding="utf-8")  # noqa: SIM115
             except OSError as exc:
                 raise _usage_exit(f"cannot write {given}: {exc.strerror or exc}") from None
             if tmp is not None and os.path.exists(path):
