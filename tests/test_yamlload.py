@@ -1,6 +1,8 @@
-"""memplan's YAML loader gives every node the tag PyYAML's safe loader gives it."""
+"""The reading layer: YAML tags as PyYAML gives them, kept parse trees, percentages."""
 
 from __future__ import annotations
+
+from fractions import Fraction
 
 import pytest
 import yaml
@@ -79,3 +81,15 @@ def test_parse_trees_are_kept_only_when_asked(monkeypatch: pytest.MonkeyPatch) -
     inventory.load("samples/small.yaml")
     assert inventory._RETAINED is not None
     assert len(inventory._RETAINED) == 1
+
+
+@given(
+    st.fractions(min_value=0, max_value=100, max_denominator=10**6),
+    st.integers(min_value=0, max_value=2**50),
+)
+def test_percentages_resolve_as_round_of_the_fraction(share: Fraction, memory: int) -> None:
+    """The reader's integer arithmetic rounds like round(Fraction): half to even."""
+    from memplan.inventory import _Pct, _resolve
+
+    assert _resolve(_Pct(share), memory) == round(share * memory)
+    assert _resolve(_Pct(Fraction(1, 2)), 2 * memory + 1) == memory + (memory & 1)  # a tie
