@@ -95,9 +95,7 @@ def evaluate(inventory: Inventory, scenario: Scenario | None = None) -> Report:
     for host in inventory.hosts:
         loads[host.name] = load_of(by_host[host.name])
         result, vrs = evaluate_host(host, by_host[host.name], policy, load=loads[host.name])
-        host_calcs[host.name] = HostCalc(
-            result, tuple(v for v in by_host[host.name] if v.powered_on)
-        )
+        host_calcs[host.name] = HostCalc(result, tuple(row[0] for row in loads[host.name].rows))
         for vr in vrs:
             vm_results[vr.vm.name] = replace(vr, placed=True) if vr.vm.name in placed else vr
     unplaced: tuple[VM, ...] = ()

@@ -17,34 +17,19 @@ def vm_demand(vm: VM) -> int:
     return min(vm.consumed, vm.entitled_memory) + vm.overhead
 
 
-def vm_active(vm: VM) -> int:
-    """Active working set, never above what the VM holds."""
-    return min(vm.active, vm.consumed, vm.entitled_memory)
-
-
-def balloon_cap(vm: VM) -> int:
-    """Most a balloon can take from ``vm``: 65% of configured, or balloon_max if lower."""
-    f = esxi.BALLOON_MAX_FRACTION
-    cap = vm.memory * f.numerator // f.denominator  # integer math: this runs per VM per host
-    return cap if vm.balloon_max is None else min(cap, vm.balloon_max)
-
-
-def balloonable(vm: VM) -> int:
-    """Idle memory a balloon can reclaim: held - max(active, reservation), within the cap."""
-    held = min(vm.consumed, vm.entitled_memory)
-    idle = max(0, held - max(vm_active(vm), vm.reservation))
-    return min(idle, balloon_cap(vm))
-
-
 _BALLOON_NUM = esxi.BALLOON_MAX_FRACTION.numerator
 _BALLOON_DEN = esxi.BALLOON_MAX_FRACTION.denominator
 
 
 def figures(vm: VM, consumed: int, active: int) -> tuple[int, int, int]:
     """(held, active, balloonable) of a powered-on VM that has ``consumed`` and ``active``
-    memory (its own, or as projected), in one call for the per-VM loops: held =
-    min(consumed, configured, limit), active as vm_active(), balloonable as balloonable().
-    Demand is held + overhead."""
+    memory (its own, or as projected), in one call for the per-VM loops.
+
+    held = min(consumed, configured, limit): what it holds in host memory (its demand is
+    held + overhead); active is never above held; balloonable is the idle memory a
+    balloon can take, held - max(active, reservation), at most 65% of configured
+    (Mem.CtlMaxPercent) or its balloon_max when lower.
+    """
     memory, limit = vm.memory, vm.limit
     held = memory if consumed > memory else consumed
     if limit is not None and limit < held:
@@ -109,19 +94,6 @@ def settle(
     hard_edge = esxi.lower_edge(table, MemState.HARD)
     low = not fits or (hard_edge is not None and free + balloon < hard_edge)
     return Settled(need, balloon, swap, fits, MemState.LOW if low else MemState.HARD)
-
-
-def claim(vm: VM) -> memsched.Claim:
-    """A powered-on VM's position under contention."""
-    return memsched.Claim(
-        name=vm.name,
-        shares=vm.shares,
-        held=min(vm.consumed, vm.entitled_memory),
-        active=vm_active(vm),
-        floor=min(vm.reservation, min(vm.consumed, vm.entitled_memory)),
-        balloonable=balloonable(vm),
-        memory=vm.memory,
-    )
 
 
 Row = tuple[VM, int, int, int]
