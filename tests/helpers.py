@@ -10,7 +10,7 @@ from memplan.model import Finding, Inventory, Report
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
-SHARED = ROOT.parent / "shared"
+DATA = ROOT / "tests" / "data"
 
 
 def inv(text: str, path: str = "inv.yaml") -> Inventory:

@@ -15,9 +15,9 @@ from memplan import inventory
 from memplan.cli import app
 from memplan.importers import common, govc, rvtools
 from memplan.units import GIB, MIB
-from tests.helpers import SHARED
+from tests.helpers import DATA
 
-EXAMPLE = SHARED / "data" / "rvtools" / "example1.xlsx"
+EXAMPLE = DATA / "rvtools" / "example1.xlsx"
 
 DISPLAY = {
     "vInfo": ["VM", "Powerstate", "Template", "CPUs", "Memory", "Host", "Cluster"],
@@ -148,7 +148,7 @@ def test_csv_files_given_one_by_one(tmp_path: Path) -> None:
 
 
 def test_real_export() -> None:
-    """../shared/data/rvtools/example1.xlsx, counted by hand: 9 VMs (vm-1 .. vm-9), 7 hosts
+    """tests/data/rvtools/example1.xlsx (a copy of ../shared/data/rvtools/example1.xlsx), counted by hand: 9 VMs (vm-1 .. vm-9), 7 hosts
     in vHost, one cluster; vm-9's vInfo row has no CPUs, Host or Cluster, each reported;
     host names differ between tabs, so every VM is kept in its cluster for memplan to
     place; no row is skipped."""
