@@ -7,7 +7,8 @@ from fractions import Fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from memplan import engine, esxi, hostmodel
+from memplan import engine, esxi
+from memplan.engine import hostmodel
 from memplan.model import MemState, Policy, Severity
 from memplan.units import GIB, MIB
 from tests.helpers import inv, report

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from memplan import engine, ha
+from memplan import engine
+from memplan.engine import ha
 from memplan.model import MemState, Scenario, Severity
 from memplan.units import GIB
 from tests.helpers import inv, report

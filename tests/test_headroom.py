@@ -26,7 +26,7 @@ def _report(text: str, tmp_path: object, shape: str = SHAPE, keep: MemState = Me
     path = tmp_path / "inv.yaml"  # type: ignore[operator]
     path.write_text(text)
     inv, vm = inventory.load_with_shape(str(path), (), shape)
-    return engine.headroom(inv, vm, keep)
+    return engine.headroom_report(inv, vm, keep)
 
 
 def test_mixed_host_sizes(tmp_path: object) -> None:

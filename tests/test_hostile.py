@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from memplan.cli import app
-from memplan.inventory import MAX_FILE_BYTES, MAX_NODES
+from memplan.inventory.fields import MAX_FILE_BYTES, MAX_NODES
 from tests.helpers import ROOT
 
 HANG_GUARD = 10.0  # seconds; each case takes well under one on a laptop

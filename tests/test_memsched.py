@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from memplan.memsched import Claim, _level, ballooned, rho, split
+from memplan.engine.memsched import Claim, _level, ballooned, rho, split
 from memplan.model import MemState
 from memplan.units import GIB, MIB
 from tests.helpers import report

@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 from datetime import date
 
-from memplan import engine, projection
+from memplan import engine
+from memplan.engine import projection
 from memplan.model import Scenario
 from memplan.units import GIB, MIB
 from tests.helpers import inv

@@ -12,7 +12,7 @@ import yaml
 from typer.testing import CliRunner
 
 from memplan.cli import app
-from memplan.schema import schema
+from memplan.inventory.schema import schema
 from tests.helpers import ROOT
 
 VALIDATOR = jsonschema.Draft202012Validator(schema())

@@ -9,7 +9,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from memplan import yamlload
+from memplan.inventory import yamlload
 
 SPECIALS = [
     "", "~", "null", "Null", "NULL", "yes", "No", "on", "OFF", "true", "False", "y", "n",
@@ -73,14 +73,15 @@ def test_any_plain_scalar_gets_pyyamls_tag(value: str) -> None:
 
 def test_parse_trees_are_kept_only_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
     from memplan import inventory
+    from memplan.inventory import loader
 
-    monkeypatch.setattr(inventory, "_RETAINED", None)
+    monkeypatch.setattr(loader, "_RETAINED", None)
     inventory.load("samples/small.yaml")
-    assert inventory._RETAINED is None
+    assert loader._RETAINED is None
     inventory.retain_parse_trees()
     inventory.load("samples/small.yaml")
-    assert inventory._RETAINED is not None
-    assert len(inventory._RETAINED) == 1
+    assert loader._RETAINED is not None
+    assert len(loader._RETAINED) == 1
 
 
 @given(
@@ -89,7 +90,8 @@ def test_parse_trees_are_kept_only_when_asked(monkeypatch: pytest.MonkeyPatch) -
 )
 def test_percentages_resolve_as_round_of_the_fraction(share: Fraction, memory: int) -> None:
     """The reader's integer arithmetic rounds like round(Fraction): half to even."""
-    from memplan.inventory import _Pct, _resolve
+    from memplan.inventory.nodes import Pct
+    from memplan.inventory.sections.hosts import resolve_size
 
-    assert _resolve(_Pct(share), memory) == round(share * memory)
-    assert _resolve(_Pct(Fraction(1, 2)), 2 * memory + 1) == memory + (memory & 1)  # a tie
+    assert resolve_size(Pct(share), memory) == round(share * memory)
+    assert resolve_size(Pct(Fraction(1, 2)), 2 * memory + 1) == memory + (memory & 1)  # a tie

@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import timedelta
 
-from memplan import ha
-from memplan.hostmodel import Load, admits, evaluate_host, load_of, vm_demand
+from memplan.engine import ha
+from memplan.engine.hostmodel import Load, admits, evaluate_host, load_of, vm_demand
 from memplan.model import (
     VM,
     ClusterResult,
@@ -172,7 +172,7 @@ def _forecast(
 ) -> Forecast | None:
     if not wants_forecast(inventory, scenario) or scenario.as_of is None:
         return None
-    from memplan import projection  # only when a projection runs: start-up time matters
+    from memplan.engine import projection  # only when a projection runs: start-up time matters
 
     horizon = scenario.horizon_months or projection.DEFAULT_HORIZON_MONTHS
     if scenario.fail_within_days is not None:  # the window is always projected in full
@@ -290,7 +290,7 @@ def _host_key(h: HostResult) -> tuple[int, str, str]:
     return (h.host.cluster is None, h.host.cluster or "", h.host.name)
 
 
-def headroom(
+def headroom_report(
     inventory: Inventory,
     shape: VM,
     keep: MemState,
@@ -298,7 +298,7 @@ def headroom(
     cluster: str | None = None,
 ) -> HeadroomReport:
     """How many more VMs of ``shape`` fit per host and per cluster (docs/projection.md)."""
-    from memplan import headroom as room  # the headroom command's alone
+    from memplan.engine import headroom as room  # the headroom command's alone
 
     scenario = scenario or Scenario()
     host_of, _ = place(inventory)

@@ -14,7 +14,7 @@ import math
 from collections.abc import Callable, Iterable
 from itertools import combinations
 
-from memplan.hostmodel import Load, Row, admits, evaluate_load, load_of
+from memplan.engine.hostmodel import Load, Row, admits, evaluate_load, load_of
 from memplan.model import (
     VM,
     Cluster,

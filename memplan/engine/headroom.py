@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from memplan import ha
-from memplan.hostmodel import admits, evaluate_host, vm_demand
+from memplan.engine import ha
+from memplan.engine.hostmodel import admits, evaluate_host, vm_demand
 from memplan.model import (
     VM,
     Cluster,

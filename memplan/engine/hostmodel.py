@@ -1,6 +1,6 @@
 """One host under load: demand, balloonable memory, reclamation and the settled state.
 
-Pure functions, no I/O; engine.py and ha.py build on them. See docs/model.md.
+Pure functions, no I/O; evaluate.py and ha.py build on them. See docs/model.md.
 """
 
 from __future__ import annotations
@@ -8,7 +8,8 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from memplan import esxi, memsched
+from memplan import esxi
+from memplan.engine import memsched
 from memplan.model import VM, Host, HostResult, MemState, Policy, Severity, VMResult
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from memplan.hostmodel import Load, admits, evaluate_load, figures, reclaims, vm_demand
+from memplan.engine.hostmodel import Load, admits, evaluate_load, figures, reclaims, vm_demand
 from memplan.model import (
     VM,
     ClusterForecast,

@@ -1,6 +1,6 @@
 """JSON Schema (draft 2020-12) of the inventory format v1, for editors and other tools.
 
-Built from the same field lists the reader uses (inventory.py), so a field cannot be added
+Built from the same field lists the reader uses (inventory/fields.py), so a field cannot be added
 to one and forgotten in the other; a test checks both ways. The schema checks structure,
 types, units and enums; cross-references (unique names, a pinned host that exists,
 reservation <= limit) are checked by ``memplan validate``.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from memplan import inventory as inv
+from memplan.inventory import fields as inv
 
 SIZE_PATTERN = r"^\s*(\d+(\.\d*)?|\.\d+)\s*([bB]|[kKmMgGtT]([iI]?[bB])?)\s*$"
 PERCENT_PATTERN = r"^\s*(\d+(\.\d*)?|\.\d+)\s*%\s*$"

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import yaml
 
-from memplan import yamlload
 from memplan.errors import UsageError
+from memplan.inventory import yamlload
 from memplan.model import WhatIf
 from memplan.units import suggest
 

@@ -10,8 +10,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from memplan.diff import DiffReport
-from memplan.model import MemState
+from memplan.model import DiffReport, MemState
 from memplan.render.markdown import ICON, findings_list
 from memplan.units import GIB
 

@@ -1,0 +1,235 @@
+"""``memplan check``."""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import replace
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from memplan import engine, inventory
+from memplan.errors import ExitCode, UsageError
+from memplan.render import Format, renderer, resolve
+from memplan.units import suggest
+
+if TYPE_CHECKING:
+    pass
+from memplan.cli.exits import EXIT_RANK, exit_for, usage_exit
+from memplan.cli.loading import build_scenario, load_inventory
+from memplan.cli.options import (
+    AddHostOpt,
+    AddVmOpt,
+    AsOfOpt,
+    FailOn,
+    GrowthOpt,
+    HorizonOpt,
+    InventoriesArg,
+    NoColorOpt,
+    PowerOffOpt,
+    RemoveHostOpt,
+    RemoveVmOpt,
+    SetOpt,
+)
+from memplan.cli.output import make_console, staged, write_text
+
+
+def check(
+    ctx: typer.Context,
+    inventory_files: InventoriesArg,
+    fmt: Annotated[
+        Format,
+        typer.Option(
+            "--format",
+            "-f",
+            help="Output format; auto is GitHub annotations + table under GITHUB_ACTIONS, else table.",
+        ),
+    ] = Format.AUTO,
+    output: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE|FORMAT=FILE",
+            help="FILE for the --format output, or FORMAT=FILE for another one (repeatable),"
+            " e.g. -o junit=report.xml -o sarif=memplan.sarif. Written only after a successful run.",
+        ),
+    ] = None,
+    csv_vms: Annotated[
+        bool, typer.Option("--csv-vms", help="CSV: one row per VM instead of per host.")
+    ] = False,
+    ignore: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--ignore", metavar="RULE", help="Do not report this rule (ID or name; repeatable)."
+        ),
+    ] = None,
+    baseline: Annotated[
+        str | None,
+        typer.Option(
+            "--baseline",
+            metavar="FILE",
+            help="Findings in this baseline (or earlier JSON report) do not count.",
+        ),
+    ] = None,
+    write_baseline: Annotated[
+        str | None,
+        typer.Option(
+            "--write-baseline", metavar="FILE", help="Write today's findings as a baseline file."
+        ),
+    ] = None,
+    fail_on: Annotated[
+        FailOn, typer.Option("--fail-on", help="Lowest verdict that exits non-zero.")
+    ] = FailOn.FAIL,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Show each finding's formula, inputs and sources.")
+    ] = False,
+    vms: Annotated[
+        bool,
+        typer.Option(
+            "--vms",
+            help="Per VM on every contended host: what it keeps, balloon, swap, active hit.",
+        ),
+    ] = False,
+    host: Annotated[
+        str | None,
+        typer.Option(
+            "--host", metavar="HOST", help="Drill down into one host's VMs, contended or not."
+        ),
+    ] = None,
+    fail_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--fail-host",
+            metavar="HOST",
+            help="Fail this host (repeatable) and restart its VMs (HA).",
+        ),
+    ] = None,
+    ha_failures: Annotated[
+        int | None,
+        typer.Option(
+            "--ha-failures",
+            metavar="N",
+            min=0,
+            help="Host failures to simulate in every cluster (HA).",
+        ),
+    ] = None,
+    add_vm: AddVmOpt = None,
+    remove_vm: RemoveVmOpt = None,
+    power_off: PowerOffOpt = None,
+    add_host: AddHostOpt = None,
+    remove_host: RemoveHostOpt = None,
+    set_: SetOpt = None,
+    growth: GrowthOpt = None,
+    horizon: HorizonOpt = None,
+    as_of: AsOfOpt = None,
+    fail_within: Annotated[
+        str | None,
+        typer.Option(
+            "--fail-within",
+            metavar="DURATION",
+            help="Fail hosts that start swapping within this window (warn: ballooning), e.g. 90d.",
+        ),
+    ] = None,
+    no_color: NoColorOpt = False,
+) -> None:
+    """Check an inventory: memory state of every host, findings and a verdict.
+
+    Example: memplan check samples/realistic.yaml --explain
+
+    What-if: memplan check samples/realistic.yaml --fail-host esx-web01.prod.example
+    --add-vm 'name=web{1..10},memory=16GiB,cluster=prod-web' --growth 3%/month
+    --fail-within 90d
+
+    What-ifs apply in the order given and never change the file. Exit codes: 0 no
+    failure (warnings allowed), 1 at least one fail, 2 usage error, 3 only warnings with
+    --fail-on warn, 4 invalid or unreadable inventory.
+    """
+
+    def one(inventory_file: str) -> ExitCode:
+        inv = load_inventory(inventory_file, ctx)
+        if host is not None and host not in {h.name for h in inv.hosts}:
+            names = [h.name for h in inv.hosts]
+            raise typer.BadParameter(f"no host {host!r}{suggest(host, names)}", param_hint="--host")
+        scenario = build_scenario(
+            ctx, inv, as_of=as_of, growth=growth, horizon=horizon, fail_within=fail_within,
+            fail_host=fail_host, ha_failures=ha_failures,
+        )  # fmt: skip
+        scenario = replace(scenario, ignore=_rules(ignore or []), baseline=_baseline(baseline))
+        report = engine.evaluate(inv, scenario)
+        make = functools.partial(renderer, explain=explain, vms=vms, host=host, csv_vms=csv_vms)
+        targets = _outputs(output or [], fmt, bool(os.environ.get("GITHUB_ACTIONS")))
+        to_files = [(f, path) for f, path in targets if path is not None]
+        with staged([path for _, path in to_files]) as handles:
+            for (f, _), handle in zip(to_files, handles, strict=True):
+                make(f).render(report, make_console(True, handle))
+            for f, path in targets:
+                if path is None:
+                    make(f).render(report, make_console(no_color))
+        if write_baseline is not None:
+            write_text(write_baseline, _baseline_text(report))
+        return exit_for(report.verdict, fail_on)
+
+    if len(inventory_files) > 1 and (output or write_baseline):
+        raise usage_exit("--output and --write-baseline take one inventory at a time")
+    codes = []
+    for path in inventory_files:  # pre-commit passes several files at once
+        try:
+            codes.append(one(path))
+        except typer.Exit as exc:
+            if exc.exit_code == ExitCode.USAGE:
+                raise
+            codes.append(ExitCode(exc.exit_code))
+    raise typer.Exit(max(codes, key=lambda c: EXIT_RANK[c]))
+
+
+def _rules(names: list[str]) -> tuple[str, ...]:
+    from memplan.rules import RULES
+
+    known = {*RULES, *(r.RULE.name for r in RULES.values())}
+    for name in names:
+        if name not in known:
+            raise usage_exit(f"--ignore {name}: no such rule{suggest(name, known)}")
+    return tuple(names)
+
+
+def _baseline(path: str | None) -> frozenset[tuple[str, str, str]]:
+    if path is None:
+        return frozenset()
+    try:
+        return inventory.read_baseline(path)
+    except UsageError as exc:
+        raise usage_exit(str(exc)) from None
+
+
+def _baseline_text(report: Any) -> str:
+    import json
+
+    items = sorted({(f.rule, f.kind, f.subject) for f in report.findings})
+    doc = {
+        "schema_version": 1,
+        "baseline": [{"rule": r, "kind": k, "subject": s} for r, k, s in items],
+    }
+    return json.dumps(doc, indent=2, sort_keys=True) + "\n"
+
+
+def _outputs(values: list[str], fmt: Format, github: bool) -> list[tuple[Format, str | None]]:
+    """(format, file or None for stdout) of every output the command line asks for."""
+    primary: str | None = None
+    extra: list[tuple[Format, str | None]] = []
+    names = [f.value for f in Format if f is not Format.AUTO]
+    for value in values:
+        name, eq, path = value.partition("=")
+        if not eq:
+            primary = value
+        elif name in names:
+            extra.append((Format(name), path))
+        else:
+            raise usage_exit(f"--output {value}: unknown format {name!r}{suggest(name, names)}")
+    main: list[tuple[Format, str | None]]
+    if primary is not None:  # the --format output goes to a file; auto means the table there
+        main = [(Format.TABLE if fmt is Format.AUTO else fmt, primary)]
+    else:
+        main = [(f, None) for f in resolve(fmt, github)]
+    return [*main, *extra]

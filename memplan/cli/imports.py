@@ -1,0 +1,104 @@
+"""``memplan import rvtools`` and ``memplan import govc``."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from memplan import __version__, inventory
+from memplan.errors import InventoryError, UsageError
+
+if TYPE_CHECKING:
+    from memplan.importers.common import ImportResult
+from memplan.cli.exits import error_exit, usage_exit
+from memplan.cli.loading import import_notes
+from memplan.cli.output import write_text
+
+ImportOutput = Annotated[
+    str | None,
+    typer.Option(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="Write the inventory here instead of stdout.",
+    ),
+]
+
+
+def _write_import(result: ImportResult, output: str | None, origin: str) -> None:
+    header = (
+        f"memplan inventory imported from {origin} by memplan {__version__}"
+        f" on {date.today().isoformat()}.\n"
+        "Check the 'import:' lines memplan printed for skipped and repaired rows."
+    )
+    from memplan.importers.common import to_yaml
+
+    text = to_yaml(result, header)
+    # Whatever we write must be a valid inventory: validate before writing.
+    try:
+        inventory.parse(text.encode(), output or "<import>")
+    except InventoryError as exc:  # pragma: no cover - an importer bug, not user input
+        raise error_exit(exc) from None
+    import_notes([*result.skipped, *result.repairs, result.summary()])
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        write_text(output, text)
+
+
+def import_rvtools(
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            help="An RVTools .xlsx, or per-tab CSV files (RVTools_tabvInfo.csv, ...) or their folder.",
+            show_default=False,
+            metavar="PATH...",
+        ),
+    ],
+    output: ImportOutput = None,
+) -> None:
+    """Import an RVTools export: vInfo, vMemory, vHost and vCluster.
+
+    Example: memplan import rvtools RVTools_export_all.xlsx -o inventory.yaml
+
+    Every skipped or repaired row is printed on stderr with its sheet and row number,
+    then a summary line. docs/import.md has the column mapping. Exit codes: 0 done,
+    2 unreadable input.
+    """
+    from memplan.importers import rvtools
+
+    try:
+        result = rvtools.read(paths)
+    except UsageError as exc:
+        raise usage_exit(str(exc)) from None
+    _write_import(result, output, ", ".join(paths))
+
+
+def import_govc(
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            help="govc host.info -json and vm.info -json output (two files, or one with both).",
+            show_default=False,
+            metavar="JSON...",
+        ),
+    ],
+    output: ImportOutput = None,
+) -> None:
+    """Import govc JSON: hosts (memorySize) and VMs (memoryMB, memoryAllocation, runtime.host).
+
+    Example: memplan import govc hosts.json vms.json -o inventory.yaml
+
+    Reads PascalCase (govc < 0.31) and camelCase keys alike. Exit codes: 0 done,
+    2 unreadable input.
+    """
+    from memplan.importers import govc
+
+    try:
+        result = govc.read(paths)
+    except UsageError as exc:
+        raise usage_exit(str(exc)) from None
+    _write_import(result, output, ", ".join(paths))

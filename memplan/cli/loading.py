@@ -1,0 +1,90 @@
+"""Inventories and scenarios from the command line: what-ifs applied, import notes printed,
+evaluation flags parsed (bad values are usage errors)."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+import typer
+
+from memplan import inventory
+from memplan.errors import InventoryError, UsageError
+from memplan.inventory import whatif
+from memplan.model import Inventory, Scenario
+from memplan.units import UnitError, parse_duration, parse_growth, suggest
+
+if TYPE_CHECKING:
+    pass
+from memplan.cli.exits import error_exit, usage_exit
+from memplan.cli.options import ECHOED, in_order
+
+
+def load_inventory(path: str, ctx: typer.Context) -> Inventory:
+    """The inventory with the command line's what-ifs applied, or the right exit.
+
+    An RVTools export is imported in memory; what the import skipped or repaired goes to
+    stderr, so nothing is dropped silently.
+    """
+    notes: list[str] = []
+    try:
+        return inventory.load(path, in_order(ctx, whatif.FLAGS), notes)
+    except InventoryError as exc:
+        raise error_exit(exc) from None
+    except UsageError as exc:
+        raise usage_exit(str(exc)) from None
+    finally:
+        import_notes(notes)
+
+
+def import_notes(notes: list[str]) -> None:
+    for note in notes:
+        sys.stderr.write(f"import: {note}\n")
+
+
+def build_scenario(
+    ctx: typer.Context,
+    inv: Inventory,
+    *,
+    as_of: str | None,
+    growth: str | None,
+    horizon: str | None,
+    fail_within: str | None = None,
+    fail_host: list[str] | None = None,
+    ha_failures: int | None = None,
+) -> Scenario:
+    """Parse the evaluation flags into a Scenario; bad values are usage errors (exit 2)."""
+    try:
+        today = date.fromisoformat(as_of) if as_of else date.today()
+    except ValueError:
+        raise usage_exit(f"--as-of {as_of}: write a date as YYYY-MM-DD") from None
+    try:
+        rate = parse_growth(growth) if growth else None
+        months = parse_months(horizon) if horizon else None
+        window = None
+        if fail_within:
+            from memplan.engine import projection
+
+            n, unit = parse_duration(fail_within)
+            end = {"d": lambda: today + timedelta(days=n), "w": lambda: today + timedelta(weeks=n),
+                   "m": lambda: projection.add_months(today, n),
+                   "y": lambda: projection.add_months(today, 12 * n)}[unit]()  # fmt: skip
+            window = (end - today).days
+    except UnitError as exc:
+        raise usage_exit(str(exc)) from None
+    names = [h.name for h in inv.hosts]
+    for name in fail_host or []:
+        if name not in names:
+            raise usage_exit(f"--fail-host {name}: no such host{suggest(name, names)}")
+    return Scenario(
+        tuple(fail_host or ()), ha_failures, today, months, rate, window, in_order(ctx, ECHOED)
+    )
+
+
+def parse_months(text: str) -> int:
+    n, unit = parse_duration(text, "my")
+    months = n * 12 if unit == "y" else n
+    if not 1 <= months <= 600:
+        raise UnitError(f"{text!r}: the horizon must be 1 to 600 months")
+    return months

@@ -1,0 +1,187 @@
+"""Options and arguments shared by several commands, as Annotated aliases, and the
+command class that keeps what-ifs in the order they were typed."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from typer.core import TyperCommand
+
+from memplan.inventory import whatif
+from memplan.model import WhatIf
+from memplan.render import Format
+
+if TYPE_CHECKING:
+    pass
+
+
+EXIT_CODES_HELP = (
+    "Exit codes: 0 no failure (warnings allowed), 1 at least one fail, 2 usage error,"
+    " 3 only warnings with --fail-on warn, 4 invalid or unreadable inventory."
+)
+
+
+class FailOn(StrEnum):
+    """Which verdict makes ``check`` exit non-zero."""
+
+    WARN = "warn"
+    FAIL = "fail"
+    NEVER = "never"
+
+
+class KeepState(StrEnum):
+    """The worst state headroom allows."""
+
+    CLEAR = "clear"
+    SOFT = "soft"
+
+
+class Reading(StrEnum):
+    """How state thresholds map free memory to states."""
+
+    A = "A"
+    B = "B"
+
+
+InventoriesArg = Annotated[
+    list[str],
+    typer.Argument(
+        help="Inventory YAML files (or RVTools exports); each is checked on its own.",
+        show_default=False,
+        metavar="INVENTORY",
+    ),
+]
+
+
+InventoryArg = Annotated[
+    str,
+    typer.Argument(
+        help="Inventory YAML file (see docs/inventory.md).", show_default=False, metavar="INVENTORY"
+    ),
+]
+
+
+NoColorOpt = Annotated[
+    bool,
+    typer.Option("--no-color", help="No colours (NO_COLOR=1 in the environment does the same)."),
+]
+
+
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+
+
+AddVmOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--add-vm",
+        metavar="SPEC",
+        help="What if: add VMs, e.g. 'name=web{1..3},memory=16GiB,cluster=prod'.",
+    ),
+]
+
+
+RemoveVmOpt = Annotated[
+    list[str] | None,
+    typer.Option("--remove-vm", metavar="GLOB", help="What if: remove VMs (glob)."),
+]
+
+
+PowerOffOpt = Annotated[
+    list[str] | None,
+    typer.Option("--power-off", metavar="GLOB", help="What if: power VMs off (glob)."),
+]
+
+
+AddHostOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--add-host",
+        metavar="SPEC",
+        help="What if: add a host, e.g. 'name=esx9,memory=768GiB,cluster=prod'.",
+    ),
+]
+
+
+RemoveHostOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--remove-host",
+        metavar="GLOB",
+        help="What if: remove hosts (glob); their VMs are placed again.",
+    ),
+]
+
+
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        metavar="TARGET.FIELD=VALUE",
+        help="What if: set a field, e.g. 'host:esx01.memory=1TiB', 'vm:db*.reservation=all',"
+        " 'defaults.vm.active=50%'.",
+    ),
+]
+
+
+GrowthOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--growth",
+        metavar="RATE",
+        help="Growth of every VM, e.g. 3%/month or 20%/year (overrides the inventory).",
+    ),
+]
+
+
+HorizonOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--horizon",
+        metavar="DURATION",
+        help="Months to project, e.g. 18m or 2y (default 12m with growth or plans).",
+    ),
+]
+
+
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        metavar="YYYY-MM-DD",
+        help="'Today' for projections, YYYY-MM-DD (default: the current date).",
+    ),
+]
+
+
+class OrderedCommand(TyperCommand):
+    """Keeps the raw arguments, so that what-ifs apply in the order the user typed them
+    (click alone only remembers where a repeated option first appeared)."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        ctx.meta["memplan.argv"] = list(args)
+        return super().parse_args(ctx, args)
+
+
+ECHOED = (*whatif.FLAGS, "--fail-host", "--ha-failures", "--growth", "--horizon", "--as-of",
+          "--fail-within")  # fmt: skip
+
+
+def in_order(ctx: typer.Context, flags: tuple[str, ...]) -> tuple[WhatIf, ...]:
+    """The given ``flags`` with their values, in command-line order."""
+    argv: list[str] = ctx.meta.get("memplan.argv", [])
+    out: list[WhatIf] = []
+    i = 0
+    while i < len(argv):
+        token = argv[i]
+        if token == "--":
+            break
+        name, eq, value = token.partition("=")
+        if name in flags:
+            if not eq and i + 1 < len(argv):
+                value = argv[i + 1]
+                i += 1
+            out.append(WhatIf(name, value))
+        i += 1
+    return tuple(out)

@@ -1,0 +1,95 @@
+"""``memplan project``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from memplan import engine
+from memplan.model import ProjectReport
+from memplan.render.project import ProjectFormat, render_project
+from memplan.units import UnitError
+
+if TYPE_CHECKING:
+    pass
+from memplan.cli.exits import usage_exit
+from memplan.cli.loading import build_scenario, load_inventory, parse_months
+from memplan.cli.options import (
+    AddHostOpt,
+    AddVmOpt,
+    AsOfOpt,
+    GrowthOpt,
+    InventoryArg,
+    NoColorOpt,
+    PowerOffOpt,
+    RemoveHostOpt,
+    RemoveVmOpt,
+    SetOpt,
+)
+from memplan.cli.output import emit
+
+
+def project(
+    ctx: typer.Context,
+    inventory_file: InventoryArg,
+    horizon: Annotated[
+        str,
+        typer.Option("--horizon", metavar="DURATION", help="Months to project, e.g. 24m or 2y."),
+    ] = "12m",
+    step: Annotated[
+        str, typer.Option("--step", metavar="DURATION", help="Months between rows, e.g. 1m or 3m.")
+    ] = "1m",
+    fmt: Annotated[
+        ProjectFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = ProjectFormat.TABLE,
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="Write to this file instead of stdout.",
+        ),
+    ] = None,
+    add_vm: AddVmOpt = None,
+    remove_vm: RemoveVmOpt = None,
+    power_off: PowerOffOpt = None,
+    add_host: AddHostOpt = None,
+    remove_host: RemoveHostOpt = None,
+    set_: SetOpt = None,
+    growth: GrowthOpt = None,
+    as_of: AsOfOpt = None,
+    no_color: NoColorOpt = False,
+) -> None:
+    """Project demand, free memory and state of every host, month by month.
+
+    Example: memplan project samples/realistic.yaml --horizon 24m --growth 2%/month
+
+    Growth compounds monthly on consumed and active memory, capped by each VM's usage
+    bound; planned: changes apply from their date (docs/projection.md). Formats: table,
+    json, csv (one row per host and month). Exit codes: 0 done, 2 usage error, 4 invalid
+    inventory.
+    """
+    inv = load_inventory(inventory_file, ctx)
+    scenario = build_scenario(ctx, inv, as_of=as_of, growth=growth, horizon=horizon)
+    try:
+        every = parse_months(step)
+    except UnitError as exc:
+        raise usage_exit(str(exc)) from None
+    assert scenario.as_of is not None
+    assert scenario.horizon_months is not None
+    from memplan.engine import projection
+
+    host_of, _ = engine.place(inv)
+    points, notes = projection.timeline(
+        inv, host_of, scenario.as_of, scenario.horizon_months, every, scenario.growth
+    )
+    outlook = projection.forecast(
+        inv, host_of, scenario.as_of, scenario.horizon_months, scenario.growth
+    )
+    report = ProjectReport(
+        inv.source, scenario.as_of, scenario.horizon_months, every, points, outlook, notes,
+        scenario.echo,
+    )  # fmt: skip
+    emit(lambda r, c: render_project(r, fmt, c), report, output, no_color)

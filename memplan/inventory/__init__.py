@@ -1,0 +1,42 @@
+"""The inventory: the only layer (with importers) that touches YAML, files or git.
+
+- ``loader``: the pipeline from bytes to a validated ``Inventory`` (``load``, ``parse``);
+- ``sources``: where the bytes come from (bounded file reads, git revisions, RVTools
+  exports imported in memory, baselines);
+- ``yamlload``: libyaml composition with positions and a bounded tag resolver;
+- ``nodes``: typed values read from YAML nodes, every problem collected at its position;
+- ``sections/``: one module per section (hosts and VMs, clusters and HA, policy,
+  planned changes, waivers); ``document`` combines them and checks cross-references;
+- ``whatif``: command-line what-ifs applied to the composed nodes;
+- ``fields``: the field names and limits; ``schema``: the JSON Schema of the format.
+"""
+
+from __future__ import annotations
+
+from memplan.inventory.loader import (
+    compose,
+    load,
+    load_with_shape,
+    parse,
+    retain_parse_trees,
+)
+from memplan.inventory.sources import (
+    is_export,
+    read_baseline,
+    read_bytes,
+    read_git,
+    read_source,
+)
+
+__all__ = [
+    "compose",
+    "is_export",
+    "load",
+    "load_with_shape",
+    "parse",
+    "read_baseline",
+    "read_bytes",
+    "read_git",
+    "read_source",
+    "retain_parse_trees",
+]

@@ -1,0 +1,35 @@
+"""Field names the inventory accepts, and the limits of what memplan reads."""
+
+from __future__ import annotations
+
+MAX_FILE_BYTES = 128 * 1024 * 1024
+"""Largest inventory read (128 MiB): a 100,000-VM inventory is about 15 MB."""
+MAX_NODES = 5_000_000
+"""Most YAML nodes visited, aliases expanded (guards against alias bombs)."""
+MAX_VCPUS = 768
+"""vSphere 8 maximum vCPUs per VM."""
+
+TAG = "tag:yaml.org,2002:"
+STR_TAG = TAG + "str"
+INT_TAG = TAG + "int"
+ALLOWED_TAGS = frozenset(
+    TAG + t for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp", "merge")
+)
+
+TOP_FIELDS = ("version", "defaults", "policy", "clusters", "hosts", "planned", "waivers")
+WAIVER_FIELDS = ("rule", "subject", "reason", "until")
+CLUSTER_FIELDS = ("name", "ha", "growth", "hosts", "vms")
+HOST_VALUE_FIELDS = ("memory", "managed", "system_reserved", "esxi")
+HOST_FIELDS = ("name", *HOST_VALUE_FIELDS, "growth", "vms")
+VM_VALUE_FIELDS = (
+    "memory", "vcpus", "power", "reservation", "limit", "shares", "active", "consumed",
+    "overhead", "balloon_max", "tags", "growth", "ballooned", "swapped",
+)  # fmt: skip
+VM_FIELDS = ("name", *VM_VALUE_FIELDS, "host")
+POLICY_FIELDS = ("max_overcommit", "reading", "thresholds", "idle_tax")
+HA_FIELDS = ("policy", "failures", "percentage", "failover_hosts")
+PLANNED_FIELDS = ("at", "add_vm", "add_host", "retire_host")
+
+HA_POLICIES = ("host-failures", "percentage", "slots", "dedicated", "disabled")
+SHARE_LEVELS = ("low", "normal", "high")
+POWER_WORDS = {"on": True, "poweredon": True, "off": False, "poweredoff": False}

@@ -1,0 +1,343 @@
+"""Hosts and VMs: their fields, defaults, and VM shapes read once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from memplan import esxi
+from memplan.inventory.fields import (
+    HOST_FIELDS,
+    HOST_VALUE_FIELDS,
+    MAX_VCPUS,
+    POWER_WORDS,
+    SHARE_LEVELS,
+    STR_TAG,
+    VM_FIELDS,
+    VM_VALUE_FIELDS,
+)
+from memplan.inventory.nodes import (
+    Node,
+    NodeReader,
+    Pct,
+    Word,
+    describe,
+    null_node,
+)
+from memplan.model import (
+    VM,
+    Host,
+)
+
+
+class HostsAndVMs(NodeReader):
+    """Reads hosts and their VMs."""
+
+    def defaults(self, node: Node | None) -> tuple[dict[str, Node], dict[str, Node]]:
+        if node is None:
+            return {}, {}
+        d = self.mapping(node, ("host", "vm"), "defaults")
+        if d is None:
+            return {}, {}
+        host = self.mapping(d["host"], HOST_VALUE_FIELDS, "defaults.host") if "host" in d else {}
+        vm = self.mapping(d["vm"], VM_VALUE_FIELDS, "defaults.vm") if "vm" in d else {}
+        return host or {}, vm or {}
+
+    def host(
+        self,
+        node: Node,
+        defaults: dict[str, Node],
+        cluster: str | None,
+        extra: tuple[str, ...] = (),
+    ) -> tuple[Host | None, list[Node]]:
+        """The host (None when invalid) and its VM nodes, which are validated either way."""
+        h = self.mapping(node, (*HOST_FIELDS, *extra), "a host")
+        if h is None:
+            return None, []
+        name = self.required_text(h, node, "name", "host")
+        fields = {**defaults, **{k: v for k, v in h.items() if k in HOST_VALUE_FIELDS}}
+        vm_nodes = self.sequence(h.get("vms", null_node()), f"vms of host {name!r}")
+        if "growth" in h:
+            self.growth(h["growth"], f"host {name!r} growth")
+        if name is None:
+            return None, vm_nodes
+        if name in self._host_names:
+            first = self._host_names[name].start_mark.line + 1
+            self.error(h["name"], f"duplicate host name {name!r} (first at line {first})")
+            return None, vm_nodes
+        self._host_names[name] = h["name"]
+        what = f"host {name!r}"
+        if "memory" not in fields:
+            self.error(node, f"{what} has no 'memory' (installed memory, e.g. '512GiB')")
+            return None, vm_nodes
+        memory = self.size(fields["memory"], f"{what} memory")
+        managed = self.size(fields["managed"], f"{what} managed") if "managed" in fields else memory
+        reserved = (
+            self.size(fields["system_reserved"], f"{what} system_reserved")
+            if "system_reserved" in fields
+            else esxi.DEFAULT_SYSTEM_RESERVED
+        )
+        version = esxi.DEFAULT_ESXI
+        if "esxi" in fields:
+            vnode = fields["esxi"]
+            raw = self.scalar(vnode)
+            text = vnode.value if isinstance(vnode, yaml.ScalarNode) else None
+            try:
+                if isinstance(raw, bool) or text is None or esxi.parse_version(text) < (3,):
+                    raise ValueError(text)
+                version = text
+            except ValueError:
+                self.error(
+                    vnode,
+                    f"{what} esxi must be a version such as '8.0' or '7.0.3', not {describe(vnode)}",
+                )
+        if memory is None or managed is None or reserved is None:
+            return None, vm_nodes
+        if memory == 0:
+            self.error(fields["memory"], f"{what} memory must be above 0")
+            return None, vm_nodes
+        if managed > memory:
+            self.error(fields["managed"], f"{what} managed memory is above its installed memory")
+            return None, vm_nodes
+        if reserved >= managed:
+            self.error(
+                fields.get("system_reserved", node),
+                f"{what} system_reserved leaves no memory for VMs",
+            )
+            return None, vm_nodes
+        host = Host(
+            name, memory, managed, "managed" in fields, reserved, version, cluster, self.loc(node)
+        )
+        return host, vm_nodes
+
+    def vm(
+        self,
+        node: Node,
+        defaults: dict[str, Node],
+        host: str | None,
+        cluster: str | None,
+        inherited_growth: Node | None = None,
+        extra: tuple[str, ...] = (),
+    ) -> VM | None:
+        """A VM; growth comes from the VM, else its host or cluster, else defaults.vm."""
+        v = self.mapping(node, (*VM_FIELDS, *extra) if extra else VM_FIELDS, "a VM")
+        if v is None:
+            return None
+        name = self.required_text(v, node, "name", "VM")
+        if name is None:
+            return None
+        if name in self._vm_names:
+            first = self._vm_names[name].start_mark.line + 1
+            self.error(v["name"], f"duplicate VM name {name!r} (first at line {first})")
+            return None
+        self._vm_names[name] = v["name"]
+        if "host" in v:
+            what = f"VM {name!r}"
+            pin = self.text(v["host"], f"{what} host")
+            if pin is None:
+                return None
+            if host is not None and pin != host:
+                self.error(
+                    v["host"], f"{what} is listed under host {host!r} but says host: {pin!r}"
+                )
+                return None
+            if (
+                host is None and cluster is None
+            ):  # pragma: no cover - standalone VMs nest under hosts
+                return None
+            host = pin
+        key = self._shape_key(v, defaults, inherited_growth)
+        parsed = self._shapes.get(key) if key is not None else None
+        if parsed is None:
+            what = f"VM {name!r}"
+            f = defaults.copy()
+            for k, n in v.items():
+                if k in VM_VALUE_FIELDS:
+                    f[k] = n
+            if "growth" not in v and inherited_growth is not None:
+                f["growth"] = inherited_growth
+            if "memory" not in f:
+                self.error(node, f"{what} has no 'memory' (configured size, e.g. '16GiB')")
+                return None
+            parsed = self._vm_values(f, what)
+            if parsed is None:
+                return None
+            if key is not None and len(self._shapes) < _MAX_SHAPES:
+                self._shapes[key] = parsed
+        (memory, vcpus, power, res, lim, shares, level, act, act_given, cons, cons_given, ovh,
+         est, bmax, tags, growth, ballooned, swapped) = parsed  # fmt: skip
+        return VM(
+            name, memory, vcpus, power, res, lim, shares, level, act, act_given, cons, cons_given,
+            ovh, est, bmax, tags, host, cluster, self.loc(node), growth, ballooned, swapped,
+        )  # fmt: skip
+
+    def _shape_key(
+        self, v: dict[str, Node], defaults: dict[str, Node], growth: Node | None
+    ) -> tuple[Any, ...] | None:
+        """What a VM's fields say, apart from its name, host and location: VMs with the
+        same key read the same (the defaults that apply and the growth inherited are part
+        of it). None when a field is not a scalar (tags: a list), never cached."""
+        base = self._defaults_keys.get(id(defaults))
+        if base is None:  # once per defaults mapping; kept alive so that its id stays its own
+            fields = tuple(defaults.items())
+            base = (defaults, _scalars(fields))
+            self._defaults_keys[id(defaults)] = base
+        if base[1] is None:
+            return None
+        key: list[Any] = [base[1]]
+        if "growth" not in v and growth is not None:
+            if type(growth) is not yaml.ScalarNode:
+                return None
+            key.append(("growth", growth.tag, growth.value))
+        for k, n in v.items():
+            if k != "name" and k != "host":
+                if type(n) is not yaml.ScalarNode:
+                    return None
+                key.append((k, n.tag, n.value))
+        return tuple(key)
+
+    def _vm_values(self, f: dict[str, Node], what: str) -> tuple[Any, ...] | None:
+        """The VM's fields after its name, in VM's order, without host, cluster and location
+        (which come after tags); None after reporting every problem."""
+        ok = True
+        values = _VM_DEFAULTS.copy()
+        for key, n in f.items():
+            value = self._vm_field(key, n, what)
+            if value is None:
+                ok = False  # reported; the other fields are still read and checked
+            values[key] = value
+        if not ok:
+            return None
+        memory, vcpus, power = values["memory"], values["vcpus"], values["power"]
+        reservation, limit, shares = values["reservation"], values["limit"], values["shares"]
+        active, consumed, overhead = values["active"], values["consumed"], values["overhead"]
+        balloon_max, tags, growth = values["balloon_max"], values["tags"], values["growth"]
+        ballooned, swapped = values["ballooned"], values["swapped"]
+        if memory == 0:
+            self.error(f["memory"], f"{what} memory must be above 0")
+            return None
+        res = memory if isinstance(reservation, Word) else reservation  # all
+        lim = None if isinstance(limit, Word) else limit  # unlimited
+        if res > memory:
+            self.error(f["reservation"], f"{what} reservation is above its configured memory")
+            ok = False
+        if lim is not None and res > lim:
+            self.error(f["reservation"], f"{what} reservation is above its limit")
+            ok = False
+        cons = memory if consumed is None else resolve_size(consumed, memory)
+        act_given = active is not None
+        act = min(cons, memory) if active is None else resolve_size(active, memory)
+        if act > memory:
+            self.error(f["active"], f"{what} active memory is above its configured memory")
+            ok = False
+        if not ok:
+            return None
+        if isinstance(shares, str):
+            share_count = esxi.SHARES_PER_MIB[shares] * memory // (1 << 20)
+            level = shares
+        else:
+            share_count, level = shares, "custom"
+        est = overhead is None
+        ovh = esxi.estimate_overhead(memory, vcpus) if est else overhead
+        bmax = None if isinstance(balloon_max, Word) else balloon_max  # unlimited
+        return (
+            memory, vcpus, power, res, lim, share_count, level, act, act_given, cons,
+            consumed is not None, ovh, est, bmax, tags, growth, ballooned, swapped,
+        )  # fmt: skip
+
+    def _vm_field(self, key: str, node: Node, what: str) -> Any:
+        """One field of a VM (None after reporting a problem); sizes seen before are free."""
+        size = _VM_SIZES.get(key)
+        if size is not None:
+            if node.tag == STR_TAG:
+                hit = self._sizes.get((node.value, *size))
+                if hit is not None:
+                    return hit
+            return self.size(node, f"{what} {key}", *size)
+        if key == "vcpus":
+            return self.integer(node, f"{what} vcpus", 1, MAX_VCPUS)
+        if key == "power":
+            return self.power(node, what)
+        if key == "shares":
+            return self.shares(node, what)
+        if key == "tags":
+            return self.tags(node, what)
+        return self.growth(node, f"{what} growth")
+
+    def power(self, node: Node, what: str) -> bool | None:
+        value = self.scalar(node)
+        if isinstance(value, bool):  # YAML 1.1 reads on/off as booleans
+            return value
+        if isinstance(value, str) and value.strip().lower() in POWER_WORDS:
+            return POWER_WORDS[value.strip().lower()]
+        self.error(node, f"{what} power must be 'on' or 'off', not {describe(node)}")
+        return None
+
+    def shares(self, node: Node, what: str) -> str | int | None:
+        value = self.scalar(node)
+        if isinstance(value, str) and value.strip().lower() in SHARE_LEVELS:
+            return value.strip().lower()
+        if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= 1_000_000_000:
+            return value
+        self.error(
+            node,
+            f"{what} shares must be low, normal, high or a positive number of shares, not {describe(node)}",
+        )
+        return None
+
+    def tags(self, node: Node, what: str) -> tuple[str, ...] | None:
+        out: list[str] = []
+        for t in self.sequence(node, f"{what} tags"):
+            text = self.text(t, f"a tag of {what}")
+            if text is None:
+                return None
+            out.append(text)
+        return tuple(out)
+
+
+_VM_SIZES: dict[str, tuple[tuple[str, ...], bool]] = {
+    "memory": ((), False),
+    "reservation": (("all",), False),
+    "limit": (("unlimited",), False),
+    "active": ((), True),
+    "consumed": ((), True),
+    "overhead": ((), False),
+    "balloon_max": (("unlimited",), False),
+    "ballooned": ((), False),
+    "swapped": ((), False),
+}
+"""VM fields that are sizes: the keywords each accepts, and whether a percentage may be given."""
+_VM_DEFAULTS: dict[str, Any] = {
+    "vcpus": 1, "power": True, "reservation": 0, "limit": Word("unlimited"), "shares": "normal",
+    "active": None, "consumed": None, "overhead": None, "balloon_max": Word("unlimited"),
+    "tags": (), "growth": 0.0, "ballooned": 0, "swapped": 0,
+}  # fmt: skip
+"""What a VM field is when neither the VM nor defaults.vm gives it."""
+
+
+_MAX_SHAPES = 65536
+"""Most distinct VM shapes remembered (a bound on memory; more are read one by one)."""
+
+
+def _scalars(fields: tuple[tuple[str, Node], ...]) -> tuple[tuple[str, str, str], ...] | None:
+    """(key, tag, text) of each field, or None when one is not a scalar."""
+    if any(type(n) is not yaml.ScalarNode for _, n in fields):
+        return None
+    return tuple((k, n.tag, n.value) for k, n in fields)
+
+
+def resolve_size(value: int | Pct, memory: int) -> int:
+    """A size, or a percentage of ``memory`` rounded to the nearest byte (ties to even, as
+    ``round(Fraction)``), in integer arithmetic."""
+    if isinstance(value, Pct):
+        q, r = divmod(value.fraction.numerator * memory, value.fraction.denominator)
+        twice = 2 * r
+        den = value.fraction.denominator
+        return q + 1 if twice > den or (twice == den and q & 1) else q
+    return value
+
+
+def name_of(host: Host | None) -> str:
+    """The host's name, or a placeholder that lets its VMs be validated anyway."""
+    return host.name if host is not None else "<invalid host>"

@@ -1,0 +1,116 @@
+"""Where inventory bytes come from: files (bounded in size), git revisions, exports imported in
+memory, and baselines."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+from memplan.errors import InventoryError, Problem, UsageError
+from memplan.inventory.fields import (
+    MAX_FILE_BYTES,
+)
+
+EXPORT_SUFFIXES = (".xlsx", ".xlsm", ".csv")
+
+
+def read_git(ref: str, path: str) -> bytes:
+    """The file ``path`` as it is at git revision ``ref``."""
+    import subprocess
+
+    folder, name = os.path.split(os.path.abspath(path))
+    try:
+        done = subprocess.run(
+            ["git", "show", f"{ref}:./{name}"], cwd=folder, capture_output=True, check=False,
+            timeout=60,
+        )  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise UsageError(f"--against-git {ref}: cannot run git ({exc})") from None
+    if done.returncode != 0:
+        why = done.stderr.decode(errors="replace").strip().splitlines()
+        raise UsageError(f"--against-git {ref}: {why[-1] if why else 'git show failed'}")
+    return done.stdout
+
+
+def read_baseline(path: str) -> frozenset[tuple[str, str, str]]:
+    """(rule, kind, subject) of each finding in a baseline: a file written by
+    ``--write-baseline``, or any ``memplan check --format json`` report."""
+    import json
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            doc = json.load(fh)
+        items = doc.get("baseline", doc.get("findings"))
+        return frozenset((str(f["rule"]), str(f["kind"]), str(f["subject"])) for f in items)
+    except FileNotFoundError:
+        raise UsageError(f"--baseline {path}: no such file") from None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise UsageError(
+            f"--baseline {path}: not a memplan baseline or JSON report ({exc.__class__.__name__})"
+        ) from None
+
+
+def is_export(path: str) -> bool:
+    """An RVTools workbook, an RVTools CSV tab, or a folder of them."""
+    return path.lower().endswith(EXPORT_SUFFIXES) or (
+        os.path.isdir(path) and any(f.lower().endswith(".csv") for f in os.listdir(path))
+    )
+
+
+def read_source(path: str, notes: list[str] | None = None) -> bytes:
+    """The inventory YAML at ``path``, or an RVTools export imported into YAML in memory
+    (then ``notes`` receives every skipped and repaired row and the summary line)."""
+    if not is_export(path):
+        return read_bytes(path)
+    from memplan.importers import common, rvtools
+
+    try:
+        result = rvtools.read([path])
+    except UsageError as exc:  # here the export is the inventory: unreadable means exit 4
+        message = str(exc).removeprefix(f"{path}: ")
+        raise InventoryError([Problem(path, 1, 1, message)]) from None
+    if notes is not None:
+        notes += [*result.skipped, *result.repairs, result.summary()]
+    return common.to_yaml(result, f"imported in memory from {path}").encode()
+
+
+def read_bytes(path: str) -> bytes:
+    """Read a regular file of bounded size; every failure becomes an InventoryError."""
+
+    def fail(message: str) -> InventoryError:
+        return InventoryError([Problem(path, 1, 1, message)])
+
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise fail("no such file") from None
+    except OSError as exc:
+        raise fail(f"cannot read: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise fail("is a directory, not an inventory file")
+    if not stat.S_ISREG(st.st_mode):
+        raise fail("is not a regular file (a FIFO, socket or device); memplan reads files only")
+    if st.st_size > MAX_FILE_BYTES:
+        raise fail(f"file is {st.st_size} bytes; the limit is {MAX_FILE_BYTES} bytes (128 MiB)")
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise fail(f"cannot read: {exc.strerror or exc}") from None
+
+
+def decode(data: bytes, path: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        bad = data[exc.start : exc.start + 1].hex()
+        raise InventoryError(
+            [Problem(path, line, col, f"not valid UTF-8 (byte 0x{bad}); save the file as UTF-8")]
+        ) from None
+
+
+def position(text: str, index: int) -> tuple[int, int]:
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
