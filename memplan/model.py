@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from fractions import Fraction
 
@@ -110,6 +110,8 @@ class VM:
     """Ballooned now, as vCenter reports it (observed, not modelled), bytes."""
     swapped: int = 0
     """Swapped now, as vCenter reports it (observed, not modelled), bytes."""
+    uuid: str | None = None
+    """vCenter's instance UUID (RVTools "VM UUID"), which follows a VM through renames."""
 
     @property
     def usage_bound(self) -> int:
@@ -124,7 +126,7 @@ class VM:
             self.shares, self.shares_level, active, self.active_given, consumed,
             self.consumed_given, self.overhead, self.overhead_estimated, self.balloon_max,
             self.tags, self.host, self.cluster, self.location, self.growth, self.ballooned,
-            self.swapped,
+            self.swapped, self.uuid,
         )  # fmt: skip
 
     @property
@@ -253,6 +255,9 @@ class Inventory:
     """What-ifs applied on the command line, in order."""
     waivers: tuple[Waiver, ...] = ()
     """Accepted findings."""
+    collected: datetime | None = None
+    """When the data were collected (top-level ``collected:``), UTC without a zone; a date
+    alone is midnight. None when the inventory does not say."""
 
 
 # --- the report -----------------------------------------------------------------------------

@@ -44,6 +44,7 @@ class Reader(PlannedChanges, Clusters, PolicySection, Waivers):
                     top["version"],
                     f"unsupported version {top['version'].value!r}; this memplan reads version 1",
                 )
+        collected = self.timestamp(top["collected"], "collected") if "collected" in top else None
         defaults_host, defaults_vm = self.defaults(top.get("defaults"))
         self.defaults_vm = defaults_vm
         policy = self.policy(top["policy"]) if "policy" in top else Policy()
@@ -127,4 +128,5 @@ class Reader(PlannedChanges, Clusters, PolicySection, Waivers):
             policy,
             tuple(planned),
             waivers=tuple(waivers),
+            collected=collected,
         )

@@ -16,7 +16,16 @@ ALLOWED_TAGS = frozenset(
     TAG + t for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp", "merge")
 )
 
-TOP_FIELDS = ("version", "defaults", "policy", "clusters", "hosts", "planned", "waivers")
+TOP_FIELDS = (
+    "version",
+    "collected",
+    "defaults",
+    "policy",
+    "clusters",
+    "hosts",
+    "planned",
+    "waivers",
+)
 WAIVER_FIELDS = ("rule", "subject", "reason", "until")
 CLUSTER_FIELDS = ("name", "ha", "growth", "hosts", "vms")
 HOST_VALUE_FIELDS = ("memory", "managed", "system_reserved", "esxi")
@@ -25,7 +34,7 @@ VM_VALUE_FIELDS = (
     "memory", "vcpus", "power", "reservation", "limit", "shares", "active", "consumed",
     "overhead", "balloon_max", "tags", "growth", "ballooned", "swapped",
 )  # fmt: skip
-VM_FIELDS = ("name", *VM_VALUE_FIELDS, "host")
+VM_FIELDS = ("name", *VM_VALUE_FIELDS, "host", "uuid")
 POLICY_FIELDS = ("max_overcommit", "reading", "thresholds", "idle_tax")
 HA_FIELDS = ("policy", "failures", "percentage", "failover_hosts")
 PLANNED_FIELDS = ("at", "add_vm", "add_host", "retire_host")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from fractions import Fraction
 from typing import Any
 
@@ -274,6 +274,28 @@ class NodeReader:
         except ValueError:
             self.error(node, f"{what} must be a date as YYYY-MM-DD, not {describe(node)}")
             return None
+
+    def timestamp(self, node: Node, what: str) -> datetime | None:
+        """A date (midnight) or an ISO 8601 date and time; one with a zone becomes UTC
+        without a zone, so that snapshots taken in different zones compare."""
+        value = self.scalar(node)
+        if isinstance(value, datetime):
+            moment = value
+        elif isinstance(value, date):
+            moment = datetime(value.year, value.month, value.day)
+        else:
+            try:
+                moment = datetime.fromisoformat(str(value).strip())
+            except ValueError:
+                self.error(
+                    node,
+                    f"{what} must be a date (YYYY-MM-DD) or a date and time"
+                    f" (YYYY-MM-DDTHH:MM:SS, with an optional zone), not {describe(node)}",
+                )
+                return None
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(UTC).replace(tzinfo=None)
+        return moment
 
     def growth(self, node: Node, what: str) -> float | None:
         """'3%/month' or '20%/year' as a monthly compounding rate."""

@@ -34,6 +34,7 @@ def _size(*words: str, percent: bool = False) -> dict[str, Any]:
 
 
 NAME = {"type": ["string", "number", "boolean"], "description": "Taken as written."}
+UUID = {"type": "string", "minLength": 1, "description": "vCenter instance UUID of the VM."}
 
 VM_VALUES: dict[str, Any] = {
     "memory": _size() | {"description": "Configured (guest) memory."},
@@ -76,7 +77,7 @@ def schema() -> dict[str, Any]:
     assert set(HOST_VALUES) == set(inv.HOST_VALUE_FIELDS), (
         "schema and reader disagree on host fields"
     )
-    vm = _obj({"name": NAME, **VM_VALUES, "host": NAME}, ("name",))
+    vm = _obj({"name": NAME, **VM_VALUES, "host": NAME, "uuid": UUID}, ("name",))
     host = _obj({"name": NAME, **HOST_VALUES, "growth": _ref("growth"),
                  "vms": {"type": ["array", "null"], "items": _ref("vm")}}, ("name",))  # fmt: skip
     states = {s: _ref("percent") for s in ("high", "clear", "soft", "hard", "low")}
@@ -102,12 +103,17 @@ def schema() -> dict[str, Any]:
         }, ("name",)),
     }  # fmt: skip
     planned_vm = _obj(
-        {"name": NAME, **VM_VALUES, "host": NAME, "cluster": NAME}, ("name", "memory")
+        {"name": NAME, **VM_VALUES, "host": NAME, "cluster": NAME, "uuid": UUID}, ("name", "memory")
     )
     planned_host = _obj({"name": NAME, **HOST_VALUES, "growth": _ref("growth"), "cluster": NAME},
                         ("name", "memory"))  # fmt: skip
     top = _obj({
         "version": {"const": 1},
+        "collected": {
+            "type": "string",
+            "pattern": r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$",
+            "description": "When the data were collected: a date, or a date and time.",
+        },
         "defaults": _obj({"host": _obj(HOST_VALUES), "vm": _obj(VM_VALUES)}),
         "policy": _obj({
             "max_overcommit": {"anyOf": [{"type": "number", "exclusiveMinimum": 0}, _ref("percent")]},

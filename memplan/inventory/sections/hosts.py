@@ -147,6 +147,11 @@ class HostsAndVMs(NodeReader):
             ):  # pragma: no cover - standalone VMs nest under hosts
                 return None
             host = pin
+        uuid = None
+        if "uuid" in v:
+            uuid = self.text(v["uuid"], f"VM {name!r} uuid")
+            if uuid is None:
+                return None
         key = self._shape_key(v, defaults, inherited_growth)
         parsed = self._shapes.get(key) if key is not None else None
         if parsed is None:
@@ -169,7 +174,7 @@ class HostsAndVMs(NodeReader):
          est, bmax, tags, growth, ballooned, swapped) = parsed  # fmt: skip
         return VM(
             name, memory, vcpus, power, res, lim, shares, level, act, act_given, cons, cons_given,
-            ovh, est, bmax, tags, host, cluster, self.loc(node), growth, ballooned, swapped,
+            ovh, est, bmax, tags, host, cluster, self.loc(node), growth, ballooned, swapped, uuid,
         )  # fmt: skip
 
     def _shape_key(
@@ -191,7 +196,7 @@ class HostsAndVMs(NodeReader):
                 return None
             key.append(("growth", growth.tag, growth.value))
         for k, n in v.items():
-            if k != "name" and k != "host":
+            if k != "name" and k != "host" and k != "uuid":  # per VM, not part of its shape
                 if type(n) is not yaml.ScalarNode:
                     return None
                 key.append((k, n.tag, n.value))
