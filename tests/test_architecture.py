@@ -17,7 +17,7 @@ ALLOWED = {
     "engine": {"engine", "rules", *BOTTOM},
     "render": {"render", "rules", *BOTTOM},
     "rules": {"rules", *BOTTOM},
-    **{name: BOTTOM for name in BOTTOM},
+    **dict.fromkeys(BOTTOM, BOTTOM),
 }
 
 
