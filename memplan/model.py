@@ -136,6 +136,21 @@ class VM:
 
 
 @dataclass(frozen=True, slots=True)
+class Observed:
+    """A host's memory as vCenter observed it at collection time (not modelled)."""
+
+    consumed: int | None
+    """Host memory in use (quickStats.overallMemoryUsage, RVTools vHost "Memory usage %"
+    x "# Memory"), bytes: its VMs' consumed memory plus VMkernel and overheads."""
+    ballooned: int | None
+    """Memory ballooned from its VMs now, bytes (RVTools vHost "VM Memory Ballooned")."""
+    swapped: int | None
+    """Memory of its VMs swapped now, bytes (RVTools vHost "VM Memory Swapped")."""
+    source: str
+    """Where the figures come from, e.g. "RVTools vHost", "govc quickStats", "inventory"."""
+
+
+@dataclass(frozen=True, slots=True)
 class Host:
     """An ESXi host."""
 
@@ -155,6 +170,11 @@ class Host:
     """Its cluster; None for a standalone host."""
     location: Location
     """Where the host is written."""
+    observed: Observed | None = None
+    """Its memory as vCenter observed it (``observed:``), when the inventory says."""
+    maintenance: bool = False
+    """In maintenance mode or not connected: it runs nothing new, takes no restarted VMs
+    and adds nothing to its cluster's capacity, headroom or HA survivors."""
 
     @property
     def capacity(self) -> int:

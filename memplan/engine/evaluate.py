@@ -56,7 +56,8 @@ def place(inventory: Inventory) -> tuple[dict[str, str | None], set[str]]:
     spare = {name for c in inventory.clusters if c.ha for name in c.ha.failover_hosts}
     members: dict[str, list[Host]] = defaultdict(list)
     for h in inventory.hosts:
-        if h.cluster is not None and h.name not in spare:  # dedicated failover hosts stay empty
+        if h.cluster is not None and h.name not in spare and not h.maintenance:
+            # dedicated failover hosts stay empty; a host in maintenance takes nothing
             members[h.cluster].append(h)
     todo = [vm for vm in inventory.vms if vm.host is None and vm.powered_on]
     todo.sort(key=lambda vm: (-(vm.memory + vm.overhead), vm.name))
@@ -108,7 +109,8 @@ def evaluate(inventory: Inventory, scenario: Scenario | None = None) -> Report:
     base = {name: hc.result for name, hc in host_calcs.items()}
     failover: dict[str, HAResult] = {}
     for c in inventory.clusters:
-        members = [h for h in inventory.hosts if h.cluster == c.name]
+        # A host in maintenance neither fails nor takes restarted VMs.
+        members = [h for h in inventory.hosts if h.cluster == c.name and not h.maintenance]
         analysis = ha.analyse(
             c, members, by_host, base, policy, scenario.fail_hosts, scenario.ha_failures, loads
         )
@@ -209,7 +211,7 @@ def _cluster_calcs(
         out[c.name] = ClusterCalc(
             c.name,
             sum(r.configured for r in members) + extra,
-            sum(r.capacity for r in members),
+            sum(r.capacity for r in members if not r.host.maintenance),
             c.location,
         )
     return out
@@ -265,7 +267,7 @@ def _report(
                 configured=cc.configured,
                 capacity=cc.capacity,
                 demand=sum(h.demand for h in members),
-                free=sum(h.free for h in members),
+                free=cc.capacity - sum(h.demand for h in members),
                 overcommit_ratio=cc.configured / cc.capacity if cc.capacity else 0.0,
                 state=state,
                 verdict=worst(
@@ -312,7 +314,7 @@ def headroom_report(
     )
     clusters = tuple(
         room.cluster_headroom(
-            c, [h for h in inventory.hosts if h.cluster == c.name], by_host,
+            c, [h for h in inventory.hosts if h.cluster == c.name and not h.maintenance], by_host,
             replace(shape, cluster=c.name), inventory.policy, keep, scenario,
         )
         for c in sorted(inventory.clusters, key=lambda c: c.name)

@@ -47,7 +47,10 @@ def _holds(host: Host, vms: list[VM], shape: VM, k: int, policy: Policy, keep: M
 def host_headroom(
     host: Host, vms: list[VM], shape: VM, policy: Policy, keep: MemState
 ) -> HostHeadroom:
-    """The largest k the host takes on its own (bisection: more copies never help)."""
+    """The largest k the host takes on its own (bisection: more copies never help); none
+    on a host in maintenance."""
+    if host.maintenance:
+        return HostHeadroom(host.name, host.cluster, 0, "in maintenance")
     if not _holds(host, vms, shape, 0, policy, keep):
         state = evaluate_host(host, vms, policy)[0].state.value
         return HostHeadroom(host.name, host.cluster, 0, f"already {state}")

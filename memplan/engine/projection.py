@@ -161,7 +161,10 @@ class _World:
         if new.cluster is None:
             return
         for _ in range(len(self.vms)):
-            peers = [h for h in self.hosts.values() if h.cluster == new.cluster and h is not new]
+            peers = [
+                h for h in self.hosts.values()
+                if h.cluster == new.cluster and h is not new and not h.maintenance
+            ]  # fmt: skip
             if not peers:
                 return
             src = min(peers, key=lambda h: (self._free(h.name, month), h.name))
@@ -181,7 +184,7 @@ class _World:
         self.drop(vm.name)
         best: tuple[int, str] | None = None
         for h in self.hosts.values():
-            if h.cluster != cluster or cluster is None:
+            if h.cluster != cluster or cluster is None or h.maintenance:
                 continue
             on = self.on_host(h.name, month)
             reserved = sum(v.reservation + v.overhead for v in on)

@@ -78,7 +78,17 @@ def schema() -> dict[str, Any]:
         "schema and reader disagree on host fields"
     )
     vm = _obj({"name": NAME, **VM_VALUES, "host": NAME, "uuid": UUID}, ("name",))
-    host = _obj({"name": NAME, **HOST_VALUES, "growth": _ref("growth"),
+    state = {
+        "observed": _obj({
+            "consumed": _size(percent=True) | {"description": "Host memory in use, VMkernel included (a percentage is of memory)."},
+            "ballooned": _size(), "swapped": _size(),
+            "source": {"type": "string", "minLength": 1},
+        }) | {"anyOf": [{"required": [k]} for k in ("consumed", "ballooned", "swapped")]},
+        "maintenance": {"type": "boolean", "description": "In maintenance mode or disconnected: no capacity."},
+    }  # fmt: skip
+    assert set(state) == set(inv.HOST_STATE_FIELDS), "schema and reader disagree on host state"
+    assert set(state["observed"]["properties"]) == set(inv.OBSERVED_FIELDS)
+    host = _obj({"name": NAME, **HOST_VALUES, "growth": _ref("growth"), **state,
                  "vms": {"type": ["array", "null"], "items": _ref("vm")}}, ("name",))  # fmt: skip
     states = {s: _ref("percent") for s in ("high", "clear", "soft", "hard", "low")}
     defs: dict[str, Any] = {

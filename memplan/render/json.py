@@ -9,7 +9,7 @@ from typing import Any
 
 from rich.console import Console
 
-from memplan.model import Finding, HAResult, HostResult, Location, Report, Severity, VMResult
+from memplan.model import Finding, HAResult, Host, HostResult, Location, Report, Severity, VMResult
 from memplan.render.base import Renderer, counts
 
 SCHEMA_VERSION = 1
@@ -51,8 +51,23 @@ def _host(r: HostResult) -> dict[str, Any]:
         "balloon_bytes": r.balloon,
         "swap_bytes": r.swap,
         "active_fits": r.active_fits,
+        "maintenance": h.maintenance,
+        "observed": _observed(h),
         "verdict": r.verdict.value,
         "location": _loc(h.location),
+    }
+
+
+def _observed(h: Host) -> dict[str, Any]:
+    """What vCenter observed on the host; every value null when nothing was."""
+    o = h.observed
+    if o is None:
+        return dict.fromkeys(("ballooned_bytes", "consumed_bytes", "source", "swapped_bytes"))
+    return {
+        "consumed_bytes": o.consumed,
+        "ballooned_bytes": o.ballooned,
+        "swapped_bytes": o.swapped,
+        "source": o.source,
     }
 
 

@@ -84,7 +84,7 @@ def _host_table(title: str, hosts: list[HostResult], full: bool) -> Table:
             )
     for r in hosts:
         cells: list[str | Text] = [
-            r.host.name,
+            _host_cell(r),
             _g(r.host.memory),
             f"{r.vms_on}/{r.vms_total}",
             _g(r.configured),
@@ -100,6 +100,13 @@ def _host_table(title: str, hosts: list[HostResult], full: bool) -> Table:
         ]
         t.add_row(*(c for c, (_, _, shown) in zip(cells, columns, strict=True) if shown))
     return t
+
+
+def _host_cell(r: HostResult) -> str | Text:
+    """The host's name, marked ``maint`` when it is in maintenance (no capacity)."""
+    if not r.host.maintenance:
+        return r.host.name
+    return Text.assemble(r.host.name, (" maint", "bold yellow"))
 
 
 def _fitting_table(console: Console, title: str, hosts: list[HostResult]) -> Table:
@@ -184,8 +191,11 @@ class TableRenderer(Renderer):
             )
         for c in report.clusters:
             members = [h for h in report.hosts if h.host.cluster == c.name]
+            away = sum(1 for h in members if h.host.maintenance)
             title = (
-                f"cluster {c.name} · {len(members)} hosts · ratio {c.overcommit_ratio:.2f}"
+                f"cluster {c.name} · {len(members)} hosts"
+                + (f" ({away} in maintenance, no capacity)" if away else "")
+                + f" · ratio {c.overcommit_ratio:.2f}"
                 f" · worst state {c.state.value} · {c.verdict.value}"
             )
             console.print(_fitting_table(console, title, members))

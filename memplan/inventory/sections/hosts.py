@@ -9,8 +9,10 @@ import yaml
 from memplan import esxi
 from memplan.inventory.fields import (
     HOST_FIELDS,
+    HOST_STATE_FIELDS,
     HOST_VALUE_FIELDS,
     MAX_VCPUS,
+    OBSERVED_FIELDS,
     POWER_WORDS,
     SHARE_LEVELS,
     STR_TAG,
@@ -28,6 +30,7 @@ from memplan.inventory.nodes import (
 from memplan.model import (
     VM,
     Host,
+    Observed,
 )
 
 
@@ -50,9 +53,15 @@ class HostsAndVMs(NodeReader):
         defaults: dict[str, Node],
         cluster: str | None,
         extra: tuple[str, ...] = (),
+        state: bool = True,
     ) -> tuple[Host | None, list[Node]]:
-        """The host (None when invalid) and its VM nodes, which are validated either way."""
-        h = self.mapping(node, (*HOST_FIELDS, *extra), "a host")
+        """The host (None when invalid) and its VM nodes, which are validated either way.
+        ``state``: whether ``observed:`` and ``maintenance:`` may be given (not for a
+        planned host, which vCenter has not seen yet)."""
+        allowed = (
+            HOST_FIELDS if state else tuple(f for f in HOST_FIELDS if f not in HOST_STATE_FIELDS)
+        )
+        h = self.mapping(node, (*allowed, *extra), "a host")
         if h is None:
             return None, []
         name = self.required_text(h, node, "name", "host")
@@ -92,6 +101,21 @@ class HostsAndVMs(NodeReader):
                     vnode,
                     f"{what} esxi must be a version such as '8.0' or '7.0.3', not {describe(vnode)}",
                 )
+        maintenance = False
+        if "maintenance" in h:
+            flag = self.scalar(h["maintenance"])
+            if isinstance(flag, bool):
+                maintenance = flag
+            else:
+                self.error(
+                    h["maintenance"],
+                    f"{what} maintenance must be true or false, not {describe(h['maintenance'])}",
+                )
+        observed = None
+        if "observed" in h:
+            observed = self.observed(h["observed"], what, memory)
+            if observed is None:
+                return None, vm_nodes
         if memory is None or managed is None or reserved is None:
             return None, vm_nodes
         if memory == 0:
@@ -107,9 +131,52 @@ class HostsAndVMs(NodeReader):
             )
             return None, vm_nodes
         host = Host(
-            name, memory, managed, "managed" in fields, reserved, version, cluster, self.loc(node)
-        )
+            name, memory, managed, "managed" in fields, reserved, version, cluster, self.loc(node),
+            observed, maintenance,
+        )  # fmt: skip
         return host, vm_nodes
+
+    def observed(self, node: Node, what: str, memory: int | None) -> Observed | None:
+        """``observed: {consumed, ballooned, swapped, source}``; a consumed percentage is of
+        the installed memory, as vCenter's "memory usage %" is. None after reporting."""
+        o = self.mapping(node, OBSERVED_FIELDS, f"{what} observed")
+        if o is None:
+            return None
+        if not any(k in o for k in ("consumed", "ballooned", "swapped")):
+            if len(o) == len(getattr(node, "value", ())):  # else an unknown key was reported
+                self.error(node, f"{what} observed needs consumed, ballooned or swapped")
+            return None
+        ok = True
+        sizes: dict[str, int | None] = {}
+        for key in ("consumed", "ballooned", "swapped"):
+            sizes[key] = None
+            if key not in o:
+                continue
+            value = self.size(o[key], f"{what} observed.{key}", (), key == "consumed")
+            if value is None:
+                ok = False
+            elif isinstance(value, Pct):
+                if value.fraction > 1:
+                    self.error(o[key], f"{what} observed.consumed is above 100%")
+                    ok = False
+                elif memory is not None:
+                    sizes[key] = resolve_size(value, memory)
+            else:
+                sizes[key] = value
+        consumed = sizes["consumed"]
+        if consumed is not None and memory is not None and consumed > memory:
+            self.error(o["consumed"], f"{what} observed.consumed is above its installed memory")
+            ok = False
+        source = "inventory"
+        if "source" in o:
+            text = self.text(o["source"], f"{what} observed.source")
+            if text is None:
+                ok = False
+            else:
+                source = text
+        if not ok:
+            return None
+        return Observed(consumed, sizes["ballooned"], sizes["swapped"], source)
 
     def vm(
         self,

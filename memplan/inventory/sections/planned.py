@@ -79,7 +79,9 @@ class PlannedChanges(HostsAndVMs):
             )
             return None
         if action == "add_host":
-            host, vm_nodes = self.host(node, defaults_host, cluster, extra=("cluster",))
+            host, vm_nodes = self.host(
+                node, defaults_host, cluster, extra=("cluster",), state=False
+            )
             if vm_nodes:
                 self.error(vm_nodes[0], "a planned host starts empty; plan its VMs with add_vm")
                 return None
