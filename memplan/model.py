@@ -284,6 +284,21 @@ class Inventory:
 
 
 @dataclass(frozen=True, slots=True)
+class Note:
+    """Something memplan decided, assumed or repaired, for people to read (not a finding).
+
+    Notes of one kind are shown grouped, with a count and the first few (``--verbose``
+    lists them all): an export with 800 VMs must not print 800 lines.
+    """
+
+    kind: str
+    """Stable slug naming what happened, e.g. "placed" or "vm-no-cpus"; the renderers
+    group by it and give each kind a heading (``render/notes.py``)."""
+    text: str
+    """One line that reads on its own, e.g. "placed app01 on esx01 (...)"."""
+
+
+@dataclass(frozen=True, slots=True)
 class Input:
     """One named input of a finding's formula."""
 
@@ -474,6 +489,8 @@ class Report:
     """Projection (balloon_at / swap_at), when growth, plans or --horizon ask for one."""
     whatifs: tuple[WhatIf, ...] = ()
     """What-ifs applied on the command line, in order, for the report header."""
+    notes: tuple[Note, ...] = ()
+    """What the evaluation decided or assumed: VMs placed, sizes assumed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -546,7 +563,7 @@ class Forecast:
     """Per host, sorted by cluster then name."""
     clusters: tuple[ClusterForecast, ...]
     """Per cluster, sorted by name."""
-    notes: tuple[str, ...] = ()
+    notes: tuple[Note, ...] = ()
     """What the projection had to decide (e.g. a retired host's VMs that fit nowhere)."""
 
 
@@ -652,7 +669,7 @@ class ProjectReport:
     """Sorted by month, cluster, host."""
     forecast: Forecast
     """balloon_at / swap_at of every host and cluster."""
-    notes: tuple[str, ...]
+    notes: tuple[Note, ...]
     """What the projection had to decide."""
     whatifs: tuple[WhatIf, ...]
     """Flags applied, in order."""

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from memplan import inventory
 from memplan.cli import app
 from memplan.importers import common, govc, rvtools
+from memplan.model import Note
 from memplan.units import GIB, MIB
 from tests.helpers import DATA
 
@@ -82,10 +83,15 @@ def check_result(r: common.ImportResult) -> None:
     assert vms["lost"].shares_level == "high"
     assert vms["lost"].ballooned == 512 * MIB
     assert vms["lost"].swapped == 128 * MIB
-    assert r.skipped == ["vInfo row 6 (nomem): no memory value (vInfo Memory, vMemory Size MiB)"]
-    assert any("esx01.corp.local matched esx01 by name without domain" in x for x in r.repairs)
-    assert any("ESX02 matched esx02 by case" in x for x in r.repairs)
-    assert any("host esx99 is not in vHost; kept in cluster prod" in x for x in r.repairs)
+    assert r.skipped == [
+        Note(
+            "skip-no-memory",
+            "vInfo row 6 (nomem): no memory value (vInfo Memory, vMemory Size MiB)",
+        )
+    ]
+    assert any("esx01.corp.local matched esx01 by name without domain" in x.text for x in r.repairs)
+    assert any("ESX02 matched esx02 by case" in x.text for x in r.repairs)
+    assert any("host esx99 is not in vHost; kept in cluster prod" in x.text for x in r.repairs)
     assert r.rows_read == len(r.vms) + len(r.hosts) + len(r.skipped) == 6
     inv = inventory.parse(common.to_yaml(r, "test").encode(), "x.yaml")
     hosts = {h.name: h for h in inv.hosts}
@@ -156,7 +162,7 @@ def test_real_export() -> None:
     assert sorted(v.name for v in r.vms) == [f"vm-{i}" for i in range(1, 10)]
     assert len(r.hosts) == 7
     assert r.skipped == []
-    vm9 = [x for x in r.repairs if "(vm-9)" in x]
+    vm9 = [x.text for x in r.repairs if "(vm-9)" in x.text]
     assert vm9 == [
         "vInfo row 10 (vm-9): no CPUs; assumed 1",
         "vInfo row 10 (vm-9): no Host in vInfo; took 10.171.252.10 from vMemory",
@@ -249,7 +255,9 @@ def test_govc_both_key_casings(tmp_path: Path, case: str) -> None:
     )
     assert (vm.active, vm.overhead, vm.consumed) == (2048 * MIB, 100 * MIB, 11900 * MIB)
     assert [h.esxi for h in r.hosts] == ["8.0.2", None]
-    assert r.skipped == ["VM #2 (orphan): runtime.host host-9 is not among the hosts"]
+    assert r.skipped == [
+        Note("skip-unknown-host", "VM #2 (orphan): runtime.host host-9 is not among the hosts")
+    ]
     assert r.rows_read == len(r.vms) + len(r.hosts) + len(r.skipped)
     inv = inventory.parse(common.to_yaml(r, "x").encode(), "x.yaml")
     assert {h.name: h.memory for h in inv.hosts} == {"esx01": 256 * GIB, "esx02": 128 * GIB}

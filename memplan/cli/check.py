@@ -31,6 +31,7 @@ from memplan.cli.options import (
     RemoveHostOpt,
     RemoveVmOpt,
     SetOpt,
+    VerboseOpt,
 )
 from memplan.cli.output import make_console, staged, write_text
 
@@ -133,6 +134,7 @@ def check(
         ),
     ] = None,
     no_color: NoColorOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Check an inventory: memory state of every host, findings and a verdict.
 
@@ -148,7 +150,7 @@ def check(
     """
 
     def one(inventory_file: str) -> ExitCode:
-        inv = load_inventory(inventory_file, ctx)
+        inv = load_inventory(inventory_file, ctx, verbose)
         if host is not None and host not in {h.name for h in inv.hosts}:
             names = [h.name for h in inv.hosts]
             raise typer.BadParameter(f"no host {host!r}{suggest(host, names)}", param_hint="--host")
@@ -158,7 +160,9 @@ def check(
         )  # fmt: skip
         scenario = replace(scenario, ignore=_rules(ignore or []), baseline=_baseline(baseline))
         report = engine.evaluate(inv, scenario)
-        make = functools.partial(renderer, explain=explain, vms=vms, host=host, csv_vms=csv_vms)
+        make = functools.partial(
+            renderer, explain=explain, vms=vms, host=host, csv_vms=csv_vms, verbose=verbose
+        )
         targets = _outputs(output or [], fmt, bool(os.environ.get("GITHUB_ACTIONS")))
         to_files = [(f, path) for f, path in targets if path is not None]
         with staged([path for _, path in to_files]) as handles:

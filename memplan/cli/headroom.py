@@ -9,7 +9,7 @@ import typer
 from memplan import engine, inventory
 from memplan.errors import InventoryError, UsageError
 from memplan.inventory import whatif
-from memplan.model import MemState
+from memplan.model import MemState, Note
 from memplan.render import Format
 from memplan.units import suggest
 
@@ -28,6 +28,7 @@ from memplan.cli.options import (
     RemoveHostOpt,
     RemoveVmOpt,
     SetOpt,
+    VerboseOpt,
     in_order,
 )
 from memplan.cli.output import make_console
@@ -68,6 +69,7 @@ def headroom(
     remove_host: RemoveHostOpt = None,
     set_: SetOpt = None,
     no_color: NoColorOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """How many more VMs of a shape fit on each host and cluster.
 
@@ -78,7 +80,7 @@ def headroom(
     the count also keeps the cluster's failover capacity. Exit codes: 0 done, 2 usage
     error, 4 invalid inventory.
     """
-    notes: list[str] = []
+    notes: list[Note] = []
     try:
         inv, shape = inventory.load_with_shape(
             inventory_file, in_order(ctx, whatif.FLAGS), vm, notes
@@ -88,7 +90,7 @@ def headroom(
     except UsageError as exc:
         raise usage_exit(str(exc)) from None
     finally:
-        import_notes(notes)
+        import_notes(notes, verbose)
     clusters = [c.name for c in inv.clusters]
     if cluster is not None and cluster not in clusters:
         raise usage_exit(f"--cluster {cluster}: no such cluster{suggest(cluster, clusters)}")

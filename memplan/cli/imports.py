@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from memplan.importers.common import ImportResult
 from memplan.cli.exits import error_exit, usage_exit
 from memplan.cli.loading import import_notes
+from memplan.cli.options import VerboseOpt
 from memplan.cli.output import write_text
 
 ImportOutput = Annotated[
@@ -28,7 +29,9 @@ ImportOutput = Annotated[
 ]
 
 
-def _write_import(result: ImportResult, output: str | None, origin: str) -> None:
+def _write_import(
+    result: ImportResult, output: str | None, origin: str, verbose: bool = False
+) -> None:
     header = (
         f"memplan inventory imported from {origin} by memplan {__version__}"
         f" on {date.today().isoformat()}.\n"
@@ -42,7 +45,7 @@ def _write_import(result: ImportResult, output: str | None, origin: str) -> None
         inventory.parse(text.encode(), output or "<import>")
     except InventoryError as exc:  # pragma: no cover - an importer bug, not user input
         raise error_exit(exc) from None
-    import_notes([*result.skipped, *result.repairs, result.summary()])
+    import_notes(result.notes(), verbose)
     if output is None:
         sys.stdout.write(text)
     else:
@@ -59,13 +62,15 @@ def import_rvtools(
         ),
     ],
     output: ImportOutput = None,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Import an RVTools export: vInfo, vMemory, vHost and vCluster.
 
     Example: memplan import rvtools RVTools_export_all.xlsx -o inventory.yaml
 
-    Every skipped or repaired row is printed on stderr with its sheet and row number,
-    then a summary line. docs/import.md has the column mapping. Exit codes: 0 done,
+    Skipped and repaired rows are printed on stderr with their sheet and row number,
+    grouped by kind with a count and the first few (--verbose: every row), then a summary
+    line. docs/import.md has the column mapping. Exit codes: 0 done,
     2 unreadable input.
     """
     from memplan.importers import rvtools
@@ -74,7 +79,7 @@ def import_rvtools(
         result = rvtools.read(paths)
     except UsageError as exc:
         raise usage_exit(str(exc)) from None
-    _write_import(result, output, ", ".join(paths))
+    _write_import(result, output, ", ".join(paths), verbose)
 
 
 def import_govc(
@@ -87,6 +92,7 @@ def import_govc(
         ),
     ],
     output: ImportOutput = None,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Import govc JSON: hosts (memorySize) and VMs (memoryMB, memoryAllocation, runtime.host).
 
@@ -101,4 +107,4 @@ def import_govc(
         result = govc.read(paths)
     except UsageError as exc:
         raise usage_exit(str(exc)) from None
-    _write_import(result, output, ", ".join(paths))
+    _write_import(result, output, ", ".join(paths), verbose)

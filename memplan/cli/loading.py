@@ -12,7 +12,7 @@ import typer
 from memplan import inventory
 from memplan.errors import InventoryError, UsageError
 from memplan.inventory import whatif
-from memplan.model import Inventory, Scenario
+from memplan.model import Inventory, Note, Scenario
 from memplan.units import UnitError, parse_duration, parse_growth, suggest
 
 if TYPE_CHECKING:
@@ -21,13 +21,13 @@ from memplan.cli.exits import error_exit, usage_exit
 from memplan.cli.options import ECHOED, in_order
 
 
-def load_inventory(path: str, ctx: typer.Context) -> Inventory:
+def load_inventory(path: str, ctx: typer.Context, verbose: bool = False) -> Inventory:
     """The inventory with the command line's what-ifs applied, or the right exit.
 
     An RVTools export is imported in memory; what the import skipped or repaired goes to
-    stderr, so nothing is dropped silently.
+    stderr, grouped by kind (every one with ``verbose``), so nothing is dropped silently.
     """
-    notes: list[str] = []
+    notes: list[Note] = []
     try:
         return inventory.load(path, in_order(ctx, whatif.FLAGS), notes)
     except InventoryError as exc:
@@ -35,12 +35,15 @@ def load_inventory(path: str, ctx: typer.Context) -> Inventory:
     except UsageError as exc:
         raise usage_exit(str(exc)) from None
     finally:
-        import_notes(notes)
+        import_notes(notes, verbose)
 
 
-def import_notes(notes: list[str]) -> None:
-    for note in notes:
-        sys.stderr.write(f"import: {note}\n")
+def import_notes(notes: list[Note], verbose: bool = False) -> None:
+    """What an import skipped and repaired, on stderr: grouped by kind, or every row."""
+    from memplan.render.notes import grouped
+
+    for line in grouped(notes, "import: ", verbose):
+        sys.stderr.write(line + "\n")
 
 
 def build_scenario(

@@ -69,6 +69,16 @@ NoColorOpt = Annotated[
 ]
 
 
+VerboseOpt = Annotated[
+    bool,
+    typer.Option(
+        "--verbose",
+        "-v",
+        help="List every note (VMs placed, rows repaired...) instead of a count and the first few.",
+    ),
+]
+
+
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 
 

@@ -26,6 +26,7 @@ from memplan.cli.options import (
     RemoveHostOpt,
     RemoveVmOpt,
     SetOpt,
+    VerboseOpt,
 )
 from memplan.cli.output import emit
 
@@ -61,6 +62,7 @@ def project(
     growth: GrowthOpt = None,
     as_of: AsOfOpt = None,
     no_color: NoColorOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Project demand, free memory and state of every host, month by month.
 
@@ -71,7 +73,7 @@ def project(
     json, csv (one row per host and month). Exit codes: 0 done, 2 usage error, 4 invalid
     inventory.
     """
-    inv = load_inventory(inventory_file, ctx)
+    inv = load_inventory(inventory_file, ctx, verbose)
     scenario = build_scenario(ctx, inv, as_of=as_of, growth=growth, horizon=horizon)
     try:
         every = parse_months(step)
@@ -92,4 +94,4 @@ def project(
         inv.source, scenario.as_of, scenario.horizon_months, every, points, outlook, notes,
         scenario.echo,
     )  # fmt: skip
-    emit(lambda r, c: render_project(r, fmt, c), report, output, no_color)
+    emit(lambda r, c: render_project(r, fmt, c, verbose), report, output, no_color)

@@ -8,16 +8,17 @@ import typer
 
 from memplan import inventory
 from memplan.errors import ExitCode, InventoryError, UsageError
+from memplan.model import Note
 from memplan.units import plural
 
 if TYPE_CHECKING:
     pass
 from memplan.cli.exits import error_exit, usage_exit
 from memplan.cli.loading import import_notes
-from memplan.cli.options import InventoriesArg
+from memplan.cli.options import InventoriesArg, VerboseOpt
 
 
-def validate(inventory_files: InventoriesArg) -> None:
+def validate(inventory_files: InventoriesArg, verbose: VerboseOpt = False) -> None:
     """Parse and validate inventories without evaluating them.
 
     Example: memplan validate samples/realistic.yaml
@@ -27,7 +28,7 @@ def validate(inventory_files: InventoriesArg) -> None:
     """
     invalid = False
     for path in inventory_files:
-        notes: list[str] = []
+        notes: list[Note] = []
         try:
             inv = inventory.load(path, (), notes)
         except InventoryError as exc:
@@ -37,7 +38,7 @@ def validate(inventory_files: InventoriesArg) -> None:
         except UsageError as exc:
             raise usage_exit(str(exc)) from None
         finally:
-            import_notes(notes)
+            import_notes(notes, verbose)
         typer.echo(
             f"{path}: valid ({plural(len(inv.clusters), 'cluster')},"
             f" {plural(len(inv.hosts), 'host')}, {plural(len(inv.vms), 'VM')})"

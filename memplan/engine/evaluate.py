@@ -28,6 +28,7 @@ from memplan.model import (
     HostResult,
     Inventory,
     MemState,
+    Note,
     Report,
     Scenario,
     Severity,
@@ -127,7 +128,43 @@ def evaluate(inventory: Inventory, scenario: Scenario | None = None) -> Report:
         key=lambda f: (-f.severity.rank, f.rule, f.kind, f.subject),
     )
     report = _report(inventory, host_calcs, vm_results, cluster_calcs, findings, failover)
-    return replace(report, forecast=outlook, whatifs=scenario.echo or inventory.whatifs)
+    return replace(
+        report,
+        forecast=outlook,
+        whatifs=scenario.echo or inventory.whatifs,
+        notes=notes(report),
+    )
+
+
+def notes(report: Report) -> tuple[Note, ...]:
+    """What the evaluation decided or assumed: each VM memplan placed, and how many hosts
+    and VMs rest on an assumed size (one note each: the count is the news)."""
+    out = [
+        Note(
+            "placed", f"placed {r.vm.name} on {r.host} (cluster VM without host:, most free memory)"
+        )
+        for r in report.vms
+        if r.placed
+    ]
+    assumed_managed = sum(not h.host.managed_given for h in report.hosts)
+    if assumed_managed:
+        out.append(
+            Note(
+                "assumed-managed",
+                f"{assumed_managed} of {len(report.hosts)} hosts give no 'managed': using"
+                " installed memory (ESXi manages a few hundred MiB less)",
+            )
+        )
+    assumed_active = sum(not r.vm.active_given and r.vm.powered_on for r in report.vms)
+    if assumed_active:
+        out.append(
+            Note(
+                "assumed-active",
+                f"{assumed_active} powered-on VMs give no 'active': assumed fully active (worst"
+                " case: nothing to balloon)",
+            )
+        )
+    return tuple(out)
 
 
 def suppress(

@@ -25,6 +25,7 @@ from memplan.model import (
     HostResult,
     Inventory,
     MemState,
+    Note,
     PlannedChange,
     TimelinePoint,
 )
@@ -72,7 +73,7 @@ class _World:
     hosts: dict[str, Host]
     vms: dict[str, VM]
     born: dict[str, int]
-    notes: list[str]
+    notes: list[Note]
     by_host: dict[str, set[str]]
     """VM names per host, kept in step with ``vms`` (no scan of every VM per host)."""
 
@@ -194,7 +195,9 @@ class _World:
             if best is None or (free, h.name) > best:
                 best = (free, h.name)
         if best is None:
-            self.notes.append(f"{why}: {vm.name} fits no host of its cluster and is left out")
+            self.notes.append(
+                Note("left-out", f"{why}: {vm.name} fits no host of its cluster and is left out")
+            )
             self.born.pop(vm.name, None)
             return
         self.put(replace(vm, host=best[1]))
@@ -324,7 +327,7 @@ def timeline(
     horizon: int,
     step: int = 1,
     growth: float | None = None,
-) -> tuple[tuple[TimelinePoint, ...], tuple[str, ...]]:
+) -> tuple[tuple[TimelinePoint, ...], tuple[Note, ...]]:
     """Every host, every ``step`` months from 0 to ``horizon``, and the projection's notes."""
     world = _World.start(inventory, host_of, growth)
     points: list[TimelinePoint] = []

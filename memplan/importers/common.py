@@ -7,6 +7,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from memplan.model import Note
 from memplan.units import GIB, MAX_SIZE, MIB, format_size_input, plural
 
 
@@ -62,12 +63,25 @@ class ImportResult:
     vms: list[VMRecord] = field(default_factory=list)
     hosts: list[HostRecord] = field(default_factory=list)
     clusters: dict[str, ClusterRecord] = field(default_factory=dict)
-    skipped: list[str] = field(default_factory=list)
-    """Rows not imported: 'sheet row N: reason'."""
-    repairs: list[str] = field(default_factory=list)
-    """Rows imported with a value filled in, resolved or chosen: 'sheet row N: what'."""
+    skipped: list[Note] = field(default_factory=list)
+    """Rows not imported, text 'sheet row N (name): reason' (``skip`` adds one)."""
+    repairs: list[Note] = field(default_factory=list)
+    """Rows imported with a value filled in, resolved or chosen: 'sheet row N (name): what'
+    (``repair`` adds one)."""
     rows_read: int = 0
     """Non-blank data rows read from the sheets that define VMs and hosts."""
+
+    def skip(self, kind: str, text: str) -> None:
+        """Report a row not imported; ``kind`` groups it (render/notes.py has the headings)."""
+        self.skipped.append(Note(kind, text))
+
+    def repair(self, kind: str, text: str) -> None:
+        """Report a row imported with a value filled in, resolved or chosen."""
+        self.repairs.append(Note(kind, text))
+
+    def notes(self) -> list[Note]:
+        """Every skipped and repaired row, then the summary line: what an import prints."""
+        return [*self.skipped, *self.repairs, Note("import-summary", self.summary())]
 
     def keep_vm(self, vm: VMRecord) -> bool:
         """Import ``vm``, or report it skipped when a size is implausible; True if kept.
@@ -83,7 +97,7 @@ class ImportResult:
     def _keep(self, record: VMRecord | HostRecord, into: list[Any]) -> bool:
         too_big = implausible(record)
         if too_big:
-            self.skipped.append(f"{record.source} ({record.name}): {too_big}")
+            self.skip("skip-implausible", f"{record.source} ({record.name}): {too_big}")
             return False
         into.append(record)
         return True

@@ -94,13 +94,13 @@ def read(paths: list[str]) -> ImportResult:
         name = _get(h, "name") or _get(h, "summary", "config", "name")
         size = _get(h, "summary", "hardware", "memorysize") or _get(h, "hardware", "memorysize")
         if not name:
-            result.skipped.append(f"{where}: no name")
+            result.skip("skip-no-name", f"{where}: no name")
             continue
         if not isinstance(size, int | float) or size <= 0:
-            result.skipped.append(f"{where} ({name}): no summary.hardware.memorySize")
+            result.skip("skip-no-memory", f"{where} ({name}): no summary.hardware.memorySize")
             continue
         if size <= DEFAULT_SYSTEM_RESERVED:
-            result.skipped.append(f"{where} ({name}): {size} bytes leaves nothing for VMs")
+            result.skip("skip-no-room", f"{where} ({name}): {size} bytes leaves nothing for VMs")
             continue
         version = _VERSION.search(str(_get(h, "summary", "config", "product", "version") or ""))
         parent = _get(h, "parent")
@@ -123,10 +123,10 @@ def read(paths: list[str]) -> ImportResult:
         config = _get(v, "config") or {}
         memory = _get(config, "hardware", "memorymb")
         if not name:
-            result.skipped.append(f"{where}: no name")
+            result.skip("skip-no-name", f"{where}: no name")
             continue
         if not isinstance(memory, int | float) or memory <= 0:
-            result.skipped.append(f"{where} ({name}): no config.hardware.memoryMB")
+            result.skip("skip-no-memory", f"{where} ({name}): no config.hardware.memoryMB")
             continue
         vm = VMRecord(str(name), memory=mib(memory), source=where)
         vm.vcpus = int(_get(config, "hardware", "numcpu") or 1)
@@ -157,7 +157,9 @@ def read(paths: list[str]) -> ImportResult:
                     vm.consumed = max(0, vm.consumed - vm.overhead)
         ref = _ref(_get(v, "runtime", "host"))
         if ref is None or ref not in by_ref:
-            result.skipped.append(f"{where} ({name}): runtime.host {ref} is not among the hosts")
+            result.skip(
+                "skip-unknown-host", f"{where} ({name}): runtime.host {ref} is not among the hosts"
+            )
             continue
         vm.host = by_ref[ref]
         vm.cluster = clusters.get(vm.host)
@@ -165,8 +167,9 @@ def read(paths: list[str]) -> ImportResult:
             vm.active = vm.memory
         result.keep_vm(vm)
     if any(h.cluster for h in result.hosts):
-        result.repairs.append(
+        result.repair(
+            "cluster-by-ref",
             "clusters are named by their govc reference (e.g. domain-c7): govc's JSON has no"
-            " cluster names; rename them in the YAML if you like"
+            " cluster names; rename them in the YAML if you like",
         )
     return result

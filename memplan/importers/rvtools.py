@@ -242,7 +242,7 @@ def _build(sheets: dict[str, list[Row]], source: str) -> ImportResult:
         name = _text(row.get("name"))
         if name is None:
             result.rows_read += 1
-            result.skipped.append(f"vMemory row {number}: no VM name")
+            result.skip("skip-no-name", f"vMemory row {number}: no VM name")
         elif name not in memory_rows:
             memory_rows[name] = (number, row)
     seen: set[str] = set()
@@ -256,10 +256,12 @@ def _build(sheets: dict[str, list[Row]], source: str) -> ImportResult:
         where = f"{tab} row {number}"
         name = _text(row.get("name"))
         if name is None:
-            result.skipped.append(f"{where}: no VM name")
+            result.skip("skip-no-name", f"{where}: no VM name")
             continue
         if name in seen:
-            result.skipped.append(f"{where} ({name}): duplicate VM name; the first row is kept")
+            result.skip(
+                "skip-duplicate", f"{where} ({name}): duplicate VM name; the first row is kept"
+            )
             continue
         seen.add(name)
         vm = _vm(
@@ -269,7 +271,7 @@ def _build(sheets: dict[str, list[Row]], source: str) -> ImportResult:
             continue
         _place(vm, resolver, host_cluster, where, result)
         if vm.host is None and vm.cluster is None:
-            result.skipped.append(f"{where} ({name}): no host and no cluster to place it in")
+            result.skip("skip-no-place", f"{where} ({name}): no host and no cluster to place it in")
             continue
         result.keep_vm(vm)
     return result
@@ -284,18 +286,21 @@ def _hosts(rows: list[Row], result: ImportResult) -> None:
         name = _text(row.get("name"))
         memory = _num(row.get("memory"))
         if name is None:
-            result.skipped.append(f"{where}: no host name")
+            result.skip("skip-no-name", f"{where}: no host name")
             continue
         if name in names:
-            result.skipped.append(f"{where} ({name}): duplicate host; the first row is kept")
+            result.skip(
+                "skip-duplicate", f"{where} ({name}): duplicate host; the first row is kept"
+            )
             continue
         if memory is None or memory <= 0:
-            result.skipped.append(f"{where} ({name}): no memory value ('# Memory')")
+            result.skip("skip-no-memory", f"{where} ({name}): no memory value ('# Memory')")
             continue
         if mib(memory) <= DEFAULT_SYSTEM_RESERVED:
-            result.skipped.append(
+            result.skip(
+                "skip-no-room",
                 f"{where} ({name}): {memory:g} MiB leaves nothing for VMs after the"
-                f" {DEFAULT_SYSTEM_RESERVED // MIB} MiB memplan reserves for ESXi"
+                f" {DEFAULT_SYSTEM_RESERVED // MIB} MiB memplan reserves for ESXi",
             )
             continue
         version = _VERSION.search(str(row.get("esxi") or ""))
@@ -309,9 +314,10 @@ def _hosts(rows: list[Row], result: ImportResult) -> None:
         if version is None:
             missing_version += 1
     if missing_version:
-        result.repairs.append(
+        result.repair(
+            "no-esx-version",
             f"vHost: no ESX version for {missing_version} of {len(result.hosts)} hosts;"
-            " they are planned as ESXi 8.0"
+            " they are planned as ESXi 8.0",
         )
 
 
@@ -324,32 +330,38 @@ def _vm(
     if size is not None and size > 0:
         vm.memory = mib(size)
         if info_mem is not None and info_mem > 0 and info_mem != size:
-            result.repairs.append(
+            result.repair(
+                "memory-disagrees",
                 f"{where} ({name}): vInfo Memory {info_mem:g} MiB and vMemory Size MiB"
-                f" {size:g} disagree; using vMemory"
+                f" {size:g} disagree; using vMemory",
             )
     elif info_mem is not None and info_mem > 0:
         vm.memory = mib(info_mem)
     else:
-        result.skipped.append(f"{where} ({name}): no memory value (vInfo Memory, vMemory Size MiB)")
+        result.skip(
+            "skip-no-memory", f"{where} ({name}): no memory value (vInfo Memory, vMemory Size MiB)"
+        )
         return None
     cpus = _num(info.get("cpus"))
     if cpus is None or cpus < 1:
-        result.repairs.append(f"{where} ({name}): no CPUs; assumed 1")
+        result.repair("no-cpus", f"{where} ({name}): no CPUs; assumed 1")
         cpus = 1
     vm.vcpus = int(cpus)
     state = _text(info.get("power")) or _text(mem.get("power"))
     if state is None:
-        result.repairs.append(f"{where} ({name}): no power state; assumed powered on")
+        result.repair("no-power", f"{where} ({name}): no power state; assumed powered on")
     vm.power = state is None or state.lower() == "poweredon"
     vm.template = _true(info.get("template")) or _true(mem.get("template"))
     vm.host = _text(info.get("host")) or _text(mem.get("host"))
     vm.cluster = _text(info.get("cluster")) or _text(mem.get("cluster"))
     if memory_row and not _text(info.get("host")) and vm.host:
-        result.repairs.append(f"{where} ({name}): no Host in vInfo; took {vm.host} from vMemory")
+        result.repair(
+            "host-from-vmemory", f"{where} ({name}): no Host in vInfo; took {vm.host} from vMemory"
+        )
     if memory_row and not _text(info.get("cluster")) and vm.cluster:
-        result.repairs.append(
-            f"{where} ({name}): no Cluster in vInfo; took {vm.cluster} from vMemory"
+        result.repair(
+            "cluster-from-vmemory",
+            f"{where} ({name}): no Cluster in vInfo; took {vm.cluster} from vMemory",
         )
     reservation = _num(mem.get("reservation"))
     vm.reservation = mib(reservation) if reservation and reservation > 0 else None
@@ -370,10 +382,16 @@ def _vm(
                 vm.overhead = mib(value)
                 break
     if vm.reservation and vm.limit is not None and vm.reservation > vm.limit:
-        result.repairs.append(f"{where} ({name}): reservation above limit; limit raised to it")
+        result.repair(
+            "reservation-above-limit",
+            f"{where} ({name}): reservation above limit; limit raised to it",
+        )
         vm.limit = vm.reservation
     if vm.reservation and vm.memory and vm.reservation > vm.memory:
-        result.repairs.append(f"{where} ({name}): reservation above memory; capped at memory")
+        result.repair(
+            "reservation-above-memory",
+            f"{where} ({name}): reservation above memory; capped at memory",
+        )
         vm.reservation = vm.memory
     if vm.active is not None and vm.memory and vm.active > vm.memory:
         vm.active = vm.memory
@@ -392,13 +410,16 @@ def _place(
     resolved, how = resolver.resolve(vm.host)
     if resolved is not None:
         if how is not None:
-            result.repairs.append(f"{where} ({vm.name}): host {vm.host} matched {resolved} {how}")
+            result.repair(
+                "host-matched", f"{where} ({vm.name}): host {vm.host} matched {resolved} {how}"
+            )
         vm.host = resolved
         vm.cluster = host_cluster.get(resolved) or vm.cluster
         return
     if vm.cluster is not None:
-        result.repairs.append(
+        result.repair(
+            "host-not-listed",
             f"{where} ({vm.name}): host {vm.host} is not in vHost; kept in cluster"
-            f" {vm.cluster} for memplan to place"
+            f" {vm.cluster} for memplan to place",
         )
     vm.host = None

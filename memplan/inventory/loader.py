@@ -22,6 +22,7 @@ from memplan.inventory.sources import decode, position, read_source
 from memplan.model import (
     VM,
     Inventory,
+    Note,
     WhatIf,
 )
 
@@ -42,7 +43,7 @@ def retain_parse_trees() -> None:
         _RETAINED = []
 
 
-def load(path: str, whatifs: tuple[WhatIf, ...] = (), notes: list[str] | None = None) -> Inventory:
+def load(path: str, whatifs: tuple[WhatIf, ...] = (), notes: list[Note] | None = None) -> Inventory:
     """Read and validate the inventory at ``path`` with ``whatifs`` applied in memory.
 
     Raises InventoryError with every problem (those located at a flag are the user's
@@ -94,7 +95,7 @@ def _no_gc() -> Iterator[None]:
 
 
 def load_with_shape(
-    path: str, whatifs: tuple[WhatIf, ...], spec: str, notes: list[str] | None = None
+    path: str, whatifs: tuple[WhatIf, ...], spec: str, notes: list[Note] | None = None
 ) -> tuple[Inventory, VM]:
     """The inventory, and the VM shape ``spec`` read with the inventory's VM defaults."""
     inv, vm = _parse(read_source(path, notes), path, whatifs, spec)

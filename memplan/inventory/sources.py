@@ -10,6 +10,7 @@ from memplan.errors import InventoryError, Problem, UsageError
 from memplan.inventory.fields import (
     MAX_FILE_BYTES,
 )
+from memplan.model import Note
 
 EXPORT_SUFFIXES = (".xlsx", ".xlsm", ".csv")
 
@@ -57,7 +58,7 @@ def is_export(path: str) -> bool:
     )
 
 
-def read_source(path: str, notes: list[str] | None = None) -> bytes:
+def read_source(path: str, notes: list[Note] | None = None) -> bytes:
     """The inventory YAML at ``path``, or an RVTools export imported into YAML in memory
     (then ``notes`` receives every skipped and repaired row and the summary line)."""
     if not is_export(path):
@@ -70,7 +71,7 @@ def read_source(path: str, notes: list[str] | None = None) -> bytes:
         message = str(exc).removeprefix(f"{path}: ")
         raise InventoryError([Problem(path, 1, 1, message)]) from None
     if notes is not None:
-        notes += [*result.skipped, *result.repairs, result.summary()]
+        notes += result.notes()
     return common.to_yaml(result, f"imported in memory from {path}").encode()
 
 

@@ -41,6 +41,7 @@ def renderer(
     vms: bool = False,
     host: str | None = None,
     csv_vms: bool = False,
+    verbose: bool = False,
 ) -> Renderer:
     """The renderer of ``fmt`` (the keyword options shape the table and CSV only).
 
@@ -49,7 +50,7 @@ def renderer(
     if fmt is Format.TABLE:
         from memplan.render.table import TableRenderer
 
-        return TableRenderer(explain=explain, vms=vms, host=host)
+        return TableRenderer(explain=explain, vms=vms, host=host, verbose=verbose)
     if fmt is Format.JSON:
         from memplan.render.json import JsonRenderer
 

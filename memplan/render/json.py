@@ -262,7 +262,7 @@ def to_dict(report: Report, vms: bool = True) -> dict[str, Any]:
             "horizon_months": f.horizon_months,
             "until": f.until.isoformat(),
             "window_end": _iso(f.window_end),
-            "notes": list(f.notes),
+            "notes": [n.text for n in f.notes],
         },
     }  # fmt: skip
     for h in doc["hosts"]:

@@ -16,6 +16,7 @@ from rich.text import Text
 
 from memplan.model import MemState, ProjectReport, TimelinePoint
 from memplan.render.base import STATE_STYLE
+from memplan.render.notes import grouped
 from memplan.units import GIB, plural
 
 
@@ -39,8 +40,10 @@ def _row(p: TimelinePoint) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def render_project(r: ProjectReport, fmt: ProjectFormat, console: Console) -> None:
-    """Write ``r`` in ``fmt`` to ``console``."""
+def render_project(
+    r: ProjectReport, fmt: ProjectFormat, console: Console, verbose: bool = False
+) -> None:
+    """Write ``r`` in ``fmt`` to ``console`` (``verbose``: every note, not grouped)."""
     if fmt is ProjectFormat.JSON:
         f = r.forecast
         doc = {
@@ -58,7 +61,7 @@ def render_project(r: ProjectReport, fmt: ProjectFormat, console: Console) -> No
                           "balloon_at": c.balloon_at.isoformat() if c.balloon_at else None,
                           "swap_at": c.swap_at.isoformat() if c.swap_at else None}
                          for c in f.clusters],
-            "notes": list(r.notes),
+            "notes": [n.text for n in r.notes],
         }  # fmt: skip
         console.file.write(json.dumps(doc, indent=2, sort_keys=True) + "\n")
     elif fmt is ProjectFormat.CSV:
@@ -69,12 +72,12 @@ def render_project(r: ProjectReport, fmt: ProjectFormat, console: Console) -> No
             writer.writerow(_row(p))
         console.file.write(buffer.getvalue())
     elif fmt is ProjectFormat.TABLE:
-        _table(r, console)
+        _table(r, console, verbose)
     else:
         assert_never(fmt)
 
 
-def _table(r: ProjectReport, console: Console) -> None:
+def _table(r: ProjectReport, console: Console, verbose: bool) -> None:
     console.print(
         f"memplan project {r.source} · as of {r.as_of.isoformat()} ·"
         f" {plural(r.horizon_months, 'month')}, every {plural(r.step_months, 'month')}"
@@ -125,5 +128,5 @@ def _table(r: ProjectReport, console: Console) -> None:
             f" swaps from {c.swap_at.isoformat() if c.swap_at else 'not within horizon'}",
             highlight=False,
         )
-    for note in r.notes:
-        console.print(Text(f"note: {note}", style="dim"))
+    for line in grouped(r.notes, verbose=verbose):
+        console.print(Text(line, style="dim"))

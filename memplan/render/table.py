@@ -12,6 +12,7 @@ from rich.text import Text
 
 from memplan.model import Finding, HAResult, HostResult, Input, MemState, Report
 from memplan.render.base import SEVERITY_STYLE, STATE_STYLE, Renderer, counts
+from memplan.render.notes import grouped
 from memplan.units import GIB, format_size, plural
 
 BAR_WIDTH = 10
@@ -166,10 +167,17 @@ def _explain(f: Finding) -> Text:
 class TableRenderer(Renderer):
     """``--format table``: what people read in a terminal."""
 
-    def __init__(self, explain: bool = False, vms: bool = False, host: str | None = None) -> None:
+    def __init__(
+        self,
+        explain: bool = False,
+        vms: bool = False,
+        host: str | None = None,
+        verbose: bool = False,
+    ) -> None:
         self.explain = explain
         self.vms = vms
         self.host = host
+        self.verbose = verbose
 
     def render(self, report: Report, console: Console) -> None:
         """Print the host tables, the placements, the findings and the verdict line."""
@@ -270,29 +278,13 @@ class TableRenderer(Renderer):
             if h.cluster is None and (h.balloon_at or h.swap_at):
                 t.add_row("standalone", h.host, _when(h.balloon_at, never), _when(h.swap_at, never))
         console.print(t)
-        for note in f.notes:
-            console.print(Text(f"note: {note}", style="dim"))
+        for line in grouped(f.notes, verbose=self.verbose):
+            console.print(Text(line, style="dim"))
 
     def _notes(self, report: Report, console: Console) -> None:
-        notes = [
-            f"placed {r.vm.name} on {r.host} (cluster VM without host:, most free memory)"
-            for r in report.vms
-            if r.placed
-        ]
-        assumed_managed = sum(not h.host.managed_given for h in report.hosts)
-        if assumed_managed:
-            notes.append(
-                f"{assumed_managed} of {len(report.hosts)} hosts give no 'managed': using installed"
-                " memory (ESXi manages a few hundred MiB less)"
-            )
-        assumed_active = sum(not r.vm.active_given and r.vm.powered_on for r in report.vms)
-        if assumed_active:
-            notes.append(
-                f"{assumed_active} powered-on VMs give no 'active': assumed fully active (worst"
-                " case: nothing to balloon)"
-            )
-        for note in notes:
-            console.print(Text(f"note: {note}", style="dim"))
+        """What the evaluation decided or assumed, grouped by kind (all with --verbose)."""
+        for line in grouped(report.notes, verbose=self.verbose):
+            console.print(Text(line, style="dim"))
 
     def _findings(self, report: Report, console: Console) -> None:
         if not report.findings:

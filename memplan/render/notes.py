@@ -1,0 +1,66 @@
+"""Notes grouped by kind: a count and the first few, so that an export with 800 VMs prints
+a handful of lines, not 800; ``--verbose`` lists every note.
+
+Each kind of note has a heading here; a kind without one is headed by its slug. A new
+kind of note needs only a line in HEADINGS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from memplan.model import Note
+
+EXAMPLES = 3
+"""Notes shown under a heading when a kind is grouped."""
+
+HEADINGS: dict[str, str] = {
+    # evaluation (engine/evaluate.py)
+    "placed": "VMs placed by memplan (no host: given)",
+    "assumed-managed": "hosts without 'managed': installed memory used",
+    "assumed-active": "VMs without 'active': assumed fully active",
+    # projection (engine/projection.py)
+    "left-out": "VMs the projection leaves out: they fit no host of their cluster",
+    # imports, skipped rows (importers/)
+    "skip-no-name": "rows skipped: no name",
+    "skip-duplicate": "rows skipped: a duplicate name (the first row is kept)",
+    "skip-no-memory": "rows skipped: no memory size",
+    "skip-no-room": "hosts skipped: too small to hold any VM",
+    "skip-no-place": "VMs skipped: no host and no cluster to place them in",
+    "skip-unknown-host": "VMs skipped: their host is not among the hosts",
+    "skip-implausible": "rows skipped: a size above 1 PiB",
+    # imports, repaired rows
+    "memory-disagrees": "VMs whose vInfo Memory and vMemory Size MiB disagree: vMemory used",
+    "no-cpus": "VMs without a CPU count: 1 assumed",
+    "no-power": "VMs without a power state: powered on assumed",
+    "host-from-vmemory": "VMs without Host in vInfo: taken from vMemory",
+    "cluster-from-vmemory": "VMs without Cluster in vInfo: taken from vMemory",
+    "reservation-above-limit": "VMs with a reservation above their limit: limit raised to it",
+    "reservation-above-memory": "VMs with a reservation above their memory: capped at memory",
+    "host-matched": "VMs whose host name matched a vHost host only loosely",
+    "host-not-listed": "VMs whose host is not in vHost: kept in their cluster for memplan to place",
+    "no-esx-version": "hosts without an ESX version: planned as ESXi 8.0",
+    "cluster-by-ref": "clusters named by their govc reference",
+}
+"""Heading of each kind of note, a noun phrase that reads after a count."""
+
+
+def grouped(notes: Iterable[Note], prefix: str = "note: ", verbose: bool = False) -> list[str]:
+    """The lines to print for ``notes``, kinds in order of first appearance.
+
+    A kind with more than EXAMPLES + 1 notes prints as its heading with the count, then its
+    first EXAMPLES notes indented; fewer print one line each, as does every note with
+    ``verbose``. Each line but the indented examples starts with ``prefix``.
+    """
+    by_kind: dict[str, list[Note]] = {}
+    for n in notes:
+        by_kind.setdefault(n.kind, []).append(n)
+    lines: list[str] = []
+    for kind, group in by_kind.items():
+        if verbose or len(group) <= EXAMPLES + 1:
+            lines += [prefix + n.text for n in group]
+            continue
+        heading = HEADINGS.get(kind, kind)
+        lines.append(f"{prefix}{len(group)} {heading}; the first {EXAMPLES} (-v lists all):")
+        lines += [f"  {n.text}" for n in group[:EXAMPLES]]
+    return lines
