@@ -491,6 +491,9 @@ class Report:
     """What-ifs applied on the command line, in order, for the report header."""
     notes: tuple[Note, ...] = ()
     """What the evaluation decided or assumed: VMs placed, sizes assumed."""
+    timeline: tuple[TimelinePoint, ...] = ()
+    """Every host month by month over the forecast's horizon; filled only for outputs that
+    chart it (HTML), since the other formats print the forecast's dates alone."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from memplan.render import Format, renderer, resolve
 from memplan.units import suggest
 
 if TYPE_CHECKING:
-    pass
+    from memplan.model import Inventory, Report
 from memplan.cli.exits import EXIT_RANK, exit_for, usage_exit
 from memplan.cli.loading import build_scenario, load_inventory
 from memplan.cli.options import (
@@ -33,7 +33,7 @@ from memplan.cli.options import (
     SetOpt,
     VerboseOpt,
 )
-from memplan.cli.output import make_console, staged, write_text
+from memplan.cli.output import make_console, require_extra, staged, write_text
 
 
 def check(
@@ -159,11 +159,15 @@ def check(
             fail_host=fail_host, ha_failures=ha_failures,
         )  # fmt: skip
         scenario = replace(scenario, ignore=_rules(ignore or []), baseline=_baseline(baseline))
+        targets = _outputs(output or [], fmt, bool(os.environ.get("GITHUB_ACTIONS")))
+        if any(f is Format.HTML for f, _ in targets):
+            require_extra("html", "--format html")
         report = engine.evaluate(inv, scenario)
+        if report.forecast is not None and any(f is Format.HTML for f, _ in targets):
+            report = _with_timeline(inv, report, scenario.growth)  # the HTML report charts it
         make = functools.partial(
             renderer, explain=explain, vms=vms, host=host, csv_vms=csv_vms, verbose=verbose
         )
-        targets = _outputs(output or [], fmt, bool(os.environ.get("GITHUB_ACTIONS")))
         to_files = [(f, path) for f, path in targets if path is not None]
         with staged([path for _, path in to_files]) as handles:
             for (f, _), handle in zip(to_files, handles, strict=True):
@@ -186,6 +190,17 @@ def check(
                 raise
             codes.append(ExitCode(exc.exit_code))
     raise typer.Exit(max(codes, key=lambda c: EXIT_RANK[c]))
+
+
+def _with_timeline(inv: Inventory, report: Report, growth: float | None) -> Report:
+    """``report`` with every host month by month over its forecast's horizon."""
+    from memplan.engine import projection
+
+    f = report.forecast
+    assert f is not None
+    host_of, _ = engine.place(inv)
+    points, _ = projection.timeline(inv, host_of, f.as_of, f.horizon_months, 1, growth)
+    return replace(report, timeline=points)
 
 
 def _rules(names: list[str]) -> tuple[str, ...]:

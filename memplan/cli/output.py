@@ -83,6 +83,20 @@ def staged(paths: list[str]) -> Iterator[list[TextIO]]:
             raise usage_exit(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
+EXTRAS: dict[str, tuple[str, ...]] = {"html": ("matplotlib", "jinja2")}
+"""The modules each optional feature needs (pyproject.toml's extras of the same name)."""
+
+
+def require_extra(extra: str, what: str) -> None:
+    """Usage error (exit 2) naming the pip command when ``extra``'s modules are missing,
+    before any work is done."""
+    import importlib.util
+
+    missing = [m for m in EXTRAS[extra] if importlib.util.find_spec(m) is None]
+    if missing:
+        raise usage_exit(f"{what} needs {', '.join(missing)}: pip install 'memplan[{extra}]'")
+
+
 def write_text(path: str, text: str) -> None:
     with staged([path]) as (handle,):
         handle.write(text)

@@ -28,7 +28,7 @@ from memplan.cli.options import (
     SetOpt,
     VerboseOpt,
 )
-from memplan.cli.output import emit
+from memplan.cli.output import emit, require_extra
 
 
 def project(
@@ -70,9 +70,12 @@ def project(
 
     Growth compounds monthly on consumed and active memory, capped by each VM's usage
     bound; planned: changes apply from their date (docs/projection.md). Formats: table,
-    json, csv (one row per host and month). Exit codes: 0 done, 2 usage error, 4 invalid
+    json, csv (one row per host and month), html (a self-contained page with a chart per
+    cluster, docs/html.md). Exit codes: 0 done, 2 usage error, 4 invalid
     inventory.
     """
+    if fmt is ProjectFormat.HTML:
+        require_extra("html", "--format html")
     inv = load_inventory(inventory_file, ctx, verbose)
     scenario = build_scenario(ctx, inv, as_of=as_of, growth=growth, horizon=horizon)
     try:

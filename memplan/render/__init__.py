@@ -23,6 +23,7 @@ class Format(StrEnum):
     SARIF = "sarif"
     GITHUB = "github"
     CODECLIMATE = "codeclimate"
+    HTML = "html"
     AUTO = "auto"
 
 
@@ -79,6 +80,10 @@ def renderer(
         from memplan.render.codeclimate import CodeClimateRenderer
 
         return CodeClimateRenderer()
+    if fmt is Format.HTML:
+        from memplan.render.html import HtmlRenderer
+
+        return HtmlRenderer()
     if fmt is Format.AUTO:
         raise ValueError("resolve() Format.AUTO to concrete formats first")
     assert_never(fmt)

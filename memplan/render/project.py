@@ -26,6 +26,7 @@ class ProjectFormat(StrEnum):
     TABLE = "table"
     JSON = "json"
     CSV = "csv"
+    HTML = "html"
 
 
 CSV_FIELDS = ("month", "date", "cluster", "host", "capacity_bytes", "demand_bytes", "free_bytes",
@@ -73,6 +74,10 @@ def render_project(
         console.file.write(buffer.getvalue())
     elif fmt is ProjectFormat.TABLE:
         _table(r, console, verbose)
+    elif fmt is ProjectFormat.HTML:
+        from memplan.render.html import project_page, write_page
+
+        write_page(project_page(r), console)
     else:
         assert_never(fmt)
 
