@@ -19,6 +19,8 @@ class ExitCode(IntEnum):
     """Only warnings, and ``--fail-on warn`` was given."""
     INVALID = 4
     """The inventory is invalid or unreadable."""
+    INTERNAL = 70
+    """A bug in memplan (EX_SOFTWARE of sysexits.h): an exception nothing expected."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +35,8 @@ class Problem:
     """1-based column."""
     message: str
     """What is wrong, in one line."""
+    first: bool = False
+    """Listed before the others: a problem that causes later ones (a duplicate key)."""
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}: error: {self.message}"
@@ -46,7 +50,9 @@ class InventoryError(MemplanError):
     """The inventory could not be read; carries every problem found, in file order."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        self.problems = sorted(problems, key=lambda p: (p.file, p.line, p.column, p.message))
+        self.problems = sorted(
+            problems, key=lambda p: (p.file, not p.first, p.line, p.column, p.message)
+        )
         super().__init__("\n".join(str(p) for p in self.problems))
 
 

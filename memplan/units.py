@@ -39,6 +39,23 @@ MAX_MONTHLY_GROWTH = 1.0
 _PERCENT_RE = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*%\s*$")
 
 
+MAX_INPUT_DIGITS = 40
+"""Most digits read in a size, percentage, rate or duration: more is never a plan, and
+Python refuses to convert more than 4,300 digits (a traceback, not a message)."""
+
+
+def clip(text: str, width: int = 60) -> str:
+    """``text`` cut to ``width`` characters for an error message, marked with '...'."""
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _digits(text: str) -> None:
+    if sum(c.isdigit() for c in text) > MAX_INPUT_DIGITS:
+        raise UnitError(
+            f"{clip(text.strip())!r} has more than {MAX_INPUT_DIGITS} digits; check the number"
+        )
+
+
 class UnitError(ValueError):
     """A size or percentage could not be read; the message says why and what to write."""
 
@@ -53,29 +70,32 @@ def parse_size(text: str) -> int:
     """
     m = _SIZE_RE.match(text)
     if m is None:
-        raise UnitError(f"cannot read {text!r} as a size; write a number and a unit, e.g. '16GiB'")
+        raise UnitError(
+            f"cannot read {clip(text)!r} as a size; write a number and a unit, e.g. '16GiB'"
+        )
     number, unit = m.group(1), m.group(2)
+    _digits(number)
     try:
         value = Decimal(number)
     except InvalidOperation as exc:  # pragma: no cover - the regex admits only decimals
         raise UnitError(f"cannot read {text!r} as a size") from exc
     if value < 0:
-        raise UnitError(f"size {text.strip()!r} is negative")
+        raise UnitError(f"size {clip(text.strip())!r} is negative")
     if unit is None:
         if value == 0:
             return 0
         raise UnitError(
-            f"size {text.strip()!r} has no unit; did you mean '{number}GiB' or '{number}MiB'?"
+            f"size {clip(text.strip())!r} has no unit; did you mean '{number}GiB' or '{number}MiB'?"
         )
     factor = UNITS.get(unit.lower())
     if factor is None:
         raise UnitError(
-            f"unknown unit {unit!r} in {text.strip()!r}; use B, KiB, MiB, GiB or TiB"
+            f"unknown unit {clip(unit)!r} in {clip(text.strip())!r}; use B, KiB, MiB, GiB or TiB"
             " (KB, MB, GB, TB and K, M, G, T mean the same, as in vSphere)"
         )
     size = int((value * factor).to_integral_value(rounding=ROUND_HALF_EVEN))
     if size > MAX_SIZE:
-        raise UnitError(f"size {text.strip()!r} is larger than 1 PiB; check the unit")
+        raise UnitError(f"size {clip(text.strip())!r} is larger than 1 PiB; check the unit")
     return size
 
 
@@ -87,12 +107,13 @@ def parse_percent(text: str, *, maximum: Fraction | None = Fraction(1)) -> Fract
     """
     m = _PERCENT_RE.match(text)
     if m is None:
-        raise UnitError(f"cannot read {text!r} as a percentage; write e.g. '30%'")
+        raise UnitError(f"cannot read {clip(text)!r} as a percentage; write e.g. '30%'")
+    _digits(m.group(1))
     value = Fraction(Decimal(m.group(1))) / 100
     if value < 0:
-        raise UnitError(f"percentage {text.strip()!r} is negative")
+        raise UnitError(f"percentage {clip(text.strip())!r} is negative")
     if maximum is not None and value > maximum:
-        raise UnitError(f"percentage {text.strip()!r} is above {float(maximum * 100):g}%")
+        raise UnitError(f"percentage {clip(text.strip())!r} is above {float(maximum * 100):g}%")
     return value
 
 
@@ -125,6 +146,8 @@ def plural(n: int, word: str) -> str:
 
 def suggest(word: str, choices: Iterable[str]) -> str:
     """``"; did you mean 'esx01'?"`` for the closest of ``choices``, or ``""``."""
+    if len(word) > 200:  # no name is that long; comparing would cost seconds
+        return ""
     names = sorted(set(choices))
     prefixed = [n for n in names if n.startswith(word)] if word else []
     close = prefixed or difflib.get_close_matches(word, names, n=1, cutoff=0.6)
@@ -144,11 +167,14 @@ def parse_growth(text: str) -> float:
     """
     m = _GROWTH_RE.match(text)
     if m is None:
-        raise UnitError(f"cannot read {text!r} as growth; write e.g. '3%/month' or '20%/year'")
+        raise UnitError(
+            f"cannot read {clip(text)!r} as growth; write e.g. '3%/month' or '20%/year'"
+        )
+    _digits(m.group(1))
     rate = float(m.group(1)) / 100
     monthly = (1 + rate) ** (1 / 12) - 1 if m.group(2).lower().startswith("y") else rate
     if monthly > MAX_MONTHLY_GROWTH:
-        raise UnitError(f"growth {text.strip()!r} is above 100% a month; check the number")
+        raise UnitError(f"growth {clip(text.strip())!r} is above 100% a month; check the number")
     return monthly
 
 
@@ -158,5 +184,6 @@ def parse_duration(text: str, units: str = "dwmy") -> tuple[int, str]:
     if m is None or m.group(2).lower() not in units:
         names = {"d": "days", "w": "weeks", "m": "months", "y": "years"}
         accepted = ", ".join(f"N{u} ({names[u]})" for u in units)
-        raise UnitError(f"cannot read {text!r} as a duration; write {accepted}")
+        raise UnitError(f"cannot read {clip(text)!r} as a duration; write {accepted}")
+    _digits(m.group(1))
     return int(m.group(1)), m.group(2).lower()

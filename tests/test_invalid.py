@@ -72,7 +72,7 @@ CASES: list[tuple[str, list[str]]] = [
         ],
     ),
     ("bad_power.yaml", ["6:40: error: VM 'a' power must be 'on' or 'off', not 'maybe'"]),
-    ("bad_version.yaml", ["1:10: error: unsupported version '2'; this memplan reads version 1"]),
+    ("bad_version.yaml", ["1:10: error: unsupported version 2; this memplan reads version 1"]),
 ]
 
 

@@ -33,7 +33,7 @@ from memplan.cli.options import (
     SetOpt,
     VerboseOpt,
 )
-from memplan.cli.output import make_console, require_extra, staged, write_text
+from memplan.cli.output import distinct, make_console, require_extra, staged, write_text
 
 
 def check(
@@ -159,7 +159,6 @@ def check(
             fail_host=fail_host, ha_failures=ha_failures,
         )  # fmt: skip
         scenario = replace(scenario, ignore=_rules(ignore or []), baseline=_baseline(baseline))
-        targets = _outputs(output or [], fmt, bool(os.environ.get("GITHUB_ACTIONS")))
         if any(f is Format.HTML for f, _ in targets):
             require_extra("html", "--format html")
         report = engine.evaluate(inv, scenario)
@@ -181,6 +180,13 @@ def check(
 
     if len(inventory_files) > 1 and (output or write_baseline):
         raise usage_exit("--output and --write-baseline take one inventory at a time")
+    targets = _outputs(output or [], fmt, bool(os.environ.get("GITHUB_ACTIONS")))
+    distinct(
+        [(path, path) for path in inventory_files]
+        + ([(f"--baseline {baseline}", baseline)] if baseline else []),
+        [(f"-o {v}", v.partition("=")[2] if "=" in v else v) for v in output or []]
+        + ([(f"--write-baseline {write_baseline}", write_baseline)] if write_baseline else []),
+    )  # fmt: skip
     codes = []
     for path in inventory_files:  # pre-commit passes several files at once
         try:

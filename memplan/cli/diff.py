@@ -80,11 +80,11 @@ def diff(
     if against_git is None and len(files) != 2:
         raise usage_exit("give OLD.yaml NEW.yaml, or NEW.yaml --against-git REF")
     new_path = files[-1]
-    old_source = f"{new_path}@{against_git}" if against_git else files[0]
+    old_source = f"{new_path}@{against_git}" if against_git is not None else files[0]
     try:
         old_data = (
             inventory.read_git(against_git, new_path)
-            if against_git
+            if against_git is not None
             else inventory.read_source(files[0])
         )
         invs = (inventory.parse(old_data, old_source), inventory.load(new_path))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 from datetime import date
 from typing import TYPE_CHECKING, Annotated
@@ -16,7 +18,7 @@ if TYPE_CHECKING:
 from memplan.cli.exits import error_exit, usage_exit
 from memplan.cli.loading import import_notes
 from memplan.cli.options import VerboseOpt
-from memplan.cli.output import write_text
+from memplan.cli.output import distinct, write_text
 
 ImportOutput = Annotated[
     str | None,
@@ -52,6 +54,18 @@ def _write_import(
         write_text(output, text)
 
 
+def _distinct(paths: list[str], output: str | None) -> None:
+    """The output must not be one of the files read (a folder's CSV files included)."""
+    if output is None:
+        return
+    inputs = [(p, p) for p in paths]
+    for p in paths:
+        if os.path.isdir(p):
+            with contextlib.suppress(OSError):
+                inputs += [(os.path.join(p, f),) * 2 for f in os.listdir(p)]
+    distinct(inputs, [(f"-o {output}", output)])
+
+
 def import_rvtools(
     paths: Annotated[
         list[str],
@@ -75,6 +89,7 @@ def import_rvtools(
     """
     from memplan.importers import rvtools
 
+    _distinct(paths, output)
     try:
         result = rvtools.read(paths)
     except UsageError as exc:
@@ -103,6 +118,7 @@ def import_govc(
     """
     from memplan.importers import govc
 
+    _distinct(paths, output)
     try:
         result = govc.read(paths)
     except UsageError as exc:

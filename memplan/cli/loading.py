@@ -13,7 +13,7 @@ from memplan import inventory
 from memplan.errors import InventoryError, UsageError
 from memplan.inventory import whatif
 from memplan.model import Inventory, Note, Scenario
-from memplan.units import UnitError, parse_duration, parse_growth, suggest
+from memplan.units import UnitError, clip, parse_duration, parse_growth, suggest
 
 if TYPE_CHECKING:
     pass
@@ -61,10 +61,13 @@ def build_scenario(
     try:
         today = date.fromisoformat(as_of) if as_of else date.today()
     except ValueError:
-        raise usage_exit(f"--as-of {as_of}: write a date as YYYY-MM-DD") from None
+        raise usage_exit(f"--as-of {clip(as_of or '')}: write a date as YYYY-MM-DD") from None
+    flag = "--growth"
     try:
         rate = parse_growth(growth) if growth else None
+        flag = "--horizon"
         months = parse_months(horizon) if horizon else None
+        flag = "--fail-within"
         window = None
         if fail_within:
             from memplan.engine import projection
@@ -75,7 +78,15 @@ def build_scenario(
                    "y": lambda: projection.add_months(today, 12 * n)}[unit]()  # fmt: skip
             window = (end - today).days
     except UnitError as exc:
-        raise usage_exit(str(exc)) from None
+        raise usage_exit(f"{flag}: {exc}") from None
+    except (OverflowError, ValueError):  # date arithmetic past 9999-12-31
+        raise usage_exit(
+            f"--fail-within {fail_within} from {today} ends after 9999-12-31"
+        ) from None
+    if (today.year * 12 + today.month - 1 + (months or 12)) // 12 > date.max.year:
+        raise usage_exit(
+            f"--as-of {today} with a horizon of {months or 12} months ends after 9999-12-31"
+        )
     names = [h.name for h in inv.hosts]
     for name in fail_host or []:
         if name not in names:

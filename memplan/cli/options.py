@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 no failure (warnings allowed), 1 at least one fail, 2 usage error,"
-    " 3 only warnings with --fail-on warn, 4 invalid or unreadable inventory."
+    " 3 only warnings with --fail-on warn, 4 invalid or unreadable inventory,"
+    " 70 internal error (a bug in memplan: please report it)."
 )
 
 

@@ -4,8 +4,11 @@ failed run never leaves a half-written report."""
 from __future__ import annotations
 
 import contextlib
+import errno
+import io
 import os
 import shutil
+import stat
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -35,6 +38,75 @@ def make_console(no_color: bool, file: TextIO | None = None, width: int | None =
     return console
 
 
+class OutputError(OSError):
+    """Writing one output failed (a full disk, an I/O error); names the file."""
+
+
+class _Target(io.TextIOWrapper):
+    """A UTF-8 text file whose write errors name the file they happened in."""
+
+    label = ""
+
+    def write(self, text: str) -> int:
+        try:
+            return super().write(text)
+        except OutputError:
+            raise
+        except OSError as exc:
+            raise OutputError(exc.errno, f"cannot write {self.label}: {exc.strerror}") from None
+
+    def flush(self) -> None:
+        try:
+            super().flush()
+        except OutputError:
+            raise
+        except OSError as exc:
+            raise OutputError(exc.errno, f"cannot write {self.label}: {exc.strerror}") from None
+
+
+def _open(path: str, label: str) -> _Target:
+    """``path`` opened for writing; a FIFO without a reader is an error, not a hang."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+    fifo = False
+    with contextlib.suppress(OSError):
+        fifo = stat.S_ISFIFO(os.stat(path).st_mode)
+    try:
+        fd = os.open(path, flags | (os.O_NONBLOCK if fifo else 0), 0o666)
+    except OSError as exc:
+        if fifo and exc.errno == errno.ENXIO:
+            raise usage_exit(f"cannot write {label}: it is a FIFO and nothing reads it") from None
+        raise usage_exit(f"cannot write {label}: {exc.strerror or exc}") from None
+    if fifo:  # a reader is there: from now on, block as usual while it reads
+        os.set_blocking(fd, True)
+    target = _Target(os.fdopen(fd, "wb"), encoding="utf-8", newline="\n")
+    target.label = label
+    return target
+
+
+def _clean_stale(path: str) -> None:
+    """Remove ``PATH.PID.tmp`` files left by runs that were killed (kill -9, power loss):
+    those whose process is gone. A live process's file is left alone."""
+    folder, name = os.path.split(path)
+    try:
+        entries = os.listdir(folder or ".")
+    except OSError:
+        return
+    for entry in entries:
+        pid = entry[len(name) + 1 : -4]
+        if not (entry.startswith(name + ".") and entry.endswith(".tmp") and pid.isdigit()):
+            continue
+        if int(pid) != os.getpid():
+            try:
+                os.kill(int(pid), 0)
+                continue  # still running (or another user's): not ours to remove
+            except ProcessLookupError:
+                pass
+            except OSError:
+                continue
+        with contextlib.suppress(OSError):
+            os.unlink(os.path.join(folder, entry))
+
+
 @contextlib.contextmanager
 def staged(paths: list[str]) -> Iterator[list[TextIO]]:
     """A file to render each of ``paths`` into; each is moved into place only when the
@@ -44,30 +116,33 @@ def staged(paths: list[str]) -> Iterator[list[TextIO]]:
     renamed over it, keeping the old file's permissions; a symbolic link is followed, so
     the file it points to is replaced. Anything else (/dev/stdout, a pipe) is written
     directly. Reports are streamed to disk, never held whole in memory (80 MB of JSON for
-    100,000 VMs).
+    100,000 VMs). The temporary file is removed on any failure, SIGTERM included (the
+    guard turns it into an exit), and one left by a killed run is removed by the next run
+    that writes the same file. A write error (a full disk) is one line and exit 2.
     """
     opened: list[tuple[TextIO, str | None, str]] = []
-    handle: TextIO
     try:
         for given in paths:
             direct = os.path.exists(given) and not os.path.isfile(given)
             path = given if direct else os.path.realpath(given)
             tmp = None if direct else f"{path}.{os.getpid()}.tmp"
-            try:  # kept open across the yield and closed below: no with-block spans a yield
-                handle = open(path if tmp is None else tmp, "w", encoding="utf-8")  # noqa: SIM115
-            except OSError as exc:
-                raise usage_exit(f"cannot write {given}: {exc.strerror or exc}") from None
+            if tmp is not None:
+                _clean_stale(path)
+            target = _open(path if tmp is None else tmp, given)
             if tmp is not None and os.path.exists(path):
                 with contextlib.suppress(OSError):
                     shutil.copymode(path, tmp)
-            opened.append((handle, tmp, path))
+            opened.append((target, tmp, path))
         yield [handle for handle, _, _ in opened]
-    except BaseException:
+    except BaseException as exc:
         for handle, tmp, _ in opened:
-            handle.close()
+            with contextlib.suppress(OSError):
+                handle.close()
             if tmp is not None:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp)
+        if isinstance(exc, OutputError):
+            raise usage_exit(exc.strerror or str(exc)) from None
         raise
     for i, (handle, tmp, path) in enumerate(opened):
         try:
@@ -76,11 +151,42 @@ def staged(paths: list[str]) -> Iterator[list[TextIO]]:
                 os.replace(tmp, path)
         except OSError as exc:
             for later, tmp_later, _ in opened[i:]:
-                later.close()
+                with contextlib.suppress(OSError):
+                    later.close()
                 if tmp_later is not None:
                     with contextlib.suppress(OSError):
                         os.unlink(tmp_later)
-            raise usage_exit(f"cannot write {path}: {exc.strerror or exc}") from None
+            message = exc.strerror if isinstance(exc, OutputError) else None
+            raise usage_exit(message or f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def distinct(inputs: list[tuple[str, str]], outputs: list[tuple[str, str]]) -> None:
+    """Refuse, before anything is read or written, an output that is one of the inputs
+    (the same file, also through a symbolic or hard link) or that is named twice: either
+    would lose data. Each pair is (how the command line named it, path)."""
+    seen: dict[tuple[object, ...], str] = {}
+    for label, path in inputs:
+        seen.setdefault(_identity(path), label)
+    read = dict(seen)
+    for label, path in outputs:
+        key = _identity(path)
+        if key in read:
+            raise usage_exit(
+                f"{label} would overwrite {read[key]}, which memplan reads; write elsewhere"
+            )
+        if key in seen and key[0] != "device":
+            raise usage_exit(f"{seen[key]} and {label} name the same file; give each its own")
+        seen[key] = label
+
+
+def _identity(path: str) -> tuple[object, ...]:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return ("path", os.path.realpath(path))
+    if stat.S_ISCHR(st.st_mode):  # /dev/null, a terminal: writing twice loses nothing
+        return ("device", st.st_dev, st.st_ino)
+    return ("file", st.st_dev, st.st_ino)
 
 
 EXTRAS: dict[str, tuple[str, ...]] = {"html": ("matplotlib", "jinja2")}

@@ -28,7 +28,7 @@ from memplan.cli.options import (
     SetOpt,
     VerboseOpt,
 )
-from memplan.cli.output import emit, require_extra
+from memplan.cli.output import distinct, emit, require_extra
 
 
 def project(
@@ -76,6 +76,8 @@ def project(
     """
     if fmt is ProjectFormat.HTML:
         require_extra("html", "--format html")
+    if output is not None:
+        distinct([(inventory_file, inventory_file)], [(f"-o {output}", output)])
     inv = load_inventory(inventory_file, ctx, verbose)
     scenario = build_scenario(ctx, inv, as_of=as_of, growth=growth, horizon=horizon)
     try:

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import gc
 import os
-import sys
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -17,6 +16,7 @@ if TYPE_CHECKING:
     pass
 from memplan.cli import check as check_cmd
 from memplan.cli import diff as diff_cmd
+from memplan.cli import guard
 from memplan.cli import headroom as headroom_cmd
 from memplan.cli import imports as import_cmd
 from memplan.cli import project as project_cmd
@@ -91,17 +91,6 @@ def main() -> None:
     """
     gc.disable()
     inventory.retain_parse_trees()
-    try:
-        app()
-        code: Any = 0
-    except SystemExit as exc:
-        code = exc.code
-    if code is not None and not isinstance(code, int):  # SystemExit("message") prints it
-        print(code, file=sys.stderr)
-        code = 1
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except (BrokenPipeError, ValueError):  # e.g. `memplan check | head`: nothing left to say
-        pass
-    os._exit(code or 0)
+    guard.prepare()
+    code = guard.run(lambda: app(prog_name="memplan"))
+    os._exit(code)

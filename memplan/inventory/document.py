@@ -11,6 +11,7 @@ from memplan.inventory.fields import (
 )
 from memplan.inventory.nodes import (
     Node,
+    describe,
     null_node,
 )
 from memplan.inventory.sections.clusters import Clusters
@@ -39,10 +40,14 @@ class Reader(PlannedChanges, Clusters, PolicySection, Waivers):
             self.error(root, "missing 'version: 1' at the top of the inventory")
         else:
             v = self.scalar(top["version"])
-            if v != 1 or isinstance(v, bool):
+            if isinstance(v, str) and v.strip() == "1":
+                self.error(top["version"], "version must be the number 1, not the text '1'")
+            elif isinstance(v, int) and not isinstance(v, bool) and v != 1:
+                self.error(top["version"], f"unsupported version {v}; this memplan reads version 1")
+            elif v != 1 or isinstance(v, bool):
                 self.error(
                     top["version"],
-                    f"unsupported version {top['version'].value!r}; this memplan reads version 1",
+                    f"version must be the number 1, not {describe(top['version'])}",
                 )
         collected = self.timestamp(top["collected"], "collected") if "collected" in top else None
         defaults_host, defaults_vm = self.defaults(top.get("defaults"))

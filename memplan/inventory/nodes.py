@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from fractions import Fraction
@@ -65,9 +66,9 @@ class NodeReader:
             return Location(mark.name, 1, mark.column + 1)
         return Location(self.path, mark.line + 1, mark.column + 1)
 
-    def error(self, node: Node, message: str) -> None:
+    def error(self, node: Node, message: str, first: bool = False) -> None:
         loc = self.loc(node)
-        self.problems.append(Problem(loc.file, loc.line, loc.column, message))
+        self.problems.append(Problem(loc.file, loc.line, loc.column, message, first))
 
     def check_tags(self, root: Node) -> None:
         """Reject every tag that is not plain YAML, and bound what aliases expand to.
@@ -115,9 +116,17 @@ class NodeReader:
         try:
             if node.tag == TAG + "timestamp":
                 return node.value
-            return self._ctor.construct_object(node, deep=True)
-        except ValueError:
-            return TooLarge()
+            value = self._ctor.construct_object(node, deep=True)
+        except ValueError:  # e.g. '!!int abc', or more digits than Python converts
+            if _NUMBER.fullmatch(node.value.replace("_", "")):
+                return BadNumber("number is too large")
+            tag = node.tag.replace(TAG, "!!")
+            return BadNumber(f"{node.value[:40]!r} tagged {tag} is not a number")
+        if (
+            type(value) is int and value.bit_length() > 10_000
+        ):  # 0xfff...: more digits than str() takes
+            return BadNumber("number is too large")
+        return value
 
     def mapping(self, node: Node, allowed: tuple[str, ...], what: str) -> dict[str, Node] | None:
         """Keys of a mapping node with their value nodes; reports duplicates and unknowns."""
@@ -146,7 +155,9 @@ class NodeReader:
                 continue
             if key in own:
                 first = own[key].start_mark.line + 1
-                self.error(key_node, f"duplicate key {key!r} in {what} (first at line {first})")
+                self.error(
+                    key_node, f"duplicate key {key!r} in {what} (first at line {first})", True
+                )
                 continue
             own[key] = key_node
         try:
@@ -182,7 +193,10 @@ class NodeReader:
 
     def integer(self, node: Node, what: str, low: int, high: int) -> int | None:
         value = self.scalar(node)
-        if isinstance(value, TooLarge) or (isinstance(value, int) and value > high):
+        if isinstance(value, BadNumber) and not value.too_large:
+            self.error(node, f"{what}: {value.why}")
+            return None
+        if isinstance(value, BadNumber) or (isinstance(value, int) and value > high):
             self.error(node, f"{what} is too large (at most {high})")
             return None
         if isinstance(value, bool) or not isinstance(value, int):
@@ -212,11 +226,11 @@ class NodeReader:
 
     def _size(self, node: Node, what: str, words: tuple[str, ...], pct: bool) -> Any:
         value = self.scalar(node)
-        if isinstance(value, bool) or not isinstance(value, str | int | float | TooLarge):
+        if isinstance(value, bool) or not isinstance(value, str | int | float | BadNumber):
             self.error(node, f"{what} must be a size such as '16GiB', not {describe(node)}")
             return None
-        if isinstance(value, TooLarge):
-            self.error(node, f"{what}: number is too large")
+        if isinstance(value, BadNumber):
+            self.error(node, f"{what}: {value.why}")
             return None
         if isinstance(value, float):
             if value != value or value in (float("inf"), float("-inf")):
@@ -315,8 +329,20 @@ class NodeReader:
         return self.text(fields[key], f"{what} {key}")
 
 
-class TooLarge:
-    """A number too large to construct."""
+@dataclass(frozen=True, slots=True)
+class BadNumber:
+    """A scalar tagged or resolved as a number that cannot be one: too many digits, or
+    not a number at all (``!!int abc``)."""
+
+    why: str
+
+    @property
+    def too_large(self) -> bool:
+        return self.why == "number is too large"
+
+
+_NUMBER = re.compile(r"[-+]?(?:0x[0-9a-fA-F]+|0o?[0-7]+|0b[01]+|[0-9]+(?::[0-5]?[0-9])*)")
+"""YAML 1.1 integers (underscores removed): text that is a number, only too long for Python."""
 
 
 def null_node() -> Node:

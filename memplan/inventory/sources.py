@@ -11,25 +11,47 @@ from memplan.inventory.fields import (
     MAX_FILE_BYTES,
 )
 from memplan.model import Note
+from memplan.units import clip
 
 EXPORT_SUFFIXES = (".xlsx", ".xlsm", ".csv")
 
 
 def read_git(ref: str, path: str) -> bytes:
-    """The file ``path`` as it is at git revision ``ref``."""
+    """The file ``path`` as it is at git revision ``ref``.
+
+    The ref is never passed where git could read it as an option: one that is empty or
+    starts with '-' is refused, and it is resolved to a commit id with
+    ``rev-parse --verify --end-of-options`` before ``git show`` sees it.
+    """
     import subprocess
 
+    if not ref.strip():
+        raise UsageError("--against-git: give a revision, e.g. origin/main or HEAD~1")
+    if ref.startswith("-"):
+        raise UsageError(f"--against-git {clip(ref)}: a revision cannot start with '-'")
     folder, name = os.path.split(os.path.abspath(path))
-    try:
-        done = subprocess.run(
-            ["git", "show", f"{ref}:./{name}"], cwd=folder, capture_output=True, check=False,
-            timeout=60,
-        )  # fmt: skip
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise UsageError(f"--against-git {ref}: cannot run git ({exc})") from None
-    if done.returncode != 0:
+
+    def git(*args: str) -> subprocess.CompletedProcess[bytes]:
+        try:
+            return subprocess.run(
+                ["git", *args], cwd=folder, capture_output=True, check=False, timeout=60
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise UsageError(f"--against-git {clip(ref)}: cannot run git ({exc})") from None
+
+    def failed(done: subprocess.CompletedProcess[bytes], default: str) -> UsageError:
         why = done.stderr.decode(errors="replace").strip().splitlines()
-        raise UsageError(f"--against-git {ref}: {why[-1] if why else 'git show failed'}")
+        return UsageError(f"--against-git {clip(ref)}: {clip(why[-1], 200) if why else default}")
+
+    done = git("rev-parse", "--verify", "--end-of-options", f"{ref}^{{commit}}")
+    if done.returncode != 0:
+        raise failed(done, "not a commit in this repository")
+    commit = done.stdout.decode().strip()
+    done = git("show", f"{commit}:./{name}")
+    if done.returncode != 0:
+        raise failed(done, "git show failed")
+    if len(done.stdout) > MAX_FILE_BYTES:
+        raise UsageError(f"--against-git {clip(ref)}: {name} is larger than 128 MiB there")
     return done.stdout
 
 

@@ -17,7 +17,7 @@ import yaml
 from memplan.errors import UsageError
 from memplan.inventory import yamlload
 from memplan.model import WhatIf
-from memplan.units import suggest
+from memplan.units import clip, suggest
 
 Node = yaml.Node
 _STR = "tag:yaml.org,2002:str"
@@ -167,7 +167,7 @@ def _scalar(value: str, flag: str, offset: int) -> Node:
     try:
         node = yamlload.compose(value or "''")
     except yaml.YAMLError as exc:
-        raise UsageError(f"{flag}: cannot read {value!r}: {exc}") from None
+        raise UsageError(f"{flag}: cannot read {clip(value)!r}: {exc}") from None
     if node is None:
         node = yaml.ScalarNode("tag:yaml.org,2002:null", "")
     _relocate(node, flag, offset)
@@ -197,6 +197,10 @@ def _mapping(fields: list[tuple[str, str, int]], flag: str) -> yaml.MappingNode:
 def _names(template: str, count: int | None) -> list[str]:
     m = _RANGE.search(template)
     if m:
+        if max(len(m.group(1)), len(m.group(2))) > 9:
+            raise UsageError(
+                f"--add-vm: range {clip(m.group(0), 30)} must count up, at most {MAX_ADDED}"
+            )
         lo, hi = int(m.group(1)), int(m.group(2))
         if hi < lo or hi - lo >= MAX_ADDED:
             raise UsageError(f"--add-vm: range {m.group(0)} must count up, at most {MAX_ADDED}")
@@ -238,7 +242,7 @@ def _add_vm(root: yaml.MappingNode, w: WhatIf) -> None:
     count = None
     if "count" in keys:
         try:
-            count = int(keys["count"])
+            count = int(keys["count"]) if len(keys["count"]) <= 9 else MAX_ADDED + 1
         except ValueError:
             raise UsageError(f"{w.flag}: count must be a whole number") from None
     rest = [(k, v, o) for k, v, o in fields if k not in ("name", "count", "cluster")]
