@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from memplan.model import Note
@@ -32,6 +33,7 @@ class VMRecord:
     ballooned: int | None = None
     swapped: int | None = None
     source: str = ""
+    uuid: str | None = None
 
 
 @dataclass
@@ -44,6 +46,14 @@ class HostRecord:
     cluster: str | None = None
     esxi: str | None = None
     source: str = ""
+    observed_consumed: int | None = None
+    """Host memory in use as vCenter observed it, bytes (VMkernel included)."""
+    observed_ballooned: int | None = None
+    observed_swapped: int | None = None
+    observed_source: str = ""
+    """Where the observed figures come from, e.g. "RVTools vHost"."""
+    maintenance: bool = False
+    """In maintenance mode or not connected."""
 
 
 @dataclass
@@ -70,6 +80,8 @@ class ImportResult:
     (``repair`` adds one)."""
     rows_read: int = 0
     """Non-blank data rows read from the sheets that define VMs and hosts."""
+    collected: datetime | None = None
+    """When the source was written (RVTools vMetaData), as the export says it."""
 
     def skip(self, kind: str, text: str) -> None:
         """Report a row not imported; ``kind`` groups it (render/notes.py has the headings)."""
@@ -133,7 +145,11 @@ SIZE_FIELDS = (
 
 def implausible(record: VMRecord | HostRecord) -> str | None:
     """The first size of ``record`` above the 1 PiB memplan accepts, described, or None."""
-    fields = SIZE_FIELDS if isinstance(record, VMRecord) else ("managed", "installed")
+    fields = (
+        SIZE_FIELDS
+        if isinstance(record, VMRecord)
+        else ("managed", "installed", "observed_ballooned", "observed_swapped")
+    )
     for name in fields:
         value = getattr(record, name)
         if value is not None and value > MAX_SIZE:
@@ -177,6 +193,8 @@ def _vm_line(v: VMRecord, with_host: bool) -> str:
         parts.append("tags: [template]")
     if with_host and v.host:
         parts.append(f"host: {_q(v.host)}")
+    if v.uuid:
+        parts.append(f"uuid: {_q(v.uuid)}")
     return "{" + ", ".join(parts) + "}"
 
 
@@ -187,6 +205,17 @@ def _host_lines(h: HostRecord, vms: list[VMRecord], indent: str) -> list[str]:
         lines.append(f"{indent}  managed: {_size(h.managed)}")
     if h.esxi:
         lines.append(f"{indent}  esxi: {_q(h.esxi)}")
+    if h.maintenance:
+        lines.append(f"{indent}  maintenance: true")
+    seen = [
+        f"{key}: {_size(min(value, installed) if key == 'consumed' else value)}"
+        for key, value in (("consumed", h.observed_consumed), ("ballooned", h.observed_ballooned),
+                           ("swapped", h.observed_swapped))
+        if value is not None
+    ]  # fmt: skip
+    if seen:
+        source = f", source: {_q(h.observed_source)}" if h.observed_source else ""
+        lines.append(f"{indent}  observed: {{{', '.join(seen)}{source}}}")
     if vms:
         lines.append(f"{indent}  vms:")
         lines += [f"{indent}    - {_vm_line(v, False)}" for v in sorted(vms, key=lambda v: v.name)]
@@ -197,6 +226,8 @@ def to_yaml(result: ImportResult, header: str) -> str:
     """The inventory v1 YAML of ``result``: stable order, sizes with units, a comment header."""
     out = [f"# {line}" if line else "#" for line in header.splitlines()]
     out += ["version: 1"]
+    if result.collected is not None:
+        out.append(f"collected: {result.collected.replace(microsecond=0).isoformat()}")
     hosts = {h.name: h for h in result.hosts}
     on_host: dict[str, list[VMRecord]] = {}
     loose: dict[str, list[VMRecord]] = {}

@@ -79,6 +79,29 @@ def _expand(props: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _host_state(h: dict[str, Any], record: HostRecord, result: ImportResult) -> None:
+    """summary.quickStats.overallMemoryUsage (MB, VMkernel included) as the observed usage;
+    runtime.inMaintenanceMode or a connection state other than connected: no capacity."""
+    usage = _get(h, "summary", "quickstats", "overallmemoryusage")
+    if isinstance(usage, int | float) and not isinstance(usage, bool) and usage >= 0:
+        record.observed_consumed = min(mib(usage), record.installed or 0)
+        record.observed_source = "govc quickStats"
+    runtime = _get(h, "runtime") or _get(h, "summary", "runtime") or {}
+    state = str(_get(runtime, "connectionstate") or "connected")
+    if _get(runtime, "inmaintenancemode") is True:
+        record.maintenance = True
+        result.repair(
+            "host-maintenance",
+            f"{record.source} ({record.name}): in maintenance mode; planned with no capacity",
+        )
+    elif state.lower() != "connected":
+        record.maintenance = True
+        result.repair(
+            "host-disconnected",
+            f"{record.source} ({record.name}): connection state {state}; planned with no capacity",
+        )
+
+
 def read(paths: list[str]) -> ImportResult:
     """Import govc host.info and vm.info JSON (two files, or one holding both)."""
     docs = [_load(p) for p in paths]
@@ -110,6 +133,7 @@ def read(paths: list[str]) -> ImportResult:
         record = HostRecord(
             str(name), None, int(size), cluster, version.group(1) if version else None, where
         )
+        _host_state(h, record, result)
         if not result.keep_host(record):
             continue
         ref = _ref(_get(h, "self"))
@@ -131,6 +155,8 @@ def read(paths: list[str]) -> ImportResult:
         vm = VMRecord(str(name), memory=mib(memory), source=where)
         vm.vcpus = int(_get(config, "hardware", "numcpu") or 1)
         vm.template = bool(_get(config, "template"))
+        uuid = _get(config, "instanceuuid") or _get(v, "summary", "config", "instanceuuid")
+        vm.uuid = str(uuid) if uuid else None
         vm.power = str(_get(v, "runtime", "powerstate") or "poweredOn").lower() == "poweredon"
         alloc = _get(config, "memoryallocation") or {}
         reservation = _get(alloc, "reservation")

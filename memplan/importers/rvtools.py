@@ -14,6 +14,8 @@ import io
 import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from fractions import Fraction
 from typing import Any
 
 from memplan.errors import UsageError
@@ -27,7 +29,7 @@ from memplan.importers.common import (
 )
 from memplan.units import MIB
 
-SHEETS = ("vinfo", "vmemory", "vhost", "vcluster")
+SHEETS = ("vinfo", "vmemory", "vhost", "vcluster", "vmetadata")
 
 ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
     "vinfo": {
@@ -38,6 +40,9 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "memory": ("memory", "memorymib", "memorymb"),
         "host": ("host", "hostname"),
         "cluster": ("cluster", "clustername"),
+        "active": ("activememory",),
+        "uuid": ("vmuuid", "uuid"),
+        "vmid": ("vmid",),
     },
     "vmemory": {
         "name": ("vm", "vmname", "name"),
@@ -62,11 +67,20 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "cluster": ("cluster", "clustername"),
         "memory": ("memory", "memorysize", "memorymib", "memorymb"),
         "esxi": ("esxversion", "esxiversion", "version"),
+        "usage": ("memoryusage", "memoryusagepct", "memoryusagepercent"),
+        "ballooned": ("vmmemoryballooned",),
+        "swapped": ("vmmemoryswapped",),
+        "maintenance": ("inmaintenancemode", "maintenancemode"),
+        "connection": ("connectionstate",),
     },
     "vcluster": {
         "name": ("name", "cluster", "clustername"),
         "ha": ("haenabled", "ha"),
         "failures": ("failoverlevel", "hafailoverlevel"),
+        "admission": ("admissioncontrolenabled",),
+    },
+    "vmetadata": {
+        "created": ("xlsxcreationdatetime", "creationdatetime"),
     },
 }
 _VERSION = re.compile(r"(\d+\.\d+(?:\.\d+)?)")
@@ -128,7 +142,7 @@ def _read_xlsx(path: str) -> dict[str, list[Row]]:
 
 def _read_csv(path: str) -> tuple[str, list[Row]] | None:
     name = os.path.basename(path).lower()
-    m = re.search(r"(vinfo|vmemory|vhost|vcluster)\.csv$", name)
+    m = re.search(r"(vinfo|vmemory|vhost|vcluster|vmetadata)\.csv$", name)
     if m is None:
         return None
     with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
@@ -224,8 +238,44 @@ def _is_address(name: str) -> bool:
     return bool(re.fullmatch(r"[\d.]+|[0-9a-fA-F:]+", name))
 
 
+def _collected(rows: list[Row], result: ImportResult) -> None:
+    """vMetaData's "xlsx creation datetime": when RVTools wrote the export."""
+    for number, row in rows:
+        value = row.get("created")
+        if value is None or value == "":
+            continue
+        when = _datetime(value)
+        if when is None:
+            result.repair(
+                "vmetadata-unreadable",
+                f"vMetaData row {number}: xlsx creation datetime {value!r} is not a date;"
+                " collected: left out",
+            )
+        else:
+            result.collected = when
+        return
+
+
+def _datetime(value: object) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    text = str(value).strip()
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        pass
+    for fmt in ("%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%d.%m.%Y %H:%M:%S", "%m/%d/%Y %H:%M:%S",
+                "%m/%d/%Y %I:%M:%S %p"):  # fmt: skip
+        try:
+            return datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    return None
+
+
 def _build(sheets: dict[str, list[Row]], source: str) -> ImportResult:
     result = ImportResult(source)
+    _collected(sheets.get("vmetadata", []), result)
     _hosts(sheets.get("vhost", []), result)
     for _number, row in sheets.get("vcluster", []):
         name = _text(row.get("name"))
@@ -308,6 +358,7 @@ def _hosts(rows: list[Row], result: ImportResult) -> None:
             name, mib(memory), None, _text(row.get("cluster")),
             version.group(1) if version else None, where,
         )  # fmt: skip
+        _observed(record, row, memory, where, result)
         if not result.keep_host(record):
             continue
         names.add(name)
@@ -318,6 +369,42 @@ def _hosts(rows: list[Row], result: ImportResult) -> None:
             "no-esx-version",
             f"vHost: no ESX version for {missing_version} of {len(result.hosts)} hosts;"
             " they are planned as ESXi 8.0",
+        )
+
+
+def _observed(
+    record: HostRecord, row: dict[str, Any], memory: float, where: str, result: ImportResult
+) -> None:
+    """Memory usage %, VM Memory Ballooned and Swapped, maintenance mode and connection."""
+    usage = _num(row.get("usage"))
+    if usage is not None and usage >= 0:
+        if usage > 100:
+            result.repair(
+                "usage-above-100",
+                f"{where} ({record.name}): Memory usage {usage:g}% is above 100%; taken as 100%",
+            )
+            usage = 100.0
+        # consumed = usage % x "# Memory" MiB, rounded to bytes (vCenter's overallMemoryUsage)
+        record.observed_consumed = round(Fraction(usage) * Fraction(memory) * MIB / 100)
+    for key in ("ballooned", "swapped"):
+        value = _num(row.get(key))
+        if value is not None and value >= 0:
+            setattr(record, f"observed_{key}", mib(value))
+    if any(v is not None for v in (record.observed_consumed, record.observed_ballooned,
+                                   record.observed_swapped)):  # fmt: skip
+        record.observed_source = "RVTools vHost"
+    state = (_text(row.get("connection")) or "connected").lower()
+    if _true(row.get("maintenance")):
+        record.maintenance = True
+        result.repair(
+            "host-maintenance",
+            f"{where} ({record.name}): in maintenance mode; planned with no capacity",
+        )
+    elif state != "connected":
+        record.maintenance = True
+        result.repair(
+            "host-disconnected",
+            f"{where} ({record.name}): connection state {state}; planned with no capacity",
         )
 
 
@@ -371,11 +458,15 @@ def _vm(
     vm.shares_level = level if level in ("low", "normal", "high", "custom") else None
     shares = _num(mem.get("shares"))
     vm.shares = int(shares) if shares else None
+    vm.uuid = _text(info.get("uuid")) or _text(info.get("vmid"))
     if vm.power and not vm.template:
         for key in ("active", "consumed", "ballooned", "swapped"):
             value = _num(mem.get(key))
             if value is not None and value >= 0:
                 setattr(vm, key, mib(value))
+        active = _num(info.get("active"))  # vInfo Active Memory (newer RVTools)
+        if vm.active is None and active is not None and active >= 0:
+            vm.active = mib(active)
         for key in ("consumed_overhead", "overhead"):
             value = _num(mem.get(key))
             if value:  # 0 means not measured: memplan estimates instead

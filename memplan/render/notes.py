@@ -41,6 +41,10 @@ HEADINGS: dict[str, str] = {
     "host-not-listed": "VMs whose host is not in vHost: kept in their cluster for memplan to place",
     "no-esx-version": "hosts without an ESX version: planned as ESXi 8.0",
     "cluster-by-ref": "clusters named by their govc reference",
+    "host-maintenance": "hosts in maintenance mode: planned with no capacity",
+    "host-disconnected": "hosts not connected: planned with no capacity",
+    "usage-above-100": "hosts whose Memory usage % is above 100: taken as 100%",
+    "vmetadata-unreadable": "vMetaData creation times that are not dates: collected: left out",
 }
 """Heading of each kind of note, a noun phrase that reads after a count."""
 

@@ -1,0 +1,164 @@
+"""What real exports observed: host usage, host-level ballooning and swapping, maintenance
+mode and connection state, VM UUIDs, vInfo Active Memory, vMetaData's creation time, and the
+govc equivalents (docs/import.md)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import openpyxl
+
+from memplan import inventory
+from memplan.importers import common, govc, rvtools
+from memplan.model import Observed
+from memplan.units import GIB, MIB
+from tests.helpers import DATA
+
+EXAMPLE = DATA / "rvtools" / "example1.xlsx"
+
+INFO_HEADER = ["VM", "Powerstate", "CPUs", "Memory", "Active Memory", "Host", "Cluster", "VM ID",
+               "VM UUID"]  # fmt: skip
+INFO = [
+    ["web01", "poweredOn", 2, 8192, 2048, "esx01", "prod", "vm-101", "5003aaaa-0000-0000-0000-000000000001"],
+    ["web02", "poweredOn", 2, 8192, None, "esx01", "prod", "vm-102", None],
+    ["db01", "poweredOn", 4, 16384, 4096, "esx02", "prod", "vm-103", "5003aaaa-0000-0000-0000-000000000003"],
+]  # fmt: skip
+HOST_HEADER = ["Host", "Cluster", "in Maintenance Mode", "# Memory", "Memory usage %",
+               "VM Memory Swapped", "VM Memory Ballooned"]  # fmt: skip
+HOSTS = [
+    ["esx01", "prod", "False", 131072, 50, 0, 1024],
+    ["esx02", "prod", "False", 131072, 62, 256, 0],
+    ["esx03", "prod", "True", 131072, 2, 0, 0],
+]
+
+
+def build(path: Path, meta: object = datetime(2026, 11, 3, 14, 5, 9)) -> Path:
+    """An export with vInfo and vHost only (no vMemory), and vMetaData."""
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)  # type: ignore[arg-type]
+    for sheet, header, rows in (("vInfo", INFO_HEADER, INFO), ("vHost", HOST_HEADER, HOSTS)):
+        ws = wb.create_sheet(sheet)
+        ws.append(header)
+        for row in rows:
+            ws.append(row)
+    ws = wb.create_sheet("vMetaData")
+    ws.append(["RVTools major version", "RVTools version", "xlsx creation datetime", "Server"])
+    ws.append([4, "4.6.1", meta, "vcenter.corp.local"])
+    wb.save(path)
+    return path
+
+
+def test_vhost_observed_usage_reclamation_and_maintenance(tmp_path: Path) -> None:
+    """consumed = Memory usage % x # Memory MiB: 50% of 131072 MiB = 64 GiB exactly, 62% =
+    81264.64 MiB = 81264 x 1048576 + 0.64 x 1048576 = 85211480064 + 671088.64
+    = 85212151152.64 B, rounded to 85212151153 B."""
+    r = rvtools.read([str(build(tmp_path / "rv.xlsx"))])
+    hosts = {h.name: h for h in r.hosts}
+    assert hosts["esx01"].observed_consumed == 64 * GIB
+    assert hosts["esx02"].observed_consumed == 85212151153
+    assert (hosts["esx01"].observed_ballooned, hosts["esx01"].observed_swapped) == (GIB, 0)
+    assert (hosts["esx02"].observed_ballooned, hosts["esx02"].observed_swapped) == (0, 256 * MIB)
+    assert [h.name for h in r.hosts if h.maintenance] == ["esx03"]
+    assert "vHost row 4 (esx03): in maintenance mode; planned with no capacity" in [
+        n.text for n in r.repairs
+    ]
+    inv = inventory.parse(common.to_yaml(r, "x").encode(), "x.yaml")
+    ihosts = {h.name: h for h in inv.hosts}
+    assert ihosts["esx02"].observed == Observed(85212151153, 0, 256 * MIB, "RVTools vHost")
+    assert ihosts["esx03"].maintenance
+    assert not ihosts["esx01"].maintenance
+
+
+def test_vinfo_active_memory_uuid_and_vmetadata(tmp_path: Path) -> None:
+    """Without vMemory, vInfo's Active Memory is the VM's active memory; VM UUID is its
+    uuid (VM ID when there is none); vMetaData's creation time is collected:."""
+    r = rvtools.read([str(build(tmp_path / "rv.xlsx"))])
+    vms = {v.name: v for v in r.vms}
+    assert (vms["web01"].active, vms["web02"].active, vms["db01"].active) == (
+        2 * GIB, None, 4 * GIB)  # fmt: skip
+    assert vms["web01"].consumed is None  # no vMemory: consumed is not known
+    assert vms["web01"].uuid == "5003aaaa-0000-0000-0000-000000000001"
+    assert vms["web02"].uuid == "vm-102"
+    assert r.collected == datetime(2026, 11, 3, 14, 5, 9)
+    text = common.to_yaml(r, "x")
+    assert "collected: 2026-11-03T14:05:09\n" in text
+    inv = inventory.parse(text.encode(), "x.yaml")
+    assert inv.collected == datetime(2026, 11, 3, 14, 5, 9)
+    ivms = {v.name: v for v in inv.vms}
+    assert ivms["web01"].uuid == "5003aaaa-0000-0000-0000-000000000001"
+    assert (ivms["web01"].active, ivms["web01"].active_given) == (2 * GIB, True)
+
+
+def test_vmetadata_as_text_and_unreadable(tmp_path: Path) -> None:
+    r = rvtools.read([str(build(tmp_path / "a.xlsx", "2026/11/03 14:05:09"))])
+    assert r.collected == datetime(2026, 11, 3, 14, 5, 9)
+    r = rvtools.read([str(build(tmp_path / "b.xlsx", "last tuesday"))])
+    assert r.collected is None
+    assert r.repairs[0].text == (
+        "vMetaData row 2: xlsx creation datetime 'last tuesday' is not a date; collected: left out"
+    )
+
+
+def test_disconnected_host_csv(tmp_path: Path) -> None:
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    (folder / "RVTools_tabvHost.csv").write_text(
+        "Host;Cluster;Connection state;# Memory;Memory usage %\n"
+        "esx01;prod;connected;131072;40\nesx02;prod;notResponding;131072;0\n"
+    )
+    (folder / "RVTools_tabvInfo.csv").write_text("VM;Memory;Host;Cluster\nv1;4096;esx01;prod\n")
+    r = rvtools.read([str(folder)])
+    assert [h.name for h in r.hosts if h.maintenance] == ["esx02"]
+    assert "vHost row 3 (esx02): connection state notresponding; planned with no capacity" in [
+        n.text for n in r.repairs
+    ]
+
+
+def test_the_real_export_observed_usage() -> None:
+    """example1.xlsx vHost, host 10.17.135.71: # Memory 261797 MiB, Memory usage 36%:
+    consumed = 0.36 x 261797 x 1048576 = 98825058385.92 B -> 98825058386 B; nothing
+    ballooned or swapped; no host in maintenance. vm-1's VM UUID is kept."""
+    r = rvtools.read([str(EXAMPLE)])
+    hosts = {h.name: h for h in r.hosts}
+    h = hosts["10.17.135.71"]
+    assert (h.observed_consumed, h.observed_ballooned, h.observed_swapped) == (
+        98825058386, 0, 0)  # fmt: skip
+    assert not any(x.maintenance for x in r.hosts)
+    assert {v.name: v.uuid for v in r.vms}["vm-1"] == "500b85c1-ef0d-37fb-6897-61c47157f858"
+
+
+HOSTS_JSON = {"hostSystems": [
+    {"self": {"type": "HostSystem", "value": "host-1"}, "name": "esx01",
+     "summary": {"hardware": {"memorySize": 256 * GIB}, "quickStats": {"overallMemoryUsage": 131072},
+                 "runtime": {"inMaintenanceMode": False, "connectionState": "connected"}}},
+    {"self": {"type": "HostSystem", "value": "host-2"}, "name": "esx02",
+     "summary": {"hardware": {"memorySize": 256 * GIB}, "quickStats": {"overallMemoryUsage": 2048},
+                 "runtime": {"inMaintenanceMode": True, "connectionState": "connected"}}},
+    {"self": {"type": "HostSystem", "value": "host-3"}, "name": "esx03",
+     "summary": {"hardware": {"memorySize": 256 * GIB}},
+     "runtime": {"connectionState": "disconnected"}},
+]}  # fmt: skip
+VMS_JSON = {"virtualMachines": [
+    {"name": "app01", "runtime": {"host": {"type": "HostSystem", "value": "host-1"}},
+     "config": {"instanceUuid": "5003bbbb-0000-0000-0000-000000000001",
+                "hardware": {"memoryMB": 16384, "numCPU": 4}}},
+]}  # fmt: skip
+
+
+def test_govc_quickstats_maintenance_connection_and_uuid(tmp_path: Path) -> None:
+    (tmp_path / "all.json").write_text(json.dumps({**HOSTS_JSON, **VMS_JSON}))
+    r = govc.read([str(tmp_path / "all.json")])
+    hosts = {h.name: h for h in r.hosts}
+    assert hosts["esx01"].observed_consumed == 128 * GIB
+    assert hosts["esx01"].observed_source == "govc quickStats"
+    assert hosts["esx03"].observed_consumed is None
+    assert [h.name for h in r.hosts if h.maintenance] == ["esx02", "esx03"]
+    (vm,) = r.vms
+    assert vm.uuid == "5003bbbb-0000-0000-0000-000000000001"
+    inv = inventory.parse(common.to_yaml(r, "x").encode(), "x.yaml")
+    ihosts = {h.name: h for h in inv.hosts}
+    assert ihosts["esx01"].observed == Observed(128 * GIB, None, None, "govc quickStats")
+    assert ihosts["esx02"].maintenance
+    assert ihosts["esx03"].maintenance
