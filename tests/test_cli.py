@@ -75,7 +75,8 @@ def test_version() -> None:
 
 
 @pytest.mark.parametrize(
-    "command", ["check", "validate", "thresholds", "project", "headroom", "diff", "schema"]
+    "command",
+    ["check", "validate", "thresholds", "project", "headroom", "rightsize", "diff", "schema"],
 )
 def test_every_command_has_help_with_an_example(command: str) -> None:
     code, out, _ = run(command, "--help")

@@ -34,6 +34,7 @@ from memplan.cli.options import (
     VerboseOpt,
 )
 from memplan.cli.output import distinct, make_console, require_extra, staged, write_text
+from memplan.cli.rightsize import BufferOpt, RightsizeOpt, SizeStepOpt, rightsize_whatif
 
 
 def check(
@@ -122,6 +123,9 @@ def check(
     add_host: AddHostOpt = None,
     remove_host: RemoveHostOpt = None,
     set_: SetOpt = None,
+    rightsize: RightsizeOpt = False,
+    buffer: BufferOpt = None,
+    size_step: SizeStepOpt = None,
     growth: GrowthOpt = None,
     horizon: HorizonOpt = None,
     as_of: AsOfOpt = None,
@@ -151,6 +155,7 @@ def check(
 
     def one(inventory_file: str) -> ExitCode:
         inv = load_inventory(inventory_file, ctx, verbose)
+        inv = rightsize_whatif(inv, rightsize, buffer, size_step)
         if host is not None and host not in {h.name for h in inv.hosts}:
             names = [h.name for h in inv.hosts]
             raise typer.BadParameter(f"no host {host!r}{suggest(host, names)}", param_hint="--host")

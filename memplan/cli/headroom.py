@@ -32,6 +32,7 @@ from memplan.cli.options import (
     in_order,
 )
 from memplan.cli.output import make_console
+from memplan.cli.rightsize import BufferOpt, RightsizeOpt, SizeStepOpt, rightsize_whatif
 
 
 def headroom(
@@ -68,6 +69,9 @@ def headroom(
     add_host: AddHostOpt = None,
     remove_host: RemoveHostOpt = None,
     set_: SetOpt = None,
+    rightsize: RightsizeOpt = False,
+    buffer: BufferOpt = None,
+    size_step: SizeStepOpt = None,
     no_color: NoColorOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -91,6 +95,7 @@ def headroom(
         raise usage_exit(str(exc)) from None
     finally:
         import_notes(notes, verbose)
+    inv = rightsize_whatif(inv, rightsize, buffer, size_step)
     clusters = [c.name for c in inv.clusters]
     if cluster is not None and cluster not in clusters:
         raise usage_exit(f"--cluster {cluster}: no such cluster{suggest(cluster, clusters)}")

@@ -176,7 +176,10 @@ class OrderedCommand(TyperCommand):
 
 
 ECHOED = (*whatif.FLAGS, "--fail-host", "--ha-failures", "--growth", "--horizon", "--as-of",
-          "--fail-within")  # fmt: skip
+          "--fail-within", "--rightsize", "--buffer", "--size-step")  # fmt: skip
+
+NO_VALUE = frozenset({"--rightsize"})
+"""Echoed flags that take no value."""
 
 
 def in_order(ctx: typer.Context, flags: tuple[str, ...]) -> tuple[WhatIf, ...]:
@@ -190,7 +193,9 @@ def in_order(ctx: typer.Context, flags: tuple[str, ...]) -> tuple[WhatIf, ...]:
             break
         name, eq, value = token.partition("=")
         if name in flags:
-            if not eq and i + 1 < len(argv):
+            if name in NO_VALUE:
+                value = ""
+            elif not eq and i + 1 < len(argv):
                 value = argv[i + 1]
                 i += 1
             out.append(WhatIf(name, value))

@@ -29,6 +29,7 @@ from memplan.cli.options import (
     VerboseOpt,
 )
 from memplan.cli.output import distinct, emit, require_extra
+from memplan.cli.rightsize import BufferOpt, RightsizeOpt, SizeStepOpt, rightsize_whatif
 
 
 def project(
@@ -59,6 +60,9 @@ def project(
     add_host: AddHostOpt = None,
     remove_host: RemoveHostOpt = None,
     set_: SetOpt = None,
+    rightsize: RightsizeOpt = False,
+    buffer: BufferOpt = None,
+    size_step: SizeStepOpt = None,
     growth: GrowthOpt = None,
     as_of: AsOfOpt = None,
     no_color: NoColorOpt = False,
@@ -79,6 +83,7 @@ def project(
     if output is not None:
         distinct([(inventory_file, inventory_file)], [(f"-o {output}", output)])
     inv = load_inventory(inventory_file, ctx, verbose)
+    inv = rightsize_whatif(inv, rightsize, buffer, size_step)
     scenario = build_scenario(ctx, inv, as_of=as_of, growth=growth, horizon=horizon)
     try:
         every = parse_months(step)

@@ -20,6 +20,7 @@ from memplan.cli import guard
 from memplan.cli import headroom as headroom_cmd
 from memplan.cli import imports as import_cmd
 from memplan.cli import project as project_cmd
+from memplan.cli import rightsize as rightsize_cmd
 from memplan.cli import schema as schema_cmd
 from memplan.cli import thresholds as thresholds_cmd
 from memplan.cli import validate as validate_cmd
@@ -62,6 +63,7 @@ def main_callback(
 app.command(cls=OrderedCommand)(check_cmd.check)
 app.command(cls=OrderedCommand)(project_cmd.project)
 app.command(cls=OrderedCommand)(headroom_cmd.headroom)
+app.command(cls=OrderedCommand)(rightsize_cmd.rightsize)
 app.command(cls=OrderedCommand)(diff_cmd.diff)
 app.command("schema")(schema_cmd.schema_command)
 app.command()(validate_cmd.validate)

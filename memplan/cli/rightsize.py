@@ -1,0 +1,213 @@
+"""``memplan rightsize``, and the ``--rightsize`` what-if that check, project and headroom share."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from fractions import Fraction
+from typing import Annotated
+
+import typer
+
+from memplan import inventory
+from memplan.cli.exits import error_exit, usage_exit
+from memplan.cli.loading import build_scenario, import_notes, load_inventory
+from memplan.cli.options import (
+    AddHostOpt,
+    AddVmOpt,
+    AsOfOpt,
+    GrowthOpt,
+    HorizonOpt,
+    InventoryArg,
+    KeepState,
+    NoColorOpt,
+    PowerOffOpt,
+    RemoveHostOpt,
+    RemoveVmOpt,
+    SetOpt,
+    VerboseOpt,
+    in_order,
+)
+from memplan.cli.output import distinct, emit
+from memplan.errors import InventoryError, UsageError
+from memplan.inventory import whatif
+from memplan.model import Inventory, MemState, Note, Sizing
+from memplan.render.rightsize import RightsizeFormat
+from memplan.units import MIB, UnitError, parse_percent, parse_size, suggest
+
+MAX_BUFFER = Fraction(10)
+"""A buffer above 1000% is a typo."""
+STEP_UNIT = 4 * MIB
+"""vSphere sizes VM memory in multiples of 4 MB (the vSphere client refuses others)."""
+
+RightsizeOpt = Annotated[
+    bool,
+    typer.Option(
+        "--rightsize",
+        help="What if every powered-on VM had its recommended size (memplan rightsize):"
+        " applied after the other what-ifs.",
+    ),
+]
+BufferOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--buffer",
+        metavar="PERCENT",
+        help="With --rightsize: recommended = peak active x (1 + buffer) [default: 25%].",
+    ),
+]
+SizeStepOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--size-step",
+        metavar="SIZE",
+        help="With --rightsize: round recommendations up to this step [default: 1GiB].",
+    ),
+]
+
+
+def parse_sizing(buffer: str | None, step: str | None) -> Sizing:
+    """--buffer and --step (--size-step) into a Sizing; bad values are usage errors."""
+    sizing = Sizing()
+    try:
+        if buffer is not None:
+            sizing = replace(sizing, buffer=parse_percent(buffer, maximum=MAX_BUFFER))
+        if step is not None:
+            sizing = replace(sizing, step=parse_size(step))
+    except UnitError as exc:
+        raise usage_exit(str(exc)) from None
+    if sizing.step < STEP_UNIT or sizing.step % STEP_UNIT:
+        raise usage_exit(
+            f"--step {step}: VM memory is sized in multiples of 4 MiB; give such a step, e.g. 1GiB"
+        )
+    return sizing
+
+
+def rightsize_whatif(
+    inv: Inventory, rightsize: bool, buffer: str | None, step: str | None
+) -> Inventory:
+    """The inventory after ``--rightsize`` (unchanged without it); --buffer and --size-step
+    without --rightsize are usage errors, so that nobody thinks they applied."""
+    if not rightsize:
+        if buffer is not None or step is not None:
+            raise usage_exit("--buffer and --size-step size VMs only with --rightsize")
+        return inv
+    from memplan.engine import rightsize as engine_rightsize
+
+    return engine_rightsize.rightsized(inv, parse_sizing(buffer, step))
+
+
+def rightsize(
+    ctx: typer.Context,
+    inventory_file: InventoryArg,
+    buffer: Annotated[
+        str,
+        typer.Option(
+            "--buffer", metavar="PERCENT", help="Recommended = peak active x (1 + buffer)."
+        ),
+    ] = "25%",
+    step: Annotated[
+        str,
+        typer.Option(
+            "--step",
+            "--size-step",
+            metavar="SIZE",
+            help="Round recommendations up to a multiple of this (4 MiB units).",
+        ),
+    ] = "1GiB",
+    cluster: Annotated[
+        str | None,
+        typer.Option("--cluster", metavar="CLUSTER", help="Only this cluster (and its hosts)."),
+    ] = None,
+    vm: Annotated[
+        str | None,
+        typer.Option(
+            "--vm",
+            metavar="SHAPE",
+            help="Also count how many more VMs of this shape fit, before and after, e.g. 16GiB.",
+        ),
+    ] = None,
+    keep_state: Annotated[
+        KeepState,
+        typer.Option(
+            "--keep-state", help="With --vm: clear (no ballooning) or soft (no swapping)."
+        ),
+    ] = KeepState.CLEAR,
+    top: Annotated[
+        int,
+        typer.Option(
+            "--top", metavar="N", min=0, help="Table and Markdown: the N largest (0: every one)."
+        ),
+    ] = 25,
+    fmt: Annotated[
+        RightsizeFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = RightsizeFormat.TABLE,
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "--output", "-o", metavar="FILE", help="Write to this file instead of stdout."
+        ),
+    ] = None,
+    fail_host: Annotated[
+        list[str] | None, typer.Option("--fail-host", metavar="HOST", help="HA: fail these hosts.")
+    ] = None,
+    ha_failures: Annotated[
+        int | None,
+        typer.Option("--ha-failures", metavar="N", min=0, help="HA: host failures to simulate."),
+    ] = None,
+    add_vm: AddVmOpt = None,
+    remove_vm: RemoveVmOpt = None,
+    power_off: PowerOffOpt = None,
+    add_host: AddHostOpt = None,
+    remove_host: RemoveHostOpt = None,
+    set_: SetOpt = None,
+    growth: GrowthOpt = None,
+    horizon: HorizonOpt = None,
+    as_of: AsOfOpt = None,
+    no_color: NoColorOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """What can be given back: a recommended size per VM, and what it buys.
+
+    Example: memplan rightsize samples/realistic.yaml --buffer 25% --step 1GiB
+
+    Per powered-on VM: recommended = peak active x (1 + buffer), rounded up to the step,
+    at least its reservation and one step, at most its configured size and limit;
+    reclaimable = configured - recommended. Then every host and cluster before and after
+    applying the recommendations: state, free memory, HA survivors, and with --growth or
+    --horizon when ballooning and swapping start; with --vm, headroom. Also idle,
+    powered-off and limited VMs. Active is a sampled estimate: read docs/rightsize.md
+    before resizing. check, project and headroom take --rightsize to read their whole
+    report as after rightsizing. Exit codes: 0 done, 2 usage error, 4 invalid inventory.
+    """
+    sizing = parse_sizing(buffer, step)
+    if output is not None:
+        distinct([(inventory_file, inventory_file)], [(f"-o {output}", output)])
+    shape = None
+    if vm is None:
+        inv = load_inventory(inventory_file, ctx, verbose)
+    else:
+        notes: list[Note] = []
+        try:
+            inv, shape = inventory.load_with_shape(
+                inventory_file, in_order(ctx, whatif.FLAGS), vm, notes
+            )
+        except InventoryError as exc:
+            raise error_exit(exc) from None
+        except UsageError as exc:
+            raise usage_exit(str(exc)) from None
+        finally:
+            import_notes(notes, verbose)
+    clusters = [c.name for c in inv.clusters]
+    if cluster is not None and cluster not in clusters:
+        raise usage_exit(f"--cluster {cluster}: no such cluster{suggest(cluster, clusters)}")
+    scenario = build_scenario(
+        ctx, inv, as_of=as_of, growth=growth, horizon=horizon, fail_host=fail_host,
+        ha_failures=ha_failures,
+    )  # fmt: skip
+    from memplan.engine import rightsize as engine_rightsize
+    from memplan.render.rightsize import render_rightsize
+
+    report = engine_rightsize.report(
+        inv, sizing, scenario, cluster=cluster, shape=shape, keep=MemState(keep_state.value)
+    )
+    emit(lambda r, c: render_rightsize(r, fmt, c, top), report, output, no_color)

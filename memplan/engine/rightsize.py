@@ -1,0 +1,316 @@
+"""What can be given back: a recommended size per VM, and what applying it buys. Pure.
+
+Per powered-on VM (docs/rightsize.md): peak active = the largest active figure over
+the snapshots (one inventory: its own); recommended = peak active x (1 + buffer),
+rounded up to the step, at least the reservation and one step, at most min(configured,
+limit); reclaimable = configured - recommended. A VM without an active figure gets no
+recommendation. Applying the recommendations resizes each VM (consumed and active are
+capped by the new size, an estimated overhead is estimated again, share levels scale),
+and the inventory is evaluated before and after with the same memory model as check.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from datetime import date, datetime
+from fractions import Fraction
+
+from memplan import esxi
+from memplan.engine.evaluate import evaluate, headroom_report
+from memplan.model import (
+    VM,
+    ClusterSizing,
+    HeadroomReport,
+    HostSizing,
+    Inventory,
+    MemState,
+    PoweredOffVM,
+    Report,
+    RightsizeReport,
+    Scenario,
+    Sizing,
+    VMSample,
+    VMSizing,
+)
+from memplan.units import MIB, format_size
+
+IDLE_FRACTION = Fraction(1, 100)
+"""A VM is idle when its active memory is below this fraction of its configured memory in
+every snapshot (issue 20; Aria Operations lets the user set its own idleness criteria)."""
+IDLE_MIN_DAYS = 7
+"""...over at least two snapshots this many days apart: one sample never makes a VM idle."""
+NO_ACTIVE = "no active figure"
+ONE_SAMPLE = "one sample"
+
+
+def own_sample(vm: VM, at: datetime | None) -> VMSample:
+    """The VM as the inventory itself sees it (active None when it is only assumed)."""
+    return VMSample(at, vm.powered_on, vm.memory, vm.active if vm.active_given else None)
+
+
+def _ordered(samples: Iterable[VMSample]) -> list[VMSample]:
+    """Samples by date, undated last; one per date (a later one replaces an earlier one)."""
+    by_date: dict[datetime | None, VMSample] = {}
+    for s in samples:
+        by_date[s.at] = s
+    return sorted(by_date.values(), key=lambda s: (s.at is None, s.at or datetime.min))
+
+
+def _span_days(samples: Sequence[VMSample]) -> int | None:
+    dates = [s.at for s in samples if s.at is not None]
+    return (max(dates) - min(dates)).days if len(dates) >= 2 else None
+
+
+def basis_of(samples: Sequence[VMSample]) -> str:
+    """ "one sample", "N snapshots over D days" or "no active figure"."""
+    measured = [s for s in samples if s.powered_on and s.active is not None]
+    if not measured:
+        return NO_ACTIVE
+    if len(measured) == 1:
+        return ONE_SAMPLE
+    days = _span_days(measured)
+    over = f" over {days} days" if days is not None else " (undated)"
+    return f"{len(measured)} snapshots{over}"
+
+
+def is_idle(samples: Sequence[VMSample]) -> bool:
+    """Active below 1% of configured in every snapshot, over at least two snapshots 7 or
+    more days apart (a snapshot that saw it off, or gave no active figure, breaks it)."""
+    if len(samples) < 2 or not samples[-1].powered_on:
+        return False
+    for s in samples:
+        if not s.powered_on or s.active is None or s.active >= s.memory * IDLE_FRACTION:
+            return False
+    days = _span_days(samples)
+    return days is not None and days >= IDLE_MIN_DAYS
+
+
+def _size(n: int) -> str:
+    return format_size(n)
+
+
+def recommend(
+    vm: VM, sizing: Sizing, samples: Sequence[VMSample], host: str | None = None
+) -> VMSizing:
+    """The recommendation for powered-on ``vm`` from its ``samples`` (oldest first, the
+    inventory's own last)."""
+    samples = _ordered(samples)
+    measured = [s.active for s in samples if s.powered_on and s.active is not None]
+    basis = basis_of(samples)
+    idle = is_idle(samples)
+    common = (vm.name, vm.cluster, host, vm.memory, vm.reservation, vm.limit)
+    if not measured:
+        why = "active not given (memplan assumes active = consumed): no recommendation"
+        return VMSizing(*common, None, None, 0, basis, why, idle)
+    peak = max(measured)
+    factor = 1 + sizing.buffer
+    wanted = Fraction(peak) * factor
+    rounded = math.ceil(wanted / sizing.step) * sizing.step
+    size = max(rounded, vm.reservation, sizing.step)
+    cap = vm.entitled_memory
+    formula = f"peak active {_size(peak)} x {float(factor):g} = {format_size(math.ceil(wanted), digits=2)}"
+    if size >= cap:
+        size = cap
+        if vm.limit is not None and vm.limit < vm.memory:
+            why = (
+                f"capped at the limit {_size(vm.limit)}: the {_size(vm.memory - vm.limit)}"
+                f" above it is reclaimable at no cost to the guest ({formula})"
+            )
+        elif vm.reservation >= vm.memory:
+            why = f"reserved in full ({_size(vm.reservation)}): nothing to give back"
+        else:
+            why = f"{formula}: no smaller step fits; keep the configured size"
+    elif size == vm.reservation and vm.reservation > rounded and vm.reservation > sizing.step:
+        why = f"the reservation {_size(vm.reservation)} is the floor ({formula})"
+    elif size == sizing.step and sizing.step > rounded:
+        why = f"one step ({_size(sizing.step)}) is the floor ({formula})"
+    else:
+        why = f"{formula}, rounded up" if size != wanted else formula
+    return VMSizing(*common, peak, size, vm.memory - size, basis, why, idle)
+
+
+def powered_off(vm: VM, samples: Sequence[VMSample]) -> PoweredOffVM:
+    """A powered-off VM: what powering it on would cost, and how long snapshots show it off."""
+    samples = _ordered(samples)
+    run: list[VMSample] = []
+    for s in reversed(samples):
+        if s.powered_on:
+            break
+        run.append(s)
+    since = min((s.at for s in run if s.at is not None), default=None)
+    latest = max((s.at for s in samples if s.at is not None), default=None)
+    days = (latest - since).days if since is not None and latest is not None else None
+    return PoweredOffVM(
+        vm.name, vm.cluster, vm.host, vm.memory, vm.entitled_memory + vm.overhead,
+        vm.reservation + vm.overhead, since, days, len(run),
+    )  # fmt: skip
+
+
+def plan(
+    inventory: Inventory,
+    sizing: Sizing,
+    history: Mapping[str, Sequence[VMSample]] | None = None,
+    host_of: Mapping[str, str | None] | None = None,
+    cluster: str | None = None,
+) -> tuple[tuple[VMSizing, ...], tuple[PoweredOffVM, ...]]:
+    """Every powered-on VM's recommendation and every powered-off VM, sorted by name.
+
+    ``history`` maps a VM's name to its samples in earlier snapshots (matched by uuid or
+    name by the loader); the inventory itself is always the latest sample.
+    """
+    history = history or {}
+    sized: list[VMSizing] = []
+    off: list[PoweredOffVM] = []
+    for vm in sorted(inventory.vms, key=lambda v: v.name):
+        if cluster is not None and vm.cluster != cluster:
+            continue
+        samples = [*history.get(vm.name, ()), own_sample(vm, inventory.collected)]
+        if vm.powered_on:
+            host = vm.host if host_of is None else host_of.get(vm.name, vm.host)
+            sized.append(recommend(vm, sizing, samples, host))
+        else:
+            off.append(powered_off(vm, samples))
+    return tuple(sized), tuple(off)
+
+
+def resized(vm: VM, size: int) -> VM:
+    """``vm`` with ``size`` bytes of configured memory: consumed and active capped by it,
+    an estimated overhead estimated again, a share level's shares scaled with it."""
+    overhead = esxi.estimate_overhead(size, vm.vcpus) if vm.overhead_estimated else vm.overhead
+    shares = vm.shares
+    if vm.shares_level in esxi.SHARES_PER_MIB:
+        shares = esxi.SHARES_PER_MIB[vm.shares_level] * size // MIB
+    return replace(
+        vm, memory=size, consumed=min(vm.consumed, size), active=min(vm.active, size),
+        overhead=overhead, shares=shares,
+    )  # fmt: skip
+
+
+def apply(inventory: Inventory, sizings: Iterable[VMSizing]) -> Inventory:
+    """The inventory with every recommendation applied (VMs without one stay as they are)."""
+    size = {s.name: s.recommended for s in sizings if s.recommended is not None and s.reclaimable}
+    if not size:
+        return inventory
+    vms = tuple(resized(vm, size[vm.name]) if vm.name in size else vm for vm in inventory.vms)
+    return replace(inventory, vms=vms)
+
+
+def rightsized(inventory: Inventory, sizing: Sizing) -> Inventory:
+    """The ``--rightsize`` what-if: the inventory after its own recommendations."""
+    return apply(inventory, plan(inventory, sizing)[0])
+
+
+def report(
+    inventory: Inventory,
+    sizing: Sizing,
+    scenario: Scenario | None = None,
+    *,
+    history: Mapping[str, Sequence[VMSample]] | None = None,
+    first: datetime | None = None,
+    snapshots: int = 1,
+    cluster: str | None = None,
+    shape: VM | None = None,
+    keep: MemState = MemState.CLEAR,
+) -> RightsizeReport:
+    """Recommendations, and every host and cluster evaluated before and after applying them."""
+    scenario = scenario or Scenario()
+    before = evaluate(inventory, scenario)
+    host_of = {r.vm.name: r.host for r in before.vms}
+    vms, off = plan(inventory, sizing, history, host_of, cluster)
+    resized_inventory = apply(inventory, vms)
+    after = evaluate(resized_inventory, scenario)
+    rooms: tuple[HeadroomReport, HeadroomReport] | None = None
+    if shape is not None:
+        rooms = (
+            headroom_report(inventory, shape, keep, scenario, cluster),
+            headroom_report(resized_inventory, shape, keep, scenario, cluster),
+        )
+    reclaim: dict[str | None, int] = defaultdict(int)
+    reclaim_cluster: dict[str | None, int] = defaultdict(int)
+    for s in vms:
+        reclaim[s.host] += s.reclaimable
+        reclaim_cluster[s.cluster] += s.reclaimable
+    hosts = _hosts(before, after, reclaim, rooms, cluster)
+    clusters = _clusters(before, after, reclaim_cluster, rooms, cluster)
+    return RightsizeReport(
+        inventory.source, sizing, snapshots, first or inventory.collected, inventory.collected,
+        vms, off, hosts, clusters, before.forecast, shape, keep, cluster, scenario.echo,
+    )  # fmt: skip
+
+
+Dates = dict[str, tuple[date | None, date | None]]
+
+
+def _dates(r: Report) -> tuple[Dates, Dates]:
+    """(balloon_at, swap_at) per host and per cluster; empty without a forecast."""
+    f = r.forecast
+    if f is None:
+        return {}, {}
+    return (
+        {h.host: (h.balloon_at, h.swap_at) for h in f.hosts},
+        {c.cluster: (c.balloon_at, c.swap_at) for c in f.clusters},
+    )
+
+
+def _hosts(
+    before: Report,
+    after: Report,
+    reclaim: Mapping[str | None, int],
+    rooms: tuple[HeadroomReport, HeadroomReport] | None,
+    cluster: str | None,
+) -> tuple[HostSizing, ...]:
+    a_hosts = {h.host.name: h for h in after.hosts}
+    b_dates, a_dates = _dates(before)[0], _dates(after)[0]
+    room_b, room_a = ({h.host: h.count for h in r.hosts} for r in rooms) if rooms else ({}, {})
+    out = []
+    for b in before.hosts:
+        if cluster is not None and b.host.cluster != cluster:
+            continue
+        name = b.host.name
+        a = a_hosts[name]
+        bd, ad = b_dates.get(name, (None, None)), a_dates.get(name, (None, None))
+        out.append(
+            HostSizing(
+                name, b.host.cluster, reclaim.get(name, 0), (b.free, a.free), (b.state, a.state),
+                (b.balloon, a.balloon), (b.swap, a.swap), (bd[0], ad[0]), (bd[1], ad[1]),
+                (room_b.get(name), room_a.get(name)),
+            )
+        )  # fmt: skip
+    return tuple(out)
+
+
+def _clusters(
+    before: Report,
+    after: Report,
+    reclaim: Mapping[str | None, int],
+    rooms: tuple[HeadroomReport, HeadroomReport] | None,
+    cluster: str | None,
+) -> tuple[ClusterSizing, ...]:
+    a_clusters = {c.name: c for c in after.clusters}
+    b_dates, a_dates = _dates(before)[1], _dates(after)[1]
+    room_b, room_a = (
+        (
+            {c.cluster: c.count if c.count_ha is None else c.count_ha for c in r.clusters}
+            for r in rooms
+        )
+        if rooms
+        else ({}, {})
+    )
+    out = []
+    for b in before.clusters:
+        if cluster is not None and b.name != cluster:
+            continue
+        a = a_clusters[b.name]
+        bd, ad = b_dates.get(b.name, (None, None)), a_dates.get(b.name, (None, None))
+        out.append(
+            ClusterSizing(
+                b.name, reclaim.get(b.name, 0), (b.free, a.free),
+                (b.overcommit_ratio, a.overcommit_ratio), (b.state, a.state), (bd[0], ad[0]),
+                (bd[1], ad[1]), (room_b.get(b.name), room_a.get(b.name)),
+                (b.ha.state_after if b.ha else None, a.ha.state_after if a.ha else None),
+            )
+        )  # fmt: skip
+    return tuple(out)
