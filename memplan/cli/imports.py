@@ -31,12 +31,12 @@ ImportOutput = Annotated[
 ]
 
 
-def _write_import(
+def write_inventory(
     result: ImportResult, output: str | None, origin: str, verbose: bool = False
 ) -> None:
+    """Validate the YAML of ``result``, print the notes, then write stdout or ``output``."""
     header = (
-        f"memplan inventory imported from {origin} by memplan {__version__}"
-        f" on {date.today().isoformat()}.\n"
+        f"{origin} by memplan {__version__} on {date.today().isoformat()}.\n"
         "Check the 'import:' lines memplan printed for skipped and repaired rows."
     )
     from memplan.importers.common import to_yaml
@@ -64,6 +64,12 @@ def _distinct(paths: list[str], output: str | None) -> None:
             with contextlib.suppress(OSError):
                 inputs += [(os.path.join(p, f),) * 2 for f in os.listdir(p)]
     distinct(inputs, [(f"-o {output}", output)])
+
+
+def _write_import(
+    result: ImportResult, output: str | None, origin: str, verbose: bool = False
+) -> None:
+    write_inventory(result, output, f"memplan inventory imported from {origin}", verbose)
 
 
 def import_rvtools(

@@ -15,6 +15,7 @@ from memplan import __version__, inventory
 if TYPE_CHECKING:
     pass
 from memplan.cli import check as check_cmd
+from memplan.cli import collect as collect_cmd
 from memplan.cli import diff as diff_cmd
 from memplan.cli import guard
 from memplan.cli import headroom as headroom_cmd
@@ -79,6 +80,15 @@ app.add_typer(import_app, name="import")
 
 import_app.command("rvtools")(import_cmd.import_rvtools)
 import_app.command("govc")(import_cmd.import_govc)
+
+collect_app = typer.Typer(
+    help="Read a live source (vCenter) into an inventory YAML file.",
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode=None,
+)
+app.add_typer(collect_app, name="collect")
+collect_app.command("vcenter")(collect_cmd.collect_vcenter)
 
 
 def main() -> None:

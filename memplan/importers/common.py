@@ -34,6 +34,9 @@ class VMRecord:
     swapped: int | None = None
     source: str = ""
     uuid: str | None = None
+    """vCenter's instance UUID."""
+    balloon_max: int | None = None
+    """sched.mem.maxmemctl in bytes; None when absent or unlimited."""
 
 
 @dataclass
@@ -63,6 +66,14 @@ class ClusterRecord:
     name: str
     ha_enabled: bool | None = None
     failures: int | None = None
+    policy: str | None = None
+    """Admission-control policy as memplan names it, when the source says which."""
+    admission_control: bool | None = None
+    percentage: int | None = None
+    """Memory percentage of the percentage policy."""
+    failover_hosts: tuple[str, ...] = ()
+    drs_enabled: bool | None = None
+    drs_behavior: str | None = None
 
 
 @dataclass
@@ -81,7 +92,8 @@ class ImportResult:
     rows_read: int = 0
     """Non-blank data rows read from the sheets that define VMs and hosts."""
     collected: datetime | None = None
-    """When the source was written (RVTools vMetaData), as the export says it."""
+    """When the source was written (RVTools vMetaData, as the export says it) or read
+    (vCenter's clock, UTC)."""
 
     def skip(self, kind: str, text: str) -> None:
         """Report a row not imported; ``kind`` groups it (render/notes.py has the headings)."""
@@ -189,6 +201,8 @@ def _vm_line(v: VMRecord, with_host: bool) -> str:
         parts.append(f"ballooned: {_size(v.ballooned)}")
     if v.swapped:
         parts.append(f"swapped: {_size(v.swapped)}")
+    if v.balloon_max is not None:
+        parts.append(f"balloon_max: {_size(v.balloon_max)}")
     if v.template:
         parts.append("tags: [template]")
     if with_host and v.host:
@@ -222,6 +236,22 @@ def _host_lines(h: HostRecord, vms: list[VMRecord], indent: str) -> list[str]:
     return lines
 
 
+def _ha(c: ClusterRecord) -> str:
+    """A cluster's ha: as configured (flow style)."""
+    if not c.ha_enabled:
+        return "{policy: disabled}  # HA off"
+    if c.admission_control is False:
+        return "{policy: disabled}  # HA on, admission control off"
+    parts = [f"policy: {c.policy}"]
+    if c.policy in ("host-failures", "slots") or (c.policy == "percentage" and c.failures):
+        parts.append(f"failures: {c.failures or 1}")
+    if c.policy == "percentage":
+        parts.append(f"percentage: {c.percentage or 0}%")
+    if c.policy == "dedicated":
+        parts.append(f"failover_hosts: [{', '.join(_q(h) for h in c.failover_hosts)}]")
+    return "{" + ", ".join(parts) + "}"
+
+
 def to_yaml(result: ImportResult, header: str) -> str:
     """The inventory v1 YAML of ``result``: stable order, sizes with units, a comment header."""
     out = [f"# {line}" if line else "#" for line in header.splitlines()]
@@ -242,7 +272,9 @@ def to_yaml(result: ImportResult, header: str) -> str:
     for name in names:
         out.append(f"  - name: {_q(name)}")
         c = result.clusters.get(name)
-        if c is not None and c.ha_enabled is not None:
+        if c is not None and c.policy is not None:
+            out.append(f"    ha: {_ha(c)}")
+        elif c is not None and c.ha_enabled is not None:
             if c.ha_enabled:
                 out.append(f"    ha: {{policy: host-failures, failures: {c.failures or 1}}}")
             else:

@@ -44,6 +44,8 @@ HEADINGS: dict[str, str] = {
     "host-maintenance": "hosts in maintenance mode: planned with no capacity",
     "host-disconnected": "hosts not connected: planned with no capacity",
     "usage-above-100": "hosts whose Memory usage % is above 100: taken as 100%",
+    "maxmemctl-unreadable": "VMs whose sched.mem.maxmemctl is not a number: ignored",
+    "active-above-memory": "VMs whose guestMemoryUsage is above their memory: capped",
     "vmetadata-unreadable": "vMetaData creation times that are not dates: collected: left out",
 }
 """Heading of each kind of note, a noun phrase that reads after a count."""

@@ -1,0 +1,469 @@
+"""``memplan collect vcenter`` against govmomi's vCenter simulator over TLS (tests/vcsim).
+
+The simulator serves the inventory SPEC below (set on its objects exactly, quickStats
+included); each test runs the real command through pyVmomi's SOAP client and compares
+what it wrote, field by field, with the figures in SPEC converted by hand.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from memplan.cli import app
+from memplan.errors import UsageError
+from memplan.importers import vcenter
+from tests.vcsim_server import PASSWORD, USERNAME, Vcsim
+
+GIB = 1 << 30
+
+SPEC: dict[str, Any] = {
+    "datacenter": "dc-east",
+    "clusters": [
+        {
+            "name": "prod",
+            "ha": {
+                "enabled": True,
+                "admission_control": True,
+                "policy": "percentage",
+                "memory_percent": 25,
+                "cpu_percent": 30,
+            },
+            "drs": {"enabled": True, "behavior": "fullyAutomated"},
+            "hosts": [
+                {
+                    "name": "esx01.prod.example",
+                    "memory_size": 512 * GIB,
+                    "version": "8.0.2",
+                    "overall_memory_usage": 200_000,
+                    "vms": [
+                        {
+                            "name": "db01",
+                            "memory_mb": 65536,
+                            "vcpus": 8,
+                            "power": "poweredOn",
+                            "reservation": 32768,
+                            "limit": -1,
+                            "shares_level": "high",
+                            "shares": 1310720,
+                            "host_memory_usage": 60_100,
+                            "guest_memory_usage": 20_000,
+                            "consumed_overhead_memory": 100,
+                            "ballooned_memory": 1024,
+                            "swapped_memory": 256,
+                            "instance_uuid": "50112233-4455-6677-8899-aabbccddeeff",
+                            "maxmemctl": "4096",
+                        },
+                        {
+                            "name": "web01",
+                            "memory_mb": 8192,
+                            "vcpus": 2,
+                            "power": "poweredOn",
+                            "limit": 6144,
+                            "shares_level": "custom",
+                            "shares": 12345,
+                            "host_memory_usage": 7000,
+                            "guest_memory_usage": 1500,
+                            "consumed_overhead_memory": 40,
+                            "instance_uuid": "50112233-0000-0000-0000-000000000002",
+                            "maxmemctl": "0",
+                        },
+                    ],
+                },
+                {
+                    "name": "esx02.prod.example",
+                    "memory_size": 384 * GIB,
+                    "version": "7.0.3",
+                    "overall_memory_usage": 50_000,
+                    "vms": [
+                        {
+                            "name": "app01",
+                            "memory_mb": 4096,
+                            "vcpus": 1,
+                            "power": "poweredOff",
+                            "host_memory_usage": 0,
+                            "instance_uuid": "50112233-0000-0000-0000-000000000003",
+                        },
+                        {
+                            "name": "tmpl-linux",
+                            "memory_mb": 2048,
+                            "vcpus": 1,
+                            "power": "poweredOff",
+                            "template": True,
+                        },
+                    ],
+                },
+            ],
+        },
+        {
+            "name": "dev",
+            "ha": {
+                "enabled": True,
+                "admission_control": True,
+                "policy": "failover-level",
+                "failover_level": 1,
+            },
+            "drs": {"enabled": False, "behavior": "manual"},
+            "hosts": [
+                {"name": "esx10.dev.example", "memory_size": 128 * GIB, "version": "8.0.3"},
+                {"name": "esx11.dev.example", "memory_size": 128 * GIB, "version": "8.0.3"},
+            ],
+        },
+        {
+            "name": "dmz",
+            "ha": {
+                "enabled": True,
+                "admission_control": True,
+                "policy": "dedicated",
+                "failover_hosts": ["esx21.dmz.example"],
+            },
+            "hosts": [
+                {"name": "esx20.dmz.example", "memory_size": 256 * GIB, "version": "8.0.3"},
+                {"name": "esx21.dmz.example", "memory_size": 256 * GIB, "version": "8.0.3"},
+            ],
+        },
+        {
+            "name": "auto",
+            "ha": {
+                "enabled": True,
+                "admission_control": True,
+                "policy": "percentage",
+                "auto_compute": True,
+                "failover_level": 2,
+            },
+            "hosts": [
+                {"name": f"esx3{i}.auto.example", "memory_size": 256 * GIB, "version": "8.0.3"}
+                for i in range(3)
+            ],
+        },
+        {
+            "name": "lab",
+            "ha": {"enabled": False, "admission_control": False},
+            "hosts": [{"name": "esx40.lab.example", "memory_size": 64 * GIB, "version": "7.0.3"}],
+        },
+    ],
+    "hosts": [
+        {
+            "name": "esx99.branch.example",
+            "memory_size": 96 * GIB,
+            "version": "6.7.0",
+            "maintenance": True,
+            "vms": [
+                {
+                    "name": "branch-fs",
+                    "memory_mb": 16384,
+                    "vcpus": 4,
+                    "power": "poweredOn",
+                    "host_memory_usage": 16384,
+                    "guest_memory_usage": 4000,
+                    "instance_uuid": "50112233-0000-0000-0000-000000000099",
+                }
+            ],
+        }
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def sim() -> Iterator[Vcsim]:
+    with Vcsim(SPEC) as server:
+        yield server
+
+
+def collect(
+    sim: Vcsim, *args: str, env: dict[str, str] | None = None, ca: bool = True
+) -> tuple[int, str, str]:
+    base = ["collect", "vcenter", "--server", sim.server, "--username", USERNAME]
+    if ca:
+        base += ["--ca-file", str(sim.ca)]
+    environment = {"MEMPLAN_VCENTER_PASSWORD": PASSWORD, "GOVC_URL": None, "GOVC_USERNAME": None,
+                   "GOVC_PASSWORD": None, "GOVC_TLS_CA_CERTS": None, "GOVC_INSECURE": None}  # fmt: skip
+    environment.update(env or {})
+    result = CliRunner(env=environment).invoke(app, [*base, *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def sessions(sim: Vcsim) -> list[str]:
+    """User names of the simulator's open sessions, other than the one asking."""
+    from pyVim.connect import Disconnect, SmartConnect
+
+    si = SmartConnect(
+        host="127.0.0.1",
+        port=int(sim.server.split(":")[1]),
+        user=USERNAME,
+        pwd=PASSWORD,
+        sslContext=ssl.create_default_context(cafile=str(sim.ca)),
+    )
+    try:
+        manager = si.content.sessionManager
+        mine = manager.currentSession.key
+        return [s.userName for s in manager.sessionList or () if s.key != mine]
+    finally:
+        Disconnect(si)
+
+
+@pytest.fixture(scope="module")
+def collected(sim: Vcsim, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    out = tmp_path_factory.mktemp("collect") / "inventory.yaml"
+    code, stdout, stderr = collect(sim, "-o", str(out))
+    assert code == 0, stderr
+    assert stdout == ""
+    return out, stderr
+
+
+def _doc(collected: tuple[Path, str]) -> dict[str, Any]:
+    doc = yaml.safe_load(collected[0].read_text())
+    assert isinstance(doc, dict)
+    return doc
+
+
+def _clusters(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {c["name"]: c for c in doc["clusters"]}
+
+
+def _hosts(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    hosts = [h for c in doc["clusters"] for h in c["hosts"]] + doc.get("hosts", [])
+    return {h["name"]: h for h in hosts}
+
+
+def _vms(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {v["name"]: v for h in _hosts(doc).values() for v in h.get("vms", [])}
+
+
+def test_vms_round_trip_field_by_field(collected: tuple[Path, str]) -> None:
+    vms = _vms(_doc(collected))
+    assert set(vms) == {"db01", "web01", "app01", "tmpl-linux", "branch-fs"}
+    # db01: consumed = hostMemoryUsage 60,100 - consumedOverheadMemory 100 = 60,000 MiB
+    assert vms["db01"] == {
+        "name": "db01",
+        "memory": "64GiB",
+        "vcpus": 8,
+        "reservation": "32GiB",
+        "shares": "high",
+        "consumed": "60000MiB",
+        "active": "20000MiB",
+        "overhead": "100MiB",
+        "ballooned": "1GiB",
+        "swapped": "256MiB",
+        "balloon_max": "4GiB",
+        "uuid": "50112233-4455-6677-8899-aabbccddeeff",
+    }
+    # web01: custom shares are a number; a limit; maxmemctl 0 disables the balloon
+    assert vms["web01"] == {
+        "name": "web01",
+        "memory": "8GiB",
+        "vcpus": 2,
+        "limit": "6GiB",
+        "shares": 12345,
+        "consumed": "6960MiB",
+        "active": "1500MiB",
+        "overhead": "40MiB",
+        "balloon_max": 0,
+        "uuid": "50112233-0000-0000-0000-000000000002",
+    }
+    # powered off: no quickStats are read
+    assert vms["app01"] == {
+        "name": "app01",
+        "memory": "4GiB",
+        "power": "off",
+        "uuid": "50112233-0000-0000-0000-000000000003",
+    }
+    assert vms["tmpl-linux"]["power"] == "off"
+    assert vms["tmpl-linux"]["tags"] == ["template"]
+    # no overhead reported: consumed is hostMemoryUsage as it is, overhead left to memplan
+    assert vms["branch-fs"]["consumed"] == "16GiB"
+    assert "overhead" not in vms["branch-fs"]
+
+
+def test_hosts_round_trip(collected: tuple[Path, str]) -> None:
+    doc = _doc(collected)
+    hosts = _hosts(doc)
+    assert hosts["esx01.prod.example"]["memory"] == "512GiB"
+    assert hosts["esx01.prod.example"]["esxi"] == "8.0.2"
+    assert hosts["esx02.prod.example"]["memory"] == "384GiB"
+    assert hosts["esx02.prod.example"]["esxi"] == "7.0.3"
+    assert [h["name"] for h in doc["hosts"]] == ["esx99.branch.example"]
+    assert hosts["esx99.branch.example"]["esxi"] == "6.7.0"
+    assert "managed" not in hosts["esx01.prod.example"]
+    # quickStats.overallMemoryUsage 200,000 MiB is what the host is observed to use
+    assert hosts["esx01.prod.example"]["observed"] == {
+        "consumed": "200000MiB",
+        "source": "vCenter quickStats",
+    }
+    assert hosts["esx02.prod.example"]["observed"]["consumed"] == "50000MiB"
+    assert "maintenance" not in hosts["esx01.prod.example"]
+    assert hosts["esx99.branch.example"]["maintenance"] is True
+    assert "observed" not in hosts["esx10.dev.example"]  # 0: none reported
+    clusters = _clusters(doc)
+    assert [h["name"] for h in clusters["prod"]["hosts"]] == [
+        "esx01.prod.example",
+        "esx02.prod.example",
+    ]
+
+
+def test_ha_as_configured(collected: tuple[Path, str]) -> None:
+    clusters = _clusters(_doc(collected))
+    assert clusters["prod"]["ha"] == {"policy": "percentage", "percentage": "25%"}
+    assert clusters["dev"]["ha"] == {"policy": "slots", "failures": 1}
+    assert clusters["dmz"]["ha"] == {"policy": "dedicated", "failover_hosts": ["esx21.dmz.example"]}
+    assert clusters["auto"]["ha"] == {"policy": "host-failures", "failures": 2}
+    assert clusters["lab"]["ha"] == {"policy": "disabled"}
+
+
+def test_collected_is_the_servers_time_and_validates(collected: tuple[Path, str]) -> None:
+    out, stderr = collected
+    when = _doc(collected)["collected"]
+    assert isinstance(when, datetime)
+    assert abs(when.replace(tzinfo=UTC) - datetime.now(UTC)) < timedelta(minutes=5)
+    assert stderr.splitlines()[0] == (
+        "import: host esx99.branch.example: in maintenance mode; planned with no capacity"
+    )
+    assert "imported 5 VMs, 11 hosts, 5 clusters from vCenter 127.0.0.1:" in stderr
+    result = CliRunner().invoke(app, ["validate", str(out)])
+    assert result.exit_code == 0, result.stderr
+    checked = CliRunner().invoke(app, ["check", str(out), "--format", "json"])
+    assert checked.exit_code in (0, 1), checked.stderr
+
+
+def test_password_is_never_written(sim: Vcsim, tmp_path: Path) -> None:
+    code, stdout, stderr = collect(sim)
+    assert code == 0, stderr
+    assert PASSWORD not in stdout + stderr
+    assert "db01" in stdout  # without -o the inventory goes to stdout
+
+
+def test_cluster_filter_leaves_out_other_clusters_and_standalone_hosts(sim: Vcsim) -> None:
+    code, stdout, stderr = collect(sim, "--cluster", "dev", "--cluster", "dmz")
+    assert code == 0, stderr
+    doc = yaml.safe_load(stdout)
+    assert [c["name"] for c in doc["clusters"]] == ["dev", "dmz"]
+    assert "hosts" not in doc
+    assert stderr.endswith("; 0 rows skipped, 0 repairs\n")  # nothing reported missing
+
+
+def test_unknown_cluster_or_datacenter_is_a_usage_error(sim: Vcsim) -> None:
+    code, stdout, stderr = collect(sim, "--cluster", "nope")
+    assert (code, stdout) == (2, "")
+    assert stderr == "memplan: error: --cluster 'nope': no such cluster in vCenter\n"
+    code, _, stderr = collect(sim, "--datacenter", "dc-west")
+    assert code == 2
+    assert stderr == "memplan: error: --datacenter 'dc-west': no such datacenter in vCenter\n"
+    code, stdout, stderr = collect(sim, "--datacenter", "dc-east", "--cluster", "lab")
+    assert code == 0, stderr
+    assert sessions(sim) == []  # logged out after the usage errors too
+
+
+def test_logs_out(sim: Vcsim) -> None:
+    assert collect(sim)[0] == 0
+    assert sessions(sim) == []
+
+
+def test_untrusted_certificate_exits_4_and_writes_nothing(sim: Vcsim, tmp_path: Path) -> None:
+    out = tmp_path / "inv.yaml"
+    code, stdout, stderr = collect(sim, "-o", str(out), ca=False)
+    assert (code, stdout) == (4, "")
+    assert stderr.count("\n") == 1, stderr
+    assert stderr.startswith(f"memplan: error: vCenter {sim.server}: TLS certificate not trusted:")
+    # the simulator sends its CA along: trusted by nobody here
+    assert "self-signed certificate in certificate chain" in stderr
+    assert "--ca-file" in stderr
+    assert not out.exists()
+
+
+def test_another_ca_is_not_trusted(sim: Vcsim, tmp_path: Path) -> None:
+    with Vcsim({"datacenter": "x"}) as other:
+        code, _, stderr = collect(sim, "--ca-file", str(other.ca), ca=False)
+    assert code == 4
+    assert "TLS certificate not trusted" in stderr
+
+
+def test_wrong_password_exits_4(sim: Vcsim, tmp_path: Path) -> None:
+    out = tmp_path / "inv.yaml"
+    code, stdout, stderr = collect(sim, "-o", str(out), env={"MEMPLAN_VCENTER_PASSWORD": "wrong"})
+    assert (code, stdout) == (4, "")
+    assert stderr == (
+        f"memplan: error: vCenter {sim.server}: login failed for '{USERNAME}':"
+        " wrong user name or password\n"
+    )
+    assert not out.exists()
+
+
+def test_unreachable_server_exits_4() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    result = CliRunner(env={"MEMPLAN_VCENTER_PASSWORD": "x"}).invoke(
+        app, ["collect", "vcenter", "--server", f"127.0.0.1:{port}", "--username", "u"]
+    )
+    assert result.exit_code == 4
+    assert result.stderr == (
+        f"memplan: error: vCenter 127.0.0.1:{port}: unreachable: Connection refused\n"
+    )
+
+
+def test_insecure_warns_and_connects(sim: Vcsim) -> None:
+    code, stdout, stderr = collect(sim, "--insecure", ca=False)
+    assert code == 0, stderr
+    assert stderr.startswith(
+        f"memplan: warning: --insecure: the certificate of {sim.server} is not verified"
+    )
+    assert "db01" in stdout
+
+
+def test_govc_environment(sim: Vcsim) -> None:
+    env = {
+        "MEMPLAN_VCENTER_PASSWORD": None,
+        "GOVC_URL": f"https://{sim.server}/sdk",
+        "GOVC_USERNAME": USERNAME,
+        "GOVC_PASSWORD": PASSWORD,
+        "GOVC_TLS_CA_CERTS": str(sim.ca),
+    }
+    result = CliRunner(env=env).invoke(app, ["collect", "vcenter", "--cluster", "lab"])
+    assert result.exit_code == 0, result.stderr
+    assert yaml.safe_load(result.stdout)["clusters"][0]["name"] == "lab"
+    env2 = {**env, "GOVC_TLS_CA_CERTS": None, "GOVC_INSECURE": "1"}
+    result = CliRunner(env=env2).invoke(app, ["collect", "vcenter", "--cluster", "lab"])
+    assert result.exit_code == 0, result.stderr
+    assert "warning: --insecure" in result.stderr
+
+
+def test_no_password_off_a_terminal_is_a_usage_error(sim: Vcsim) -> None:
+    code, stdout, stderr = collect(sim, env={"MEMPLAN_VCENTER_PASSWORD": None})
+    assert (code, stdout) == (2, "")
+    assert "no password: set MEMPLAN_VCENTER_PASSWORD" in stderr
+
+
+def test_required_options() -> None:
+    env = {"GOVC_URL": None, "GOVC_USERNAME": None}
+    result = CliRunner(env=env).invoke(app, ["collect", "vcenter", "--username", "u"])
+    assert result.exit_code == 2
+    assert result.stderr == "memplan: error: --server is required (or set GOVC_URL)\n"
+    result = CliRunner(env=env).invoke(app, ["collect", "vcenter", "--server", "vc"])
+    assert result.stderr == "memplan: error: --username is required (or set GOVC_USERNAME)\n"
+
+
+@pytest.mark.parametrize(
+    ("url", "parsed"),
+    [
+        ("vc.example", ("vc.example", 443, None, None)),
+        ("vc.example:8443", ("vc.example", 8443, None, None)),
+        ("https://vc.example/sdk", ("vc.example", 443, None, None)),
+        ("https://admin:pw@10.0.0.5:444/sdk", ("10.0.0.5", 444, "admin", "pw")),
+    ],
+)
+def test_parse_server(url: str, parsed: tuple[str, int, str | None, str | None]) -> None:
+    assert vcenter.parse_server(url) == parsed
+
+
+@pytest.mark.parametrize("url", ["ftp://vc.example", "https://", "vc.example:99999"])
+def test_parse_server_refuses(url: str) -> None:
+    with pytest.raises(UsageError):
+        vcenter.parse_server(url)
