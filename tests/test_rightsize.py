@@ -17,7 +17,7 @@ from memplan import esxi
 from memplan.cli import app
 from memplan.engine import evaluate, rightsize
 from memplan.inventory import load, load_with_shape
-from memplan.model import VM, MemState, Scenario, Sizing, VMSample, VMSizing
+from memplan.model import VM, Inventory, MemState, Scenario, Sizing, VMSample, VMSizing
 from memplan.render.rightsize import RightsizeFormat, render_rightsize
 from memplan.units import GIB, MIB
 from tests.helpers import ROOT, inv
@@ -347,3 +347,43 @@ def test_output_never_overwrites_the_inventory(tmp_path: pytest.TempPathFactory)
     out_file = tmp_path / "r.csv"  # type: ignore[operator]
     assert run("rightsize", str(path), "-f", "csv", "-o", str(out_file))[0] == 0
     assert out_file.read_text().splitlines()[1].startswith("a,,h,")
+
+
+# --- snapshots: VMs followed by uuid, else by name --------------------------------------------
+
+
+def snapshot(day: int, vms: str) -> Inventory:
+    when = (T0 + timedelta(days=day)).date().isoformat()
+    return inv(f"collected: {when}\nhosts:\n  - {{name: h, memory: 256GiB, vms: [{vms}]}}\n",
+               f"snap{day}.yaml")  # fmt: skip
+
+
+def test_history_follows_a_renamed_vm_by_uuid_and_not_a_reused_name() -> None:
+    now = snapshot(30, "{name: web-new, uuid: u1, memory: 16GiB, active: 2GiB},"
+                       " {name: db, uuid: u2, memory: 32GiB, active: 4GiB},"
+                       " {name: old, memory: 8GiB, active: 10MiB}")  # fmt: skip
+    earlier = [
+        snapshot(0, "{name: web, uuid: u1, memory: 16GiB, active: 6GiB},"
+                    " {name: db, uuid: u9, memory: 32GiB, active: 30GiB},"
+                    " {name: old, memory: 8GiB, active: 20MiB}"),
+        snapshot(20, "{name: web, uuid: u1, memory: 16GiB, active: 3GiB}"),
+    ]  # fmt: skip
+    history = rightsize.history_of(earlier, now)
+    assert [s.active for s in history["web-new"]] == [6 * GIB, 3 * GIB]  # renamed, same uuid
+    assert "db" not in history  # the name was another VM's (uuid u9)
+    assert [s.active for s in history["old"]] == [20 * MIB]  # no uuid: by name
+    r = rightsize.report(now, DEFAULT, snapshots=earlier)
+    by = {s.name: s for s in r.vms}
+    assert (by["web-new"].peak_active, by["web-new"].recommended) == (6 * GIB, 8 * GIB)
+    assert by["web-new"].basis == "3 snapshots over 30 days"
+    assert (by["db"].peak_active, by["db"].basis) == (4 * GIB, "one sample")
+    assert by["old"].idle  # 20 MiB and 10 MiB of 8 GiB, 30 days apart
+    assert (r.snapshots, r.first, r.last) == (3, T0, T0 + timedelta(days=30))
+
+
+def test_how_long_a_vm_has_been_off_over_snapshots() -> None:
+    now = snapshot(40, "{name: v, memory: 16GiB, power: off}")
+    earlier = [snapshot(0, "{name: v, memory: 16GiB, active: 1GiB}"),
+               snapshot(10, "{name: v, memory: 16GiB, power: off}")]  # fmt: skip
+    (off,) = rightsize.report(now, DEFAULT, snapshots=earlier).powered_off
+    assert (off.off_since, off.off_days, off.snapshots) == (T0 + timedelta(days=10), 30, 2)

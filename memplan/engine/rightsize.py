@@ -149,6 +149,24 @@ def powered_off(vm: VM, samples: Sequence[VMSample]) -> PoweredOffVM:
     )  # fmt: skip
 
 
+def history_of(snapshots: Sequence[Inventory], current: Inventory) -> dict[str, list[VMSample]]:
+    """Each VM of ``current``, seen in earlier ``snapshots``: by uuid when the VM has one
+    (it follows the VM through renames), else by name; a VM of the same name with another
+    uuid is another VM. Samples come oldest first."""
+    out: dict[str, list[VMSample]] = defaultdict(list)
+    by_uuid = {vm.uuid: vm.name for vm in current.vms if vm.uuid}
+    names = {vm.name: vm.uuid for vm in current.vms}
+    for snap in sorted(snapshots, key=lambda s: s.collected or datetime.min):
+        for vm in snap.vms:
+            name = by_uuid.get(vm.uuid) if vm.uuid else None
+            if name is None and vm.name in names:
+                uuid = names[vm.name]
+                name = vm.name if uuid is None or vm.uuid in (None, uuid) else None
+            if name is not None:
+                out[name].append(own_sample(vm, snap.collected))
+    return dict(out)
+
+
 def plan(
     inventory: Inventory,
     sizing: Sizing,
@@ -198,9 +216,11 @@ def apply(inventory: Inventory, sizings: Iterable[VMSizing]) -> Inventory:
     return replace(inventory, vms=vms)
 
 
-def rightsized(inventory: Inventory, sizing: Sizing) -> Inventory:
+def rightsized(
+    inventory: Inventory, sizing: Sizing, snapshots: Sequence[Inventory] = ()
+) -> Inventory:
     """The ``--rightsize`` what-if: the inventory after its own recommendations."""
-    return apply(inventory, plan(inventory, sizing)[0])
+    return apply(inventory, plan(inventory, sizing, history_of(snapshots, inventory))[0])
 
 
 def report(
@@ -208,18 +228,17 @@ def report(
     sizing: Sizing,
     scenario: Scenario | None = None,
     *,
-    history: Mapping[str, Sequence[VMSample]] | None = None,
-    first: datetime | None = None,
-    snapshots: int = 1,
+    snapshots: Sequence[Inventory] = (),
     cluster: str | None = None,
     shape: VM | None = None,
     keep: MemState = MemState.CLEAR,
 ) -> RightsizeReport:
-    """Recommendations, and every host and cluster evaluated before and after applying them."""
+    """Recommendations from the inventory and earlier ``snapshots``, and every host and
+    cluster evaluated before and after applying them."""
     scenario = scenario or Scenario()
     before = evaluate(inventory, scenario)
     host_of = {r.vm.name: r.host for r in before.vms}
-    vms, off = plan(inventory, sizing, history, host_of, cluster)
+    vms, off = plan(inventory, sizing, history_of(snapshots, inventory), host_of, cluster)
     resized_inventory = apply(inventory, vms)
     after = evaluate(resized_inventory, scenario)
     rooms: tuple[HeadroomReport, HeadroomReport] | None = None
@@ -235,8 +254,10 @@ def report(
         reclaim_cluster[s.cluster] += s.reclaimable
     hosts = _hosts(before, after, reclaim, rooms, cluster)
     clusters = _clusters(before, after, reclaim_cluster, rooms, cluster)
+    dates = {s.collected for s in snapshots} | {inventory.collected}
+    known = [d for d in dates if d is not None]
     return RightsizeReport(
-        inventory.source, sizing, snapshots, first or inventory.collected, inventory.collected,
+        inventory.source, sizing, len(dates), min(known, default=None), inventory.collected,
         vms, off, hosts, clusters, before.forecast, shape, keep, cluster, scenario.echo,
     )  # fmt: skip
 
