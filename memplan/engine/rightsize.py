@@ -128,7 +128,7 @@ def recommend(
     elif size == sizing.step and sizing.step > rounded:
         why = f"one step ({_size(sizing.step)}) is the floor ({formula})"
     else:
-        why = f"{formula}, rounded up" if size != wanted else formula
+        why = f"{formula}, rounded up" if size - wanted >= MIB else formula
     return VMSizing(*common, peak, size, vm.memory - size, basis, why, idle)
 
 

@@ -221,7 +221,8 @@ def _table(r: RightsizeReport, console: Console, top: int) -> None:
     console.print(Text(RISK, style="yellow"))
     if r.snapshots <= 1:
         console.print(
-            "one sample is weak evidence: give earlier snapshots with --history", highlight=False
+            "one sample is weak evidence: act on a month or more of snapshots (docs/rightsize.md)",
+            highlight=False,
         )
     console.print(_summary(r), highlight=False)
     _buys(r, console)
