@@ -24,6 +24,7 @@ from memplan.cli import project as project_cmd
 from memplan.cli import rightsize as rightsize_cmd
 from memplan.cli import schema as schema_cmd
 from memplan.cli import thresholds as thresholds_cmd
+from memplan.cli import trend as trend_cmd
 from memplan.cli import validate as validate_cmd
 from memplan.cli.options import EXIT_CODES_HELP, OrderedCommand
 
@@ -66,6 +67,7 @@ app.command(cls=OrderedCommand)(project_cmd.project)
 app.command(cls=OrderedCommand)(headroom_cmd.headroom)
 app.command(cls=OrderedCommand)(rightsize_cmd.rightsize)
 app.command(cls=OrderedCommand)(diff_cmd.diff)
+app.command()(trend_cmd.trend)
 app.command("schema")(schema_cmd.schema_command)
 app.command()(validate_cmd.validate)
 app.command()(thresholds_cmd.thresholds)

@@ -19,6 +19,9 @@ HEADINGS: dict[str, str] = {
     "placed": "VMs placed by memplan (no host: given)",
     "assumed-managed": "hosts without 'managed': installed memory used",
     "assumed-active": "VMs without 'active': assumed fully active",
+    # trend and --history (inventory/snapshots.py, engine/trend.py)
+    "dated-by-file": "exports that do not say when they were collected: dated by their file",
+    "trend": "what the growth learnt from history had to decide",
     # projection (engine/projection.py)
     "left-out": "VMs the projection leaves out: they fit no host of their cluster",
     # imports, skipped rows (importers/)

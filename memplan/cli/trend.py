@@ -1,0 +1,93 @@
+"""``memplan trend``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from memplan.cli.exits import error_exit, usage_exit
+from memplan.cli.loading import import_notes, parse_months
+from memplan.cli.options import NoColorOpt, VerboseOpt
+from memplan.cli.output import emit
+from memplan.errors import InventoryError, UsageError
+from memplan.model import Inventory, Note
+from memplan.render.trend import TrendFormat, render_trend
+from memplan.units import UnitError
+
+SnapshotsArg = Annotated[
+    list[str],
+    typer.Argument(
+        help="Dated snapshots: inventory YAML files with 'collected:', RVTools exports or govc"
+        " JSON, mixed, in any order; a folder stands for the snapshots in it.",
+        show_default=False,
+        metavar="SNAPSHOT...",
+    ),
+]
+
+
+def load_history(paths: list[str], verbose: bool = False) -> tuple[Inventory, ...]:
+    """Every snapshot, or the right exit (4: one is invalid; 2: one has no date)."""
+    from memplan.inventory.snapshots import load_snapshots
+
+    notes: list[Note] = []
+    try:
+        return load_snapshots(paths, notes)
+    except InventoryError as exc:
+        raise error_exit(exc) from None
+    except UsageError as exc:
+        raise usage_exit(str(exc)) from None
+    finally:
+        import_notes(notes, verbose)
+
+
+def trend(
+    snapshots: SnapshotsArg,
+    horizon: Annotated[
+        str,
+        typer.Option(
+            "--horizon", metavar="DURATION", help="How far to look for the dates, e.g. 24m or 3y."
+        ),
+    ] = "24m",
+    organic_only: Annotated[
+        bool,
+        typer.Option(
+            "--organic-only",
+            help="Forecast with organic growth alone, without the arrival rate of new VMs.",
+        ),
+    ] = False,
+    fmt: Annotated[
+        TrendFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = TrendFormat.TABLE,
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "--output", "-o", metavar="FILE", help="Write to this file instead of stdout."
+        ),
+    ] = None,
+    no_color: NoColorOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Learn memory growth from dated snapshots, and say when each host balloons and swaps.
+
+    Example: memplan trend samples/history/
+
+    Per host and cluster: organic growth (VMs that grow, fitted by Theil-Sen with a 95%
+    band), arrivals (VMs added, removed and resized, as steps, per month on average), and
+    the days the last snapshot, grown by both, first balloons, swaps and fails HA, with the
+    range the band gives (docs/trend.md). Formats: table, json, csv, markdown. Exit codes:
+    0 done, 2 usage error (fewer than two dated snapshots, one without a date), 4 invalid
+    snapshot.
+    """
+    try:
+        months = parse_months(horizon)
+    except UnitError as exc:
+        raise usage_exit(str(exc)) from None
+    history = load_history(snapshots, verbose)
+    from memplan.engine import trend as engine_trend
+
+    try:
+        report = engine_trend.trend_report(history, months, arrivals=not organic_only)
+    except UsageError as exc:
+        raise usage_exit(str(exc)) from None
+    emit(lambda r, c: render_trend(r, fmt, c), report, output, no_color)

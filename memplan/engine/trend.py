@@ -1,0 +1,650 @@
+"""Growth learnt from dated snapshots, and when hosts balloon and swap under it. Pure functions.
+
+Method (docs/trend.md):
+
+1. **Follow VMs.** Snapshots are sorted by ``collected``; a VM is the same VM from one to
+   the next by ``uuid`` when it has one, else by name.
+2. **Separate steps from growth.** Between two appearances of a VM with the same configured
+   size and limit, both powered on, the change of its demand (min(consumed, configured,
+   limit) + overhead) is organic growth; when it is missing from snapshots in between, its
+   demand there is interpolated in time. A VM that appears (or is powered on) brings a
+   step up, one that disappears (or is powered off) a step down, a resize a step of its
+   change. Steps are reported on their own (``arrivals_bytes_per_month``), never fitted.
+3. **Fit.** Each host's and cluster's organic series (its demand with every step taken
+   out: the running sum of its VMs' organic changes) is fitted against time with the
+   Theil-Sen estimator (scipy.stats.theilslopes): the median of the slopes between every
+   two snapshots, with its 95% confidence band. A noisy snapshot moves few of those
+   slopes, so it cannot swing the median.
+4. **When.** From "today" the host's fitted organic growth is spread over its VMs in
+   proportion to each VM's own fitted growth, each VM capped at its size (growth beyond it
+   is reported per VM); with arrivals, the cluster's arrival rate is added as new load on
+   its hosts in proportion to their capacity. balloon_at and swap_at are the first days
+   the host model that ``check`` runs puts the host in the soft (hard) state, found by
+   bisection over days: demand only grows, so the state only worsens. The band's ends
+   give the range of dates.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from memplan import esxi
+from memplan.engine import ha
+from memplan.engine.evaluate import place, vms_by_host
+from memplan.engine.hostmodel import Load, evaluate_load, load_of, reclaims
+from memplan.errors import UsageError
+from memplan.model import (
+    VM,
+    Cluster,
+    ClusterForecast,
+    ClusterTrend,
+    DateRange,
+    Fit,
+    Forecast,
+    Host,
+    HostForecast,
+    HostTrend,
+    Inventory,
+    MemState,
+    Note,
+    Severity,
+    Steps,
+    TrendReport,
+    VMLimit,
+)
+
+MONTH_DAYS = 365.2425 / 12
+"""Days in an average Gregorian month: the unit of every slope."""
+CONFIDENCE = 0.95
+"""Confidence of the slope's band."""
+METHOD = "theil-sen"
+DEFAULT_HORIZON_MONTHS = 24
+INSTALL_HINT = "pip install 'memplan[history]'"
+
+
+def months_between(a: datetime | date, b: datetime | date) -> float:
+    """Months (of MONTH_DAYS days) from ``a`` to ``b``."""
+    if not isinstance(a, datetime):
+        a = datetime(a.year, a.month, a.day)
+    if not isinstance(b, datetime):
+        b = datetime(b.year, b.month, b.day)
+    return (b - a).total_seconds() / 86400 / MONTH_DAYS
+
+
+def theil_sen(xs: Sequence[float], ys: Sequence[float]) -> tuple[float, float, float]:
+    """(slope, low, high): scipy's Theil-Sen slope and its confidence band (pairs of
+    points at the same time are left out, as theilslopes does)."""
+    try:
+        from scipy.stats import theilslopes  # type: ignore[import-untyped]  # trend only
+    except ImportError:  # pragma: no cover - the test extras install scipy
+        raise UsageError(
+            f"learning growth from history needs scipy, which is not installed: {INSTALL_HINT}"
+        ) from None
+    if len(xs) == 2:  # one pair: its slope, and no band to speak of
+        slope = (ys[1] - ys[0]) / (xs[1] - xs[0])
+        return slope, slope, slope
+    import numpy as np
+
+    with np.errstate(invalid="ignore"):
+        result = theilslopes(list(ys), list(xs), alpha=CONFIDENCE)
+    slope, low, high = float(result[0]), float(result[2]), float(result[3])
+    if not (math.isfinite(low) and math.isfinite(high)):
+        # many points at the same time leave scipy's variance formula without a root: the
+        # band of the points merged by time (the median of each moment's values) stands in
+        merged: dict[float, list[float]] = defaultdict(list)
+        for x, y in zip(xs, ys, strict=True):
+            merged[x].append(y)
+        mx = sorted(merged)
+        if len(mx) < len(xs) and len(mx) >= 2:
+            my = [float(np.median(merged[x])) for x in mx]
+            low, high = theil_sen(mx, my)[1:]
+        else:  # pragma: no cover - scipy gives a band for distinct times
+            low = high = slope
+    return slope, min(low, slope), max(high, slope)
+
+
+# --- following VMs through the snapshots ---------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    """One VM in one snapshot."""
+
+    index: int
+    vm: VM
+    host: str | None
+    cluster: str | None
+    held: int
+    """min(consumed, configured, limit) when powered on, else 0."""
+    demand: int
+    """held + overhead when powered on, else 0."""
+
+    @property
+    def on(self) -> bool:
+        return self.vm.powered_on and self.host is not None
+
+    def continues(self, later: _Seen) -> bool:
+        """The same VM, powered on in both, with the same size and limit: what changes
+        between the two is organic."""
+        return (
+            self.on
+            and later.on
+            and (self.vm.memory, self.vm.limit) == (later.vm.memory, later.vm.limit)
+        )
+
+
+def _follow(snapshots: Sequence[Inventory]) -> list[list[_Seen]]:
+    """Every VM's appearances, oldest first: by uuid when it has one, else by name."""
+    lives: list[list[_Seen]] = []
+    by_uuid: dict[str, int] = {}
+    by_name: dict[str, int] = {}
+    for i, inv in enumerate(snapshots):
+        host_of, _ = place(inv)
+        clusters = {h.name: h.cluster for h in inv.hosts}
+        claimed: set[int] = set()
+        for vm in inv.vms:
+            h = host_of.get(vm.name)
+            on = vm.powered_on and h is not None
+            held = min(vm.consumed, vm.entitled_memory) if on else 0
+            seen = _Seen(i, vm, h, clusters.get(h) if h else vm.cluster, held,
+                         held + vm.overhead if on else 0)  # fmt: skip
+            who = by_uuid.get(vm.uuid) if vm.uuid else None
+            if who is None or who in claimed:
+                who = by_name.get(vm.name)
+                if who is not None and (
+                    who in claimed or (vm.uuid and lives[who][-1].vm.uuid not in (None, vm.uuid))
+                ):
+                    who = None
+            if who is None:
+                who = len(lives)
+                lives.append([])
+            lives[who].append(seen)
+            claimed.add(who)
+            if vm.uuid:
+                by_uuid[vm.uuid] = who
+            by_name[vm.name] = who
+    return lives
+
+
+# --- learning ---------------------------------------------------------------------------
+
+
+@dataclass
+class History:
+    """What the snapshots say: each host's and cluster's fitted organic growth and steps,
+    and each VM's own organic growth."""
+
+    snapshots: tuple[Inventory, ...]
+    """Oldest first."""
+    host_fits: dict[str, Fit] = field(default_factory=dict)
+    cluster_fits: dict[str, Fit] = field(default_factory=dict)
+    host_steps: dict[str, Steps] = field(default_factory=dict)
+    cluster_steps: dict[str, Steps] = field(default_factory=dict)
+    host_history: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    cluster_history: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    vm_by_uuid: dict[str, float] = field(default_factory=dict)
+    """Organic growth of each VM in the last snapshot, bytes/month, by uuid..."""
+    vm_by_name: dict[str, float] = field(default_factory=dict)
+    """... and by name."""
+    notes: list[str] = field(default_factory=list)
+
+    def vm_slope(self, vm: VM) -> float | None:
+        """The VM's own fitted organic growth, bytes/month; None when unknown."""
+        if vm.uuid and vm.uuid in self.vm_by_uuid:
+            return self.vm_by_uuid[vm.uuid]
+        return self.vm_by_name.get(vm.name)
+
+
+def learn(snapshots: Sequence[Inventory]) -> History:
+    """Fit organic growth and steps from dated ``snapshots`` (any order)."""
+    undated = [s.source for s in snapshots if s.collected is None]
+    if undated:
+        raise UsageError(
+            "; ".join(f"{s}: no collected: date; add 'collected: YYYY-MM-DD'" for s in undated)
+        )
+    if len(snapshots) < 2:
+        raise UsageError(f"growth needs two or more dated snapshots, {len(snapshots)} given")
+    ordered = tuple(sorted(snapshots, key=lambda s: s.collected or datetime.min))
+    first, last = ordered[0].collected, ordered[-1].collected
+    assert first is not None
+    assert last is not None
+    if first == last:
+        raise UsageError(f"every snapshot is dated {first.date().isoformat()}: no time passed")
+    xs = [months_between(first, s.collected or first) for s in ordered]
+    history = History(ordered)
+    seen_dates: dict[datetime, list[str]] = defaultdict(list)
+    for s in ordered:
+        seen_dates[s.collected or first].append(s.source)
+    for when, sources in seen_dates.items():
+        if len(sources) > 1:
+            history.notes.append(
+                f"{' and '.join(sources)} share {when.isoformat(sep=' ')}: each is kept as a"
+                " measurement of that moment"
+            )
+    n = len(ordered)
+    lives = _follow(ordered)
+    # organic change per scope per interval j (snapshot j -> j+1), and the steps
+    organic: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0] * (n - 1))
+    steps: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])  # add, remove, resize
+
+    def scopes(s: _Seen) -> list[tuple[str, str]]:
+        out = [("host", s.host)] if s.host else []
+        return [*out, ("cluster", s.cluster)] if s.cluster else out
+
+    level: list[dict[tuple[str, str], int]] = [defaultdict(int) for _ in ordered]
+    no_consumed = 0
+    for life in lives:
+        for seen in life:
+            for k in scopes(seen):
+                level[seen.index][k] += seen.demand
+        if not any(s.vm.consumed_given for s in life if s.on):
+            no_consumed += any(s.on for s in life)
+        start = life[0]
+        if start.index > 0 and start.on:
+            for k in scopes(start):
+                steps[k][0] += start.demand
+        for p, q in itertools.pairwise(life):
+            if p.continues(q):
+                span = xs[q.index] - xs[p.index]
+                for j in range(p.index, q.index):
+                    part = (xs[j + 1] - xs[j]) / span if span > 0 else float(j == q.index - 1)
+                    for k in scopes(q):
+                        organic[k][j] += (q.demand - p.demand) * part
+            elif p.on and q.on:
+                for k in scopes(q):
+                    steps[k][2] += q.demand - p.demand
+            elif q.on:
+                for k in scopes(q):
+                    steps[k][0] += q.demand
+            elif p.on:
+                for k in scopes(p):
+                    steps[k][1] += p.demand
+        end = life[-1]
+        if end.index < n - 1 and end.on:
+            for k in scopes(end):
+                steps[k][1] += end.demand
+    if no_consumed:
+        history.notes.append(
+            f"{no_consumed} VMs give no consumed figure in any snapshot: memplan takes their"
+            " configured size, which shows no growth"
+        )
+    span = xs[-1]
+    for kind, scope_of, fits, step_of, hist in (
+        ("host", _host_presence, history.host_fits, history.host_steps, history.host_history),
+        ("cluster", _cluster_presence, history.cluster_fits, history.cluster_steps,
+         history.cluster_history),
+    ):  # fmt: skip
+        present = scope_of(ordered)
+        for name, indices in present.items():
+            key = (kind, name)
+            # anchored at the scope's first demand, so that its noise is that point's own
+            run = float(level[indices[0]].get(key, 0))
+            cum = {indices[0]: run}
+            inc = organic.get(key, [0.0] * (n - 1))
+            for j in range(indices[0], indices[-1]):
+                run += inc[j]
+                cum[j + 1] = run
+            pts_x = [xs[i] for i in indices]
+            pts_y = [cum[i] for i in indices]
+            if len(set(pts_x)) >= 2:
+                slope, low, high = theil_sen(pts_x, pts_y)
+                fits[name] = Fit(
+                    slope, low, high, len(indices), ordered[indices[0]].collected or first,
+                    ordered[indices[-1]].collected or last, METHOD,
+                )  # fmt: skip
+            add, remove, resize = steps.get(key, [0, 0, 0])
+            step_of[name] = Steps(add, remove, resize, span)
+            hist[name] = tuple(level[i].get(key, 0) for i in indices)
+    for life in lives:
+        end = life[-1]
+        if end.index != n - 1 or not end.on:
+            continue
+        run_ = [end]
+        for p in reversed(life[:-1]):
+            if not p.continues(run_[0]):
+                break
+            run_.insert(0, p)
+        pts = [(xs[s.index], float(s.held)) for s in run_]
+        if len({x for x, _ in pts}) < 2:
+            continue
+        slope = theil_sen([x for x, _ in pts], [y for _, y in pts])[0]
+        if end.vm.uuid:
+            history.vm_by_uuid[end.vm.uuid] = slope
+        history.vm_by_name[end.vm.name] = slope
+    return history
+
+
+def _host_presence(snapshots: Sequence[Inventory]) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = defaultdict(list)
+    for i, s in enumerate(snapshots):
+        for h in s.hosts:
+            out[h.name].append(i)
+    return out
+
+
+def _cluster_presence(snapshots: Sequence[Inventory]) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = defaultdict(list)
+    for i, s in enumerate(snapshots):
+        for c in s.clusters:
+            out[c.name].append(i)
+    return out
+
+
+# --- growth applied to today's inventory ---------------------------------------------------
+
+MID, LOW, HIGH = 0, 1, 2
+"""Which growth: the fitted slope, the band's low end, its high end."""
+
+
+@dataclass
+class _Plan:
+    """How today's inventory grows: per host its organic growth (fitted, low, high) spread
+    over its VMs by weight, and new load arriving at a steady rate."""
+
+    inventory: Inventory
+    by_host: dict[str, list[VM]]
+    rates: dict[str, tuple[float, float, float]]
+    weights: dict[str, float]
+    arrivals: dict[str, float]
+    active_ratio: dict[str, float]
+
+    def row(self, vm: VM, host: str, months: float, band: int) -> tuple[int, int]:
+        """(consumed, active) of ``vm`` after ``months``."""
+        rate = self.rates.get(host, (0.0, 0.0, 0.0))[band]
+        w = self.weights.get(vm.name, 0.0)
+        if rate <= 0 or w <= 0 or months <= 0:
+            return vm.consumed, vm.active
+        held = min(vm.consumed, vm.entitled_memory)
+        consumed = min(vm.entitled_memory, held + round(rate * w * months))
+        active = min(consumed, round(vm.active * consumed / held) if held else vm.active)
+        return consumed, active
+
+    def vms(self, host: str, months: float, band: int) -> list[VM]:
+        """The host's VMs after ``months``, with the arrived load as one more VM."""
+        out = []
+        for vm in self.by_host.get(host, []):
+            if vm.powered_on:
+                consumed, active = self.row(vm, host, months, band)
+                vm = vm if consumed == vm.consumed else vm.with_usage(consumed, active)
+            out.append(vm)
+        arrived = round(self.arrivals.get(host, 0.0) * max(months, 0.0))
+        if arrived > 0:
+            out.append(_arrived(host, arrived, self.active_ratio.get(host, 1.0), self.inventory))
+        return out
+
+    def load(self, host: str, months: float, band: int) -> Load:
+        return load_of(self.vms(host, months, band))
+
+
+def _arrived(host: str, size: int, ratio: float, inv: Inventory) -> VM:
+    """The load that arrived on ``host``: one VM of that size, as busy as its neighbours."""
+    h = next(x for x in inv.hosts if x.name == host)
+    return VM(
+        "(arrivals)", size, 1, True, 0, None, esxi.SHARES_PER_MIB["normal"] * (size >> 20),
+        "normal", round(size * ratio), True, size, True, 0, False, None, (), host, h.cluster,
+        h.location,
+    )  # fmt: skip
+
+
+def _plan(
+    today: Inventory, history: History, arrivals: bool, notes: list[str]
+) -> tuple[_Plan, dict[str, str | None]]:
+    host_of, _ = place(today)
+    by_host = vms_by_host(today, host_of)
+    rates: dict[str, tuple[float, float, float]] = {}
+    weights: dict[str, float] = {}
+    for h in today.hosts:
+        vms = [vm for vm in by_host.get(h.name, []) if vm.powered_on]
+        slopes = {vm.name: history.vm_slope(vm) for vm in vms}
+        fit = history.host_fits.get(h.name)
+        if fit is not None:
+            rates[h.name] = (fit.bytes_per_month, fit.low, fit.high)
+        else:
+            known = [s for s in slopes.values() if s is not None]
+            total = sum(known)
+            rates[h.name] = (total, total, total)
+            if known:
+                notes.append(
+                    f"{h.name} is not in the history: its growth is the sum of its"
+                    f" {len(known)} known VMs' own growth, with no band"
+                )
+        room = {vm.name: max(0, vm.entitled_memory - min(vm.consumed, vm.entitled_memory))
+                for vm in vms}  # fmt: skip
+        pos = {n: max(0.0, s or 0.0) for n, s in slopes.items() if room[n] > 0}
+        total_pos, total_room = sum(pos.values()), sum(room.values())
+        if total_pos > 0:
+            weights.update({n: s / total_pos for n, s in pos.items()})
+        elif total_room > 0:
+            weights.update({n: r / total_room for n, r in room.items()})
+        elif rates[h.name][MID] > 0:
+            notes.append(
+                f"{h.name}: every VM holds its whole size; its organic growth of"
+                f" {rates[h.name][MID] / 2**30:.1f} GiB/month needs resizes"
+            )
+        if rates[h.name][HIGH] < 0 or rates[h.name][MID] < 0:
+            pass  # a falling trend is held flat by _Plan.row (rate <= 0 grows nothing)
+    arrive: dict[str, float] = {}
+    ratio: dict[str, float] = {}
+    if arrivals:
+        spare = {n for c in today.clusters if c.ha for n in c.ha.failover_hosts}
+        for h in today.hosts:
+            on = [vm for vm in by_host.get(h.name, []) if vm.powered_on]
+            held = sum(min(vm.consumed, vm.entitled_memory) for vm in on)
+            ratio[h.name] = sum(min(vm.active, vm.consumed) for vm in on) / held if held else 1.0
+        for c in today.clusters:
+            st = history.cluster_steps.get(c.name)
+            if st is None or st.arrivals_per_month <= 0:
+                continue
+            members = [h for h in today.hosts if h.cluster == c.name and h.name not in spare]
+            cap = sum(h.capacity for h in members)
+            for h in members:
+                arrive[h.name] = st.arrivals_per_month * h.capacity / cap
+        for h in today.hosts:
+            st = history.host_steps.get(h.name)
+            if h.cluster is None and st is not None and st.arrivals_per_month > 0:
+                arrive[h.name] = st.arrivals_per_month
+    return _Plan(today, by_host, rates, weights, arrive, ratio), host_of
+
+
+def _first_day(bad: Callable[[int], bool], days: int) -> int | None:
+    """The first day in [0, days] on which ``bad`` holds, assuming it then stays true."""
+    if bad(0):
+        return 0
+    if not bad(days):
+        return None
+    lo, hi = 0, days  # bad(lo) false, bad(hi) true
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if bad(mid):
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+def _when(bad: Callable[[float, int], bool], as_of: date, days: int) -> DateRange:
+    """The first day ``bad(months, band)`` holds at the fitted growth and at the band's ends."""
+
+    def day(band: int) -> date | None:
+        d = _first_day(lambda n: bad(n / MONTH_DAYS, band), days)
+        return None if d is None else as_of + timedelta(days=d)
+
+    return DateRange(day(MID), day(HIGH), day(LOW))
+
+
+@dataclass(frozen=True, slots=True)
+class Outlook:
+    """Today's inventory grown by the history: when each host and cluster balloons, swaps
+    and fails HA, and which VMs reach their size."""
+
+    hosts: dict[str, tuple[DateRange, DateRange]]
+    clusters: dict[str, tuple[DateRange, DateRange, DateRange | None]]
+    vm_limits: tuple[VMLimit, ...]
+    demand: dict[str, int]
+    notes: tuple[str, ...]
+
+
+def outlook(
+    today: Inventory, history: History, as_of: date, horizon_months: int, arrivals: bool = True
+) -> Outlook:
+    """balloon_at, swap_at (and HA) of every host and cluster of ``today``, at day resolution."""
+    notes: list[str] = []
+    plan, _ = _plan(today, history, arrivals, notes)
+    policy = today.policy
+    days = (_add_months(as_of, horizon_months) - as_of).days
+    hosts: dict[str, tuple[DateRange, DateRange]] = {}
+    demand: dict[str, int] = {}
+    for h in today.hosts:
+        demand[h.name] = plan.load(h.name, 0, MID).demand
+
+        def balloons(m: float, band: int, h: Host = h) -> bool:
+            return reclaims(h, plan.load(h.name, m, band), policy)
+
+        def swaps(m: float, band: int, h: Host = h) -> bool:
+            state = evaluate_load(h, plan.load(h.name, m, band), policy).state
+            return state.rank > MemState.SOFT.rank
+
+        hosts[h.name] = (_when(balloons, as_of, days), _when(swaps, as_of, days))
+    clusters: dict[str, tuple[DateRange, DateRange, DateRange | None]] = {}
+    for c in today.clusters:
+        members = [h for h in today.hosts if h.cluster == c.name]
+        ranges = [hosts[h.name] for h in members]
+        ha_range = None
+        if c.ha is not None and len(members) > 1:
+
+            def ha_fails(
+                m: float, band: int, c: Cluster = c, members: list[Host] = members
+            ) -> bool:
+                by_host = {h.name: plan.vms(h.name, m, band) for h in members}
+                loads = {n: load_of(v) for n, v in by_host.items()}
+                base = {h.name: evaluate_load(h, loads[h.name], policy) for h in members}
+                result = ha.analyse(c, members, by_host, base, policy, loads=loads)
+                return result is not None and result.verdict is Severity.FAIL
+
+            ha_range = _when(ha_fails, as_of, days)
+        clusters[c.name] = (
+            _earliest([b for b, _ in ranges]),
+            _earliest([s for _, s in ranges]),
+            ha_range,
+        )
+    limits = []
+    for h in today.hosts:
+        rate = plan.rates.get(h.name, (0.0, 0.0, 0.0))[MID]
+        if rate <= 0:
+            continue
+        for vm in plan.by_host.get(h.name, []):
+            w = plan.weights.get(vm.name, 0.0)
+            held = min(vm.consumed, vm.entitled_memory)
+            if not vm.powered_on or w <= 0 or held >= vm.entitled_memory:
+                continue
+            months = (vm.entitled_memory - held) / (rate * w)
+            day = math.ceil(months * MONTH_DAYS)
+            if day <= days:
+                limits.append(
+                    VMLimit(vm.name, h.name, vm.entitled_memory, rate * w,
+                            as_of + timedelta(days=day))
+                )  # fmt: skip
+    limits.sort(key=lambda v: (v.at, v.vm))
+    return Outlook(hosts, clusters, tuple(limits), demand, tuple(notes))
+
+
+def _earliest(ranges: list[DateRange]) -> DateRange:
+    def first(days: list[date | None]) -> date | None:
+        return min((d for d in days if d is not None), default=None)
+
+    return DateRange(
+        first([r.at for r in ranges]),
+        first([r.earliest for r in ranges]),
+        first([r.latest for r in ranges]),
+    )
+
+
+def _add_months(start: date, months: int) -> date:
+    from memplan.engine.projection import add_months
+
+    return add_months(start, months)
+
+
+# --- the two uses: memplan trend, and a forecast for check --history ----------------------
+
+
+def trend_report(
+    snapshots: Sequence[Inventory],
+    horizon_months: int = DEFAULT_HORIZON_MONTHS,
+    arrivals: bool = True,
+) -> TrendReport:
+    """What ``memplan trend`` prints: the history fitted, and the last snapshot grown by it."""
+    history = learn(snapshots)
+    today = history.snapshots[-1]
+    assert today.collected is not None
+    as_of = today.collected.date()
+    look = outlook(today, history, as_of, horizon_months, arrivals)
+    span = months_between(history.snapshots[0].collected or today.collected, today.collected)
+    none = Steps(0, 0, 0, span)
+    hosts = []
+    for h in sorted(today.hosts, key=lambda h: (h.cluster is None, h.cluster or "", h.name)):
+        balloon, swap = look.hosts[h.name]
+        hosts.append(
+            HostTrend(
+                h.name, h.cluster, h.capacity, look.demand[h.name],
+                history.host_history.get(h.name, ()), history.host_fits.get(h.name),
+                history.host_steps.get(h.name, none), balloon, swap, h.location,
+            )
+        )  # fmt: skip
+    clusters = []
+    for c in sorted(today.clusters, key=lambda c: c.name):
+        balloon, swap, ha_fail = look.clusters[c.name]
+        members = [h for h in hosts if h.cluster == c.name]
+        clusters.append(
+            ClusterTrend(
+                c.name, sum(h.capacity for h in members), sum(h.demand for h in members),
+                history.cluster_history.get(c.name, ()), history.cluster_fits.get(c.name),
+                history.cluster_steps.get(c.name, none), balloon, swap, ha_fail, c.location,
+            )
+        )  # fmt: skip
+    return TrendReport(
+        tuple((s.source, s.collected or today.collected) for s in history.snapshots),
+        as_of,
+        horizon_months,
+        arrivals,
+        tuple(hosts),
+        tuple(clusters),
+        look.vm_limits,
+        (*history.notes, *look.notes),
+    )
+
+
+def forecast(
+    today: Inventory,
+    history: History,
+    as_of: date,
+    horizon_months: int,
+    fail_within_days: int | None = None,
+    arrivals: bool = True,
+) -> Forecast:
+    """The Forecast ``check`` reports (balloon_at, swap_at per host and cluster), with the
+    growth learnt from ``history`` instead of a typed rate."""
+    look = outlook(today, history, as_of, horizon_months, arrivals)
+    hosts = tuple(
+        HostForecast(h.name, h.cluster, look.hosts[h.name][0].at, look.hosts[h.name][1].at,
+                     h.location)
+        for h in sorted(today.hosts, key=lambda h: (h.cluster is None, h.cluster or "", h.name))
+    )  # fmt: skip
+    clusters = tuple(
+        ClusterForecast(c.name, look.clusters[c.name][0].at, look.clusters[c.name][1].at,
+                        c.location)
+        for c in sorted(today.clusters, key=lambda c: c.name)
+    )  # fmt: skip
+    window = as_of + timedelta(days=fail_within_days) if fail_within_days is not None else None
+    return Forecast(
+        as_of, horizon_months, _add_months(as_of, horizon_months), window, hosts, clusters,
+        tuple(Note("trend", n) for n in look.notes),
+    )  # fmt: skip
+
+
+__all__ = ["History", "forecast", "learn", "outlook", "trend_report"]

@@ -1,0 +1,288 @@
+"""Output of ``memplan trend``: fitted growth per host and cluster, with its band, the steps
+and the dates, as a table, JSON, CSV or Markdown."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from datetime import date
+from enum import StrEnum
+from typing import Any, assert_never
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from memplan.model import ClusterTrend, DateRange, Fit, HostTrend, Steps, TrendReport
+from memplan.units import GIB, plural
+
+
+class TrendFormat(StrEnum):
+    """``memplan trend --format``."""
+
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+    MARKDOWN = "markdown"
+
+
+BAND = (
+    "band: the 95% confidence interval of the Theil-Sen slope; dates in [ ] are those at the"
+    " band's high and low ends (the fitted growth could be anywhere in it)"
+)
+"""What the band means, in one line (docs/trend.md)."""
+
+BARS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: Sequence[int]) -> str:
+    """One bar per snapshot, scaled from the series' lowest to its highest value."""
+    if not values:
+        return ""
+    lo, hi = min(values), max(values)
+    if hi == lo:
+        return BARS[3] * len(values)
+    return "".join(BARS[round((v - lo) * (len(BARS) - 1) / (hi - lo))] for v in values)
+
+
+def _day(d: date | None) -> str | None:
+    return d.isoformat() if d else None
+
+
+def _fit(f: Fit | None) -> dict[str, Any] | None:
+    if f is None:
+        return None
+    return {
+        "bytes_per_month": round(f.bytes_per_month),
+        "bytes_per_month_low": round(f.low),
+        "bytes_per_month_high": round(f.high),
+        "snapshots": f.snapshots,
+        "first": f.first.isoformat(),
+        "last": f.last.isoformat(),
+        "method": f.method,
+    }
+
+
+def _steps(s: Steps) -> dict[str, Any]:
+    return {
+        "added_bytes": s.added,
+        "removed_bytes": s.removed,
+        "resized_bytes": s.resized,
+        "months": round(s.months, 2),
+    }
+
+
+def _dates(prefix: str, r: DateRange | None) -> dict[str, Any]:
+    if r is None:
+        return {f"{prefix}_at": None, f"{prefix}_at_range": None}
+    return {f"{prefix}_at": _day(r.at), f"{prefix}_at_range": [_day(r.earliest), _day(r.latest)]}
+
+
+def _host(h: HostTrend) -> dict[str, Any]:
+    return {
+        "name": h.host,
+        "cluster": h.cluster,
+        "capacity_bytes": h.capacity,
+        "demand_bytes": h.demand,
+        "history_bytes": list(h.history),
+        "trend": _fit(h.fit),
+        "arrivals_bytes_per_month": round(h.steps.arrivals_per_month),
+        "resizes_bytes_per_month": round(h.steps.resizes_per_month),
+        "steps": _steps(h.steps),
+        **_dates("balloon", h.balloon),
+        **_dates("swap", h.swap),
+    }
+
+
+def _cluster(c: ClusterTrend) -> dict[str, Any]:
+    return {
+        "name": c.cluster,
+        "capacity_bytes": c.capacity,
+        "demand_bytes": c.demand,
+        "history_bytes": list(c.history),
+        "trend": _fit(c.fit),
+        "arrivals_bytes_per_month": round(c.steps.arrivals_per_month),
+        "resizes_bytes_per_month": round(c.steps.resizes_per_month),
+        "steps": _steps(c.steps),
+        **_dates("balloon", c.balloon),
+        **_dates("swap", c.swap),
+        **_dates("ha_fail", c.ha_fail),
+    }
+
+
+def to_json(r: TrendReport) -> dict[str, Any]:
+    """The JSON document (docs/trend.md)."""
+    return {
+        "schema_version": 1,
+        "as_of": r.as_of.isoformat(),
+        "horizon_months": r.horizon_months,
+        "forecast_growth": "organic + arrivals" if r.arrivals else "organic",
+        "snapshots": [{"source": s, "collected": c.isoformat()} for s, c in r.snapshots],
+        "hosts": [_host(h) for h in r.hosts],
+        "clusters": [_cluster(c) for c in r.clusters],
+        "vms_reaching_size": [
+            {
+                "name": v.vm,
+                "host": v.host,
+                "bound_bytes": v.bound,
+                "bytes_per_month": round(v.bytes_per_month),
+                "at": v.at.isoformat(),
+            }
+            for v in r.vm_limits
+        ],
+        "notes": list(r.notes),
+    }
+
+
+CSV_FIELDS = ("kind", "name", "cluster", "capacity_bytes", "demand_bytes", "bytes_per_month",
+              "bytes_per_month_low", "bytes_per_month_high", "snapshots",
+              "arrivals_bytes_per_month", "resizes_bytes_per_month", "balloon_at",
+              "balloon_at_earliest", "balloon_at_latest", "swap_at", "swap_at_earliest",
+              "swap_at_latest")  # fmt: skip
+
+
+def _csv_row(kind: str, doc: dict[str, Any], cluster: str | None) -> dict[str, Any]:
+    t = doc["trend"] or {}
+    b, s = doc["balloon_at_range"], doc["swap_at_range"]
+    return {
+        "kind": kind, "name": doc["name"], "cluster": cluster,
+        "capacity_bytes": doc["capacity_bytes"], "demand_bytes": doc["demand_bytes"],
+        "bytes_per_month": t.get("bytes_per_month"),
+        "bytes_per_month_low": t.get("bytes_per_month_low"),
+        "bytes_per_month_high": t.get("bytes_per_month_high"), "snapshots": t.get("snapshots"),
+        "arrivals_bytes_per_month": doc["arrivals_bytes_per_month"],
+        "resizes_bytes_per_month": doc["resizes_bytes_per_month"],
+        "balloon_at": doc["balloon_at"], "balloon_at_earliest": b[0], "balloon_at_latest": b[1],
+        "swap_at": doc["swap_at"], "swap_at_earliest": s[0], "swap_at_latest": s[1],
+    }  # fmt: skip
+
+
+def render_trend(r: TrendReport, fmt: TrendFormat, console: Console) -> None:
+    """Write ``r`` in ``fmt`` to ``console``."""
+    if fmt is TrendFormat.JSON:
+        console.file.write(json.dumps(to_json(r), indent=2, sort_keys=True) + "\n")
+    elif fmt is TrendFormat.CSV:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS, lineterminator="\n")
+        writer.writeheader()
+        for h in r.hosts:
+            writer.writerow(_csv_row("host", _host(h), h.cluster))
+        for c in r.clusters:
+            writer.writerow(_csv_row("cluster", _cluster(c), c.cluster))
+        console.file.write(buffer.getvalue())
+    elif fmt is TrendFormat.MARKDOWN:
+        console.file.write("\n".join(_markdown(r)) + "\n")
+    elif fmt is TrendFormat.TABLE:
+        _table(r, console)
+    else:
+        assert_never(fmt)
+
+
+def _gib(n: float) -> str:
+    return f"{n / GIB:+.1f}" if n else "0.0"
+
+
+def _rate(f: Fit | None) -> str:
+    if f is None:
+        return "-"
+    return f"{_gib(f.bytes_per_month)} [{_gib(f.low)}, {_gib(f.high)}]"
+
+
+def _when(r: DateRange | None) -> str:
+    if r is None:
+        return "-"
+    if r.at is None and r.earliest is None:
+        return "not within horizon"
+    at = r.at.isoformat() if r.at else "later"
+    if r.earliest == r.at and r.latest == r.at:
+        return at
+    return f"{at} [{_day(r.earliest) or 'later'}, {_day(r.latest) or 'later'}]"
+
+
+def _header(r: TrendReport) -> str:
+    first, last = r.snapshots[0][1], r.snapshots[-1][1]
+    return (
+        f"memplan trend · {plural(len(r.snapshots), 'snapshot')} from {first.date().isoformat()}"
+        f" to {last.date().isoformat()} · forecast from {r.as_of.isoformat()}, "
+        f"{plural(r.horizon_months, 'month')}, growth: "
+        f"{'organic + arrivals' if r.arrivals else 'organic only'} · GiB (2^30 bytes) per month"
+    )
+
+
+def _table(r: TrendReport, console: Console) -> None:
+    console.print(_header(r), highlight=False)
+    groups: dict[str | None, list[HostTrend]] = {}
+    for h in r.hosts:
+        groups.setdefault(h.cluster, []).append(h)
+    clusters = {c.cluster: c for c in r.clusters}
+    for name, hosts in groups.items():
+        c = clusters.get(name) if name is not None else None
+        title = "standalone hosts" if name is None else name
+        if c is not None:
+            title += (
+                f" · organic {_rate(c.fit)} · arrivals {_gib(c.steps.arrivals_per_month)}"
+                f" · first balloons {_when(c.balloon)}"
+            )
+            if c.ha_fail is not None:
+                title += f" · HA fails {_when(c.ha_fail)}"
+        t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
+                  collapse_padding=True)  # fmt: skip
+        for col, justify in (("Host", "left"), ("Demand", "right"), ("Cap", "right"),
+                             ("Organic/month [band]", "right"), ("Arrivals", "right"),
+                             ("Balloons", "left"), ("Swaps", "left"),
+                             ("History", "left")):  # fmt: skip
+            t.add_column(col, justify=justify)  # type: ignore[arg-type]
+        for h in hosts:
+            t.add_row(
+                h.host,
+                f"{h.demand / GIB:.1f}",
+                f"{h.capacity / GIB:.1f}",
+                _rate(h.fit),
+                _gib(h.steps.arrivals_per_month),
+                _when(h.balloon),
+                _when(h.swap),
+                Text(sparkline(h.history)),
+            )
+        console.print(t)
+    for v in r.vm_limits:
+        console.print(
+            f"{v.vm} reaches its {v.bound / GIB:.1f} GiB on {v.at.isoformat()}"
+            f" (+{v.bytes_per_month / GIB:.2f} GiB/month); beyond that its growth needs a resize",
+            highlight=False,
+        )
+    console.print(Text(BAND, style="dim"))
+    for note in r.notes:
+        console.print(Text(f"note: {note}", style="dim"))
+
+
+def _markdown(r: TrendReport) -> list[str]:
+    lines = [f"### {_header(r)}", ""]
+    lines += [
+        "| Cluster | Host | Demand | Cap | Organic/month [band] | Arrivals | Balloons | Swaps | History |",
+        "|---|---|--:|--:|--:|--:|---|---|---|",
+    ]
+    for h in r.hosts:
+        lines.append(
+            f"| {h.cluster or '-'} | {h.host} | {h.demand / GIB:.1f} | {h.capacity / GIB:.1f}"
+            f" | {_rate(h.fit)} | {_gib(h.steps.arrivals_per_month)} | {_when(h.balloon)}"
+            f" | {_when(h.swap)} | {sparkline(h.history)} |"
+        )
+    if r.clusters:
+        lines += ["", "| Cluster | Organic/month [band] | Arrivals | First balloons | First swaps | HA fails |",
+                  "|---|--:|--:|---|---|---|"]  # fmt: skip
+        for c in r.clusters:
+            lines.append(
+                f"| {c.cluster} | {_rate(c.fit)} | {_gib(c.steps.arrivals_per_month)}"
+                f" | {_when(c.balloon)} | {_when(c.swap)} | {_when(c.ha_fail)} |"
+            )
+    lines += [""] + [
+        f"- {v.vm} reaches its {v.bound / GIB:.1f} GiB on {v.at.isoformat()}; beyond that its"
+        " growth needs a resize"
+        for v in r.vm_limits
+    ]
+    lines.append(f"_{BAND}_")
+    lines += [f"- note: {n}" for n in r.notes]
+    return lines

@@ -1,0 +1,428 @@
+"""Growth learnt from history (docs/trend.md): generated series with known slopes, steps,
+resizes, renames, gaps, few snapshots, any order and shared dates; and balloon_at against
+check's own evaluation of a snapshot built at that date."""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from memplan import engine, inventory
+from memplan.cli import app
+from memplan.engine import trend
+from memplan.model import Inventory, MemState
+from memplan.units import GIB, MIB
+
+START = datetime(2026, 1, 1)
+MONTH = trend.MONTH_DAYS
+OVH = 100 * MIB
+
+
+@dataclass(frozen=True)
+class V:
+    """A generated VM: its name, uuid, host, configured GiB and consumed bytes."""
+
+    name: str
+    host: str
+    memory: int
+    consumed: int
+    uuid: str | None = None
+    on: bool = True
+
+
+def text(month: float, vms: list[V], hosts: int = 2, memory: str = "256GiB",
+         ha: bool = False) -> str:  # fmt: skip
+    """An inventory collected ``month`` months (of MONTH days) after START."""
+    at = START + timedelta(days=month * MONTH)
+    lines = [
+        "version: 1",
+        f"collected: {at.isoformat(timespec='seconds')}",
+        "clusters:",
+        "  - name: prod",
+        *(["    ha: {policy: host-failures, failures: 1}"] if ha else []),
+        "    hosts:",
+    ]
+    for h in range(1, hosts + 1):
+        lines += [f"      - name: esx{h}", f"        memory: {memory}", "        vms:"]
+        for v in vms:
+            if v.host != f"esx{h}":
+                continue
+            extra = f", uuid: {v.uuid}" if v.uuid else ""
+            power = "" if v.on else ", power: off"
+            lines.append(
+                f"          - {{name: {v.name}, memory: {v.memory}GiB, consumed: {v.consumed}B,"
+                f" active: {v.consumed // 2}B, overhead: {OVH}B, vcpus: 2{extra}{power}}}"
+            )
+        if not any(v.host == f"esx{h}" for v in vms):
+            lines[-1] = "        vms: []"
+    return "\n".join(lines) + "\n"
+
+
+def snap(month: float, vms: list[V], **kw: object) -> Inventory:
+    return inventory.parse(text(month, vms, **kw).encode(), f"m{month:05.2f}.yaml")  # type: ignore[arg-type]
+
+
+def fleet(month: float, slope: float = 0.25, n: int = 10, noise: float = 0.0,
+          rng: random.Random | None = None, start: float = 6.0) -> list[V]:  # fmt: skip
+    """``n`` VMs of 32 GiB on esx1, each consuming start + slope x month GiB (+ noise)."""
+    out = []
+    for i in range(n):
+        gib = start + slope * month + (rng.gauss(0, noise) if rng and noise else 0.0)
+        out.append(V(f"vm{i:02d}", "esx1", 32, round(gib * GIB), uuid=f"u-{i:02d}"))
+    return out
+
+
+def host_fit(snapshots: list[Inventory], host: str = "esx1") -> tuple[float, float, float]:
+    fit = trend.learn(snapshots).host_fits[host]
+    return fit.bytes_per_month, fit.low, fit.high
+
+
+def assert_recovers(got: tuple[float, float, float], true: float) -> None:
+    slope, low, high = got
+    assert abs(slope - true) <= 0.10 * true, (slope / GIB, true / GIB)
+    assert low <= true <= high, (low / GIB, true / GIB, high / GIB)
+
+
+TRUE = 10 * 0.25 * GIB  # ten VMs, a quarter GiB a month each
+
+
+def test_linear_with_noise() -> None:
+    rng = random.Random(7)
+    snaps = [snap(m, fleet(m, noise=0.4, rng=rng)) for m in range(12)]
+    assert_recovers(host_fit(snaps), TRUE)
+    assert trend.learn(snaps).cluster_fits["prod"].bytes_per_month == pytest.approx(
+        host_fit(snaps)[0]
+    )
+
+
+def test_the_band_holds_the_true_slope_about_95_times_in_100() -> None:
+    """Calibration over many draws (not one lucky seed): a year of monthly snapshots, each
+    VM's reading off by 0.4 GiB (sd) every month."""
+    covered = close = 0
+    for seed in range(60):
+        rng = random.Random(seed)
+        slope, low, high = host_fit([snap(m, fleet(m, noise=0.4, rng=rng)) for m in range(12)])
+        covered += low <= TRUE <= high
+        close += abs(slope - TRUE) <= 0.10 * TRUE
+    assert covered >= 54, covered
+    assert close >= 54, close
+
+
+def test_a_wild_snapshot_does_not_swing_the_fit() -> None:
+    """One export where every VM reads a third lower (a collector glitch)."""
+    snaps = []
+    for m in range(12):
+        vms = fleet(m)
+        if m == 5:
+            vms = [replace(v, consumed=v.consumed * 2 // 3) for v in vms]
+        snaps.append(snap(m, vms))
+    assert_recovers(host_fit(snaps), TRUE)
+
+
+def test_a_step_month_is_arrivals_not_growth() -> None:
+    """Four 32 GiB VMs join in month 6, consuming 20 GiB each: a step, not a doubling."""
+    snaps = []
+    for m in range(12):
+        vms = fleet(m)
+        if m >= 6:
+            vms += [V(f"new{i}", "esx1", 32, 20 * GIB, uuid=f"n-{i}") for i in range(4)]
+        snaps.append(snap(m, vms))
+    history = trend.learn(snaps)
+    assert_recovers(host_fit(snaps), TRUE)
+    steps = history.host_steps["esx1"]
+    assert (steps.added, steps.removed, steps.resized) == (4 * (20 * GIB + OVH), 0, 0)
+    assert steps.arrivals_per_month == pytest.approx(4 * (20 * GIB + OVH) / 11)
+    # the history of demand shows the step as it happened
+    assert history.host_history["esx1"][6] - history.host_history["esx1"][5] == pytest.approx(
+        4 * (20 * GIB + OVH) + TRUE, rel=1e-6
+    )
+
+
+def test_removed_vms_are_steps_down() -> None:
+    snaps = [snap(m, fleet(m)[: 10 if m < 4 else 8]) for m in range(10)]
+    history = trend.learn(snaps)
+    removed = sum(round((6 + 0.25 * 3) * GIB) + OVH for _ in range(2))
+    assert history.host_steps["esx1"].removed == removed
+    assert_recovers(host_fit(snaps), 8 * 0.25 * GIB)  # what still runs grows at 8 x 0.25
+
+
+def test_a_resized_vm_is_a_step() -> None:
+    """vm00 goes from 32 to 48 GiB in month 5 and its consumed jumps by 10 GiB."""
+    snaps = []
+    for m in range(12):
+        vms = fleet(m)
+        if m >= 5:
+            vms[0] = replace(vms[0], memory=48, consumed=vms[0].consumed + 10 * GIB)
+        snaps.append(snap(m, vms))
+    history = trend.learn(snaps)
+    assert history.host_steps["esx1"].resized == 10 * GIB + round(0.25 * GIB)
+    assert history.host_steps["esx1"].added == 0
+    # its one growing month is lost to the step: 9 VMs x 11 months + 10 of vm00's
+    slope, low, high = host_fit(snaps)
+    assert abs(slope - TRUE) <= 0.10 * TRUE
+    assert low <= slope <= high
+
+
+def test_a_renamed_vm_is_followed_by_its_uuid() -> None:
+    snaps = []
+    for m in range(12):
+        vms = fleet(m)
+        if m >= 4:
+            vms[3] = replace(vms[3], name="renamed03")
+        snaps.append(snap(m, vms))
+    history = trend.learn(snaps)
+    st = history.host_steps["esx1"]
+    assert (st.added, st.removed) == (0, 0)
+    assert_recovers(host_fit(snaps), TRUE)
+    # without uuids the rename is a VM removed and a VM added
+    bare = [snap(m, [replace(v, uuid=None) for v in fleet(m)] if m < 4 else
+                 [replace(v, uuid=None, name="renamed03" if v.name == "vm03" else v.name)
+                  for v in fleet(m)]) for m in range(12)]  # fmt: skip
+    st = trend.learn(bare).host_steps["esx1"]
+    assert st.added == st.removed + round(0.25 * GIB) > 0
+
+
+def test_vms_missing_from_some_snapshots_are_interpolated() -> None:
+    rng = random.Random(3)
+    snaps = []
+    for m in range(12):
+        vms = fleet(m)
+        if 0 < m < 11:
+            vms = [v for v in vms if rng.random() > 0.3]  # each VM missing 30% of the time
+        snaps.append(snap(m, vms))
+    history = trend.learn(snaps)
+    assert history.host_steps["esx1"].added == history.host_steps["esx1"].removed == 0
+    assert_recovers(host_fit(snaps), TRUE)
+
+
+def test_two_snapshots_give_the_slope_and_no_band() -> None:
+    snaps = [snap(0, fleet(0)), snap(3, fleet(3))]
+    slope, low, high = host_fit(snaps)
+    assert slope == pytest.approx(TRUE, rel=1e-6)
+    assert low == high == slope
+
+
+def test_order_given_does_not_matter() -> None:
+    rng = random.Random(13)
+    snaps = [snap(m, fleet(m, noise=0.3, rng=rng)) for m in range(9)]
+    shuffled = snaps[:]
+    random.Random(1).shuffle(shuffled)
+    assert host_fit(shuffled) == host_fit(snaps)
+    assert_recovers(host_fit(shuffled), TRUE)
+
+
+def test_duplicate_dates_are_two_measurements() -> None:
+    rng = random.Random(5)
+    snaps = [snap(m, fleet(m, noise=0.3, rng=rng)) for m in range(10)]
+    again = replace(snap(4, fleet(4, noise=0.3, rng=rng)), source="again.yaml")
+    history = trend.learn([*snaps, again])
+    fit = history.host_fits["esx1"]
+    assert fit.snapshots == 11
+    assert_recovers((fit.bytes_per_month, fit.low, fit.high), TRUE)
+    assert any("again.yaml" in n and "share" in n for n in history.notes)
+
+
+def test_a_falling_host_is_fitted_falling() -> None:
+    snaps = [snap(m, fleet(m, slope=-0.1, start=12)) for m in range(8)]
+    assert host_fit(snaps)[0] == pytest.approx(-10 * 0.1 * GIB, rel=1e-6)
+
+
+def test_too_few_or_undated_snapshots_are_usage_errors() -> None:
+    from memplan.errors import UsageError
+
+    with pytest.raises(UsageError, match="two or more"):
+        trend.learn([snap(0, fleet(0))])
+    undated = replace(snap(1, fleet(1)), collected=None, source="nodate.yaml")
+    with pytest.raises(UsageError, match=r"nodate\.yaml"):
+        trend.learn([snap(0, fleet(0)), undated])
+    with pytest.raises(UsageError, match="no time passed"):
+        trend.learn([snap(0, fleet(0)), replace(snap(0, fleet(0)), source="b")])
+
+
+# --- when: balloon_at against check's own evaluation -----------------------------------
+
+
+def _state_on(day: datetime, slope: float, start: float) -> MemState:
+    """check's state of esx1 for a snapshot built on ``day`` from the generating model."""
+    month = (day - START).total_seconds() / 86400 / MONTH
+    report = engine.evaluate(snap(month, fleet(month, slope=slope, start=start), memory="192GiB"))
+    return next(h.state for h in report.hosts if h.host.name == "esx1")
+
+
+@pytest.mark.parametrize(("slope", "start"), [(0.25, 6.0), (0.6, 8.0)])
+def test_balloon_at_agrees_with_check_at_that_date(slope: float, start: float) -> None:
+    snaps = [snap(m, fleet(m, slope=slope, start=start), memory="192GiB") for m in range(10)]
+    report = trend.trend_report(snaps, horizon_months=60, arrivals=False)
+    host = next(h for h in report.hosts if h.host == "esx1")
+    assert host.balloon.at is not None
+    at = datetime(host.balloon.at.year, host.balloon.at.month, host.balloon.at.day)
+    assert _state_on(at + timedelta(days=2), slope, start).rank >= MemState.SOFT.rank
+    assert _state_on(at - timedelta(days=3), slope, start).rank < MemState.SOFT.rank
+    assert host.balloon.earliest == host.balloon.latest == host.balloon.at  # exact data
+    if host.swap.at is not None:
+        sw = datetime(host.swap.at.year, host.swap.at.month, host.swap.at.day)
+        assert _state_on(sw + timedelta(days=2), slope, start).rank > MemState.SOFT.rank
+        assert _state_on(sw - timedelta(days=3), slope, start).rank <= MemState.SOFT.rank
+
+
+def test_the_band_gives_a_range_of_dates_around_the_fitted_one() -> None:
+    rng = random.Random(2)
+    snaps = [snap(m, fleet(m, slope=0.6, start=8, noise=0.5, rng=rng), memory="192GiB")
+             for m in range(10)]  # fmt: skip
+    host = trend.trend_report(snaps, 60, arrivals=False).hosts[0]
+    assert host.balloon.earliest
+    assert host.balloon.at
+    assert host.balloon.latest
+    assert host.balloon.earliest <= host.balloon.at <= host.balloon.latest
+    assert host.balloon.earliest < host.balloon.latest
+
+
+def test_a_vm_reaching_its_size_is_reported() -> None:
+    """vm00 alone grows, 1 GiB a month from 6 of its 32 GiB: it is full 26 months on."""
+    snaps = []
+    for m in range(6):
+        vms = fleet(0)
+        vms[0] = replace(vms[0], consumed=round((6 + m) * GIB))
+        snaps.append(snap(m, vms))
+    report = trend.trend_report(snaps, horizon_months=36)
+    (limit,) = report.vm_limits
+    assert (limit.vm, limit.host, limit.bound) == ("vm00", "esx1", 32 * GIB)
+    expected = START + timedelta(days=(5 + 21) * MONTH)  # 21 GiB of room left at month 5
+    assert abs((limit.at - expected.date()).days) <= 1
+
+
+def test_arrivals_bring_ballooning_forward() -> None:
+    snaps = []
+    for m in range(10):
+        vms = fleet(m, slope=0.1) + [
+            V(f"n{i}", "esx2", 16, 12 * GIB, uuid=f"n{i}") for i in range(m)
+        ]  # a 16 GiB VM a month
+        snaps.append(snap(m, vms, memory="160GiB"))
+    organic = trend.trend_report(snaps, 60, arrivals=False).clusters[0]
+    both = trend.trend_report(snaps, 60, arrivals=True).clusters[0]
+    assert both.steps.arrivals_per_month == pytest.approx(9 * (12 * GIB + OVH) / 9)
+    assert both.balloon.at is not None
+    assert organic.balloon.at is None or both.balloon.at < organic.balloon.at
+
+
+def test_ha_fail_date_is_when_the_failover_analysis_fails() -> None:
+    snaps = []
+    for m in range(8):
+        vms = fleet(m, slope=0.5, start=4) + [
+            replace(v, name=f"b{v.name}", host="esx2", uuid=f"b{v.uuid}")
+            for v in fleet(m, slope=0.5, start=4)
+        ]
+        snaps.append(snap(m, vms, memory="192GiB", ha=True))
+    report = trend.trend_report(snaps, 60, arrivals=False)
+    c = report.clusters[0]
+    assert c.ha_fail is not None
+    assert c.ha_fail.at is not None
+    # HA fails before any host balloons on its own, and check agrees either side of the date
+    assert c.balloon.at is None or c.ha_fail.at <= c.balloon.at
+    grown = {}
+    for days in (-3, 2):
+        month = ((c.ha_fail.at - START.date()).days + days) / MONTH
+        vms = fleet(month, slope=0.5, start=4) + [
+            replace(v, name=f"b{v.name}", host="esx2") for v in fleet(month, slope=0.5, start=4)
+        ]
+        r = engine.evaluate(snap(month, vms, memory="192GiB", ha=True))
+        assert r.clusters[0].ha is not None
+        grown[days] = r.clusters[0].ha.verdict.value
+    assert grown == {-3: "warn", 2: "fail"} or (grown[-3] != "fail" and grown[2] == "fail")
+
+
+# --- the command -------------------------------------------------------------------------
+
+
+def _write(folder: Path, snaps: dict[str, str]) -> list[str]:
+    paths = []
+    for name, body in snaps.items():
+        p = folder / name
+        p.write_text(body)
+        paths.append(str(p))
+    return paths
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_trend_json_has_the_documented_fields(tmp_path: Path) -> None:
+    _write(tmp_path, {f"s{m}.yaml": text(m, fleet(m)) for m in range(6)})
+    code, out, err = run("trend", str(tmp_path), "--format", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    host = doc["hosts"][0]
+    assert host["name"] == "esx1"
+    assert set(host["trend"]) == {"bytes_per_month", "bytes_per_month_low",
+                                  "bytes_per_month_high", "snapshots", "first", "last", "method"}  # fmt: skip
+    assert host["trend"]["bytes_per_month"] == round(TRUE)
+    assert host["trend"]["method"] == "theil-sen"
+    assert host["arrivals_bytes_per_month"] == 0
+    for key in ("balloon_at", "balloon_at_range", "swap_at", "swap_at_range"):
+        assert key in host
+    assert doc["clusters"][0]["name"] == "prod"
+    assert [s["source"] for s in doc["snapshots"]] == [
+        str(tmp_path / f"s{m}.yaml") for m in range(6)
+    ]
+
+
+def test_trend_table_csv_and_markdown(tmp_path: Path) -> None:
+    paths = _write(tmp_path, {f"s{m}.yaml": text(m, fleet(m)) for m in range(6)})
+    code, out, _ = run("trend", *reversed(paths))
+    assert code == 0
+    assert "memplan trend · 6 snapshots from 2026-01-01" in out
+    assert "+2.5 [+2.5, +2.5]" in out
+    assert "▁▂▄▅▇█" in out  # esx1's sparkline: linear growth
+    assert "band: the 95% confidence interval" in out
+    code, out, _ = run("trend", *paths, "-f", "csv")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].startswith("kind,name,cluster,capacity_bytes")
+    assert lines[1].startswith("host,esx1,prod,")
+    assert f",{round(TRUE)}," in lines[1]
+    code, out, _ = run("trend", *paths, "-f", "markdown")
+    assert code == 0
+    assert "| prod | esx1 |" in out
+
+
+def test_a_snapshot_without_a_date_is_a_usage_error_naming_it(tmp_path: Path) -> None:
+    paths = _write(tmp_path, {"a.yaml": text(0, fleet(0)), "b.yaml": text(1, fleet(1))})
+    Path(paths[1]).write_text(text(1, fleet(1)).replace("collected:", "# collected:"))
+    code, out, err = run("trend", *paths)
+    assert code == 2
+    assert out == ""
+    assert err.startswith("memplan: error: snapshots need a date: ")
+    assert "b.yaml has no top-level 'collected:'" in err
+
+
+def test_one_snapshot_is_a_usage_error(tmp_path: Path) -> None:
+    paths = _write(tmp_path, {"a.yaml": text(0, fleet(0))})
+    code, _, err = run("trend", *paths)
+    assert code == 2
+    assert "two or more dated snapshots, 1 given" in err
+
+
+def test_an_invalid_snapshot_exits_4_with_every_problem(tmp_path: Path) -> None:
+    paths = _write(tmp_path, {"a.yaml": text(0, fleet(0)) + "bogus: 1\n",
+                              "b.yaml": text(1, fleet(1)).replace("memory: 256GiB", "memory: 12")})  # fmt: skip
+    code, _, err = run("trend", *paths)
+    assert code == 4
+    assert "a.yaml:" in err
+    assert "b.yaml:" in err
+
+
+def test_the_sample_history(tmp_path: Path) -> None:
+    from tests.helpers import ROOT
+
+    code, out, err = run("trend", str(ROOT / "samples" / "history"), "-f", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert len(doc["snapshots"]) >= 4
