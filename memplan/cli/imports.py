@@ -48,6 +48,9 @@ def write_inventory(
     except InventoryError as exc:  # pragma: no cover - an importer bug, not user input
         raise error_exit(exc) from None
     import_notes(result.notes(), verbose)
+    empty = result.nothing_imported()
+    if empty:
+        raise usage_exit(f"{result.source}: {empty}")
     if output is None:
         sys.stdout.write(text)
     else:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from memplan.errors import UsageError
 from memplan.model import Note
 from memplan.units import GIB, MAX_SIZE, MIB, format_size_input, plural
 
@@ -126,6 +128,17 @@ class ImportResult:
         into.append(record)
         return True
 
+    def nothing_imported(self) -> str | None:
+        """Why an import that yields no VM is an error, or None when it has VMs."""
+        if self.vms:
+            return None
+        if self.rows_read:
+            return (
+                f"no VM imported: {plural(self.rows_read, 'row')} read, none usable"
+                " (the 'import:' lines say why)"
+            )
+        return "no VM imported: the export has no VM rows"
+
     def summary(self) -> str:
         """The one summary line."""
         clusters = {h.cluster for h in self.hosts if h.cluster} | {
@@ -136,6 +149,68 @@ class ImportResult:
             f" {plural(len(clusters), 'cluster')} from {self.source};"
             f" {plural(len(self.skipped), 'row')} skipped, {plural(len(self.repairs), 'repair')}"
         )
+
+
+MAX_FILE_BYTES = 128 * 1024 * 1024
+"""Largest file memplan reads (128 MiB), whatever it is: an inventory, an export, govc
+JSON, a baseline. A 100,000-VM inventory is about 15 MB, its JSON report about 80 MB."""
+
+
+def read_file(path: str, label: str | None = None, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes, or a UsageError that says
+    what is wrong, prefixed with ``label`` (default: the path). A FIFO, a device
+    (/dev/zero) or a directory is refused before anything is read."""
+    import stat
+
+    where = label or path
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise UsageError(f"{where}: no such file") from None
+    except OSError as exc:
+        raise UsageError(f"{where}: cannot read: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise UsageError(f"{where}: is a directory, not a file")
+    if not stat.S_ISREG(st.st_mode):
+        raise UsageError(
+            f"{where}: is not a regular file (a FIFO, socket or device); memplan reads files only"
+        )
+    too_big = f"{where}: file is larger than {limit} bytes ({limit // MIB} MiB), the limit"
+    if st.st_size > limit:
+        raise UsageError(too_big)
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(limit + 1)
+    except OSError as exc:
+        raise UsageError(f"{where}: cannot read: {exc.strerror or exc}") from None
+    if len(data) > limit:  # it grew while we read it
+        raise UsageError(too_big)
+    return data
+
+
+def load_json(data: bytes, where: str) -> Any:
+    """Parse JSON; one line saying what is wrong otherwise. Nesting deeper than Python's
+    recursion allows (5,000 brackets) is refused, not a crash; NaN, Infinity and numbers
+    beyond a float (1e400) parse as non-finite floats, which ``finite`` rejects."""
+    try:
+        return json.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{where}: not UTF-8 (byte {exc.start}); JSON must be UTF-8") from None
+    except RecursionError:
+        raise UsageError(f"{where}: JSON nested too deeply") from None
+    except ValueError as exc:
+        raise UsageError(f"{where}: not valid JSON ({exc})") from None
+
+
+def finite(value: object) -> float | int | None:
+    """``value`` when it is a finite number (not a bool, not NaN or infinite), else None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, int) and value.bit_length() > 64:
+        return None
+    return value
 
 
 def mib(value: float) -> int:

@@ -8,14 +8,22 @@ JSON does not carry the cluster's name, so the reference, e.g. domain-c7, names 
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from typing import Any
 
 from memplan.errors import UsageError
 from memplan.esxi import DEFAULT_SYSTEM_RESERVED
-from memplan.importers.common import HostRecord, ImportResult, VMRecord, mib
+from memplan.importers.common import (
+    HostRecord,
+    ImportResult,
+    VMRecord,
+    finite,
+    load_json,
+    mib,
+    read_file,
+)
+from memplan.units import clip
 
 _VERSION = re.compile(r"(\d+\.\d+(?:\.\d+)?)")
 
@@ -42,29 +50,53 @@ def _ref(obj: Any) -> str | None:
 
 
 def _load(path: str) -> Any:
+    """The document at ``path``, keys in lower case; bounded in size and nesting."""
+    doc = load_json(read_file(path), path)
     try:
-        with open(path, encoding="utf-8") as fh:
-            return _lower(json.load(fh))
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such file") from None
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"{path}: not readable govc JSON ({exc})") from None
+        return _lower(doc)
+    except RecursionError:
+        raise UsageError(f"{path}: JSON nested too deeply") from None
 
 
-def _objects(doc: Any, kind: str) -> list[dict[str, Any]]:
-    """host.info / vm.info lists, or object.collect's objects of that type."""
+def _kind_of(value: Any) -> str:
+    return {dict: "an object", list: "a list", str: "text", bool: "a boolean",
+            type(None): "null"}.get(type(value), "a number")  # fmt: skip
+
+
+def _objects(doc: Any, kind: str, result: ImportResult) -> list[dict[str, Any]]:
+    """host.info / vm.info lists, or object.collect's objects of that type. An item of the
+    wrong shape (not an object, a propSet that is not a list) is counted as skipped."""
     found: list[dict[str, Any]] = []
     if isinstance(doc, dict):
         for key in (kind + "s", kind):
-            if isinstance(doc.get(key), list):
-                found += [o for o in doc[key] if isinstance(o, dict)]
+            listed = doc.get(key)
+            for i, o in enumerate(listed if isinstance(listed, list) else [], 1):
+                if isinstance(o, dict):
+                    found.append(o)
+                else:
+                    result.rows_read += 1
+                    label = {"hostsystem": "hostSystems", "virtualmachine": "virtualMachines"}[kind]
+                    what = f"{_kind_of(o)}, not an object"
+                    result.skip("skip-bad-shape", f"{label} item #{i}: {what}")
     items = doc if isinstance(doc, list) else []
-    for o in items:
-        if isinstance(o, dict) and str(_get(o, "obj", "type") or "").lower() == kind:
-            props = {str(p.get("name", "")).lower(): p.get("val") for p in o.get("propset") or []
-                     if isinstance(p, dict)}  # fmt: skip
-            found.append({"self": o.get("obj"), **_lower(_expand(props))})
+    for i, o in enumerate(items, 1):
+        if not isinstance(o, dict) or str(_get(o, "obj", "type") or "").lower() != kind:
+            continue
+        propset = o.get("propset")
+        if not isinstance(propset, list | None):
+            result.rows_read += 1
+            result.skip(
+                "skip-bad-shape", f"object #{i}: propSet is {_kind_of(propset)}, not a list"
+            )
+            continue
+        props = {str(p.get("name", "")).lower(): p.get("val") for p in propset or []
+                 if isinstance(p, dict)}  # fmt: skip
+        found.append({"self": o.get("obj"), **_lower(_expand(props))})
     return found
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _expand(props: dict[str, Any]) -> dict[str, Any]:
@@ -106,20 +138,28 @@ def read(paths: list[str]) -> ImportResult:
     """Import govc host.info and vm.info JSON (two files, or one holding both)."""
     docs = [_load(p) for p in paths]
     result = ImportResult(", ".join(os.path.basename(p) for p in paths))
-    hosts = [h for d in docs for h in _objects(d, "hostsystem")]
-    vms = [v for d in docs for v in _objects(d, "virtualmachine")]
-    if not hosts and not vms:
+    hosts = [h for d in docs for h in _objects(d, "hostsystem", result)]
+    vms = [v for d in docs for v in _objects(d, "virtualmachine", result)]
+    if not hosts and not vms and not result.skipped:
         raise UsageError(f"{result.source}: no HostSystems or VirtualMachines in the JSON")
     by_ref: dict[str, str] = {}
     for i, h in enumerate(hosts, 1):
         result.rows_read += 1
         where = f"host #{i}"
         name = _get(h, "name") or _get(h, "summary", "config", "name")
-        size = _get(h, "summary", "hardware", "memorysize") or _get(h, "hardware", "memorysize")
+        given = _get(h, "summary", "hardware", "memorysize") or _get(h, "hardware", "memorysize")
         if not name:
             result.skip("skip-no-name", f"{where}: no name")
             continue
-        if not isinstance(size, int | float) or size <= 0:
+        if not isinstance(name, str):
+            result.skip("skip-bad-value", f"{where}: name is {_kind_of(name)}, not text")
+            continue
+        size = finite(given)
+        if given is not None and size is None:
+            result.skip("skip-bad-value", f"{where} ({name}): summary.hardware.memorySize"
+                        f" {clip(str(given), 40)} is not a finite number")  # fmt: skip
+            continue
+        if size is None or size <= 0:
             result.skip("skip-no-memory", f"{where} ({name}): no summary.hardware.memorySize")
             continue
         if size <= DEFAULT_SYSTEM_RESERVED:
@@ -144,40 +184,54 @@ def read(paths: list[str]) -> ImportResult:
         result.rows_read += 1
         where = f"VM #{i}"
         name = _get(v, "name") or _get(v, "config", "name")
-        config = _get(v, "config") or {}
-        memory = _get(config, "hardware", "memorymb")
+        config = _dict(_get(v, "config"))
+        given = _get(config, "hardware", "memorymb")
         if not name:
             result.skip("skip-no-name", f"{where}: no name")
             continue
-        if not isinstance(memory, int | float) or memory <= 0:
+        if not isinstance(name, str):
+            result.skip("skip-bad-value", f"{where}: name is {_kind_of(name)}, not text")
+            continue
+        memory = finite(given)
+        if given is not None and memory is None:
+            result.skip("skip-bad-value", f"{where} ({name}): config.hardware.memoryMB"
+                        f" {clip(str(given), 40)} is not a finite number")  # fmt: skip
+            continue
+        if memory is None or memory <= 0:
             result.skip("skip-no-memory", f"{where} ({name}): no config.hardware.memoryMB")
             continue
         vm = VMRecord(str(name), memory=mib(memory), source=where)
-        vm.vcpus = int(_get(config, "hardware", "numcpu") or 1)
+        cpus = _get(config, "hardware", "numcpu")
+        if cpus is not None and not (finite(cpus) or 0) >= 1:
+            result.repair("no-cpus", f"{where} ({name}): numCPU {clip(str(cpus), 40)} is not"
+                          " a CPU count; assumed 1")  # fmt: skip
+        vm.vcpus = int(min(finite(cpus) or 1, 1 << 16)) if (finite(cpus) or 0) >= 1 else 1
         vm.template = bool(_get(config, "template"))
         uuid = _get(config, "instanceuuid") or _get(v, "summary", "config", "instanceuuid")
         vm.uuid = str(uuid) if uuid else None
         vm.power = str(_get(v, "runtime", "powerstate") or "poweredOn").lower() == "poweredon"
-        alloc = _get(config, "memoryallocation") or {}
-        reservation = _get(alloc, "reservation")
-        vm.reservation = (
-            mib(reservation) if isinstance(reservation, int | float) and reservation > 0 else None
-        )
-        limit = _get(alloc, "limit")
-        vm.limit = mib(limit) if isinstance(limit, int | float) and limit >= 0 else None
+        alloc = _dict(_get(config, "memoryallocation"))
+        reservation = finite(_get(alloc, "reservation"))
+        vm.reservation = mib(reservation) if reservation is not None and reservation > 0 else None
+        limit = finite(_get(alloc, "limit"))
+        vm.limit = mib(limit) if limit is not None and limit >= 0 else None
         level = str(_get(alloc, "shares", "level") or "").lower()
         vm.shares_level = level if level in ("low", "normal", "high", "custom") else None
-        shares = _get(alloc, "shares", "shares")
-        vm.shares = int(shares) if isinstance(shares, int | float) else None
-        stats = _get(v, "summary", "quickstats") or {}
+        shares = finite(_get(alloc, "shares", "shares"))
+        vm.shares = int(shares) if shares is not None else None
+        stats = _get(v, "summary", "quickstats")
+        if stats is not None and not isinstance(stats, dict):
+            result.repair("bad-quickstats", f"{where} ({name}): summary.quickStats is"
+                          f" {_kind_of(stats)}, not an object; no usage imported")  # fmt: skip
+        stats = _dict(stats)
         if vm.power and not vm.template:
             for key, field in (("guestmemoryusage", "active"), ("hostmemoryusage", "consumed"),
                                ("balloonedmemory", "ballooned"), ("swappedmemory", "swapped")):  # fmt: skip
-                value = stats.get(key)
-                if isinstance(value, int | float) and value >= 0:
+                value = finite(stats.get(key))
+                if value is not None and value >= 0:
                     setattr(vm, field, mib(value))
-            overhead = stats.get("consumedoverheadmemory")
-            if isinstance(overhead, int | float) and overhead > 0:
+            overhead = finite(stats.get("consumedoverheadmemory"))
+            if overhead is not None and overhead > 0:
                 vm.overhead = mib(overhead)
                 if vm.consumed is not None:  # hostMemoryUsage includes the overhead
                     vm.consumed = max(0, vm.consumed - vm.overhead)

@@ -57,20 +57,26 @@ def read_git(ref: str, path: str) -> bytes:
 
 def read_baseline(path: str) -> frozenset[tuple[str, str, str]]:
     """(rule, kind, subject) of each finding in a baseline: a file written by
-    ``--write-baseline``, or any ``memplan check --format json`` report."""
-    import json
+    ``--write-baseline``, or any ``memplan check --format json`` report. Bounded in size
+    and nesting like every file memplan reads."""
+    from memplan.importers import common
 
-    try:
-        with open(path, encoding="utf-8") as fh:
-            doc = json.load(fh)
-        items = doc.get("baseline", doc.get("findings"))
-        return frozenset((str(f["rule"]), str(f["kind"]), str(f["subject"])) for f in items)
-    except FileNotFoundError:
-        raise UsageError(f"--baseline {path}: no such file") from None
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+    where = f"--baseline {path}"
+    doc = common.load_json(common.read_file(path, where), where)
+    items = doc.get("baseline", doc.get("findings")) if isinstance(doc, dict) else None
+    if not isinstance(items, list):
         raise UsageError(
-            f"--baseline {path}: not a memplan baseline or JSON report ({exc.__class__.__name__})"
-        ) from None
+            f"{where}: not a memplan baseline or JSON report (no 'baseline' or 'findings' list)"
+        )
+    out = set()
+    for i, f in enumerate(items, 1):
+        keys = ("rule", "kind", "subject")
+        if not isinstance(f, dict) or not all(isinstance(f.get(k), str) for k in keys):
+            raise UsageError(
+                f"{where}: finding #{i} is not an object with text rule, kind and subject"
+            )
+        out.add((f["rule"], f["kind"], f["subject"]))
+    return frozenset(out)
 
 
 def is_export(path: str) -> bool:
@@ -94,6 +100,9 @@ def read_source(path: str, notes: list[Note] | None = None) -> bytes:
         raise InventoryError([Problem(path, 1, 1, message)]) from None
     if notes is not None:
         notes += result.notes()
+    empty = result.nothing_imported()
+    if empty:
+        raise InventoryError([Problem(path, 1, 1, empty)])
     return common.to_yaml(result, f"imported in memory from {path}").encode()
 
 

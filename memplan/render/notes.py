@@ -32,6 +32,8 @@ HEADINGS: dict[str, str] = {
     "skip-no-place": "VMs skipped: no host and no cluster to place them in",
     "skip-unknown-host": "VMs skipped: their host is not among the hosts",
     "skip-implausible": "rows skipped: a size above 1 PiB",
+    "skip-bad-shape": "items skipped: not the shape govc writes",
+    "skip-bad-value": "rows skipped: a name or size of the wrong type",
     # imports, repaired rows
     "memory-disagrees": "VMs whose vInfo Memory and vMemory Size MiB disagree: vMemory used",
     "no-cpus": "VMs without a CPU count: 1 assumed",
@@ -50,6 +52,8 @@ HEADINGS: dict[str, str] = {
     "maxmemctl-unreadable": "VMs whose sched.mem.maxmemctl is not a number: ignored",
     "active-above-memory": "VMs whose guestMemoryUsage is above their memory: capped",
     "vmetadata-unreadable": "vMetaData creation times that are not dates: collected: left out",
+    "bad-quickstats": "VMs whose quickStats is not an object: no usage imported",
+    "bad-number": "cells that are not finite numbers (nan, inf): read as empty",
 }
 """Heading of each kind of note, a noun phrase that reads after a count."""
 
