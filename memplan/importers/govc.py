@@ -114,8 +114,8 @@ def _expand(props: dict[str, Any]) -> dict[str, Any]:
 def _host_state(h: dict[str, Any], record: HostRecord, result: ImportResult) -> None:
     """summary.quickStats.overallMemoryUsage (MB, VMkernel included) as the observed usage;
     runtime.inMaintenanceMode or a connection state other than connected: no capacity."""
-    usage = _get(h, "summary", "quickstats", "overallmemoryusage")
-    if isinstance(usage, int | float) and not isinstance(usage, bool) and usage >= 0:
+    usage = finite(_get(h, "summary", "quickstats", "overallmemoryusage"))
+    if usage is not None and usage >= 0:
         record.observed_consumed = min(mib(usage), record.installed or 0)
         record.observed_source = "govc quickStats"
     runtime = _get(h, "runtime") or _get(h, "summary", "runtime") or {}
