@@ -98,11 +98,16 @@ def test_govc_object_collect_with_a_wrong_propset(tmp_path: Path) -> None:
                         " (the 'import:' lines say why)\n")  # fmt: skip
 
 
-def test_an_import_without_vms_is_an_error(tmp_path: Path) -> None:
-    code, out, err = cli("import", "govc", str(write_json(tmp_path, {"hostSystems": [HOST]})))
+def test_an_import_without_vms_is_an_error_unless_it_is_hosts_alone(tmp_path: Path) -> None:
+    bad = vm("v", config={"hardware": {"memoryMB": None}})
+    path = write_json(tmp_path, {"hostSystems": [HOST], "virtualMachines": [bad]})
+    code, out, err = cli("import", "govc", str(path))
     assert (code, out) == (2, "")
-    assert err.endswith("memplan: error: g.json: no VM imported: 1 row read, none usable"
+    assert err.endswith("memplan: error: g.json: no VM imported: 2 rows read, none usable"
                         " (the 'import:' lines say why)\n")  # fmt: skip
+    code, out, _ = cli("import", "govc", str(write_json(tmp_path, {"hostSystems": [HOST]})))
+    assert code == 0  # hosts alone: a plan for an empty cluster
+    assert 'name: "esx1"' in out
 
 
 @pytest.mark.parametrize("which", ["govc", "baseline"])

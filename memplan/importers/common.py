@@ -129,8 +129,9 @@ class ImportResult:
         return True
 
     def nothing_imported(self) -> str | None:
-        """Why an import that yields no VM is an error, or None when it has VMs."""
-        if self.vms:
+        """Why an import without VMs is an error, or None. Hosts alone are a plan (headroom
+        for an empty cluster); rows read and all skipped, or nothing at all, are not."""
+        if self.vms or (self.hosts and not self.skipped):
             return None
         if self.rows_read:
             return (
