@@ -23,11 +23,11 @@ GOLDEN = ROOT / "tests" / "golden"
 SAMPLES = sorted(p.name for p in (ROOT / "samples").glob("*.yaml"))
 
 
-def render(sample: str, fmt: Format, explain: bool = False) -> str:
+def render(sample: str, fmt: Format, explain: bool = False, width: int = 132) -> str:
     os.chdir(ROOT)
     report = engine.evaluate(inventory.load(f"samples/{sample}"))
     buffer = io.StringIO()
-    console = Console(file=buffer, width=132, color_system=None, force_terminal=False)
+    console = Console(file=buffer, width=width, color_system=None, force_terminal=False)
     renderer(fmt, explain=explain).render(report, console)
     text = buffer.getvalue()
     if fmt is Format.HTML:  # charts vary with matplotlib's version; tests/test_html.py checks them
@@ -44,14 +44,40 @@ CASES = [
     *(("realistic.yaml", f, False) for f in FORMATS if f not in (Format.TABLE, Format.JSON)),
     ("realistic.yaml", Format.TABLE, True),
 ]
+WIDTHS = (80, 100)
+"""Widths of the narrow table goldens (the others are at 132, the width of a pipe)."""
 
 
 @pytest.mark.parametrize(("sample", "fmt", "explain"), CASES)
 def test_golden(sample: str, fmt: Format, explain: bool) -> None:
     suffix = SUFFIX[fmt]
     name = f"{sample.removesuffix('.yaml')}{'.explain' if explain else ''}.{suffix}"
+    check_golden(name, render(sample, fmt, explain))
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("explain", [False, True])
+def test_table_golden_at_narrow_widths(width: int, explain: bool) -> None:
+    name = f"realistic{'.explain' if explain else ''}.{width}.txt"
+    check_golden(name, render("realistic.yaml", Format.TABLE, explain, width))
+
+
+def test_table_goldens_fit_their_width() -> None:
+    """Each line within its width, nothing cut with an ellipsis, no trailing space."""
+    goldens = sorted(p for p in GOLDEN.glob("*.txt") if ".github." not in p.name)
+    assert len(goldens) >= 7
+    for path in goldens:
+        digits = path.name.split(".")[-2]
+        width = int(digits) if digits.isdigit() else 132
+        for n, line in enumerate(path.read_text().splitlines(), 1):
+            where = f"{path.name}:{n}"
+            assert len(line) <= width, where
+            assert "…" not in line, where
+            assert line == line.rstrip(), where
+
+
+def check_golden(name: str, actual: str) -> None:
     path = GOLDEN / name
-    actual = render(sample, fmt, explain)
     if os.environ.get("MEMPLAN_UPDATE_GOLDEN"):
         path.write_text(actual)
     assert actual == path.read_text(), f"{name} changed; see the module docstring"

@@ -137,6 +137,22 @@ def check(
             help="Fail hosts that start swapping within this window (warn: ballooning), e.g. 90d.",
         ),
     ] = None,
+    wide: Annotated[
+        bool,
+        typer.Option(
+            "--wide",
+            help="Every column of the host tables, however wide the terminal"
+            " (narrow terminals hide some, and say which).",
+        ),
+    ] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet",
+            "-q",
+            help="Table: print the verdict line only (scripts read the exit code).",
+        ),
+    ] = False,
     no_color: NoColorOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -170,12 +186,13 @@ def check(
         if report.forecast is not None and any(f is Format.HTML for f, _ in targets):
             report = _with_timeline(inv, report, scenario.growth)  # the HTML report charts it
         make = functools.partial(
-            renderer, explain=explain, vms=vms, host=host, csv_vms=csv_vms, verbose=verbose
-        )
+            renderer, explain=explain, vms=vms, host=host, csv_vms=csv_vms, verbose=verbose,
+            wide=wide, quiet=quiet,
+        )  # fmt: skip
         to_files = [(f, path) for f, path in targets if path is not None]
         with staged([path for _, path in to_files]) as handles:
             for (f, _), handle in zip(to_files, handles, strict=True):
-                make(f).render(report, make_console(True, handle))
+                make(f, quiet=False).render(report, make_console(True, handle))
             for f, path in targets:
                 if path is None:
                     make(f).render(report, make_console(no_color))

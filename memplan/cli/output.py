@@ -9,6 +9,7 @@ import io
 import os
 import shutil
 import stat
+import sys
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -21,21 +22,39 @@ from memplan.cli.exits import usage_exit
 DEFAULT_PIPE_WIDTH = 132
 """Width of output that is not a terminal (CI logs, pipes, files), unless COLUMNS is set."""
 
+MIN_WIDTH = 40
+"""Narrowest width memplan lays out for (output is meant for 80 columns and up)."""
+
+
+def output_width(stream: TextIO) -> int:
+    """Columns to lay out for: COLUMNS when set, else the terminal's width when ``stream``
+    is a terminal, else DEFAULT_PIPE_WIDTH. Colour has nothing to do with it: NO_COLOR on
+    an 80-column terminal still gets 80 columns."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return max(MIN_WIDTH, int(columns))
+    try:
+        if stream.isatty():
+            return max(MIN_WIDTH, os.get_terminal_size(stream.fileno()).columns)
+    except (AttributeError, ValueError, OSError):  # a closed or fake stream: not a terminal
+        pass
+    return DEFAULT_PIPE_WIDTH
+
 
 def make_console(no_color: bool, file: TextIO | None = None, width: int | None = None) -> Console:
-    """A console for stdout (or ``file``); plain text when it is not a terminal."""
+    """A console for stdout (or ``file``) as wide as ``output_width`` says; plain text when
+    it is not a terminal, or with --no-color or NO_COLOR."""
     if file is not None:
         return Console(
             file=file, color_system=None, width=width or DEFAULT_PIPE_WIDTH, highlight=False
         )
+    columns = width or output_width(sys.stdout)
     if no_color or os.environ.get("NO_COLOR"):
         # Plain text: no colour and no bold or italics either (Rich alone keeps those).
-        console = Console(force_terminal=False, color_system=None, no_color=True, highlight=False)
-    else:
-        console = Console(highlight=False)
-    if not console.is_terminal and "COLUMNS" not in os.environ:
-        console.width = DEFAULT_PIPE_WIDTH
-    return console
+        return Console(
+            force_terminal=False, color_system=None, no_color=True, highlight=False, width=columns
+        )
+    return Console(highlight=False, width=columns)
 
 
 class OutputError(OSError):

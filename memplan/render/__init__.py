@@ -43,15 +43,20 @@ def renderer(
     host: str | None = None,
     csv_vms: bool = False,
     verbose: bool = False,
+    wide: bool = False,
+    quiet: bool = False,
 ) -> Renderer:
-    """The renderer of ``fmt`` (the keyword options shape the table and CSV only).
+    """The renderer of ``fmt`` (the keyword options shape the table and CSV only; files
+    get the whole table whatever ``quiet`` says).
 
     Each format's module is imported only when chosen: start-up time is a feature.
     """
     if fmt is Format.TABLE:
         from memplan.render.table import TableRenderer
 
-        return TableRenderer(explain=explain, vms=vms, host=host, verbose=verbose)
+        return TableRenderer(
+            explain=explain, vms=vms, host=host, verbose=verbose, wide=wide, quiet=quiet
+        )
     if fmt is Format.JSON:
         from memplan.render.json import JsonRenderer
 

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from rich.console import Console
+from rich.text import Text
+
 from memplan.model import Note
+from memplan.render.layout import hanging, put
 
 EXAMPLES = 3
 """Notes shown under a heading when a kind is grouped."""
@@ -77,3 +81,12 @@ def grouped(notes: Iterable[Note], prefix: str = "note: ", verbose: bool = False
         lines.append(f"{prefix}{len(group)} {heading}; the first {EXAMPLES} (-v lists all):")
         lines += [f"  {n.text}" for n in group[:EXAMPLES]]
     return lines
+
+
+def put_notes(console: Console, notes: Iterable[Note], verbose: bool = False) -> None:
+    """``grouped`` notes on ``console``, dim, each wrapped between words with its
+    continuation lines indented under it."""
+    for line in grouped(notes, verbose=verbose):
+        indent = " " * (len(line) - len(line.lstrip()))
+        text = Text(line.lstrip(), style="dim")
+        put(console, hanging(console, text, console.width, indent, indent + "  "))

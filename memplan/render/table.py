@@ -4,15 +4,24 @@ from __future__ import annotations
 
 from datetime import date
 
-from rich import box
 from rich.console import Console
-from rich.measure import Measurement
-from rich.table import Table
 from rich.text import Text
 
-from memplan.model import Finding, HAResult, HostResult, Input, MemState, Report
+from memplan.model import Finding, HAResult, HostResult, Input, MemState, Report, VMResult
 from memplan.render.base import SEVERITY_STYLE, STATE_STYLE, Renderer, counts
-from memplan.render.notes import grouped
+from memplan.render.layout import (
+    Cell,
+    Column,
+    Fit,
+    fit,
+    flow,
+    grid,
+    hanging,
+    hidden_line,
+    put,
+    table_width,
+)
+from memplan.render.notes import put_notes
 from memplan.units import GIB, format_size, plural
 
 BAR_WIDTH = 10
@@ -51,100 +60,75 @@ def _soft_edge(r: HostResult) -> int:
     return 0
 
 
-def _reclaim(r: HostResult) -> str:
-    """Expected reclamation in GiB, e.g. "balloon 7.2" or "balloon 3.1 swap 12.0"."""
+def _reclaim(r: HostResult) -> tuple[str, ...]:
+    """Expected reclamation in GiB, e.g. ("balloon 7.2",) or ("balloon 3.1", "swap 12.0"):
+    units that may wrap onto two lines, never inside one."""
     parts = []
     if r.balloon:
         parts.append(f"balloon {_g(r.balloon)}")
     if r.swap:
         parts.append(f"swap {_g(r.swap)}")
-    return " ".join(parts) or "-"
+    return tuple(parts) or ("-",)
 
 
-def _host_table(title: str, hosts: list[HostResult], full: bool) -> Table:
-    t = Table(
-        title=title,
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
-        collapse_padding=True,
-    )
-    columns: list[tuple[str, str, bool]] = [
-        ("Host", "left", True), ("Mem", "right", True), ("VMs", "right", True),
-        ("Config", "right", True), ("Ovh", "right", full), ("Resv", "right", full),
-        ("Active", "right", full), ("Free", "right", True), ("Ratio", "right", True),
-        ("State", "left", True), ("Reclaim", "left", True), ("Verdict", "left", True),
-        ("Demand", "left", full),
-    ]  # fmt: skip
-    for name, justify, shown in columns:
-        if shown:
-            t.add_column(
-                name,
-                justify=justify,  # type: ignore[arg-type]
-                no_wrap=True,
-            )
-    for r in hosts:
-        cells: list[str | Text] = [
-            _host_cell(r),
-            _g(r.host.memory),
-            f"{r.vms_on}/{r.vms_total}",
-            _g(r.configured),
-            _g(r.overhead),
-            _g(r.reserved),
-            _g(r.active),
-            _g(r.free),
-            f"{r.overcommit_ratio:.2f}",
-            Text(r.state.value, style=STATE_STYLE[r.state]),
-            _reclaim(r),
-            Text(r.verdict.value, style=SEVERITY_STYLE[r.verdict]),
-            bar(r),
-        ]
-        t.add_row(*(c for c, (_, _, shown) in zip(cells, columns, strict=True) if shown))
-    return t
-
-
-def _host_cell(r: HostResult) -> str | Text:
+def _host_cell(r: HostResult) -> Cell:
     """The host's name, marked ``maint`` when it is in maintenance (no capacity)."""
     if not r.host.maintenance:
         return r.host.name
-    return Text.assemble(r.host.name, (" maint", "bold yellow"))
+    return (r.host.name, Text("maint", style="bold yellow"))
 
 
-def _fitting_table(console: Console, title: str, hosts: list[HostResult]) -> Table:
-    """The full host table when it fits the console, else the compact one (no Ovh, Resv,
-    Active or bar), so that narrow terminals never get truncated numbers."""
-    full = _host_table(title, hosts, True)
-    natural = Measurement.get(console, console.options.update_width(1 << 16), full).maximum
-    if natural <= console.width:
-        return full
-    return _host_table(title, hosts, False)
+def host_columns() -> list[Column[HostResult]]:
+    """The host table's columns, in order: the one place a column is added.
+
+    ``hide`` says which go first when the terminal is narrow (the highest first): the bar,
+    then the figures that explain the others (overhead, reservations, active, configured,
+    installed), then the VM count and the ratio. Host, free memory, state, reclamation and
+    verdict always show (docs/output.md).
+    """
+    return [
+        Column("Host", _host_cell),
+        Column("Mem", lambda r: _g(r.host.memory), "right", hide=4),
+        Column("VMs", lambda r: f"{r.vms_on}/{r.vms_total}", "right", hide=3),
+        Column("Config", lambda r: _g(r.configured), "right", hide=5),
+        Column("Ovh", lambda r: _g(r.overhead), "right", hide=8),
+        Column("Resv", lambda r: _g(r.reserved), "right", hide=7),
+        Column("Active", lambda r: _g(r.active), "right", hide=6),
+        Column("Free", lambda r: _g(r.free), "right"),
+        Column("Ratio", lambda r: f"{r.overcommit_ratio:.2f}", "right", hide=2),
+        Column("State", lambda r: Text(r.state.value, style=STATE_STYLE[r.state])),
+        Column("Reclaim", _reclaim),
+        Column("Verdict", lambda r: Text(r.verdict.value, style=SEVERITY_STYLE[r.verdict])),
+        Column("Demand", bar, hide=9),
+    ]
 
 
-def _ha_line(r: HAResult) -> Text:
-    """One paragraph: policy, scenario, what happened, verdict."""
+def _ha_lines(r: HAResult, console: Console, width: int) -> list[Text]:
+    """Policy, scenario, what happened, verdict; slot or percentage math below."""
     if r.method == "none":
         scenario = "no failure simulated"
     else:
         how = {"given": "given", "exhaustive": f"worst of {r.scenarios} tried",
                "largest": "largest hosts"}[r.method]  # fmt: skip
         scenario = f"failing {', '.join(r.failed_hosts)} ({how})"
-    text = Text(f"  HA {r.policy} ({r.failures}): {scenario}: ")
+    text = Text(f"HA {r.policy} ({r.failures}): {scenario}: ")
     text.append(
         f"{len(r.restarted)} restart, {len(r.unrestartable)} cannot, survivors"
         f" {r.state_after.value}, ratio {r.overcommit_ratio_after:.2f} · "
     )
     text.append(r.verdict.value, style=SEVERITY_STYLE[r.verdict])
+    extra: list[str] = []
     if r.slots is not None:
         s = r.slots
-        text.append(
-            f"\n  slots: slot {format_size(s.slot)}, per host"
+        extra.append(
+            f"slots: slot {format_size(s.slot)}, per host"
             f" {', '.join(str(n) for _, n in s.slots_per_host)}, {s.vms_on} VMs on:"
             f" failover capacity {s.failover_capacity} host(s)"
         )
     if r.percentage is not None:
         p = r.percentage
-        text.append(f"\n  percentage: {p.failover:.0%} unreserved, {p.required:.0%} required")
-    return text
+        extra.append(f"percentage: {p.failover:.0%} unreserved, {p.required:.0%} required")
+    return [hanging(console, t, width, "  ", "    ") for t in (text, *map(Text, extra))]
 
 
 def _value(i: Input) -> str:
@@ -155,17 +139,22 @@ def _value(i: Input) -> str:
     return str(i.value)
 
 
-def _explain(f: Finding) -> Text:
+def _explain(f: Finding, console: Console, width: int) -> Text:
+    """Formula, inputs, sources and place of a finding, each wrapped under its indent."""
     e = f.explanation
-    lines = [f"    formula: {e.formula}"]
-    lines += [f"      {i.name} = {_value(i)}" for i in e.inputs]
-    lines += [f"    source: {s}" for s in e.sources]
-    lines.append(f"    at {f.location.file}:{f.location.line}:{f.location.column}")
-    return Text("\n".join(lines), style="dim")
+    lines = [("    ", f"formula: {e.formula}")]
+    lines += [("      ", f"{i.name} = {_value(i)}") for i in e.inputs]
+    lines += [("    ", f"source: {s}") for s in e.sources]
+    lines.append(("    ", f"at {f.location.file}:{f.location.line}:{f.location.column}"))
+    return Text("\n").join(
+        hanging(console, Text(text, style="dim"), width, indent, indent + "  ")
+        for indent, text in lines
+    )
 
 
 class TableRenderer(Renderer):
-    """``--format table``: what people read in a terminal."""
+    """``--format table``: what people read in a terminal, at any width from 80 columns up
+    (docs/output.md)."""
 
     def __init__(
         self,
@@ -173,152 +162,244 @@ class TableRenderer(Renderer):
         vms: bool = False,
         host: str | None = None,
         verbose: bool = False,
+        wide: bool = False,
+        quiet: bool = False,
     ) -> None:
         self.explain = explain
         self.vms = vms
         self.host = host
         self.verbose = verbose
+        self.wide = wide
+        self.quiet = quiet
 
     def render(self, report: Report, console: Console) -> None:
-        """Print the host tables, the placements, the findings and the verdict line."""
-        console.print(
-            f"memplan check {report.source} · sizes in GiB (2^30 bytes)"
-            f" · state reading {report.policy.reading}",
-            highlight=False,
+        """Print the host tables, the placements, the findings and the verdict line (only
+        the verdict line when quiet)."""
+        if not self.quiet:
+            self._body(report, console)
+        n = counts(report)
+        line = Text("verdict: ")
+        line.append(report.verdict.value.upper(), style=SEVERITY_STYLE[report.verdict])
+        put(
+            console,
+            flow(
+                [
+                    line,
+                    f"{n['fail']} fail, {n['warn']} warn",
+                    f"{plural(n['clusters'], 'cluster')}, {plural(n['hosts'], 'host')},"
+                    f" {plural(n['vms'], 'VM')} ({n['vms_on']} on)",
+                ],
+                console.width,
+            ),
+        )
+
+    def _body(self, report: Report, console: Console) -> None:
+        width = console.width
+        put(
+            console,
+            flow(
+                [
+                    f"memplan check {report.source}",
+                    "sizes in GiB (2^30 bytes)",
+                    f"state reading {report.policy.reading}",
+                ],
+                width,
+            ),
         )
         if report.whatifs:
-            console.print(
-                Text("what-if: " + " ".join(str(w) for w in report.whatifs), style="bold")
-            )
+            whatif = Text(" ".join(str(w) for w in report.whatifs), style="bold")
+            put(console, hanging(console, whatif, width, "what-if: ", "  "))
         if report.forecast is not None:
             f = report.forecast
-            console.print(
-                f"as of {f.as_of.isoformat()} · projected {plural(f.horizon_months, 'month')}"
-                f" to {f.until.isoformat()}",
-                highlight=False,
+            put(
+                console,
+                flow(
+                    [
+                        f"as of {f.as_of.isoformat()}",
+                        f"projected {plural(f.horizon_months, 'month')} to {f.until.isoformat()}",
+                    ],
+                    width,
+                ),
             )
-        for c in report.clusters:
-            members = [h for h in report.hosts if h.host.cluster == c.name]
-            away = sum(1 for h in members if h.host.maintenance)
-            title = (
-                f"cluster {c.name} · {len(members)} hosts"
-                + (f" ({away} in maintenance, no capacity)" if away else "")
-                + f" · ratio {c.overcommit_ratio:.2f}"
-                f" · worst state {c.state.value} · {c.verdict.value}"
-            )
-            console.print(_fitting_table(console, title, members))
-            if c.ha is not None:
-                console.print(_ha_line(c.ha))
-        standalone = [h for h in report.hosts if h.host.cluster is None]
-        if standalone:
-            console.print(_fitting_table(console, "standalone hosts", standalone))
+        self._hosts(report, console)
         self._forecast(report, console)
         self._notes(report, console)
         self._vm_details(report, console)
         self._findings(report, console)
-        n = counts(report)
-        verdict = Text(report.verdict.value.upper(), style=SEVERITY_STYLE[report.verdict])
-        line = Text("verdict: ")
-        line.append(verdict)
-        line.append(
-            f" · {n['fail']} fail, {n['warn']} warn · {plural(n['clusters'], 'cluster')},"
-            f" {plural(n['hosts'], 'host')}, {plural(n['vms'], 'VM')} ({n['vms_on']} on)"
-        )
-        console.print(line)
+
+    def _hosts(self, report: Report, console: Console) -> None:
+        """One table per cluster, then the standalone hosts; every table shows the same
+        columns, and one line says which are hidden."""
+        width = console.width
+        columns = host_columns()
+        layout, cells = fit(columns, report.hosts, width, self.wide)
+        rows = dict(zip((h.host.name for h in report.hosts), cells, strict=True))
+        out = max(width, table_width(layout.widths)) if self.wide else None
+        for c in report.clusters:
+            members = [h for h in report.hosts if h.host.cluster == c.name]
+            away = sum(1 for h in members if h.host.maintenance)
+            title: list[str | Text] = [
+                f"cluster {c.name}",
+                plural(len(members), "host")
+                + (f" ({away} in maintenance, no capacity)" if away else ""),
+                f"ratio {c.overcommit_ratio:.2f}",
+                f"worst state {c.state.value}",
+                Text(c.verdict.value, style=SEVERITY_STYLE[c.verdict]),
+            ]
+            put(console, flow(title, width))
+            put(console, grid(columns, layout, [rows[h.host.name] for h in members]), out)
+            if c.ha is not None:
+                for line in _ha_lines(c.ha, console, width):
+                    put(console, line)
+            put(console)
+        standalone = [h for h in report.hosts if h.host.cluster is None]
+        if standalone:
+            put(console, "standalone hosts")
+            put(console, grid(columns, layout, [rows[h.host.name] for h in standalone]), out)
+            put(console)
+        hidden = hidden_line([layout], width)
+        if hidden is not None:
+            put(console, hanging(console, hidden, width, "", "  "))
 
     def _vm_details(self, report: Report, console: Console) -> None:
         """Per-VM reclamation on contended hosts (--vms), or on one host (--host)."""
         if not self.vms and self.host is None:
             return
+        width = console.width
+        columns = vm_columns()
+        fits: list[Fit] = []
         for h in report.hosts:
             if (self.host is not None and h.host.name != self.host) or (
                 self.host is None and not h.need
             ):
                 continue
-            t = Table(
-                title=f"reclamation on {h.host.name} · {h.state.value} · need {_g(h.need)} GiB",
-                title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True,
-            )  # fmt: skip
-            for name in ("VM", "Shares", "Held", "Active", "Resv", "Keeps", "Balloon", "Compr",
-                         "Swap", "Active hit"):  # fmt: skip
-                t.add_column(name, justify="left" if name == "VM" else "right", no_wrap=True)
             rows = [r for r in report.vms if r.host == h.host.name and r.vm.powered_on]
             rows.sort(key=lambda r: (-(r.balloon + r.swap), r.vm.name))
-            for r in rows:
-                held = min(r.vm.consumed, r.vm.entitled_memory)
-                t.add_row(
-                    r.vm.name, f"{r.vm.shares} {r.vm.shares_level}", _g(held),
-                    _g(min(r.vm.active, held)), _g(r.vm.reservation), _g(r.entitlement),
-                    _g(r.balloon), _g(r.compressed), _g(r.swapped),
-                    Text(_g(r.active_hit), style="bold red" if r.active_hit else ""),
-                )  # fmt: skip
-            console.print(t)
+            layout, cells = fit(columns, rows, width, self.wide)
+            fits.append(layout)
+            put(
+                console,
+                flow([f"reclamation on {h.host.name}", h.state.value, f"need {_g(h.need)} GiB"],
+                     width),
+            )  # fmt: skip
+            out = max(width, table_width(layout.widths)) if self.wide else None
+            put(console, grid(columns, layout, cells), out)
+            put(console)
+        hidden = hidden_line(fits, width)
+        if hidden is not None:
+            put(console, hanging(console, hidden, width, "", "  "))
 
     def _forecast(self, report: Report, console: Console) -> None:
         """When each host first balloons and swaps, or that it does not within the horizon."""
         f = report.forecast
         if f is None:
             return
-        t = Table(
-            title=f"forecast to {f.until.isoformat()} (month resolution)", title_justify="left",
-            box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True,
-        )  # fmt: skip
-        for name in ("Cluster", "Host", "Balloons from", "Swaps from"):
-            t.add_column(name, no_wrap=True)
         never = "not within horizon"
+        rows: list[tuple[Cell, Cell, Cell, Cell]] = []
         for c in f.clusters:
-            t.add_row(
-                Text(c.cluster, style="bold"), "(first host)",
-                _when(c.balloon_at, never), _when(c.swap_at, never),
+            rows.append(
+                (Text(c.cluster, style="bold"), "(first host)",
+                 _when(c.balloon_at, never), _when(c.swap_at, never))
             )  # fmt: skip
-            for h in f.hosts:
-                if h.cluster == c.cluster and (h.balloon_at or h.swap_at):
-                    t.add_row("", h.host, _when(h.balloon_at, never), _when(h.swap_at, never))
-        for h in f.hosts:
-            if h.cluster is None and (h.balloon_at or h.swap_at):
-                t.add_row("standalone", h.host, _when(h.balloon_at, never), _when(h.swap_at, never))
-        console.print(t)
-        for line in grouped(f.notes, verbose=self.verbose):
-            console.print(Text(line, style="dim"))
+            rows += [
+                ("", h.host, _when(h.balloon_at, never), _when(h.swap_at, never))
+                for h in f.hosts
+                if h.cluster == c.cluster and (h.balloon_at or h.swap_at)
+            ]
+        rows += [
+            ("standalone", h.host, _when(h.balloon_at, never), _when(h.swap_at, never))
+            for h in f.hosts
+            if h.cluster is None and (h.balloon_at or h.swap_at)
+        ]
+        columns: list[Column[tuple[Cell, Cell, Cell, Cell]]] = [
+            Column("Cluster", lambda r: r[0]), Column("Host", lambda r: r[1]),
+            Column("Balloons from", lambda r: r[2]), Column("Swaps from", lambda r: r[3]),
+        ]  # fmt: skip
+        layout, cells = fit(columns, rows, console.width)
+        put(console, f"forecast to {f.until.isoformat()} (month resolution)")
+        put(console, grid(columns, layout, cells))
+        put(console)
+        put_notes(console, f.notes, self.verbose)
 
     def _notes(self, report: Report, console: Console) -> None:
         """What the evaluation decided or assumed, grouped by kind (all with --verbose)."""
-        for line in grouped(report.notes, verbose=self.verbose):
-            console.print(Text(line, style="dim"))
+        put_notes(console, report.notes, self.verbose)
+        if report.notes:
+            put(console)
 
     def _findings(self, report: Report, console: Console) -> None:
+        """A table when the message column gets at least MESSAGE_MIN columns; otherwise a
+        block per finding, its message wrapped at the full width (and with --explain)."""
         if not report.findings:
             return
-        if self.explain:
-            console.print("findings")
+        width = console.width
+        columns = finding_columns()
+        layout, cells = fit(columns, report.findings, width)
+        room = layout.widths[-1] if len(layout.shown) == len(columns) else 0
+        put(console, "findings")
+        if self.explain or room < MESSAGE_MIN:
             for f in report.findings:
-                head = Text(f"{f.severity.value:<4} ", style=SEVERITY_STYLE[f.severity])
-                head.append(f"{f.rule} {f.name} · {f.kind} {f.subject}")
-                console.print(head)
-                console.print(
-                    Text(f"    {f.message}" + (f" [{f.suppressed}]" if f.suppressed else ""))
-                )
-                console.print(_explain(f))
-            return
-        t = Table(box=box.SIMPLE_HEAD, pad_edge=False, title="findings", title_justify="left")
-        t.add_column("Sev", no_wrap=True)
-        t.add_column("Rule", no_wrap=True)
-        t.add_column("Subject", no_wrap=True)
-        t.add_column("Message")
-        for f in report.findings:
-            message = Text(f.message)
-            if f.suppressed:
-                message.append(f" [{f.suppressed}]", style="dim")
-            t.add_row(
-                Text(f.severity.value, style="dim" if f.suppressed else SEVERITY_STYLE[f.severity]),
-                f"{f.rule} {f.name}",
-                f"{f.kind} {f.subject}",
-                message,
-            )
-        console.print(t)
-        console.print(
-            Text("(--explain shows each finding's formula, inputs and sources)", style="dim")
-        )
+                head = Text(f.severity.value, style=_severity_style(f))
+                head.append(f" {f.rule} {f.name} · {f.kind} {f.subject}", style="bold")
+                put(console, hanging(console, head, width, "", "  "))
+                put(console, hanging(console, _message(f), width, "  ", "  "))
+                if self.explain:
+                    put(console, _explain(f, console, width))
+        else:
+            put(console, grid(columns, layout, cells))
+        put(console)
+        if not self.explain:
+            put(console, Text("(--explain shows each finding's formula, inputs and sources)",
+                              style="dim"))  # fmt: skip
+
+
+MESSAGE_MIN = 48
+"""Narrowest message column of the findings table; below it findings print as blocks."""
+
+
+def _severity_style(f: Finding) -> str:
+    return "dim" if f.suppressed else SEVERITY_STYLE[f.severity]
+
+
+def _message(f: Finding) -> Text:
+    message = Text(f.message)
+    if f.suppressed:
+        message.append(f" [{f.suppressed}]", style="dim")
+    return message
+
+
+def finding_columns() -> list[Column[Finding]]:
+    """The findings table: the message wraps between words."""
+    return [
+        Column("Sev", lambda f: Text(f.severity.value, style=_severity_style(f))),
+        Column("Rule", lambda f: f"{f.rule} {f.name}"),
+        Column("Subject", lambda f: f"{f.kind} {f.subject}"),
+        Column("Message", lambda f: tuple(_message(f).split(" ", allow_blank=False))),
+    ]
+
+
+def vm_columns() -> list[Column[VMResult]]:
+    """The per-VM reclamation table (--vms, --host): what goes first when narrow."""
+
+    def held(r: VMResult) -> int:
+        return min(r.vm.consumed, r.vm.entitled_memory)
+
+    return [
+        Column("VM", lambda r: r.vm.name),
+        Column("Shares", lambda r: f"{r.vm.shares} {r.vm.shares_level}", "right", hide=5),
+        Column("Held", lambda r: _g(held(r)), "right", hide=2),
+        Column("Active", lambda r: _g(min(r.vm.active, held(r))), "right", hide=3),
+        Column("Resv", lambda r: _g(r.vm.reservation), "right", hide=4),
+        Column("Keeps", lambda r: _g(r.entitlement), "right"),
+        Column("Balloon", lambda r: _g(r.balloon), "right"),
+        Column("Compr", lambda r: _g(r.compressed), "right", hide=1),
+        Column("Swap", lambda r: _g(r.swapped), "right"),
+        Column(
+            "Active hit",
+            lambda r: Text(_g(r.active_hit), style="bold red" if r.active_hit else ""),
+            "right",
+        ),
+    ]
 
 
 def _when(d: date | None, never: str) -> Text:

@@ -1,0 +1,215 @@
+"""Output that fits the console it lands in: tables whose columns hide in a stated order
+(and say so), cells that wrap between words instead of being cut, lines that break
+between their parts, and no trailing spaces on any line (docs/output.md).
+
+A table is a list of ``Column`` specs: a header, how to get a row's cell, and a hiding
+priority. ``fit`` picks the columns and widths for the console's width; ``grid`` builds the
+Rich table; ``put`` prints anything without trailing spaces.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Generic, Literal, TypeVar
+
+from rich import box
+from rich.console import Console, RenderableType
+from rich.segment import Segment, Segments
+from rich.table import Table
+from rich.text import Text
+
+R = TypeVar("R")
+
+Cell = str | Text | tuple[str | Text, ...]
+"""A cell: text on one line, or units (e.g. "balloon 3.1", "swap 12.0") that may wrap
+onto several lines between units but never inside one."""
+
+GAP = 2
+"""Spaces between two columns."""
+
+FOLD_MIN = 8
+"""Narrowest a column folds to when a table cannot fit otherwise."""
+
+
+@dataclass(frozen=True)
+class Column(Generic[R]):
+    """One column of a table of rows of type ``R``."""
+
+    header: str
+    """Column title."""
+    cell: Callable[[R], Cell]
+    """The row's cell."""
+    justify: Literal["left", "right"] = "left"
+    """Numbers are right-justified."""
+    hide: int = 0
+    """0: always shown. Otherwise, when the table does not fit, columns are hidden from the
+    highest ``hide`` down until it does."""
+
+
+@dataclass(frozen=True)
+class Fit:
+    """Which columns a table shows, how wide each is, and what it hides."""
+
+    shown: tuple[int, ...]
+    """Indexes of the columns shown, in order."""
+    widths: tuple[int, ...]
+    """Width of each shown column."""
+    hidden: tuple[str, ...]
+    """Headers of the hidden columns, in table order."""
+    full: int
+    """Table width with every column shown, each cell on one line."""
+
+
+def _units(c: Cell) -> tuple[str | Text, ...]:
+    return c if isinstance(c, tuple) else (c,)
+
+
+def _len(u: str | Text) -> int:
+    return max((len(line) for line in str(u).split("\n")), default=0)
+
+
+def _natural(c: Cell) -> int:
+    units = _units(c)
+    return sum(_len(u) for u in units) + max(0, len(units) - 1)
+
+
+def _least(c: Cell) -> int:
+    return max((_len(u) for u in _units(c)), default=0)
+
+
+def table_width(widths: Iterable[int]) -> int:
+    """Width of a table with columns this wide (no edges, GAP between columns)."""
+    ws = list(widths)
+    return sum(ws) + GAP * max(0, len(ws) - 1)
+
+
+def fit(
+    columns: Sequence[Column[R]], rows: Iterable[R], width: int, wide: bool = False
+) -> tuple[Fit, list[list[Cell]]]:
+    """The columns to show at ``width`` and every row's cells.
+
+    Every column is shown when the table fits with each multi-unit cell wrapped between its
+    units; otherwise columns are hidden, highest ``hide`` first, until it does. Multi-unit
+    cells are then wrapped only as much as needed. ``wide``: everything, unwrapped.
+    """
+    cells = [[c.cell(r) for c in columns] for r in rows]
+    natural = [
+        max([len(c.header), *(_natural(row[i]) for row in cells)]) for i, c in enumerate(columns)
+    ]
+    least = [
+        max([len(c.header), *(_least(row[i]) for row in cells)]) for i, c in enumerate(columns)
+    ]
+    full = table_width(natural)
+    shown = list(range(len(columns)))
+    if not wide:
+        by_priority = sorted((i for i in shown if columns[i].hide), key=lambda i: -columns[i].hide)
+        for i in by_priority:
+            if table_width(least[j] for j in shown) <= width:
+                break
+            shown.remove(i)
+    widths = {i: natural[i] for i in shown}
+    excess = table_width(widths.values()) - width
+    while excess > 0 and not wide:  # wrap the widest multi-unit column a little more
+        slack = [i for i in shown if widths[i] > least[i]]
+        if not slack:
+            break
+        i = max(slack, key=lambda j: widths[j] - least[j])
+        cut = min(excess, widths[i] - least[i])
+        widths[i] -= cut
+        excess -= cut
+    if excess > 0 and not wide:  # still too wide: the widest column folds (grid), no other
+        i = max(shown, key=lambda j: widths[j])
+        widths[i] = max(FOLD_MIN, widths[i] - excess)
+    hidden = tuple(columns[i].header for i in range(len(columns)) if i not in shown)
+    return Fit(tuple(shown), tuple(widths[i] for i in shown), hidden, full), cells
+
+
+def _wrap(cell: Cell, width: int) -> str | Text:
+    """A multi-unit cell as lines of at most ``width`` (a unit wider stays whole)."""
+    if not isinstance(cell, tuple):
+        return cell
+    lines: list[Text] = []
+    for u in cell:
+        unit = u if isinstance(u, Text) else Text(u)
+        if lines and len(lines[-1]) + 1 + len(unit) <= width:
+            lines[-1].append(" ")
+            lines[-1].append(unit)
+        else:
+            lines.append(unit.copy())
+    return Text("\n").join(lines)
+
+
+def grid(columns: Sequence[Column[R]], f: Fit, cells: list[list[Cell]]) -> Table:
+    """The Rich table of ``f``: a header, a rule under it, no edges."""
+    t = Table(
+        box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True,
+        padding=(0, GAP // 2),
+    )  # fmt: skip
+    for i, w in zip(f.shown, f.widths, strict=True):
+        # "fold": should a cell still not fit (a host name longer than the terminal is
+        # wide), it continues on the next line; it is never cut with an ellipsis.
+        t.add_column(
+            columns[i].header, justify=columns[i].justify, width=w, no_wrap=False, overflow="fold"
+        )
+    for row in cells:
+        t.add_row(*(_wrap(row[i], w) for i, w in zip(f.shown, f.widths, strict=True)))
+    return t
+
+
+def hidden_line(fits: Iterable[Fit], width: int) -> Text | None:
+    """One line naming the hidden columns and how to see them, or None."""
+    fits = list(fits)
+    hidden: list[str] = []
+    for f in fits:
+        hidden += [h for h in f.hidden if h not in hidden]
+    if not hidden:
+        return None
+    need = max(f.full for f in fits if f.hidden)
+    return Text(
+        f"{', '.join(hidden)} hidden at {width} columns: --wide or COLUMNS={need} shows them",
+        style="dim",
+    )
+
+
+def flow(parts: Sequence[str | Text], width: int, sep: str = " · ", indent: str = "  ") -> Text:
+    """``parts`` joined by ``sep`` on as few lines of ``width`` as it takes, breaking only
+    between parts; continuation lines start with ``indent``."""
+    lines: list[Text] = []
+    for p in parts:
+        part = p if isinstance(p, Text) else Text(p)
+        if lines and len(lines[-1]) + len(sep) + len(part) <= width:
+            lines[-1].append(sep)
+            lines[-1].append(part)
+        elif lines:
+            lines[-1].append(sep.rstrip())
+            lines.append(Text(indent) + part)
+        else:
+            lines.append(part.copy())
+    return Text("\n").join(lines)
+
+
+def hanging(console: Console, text: Text, width: int, first: str, rest: str) -> Text:
+    """``text`` wrapped between words at ``width``: the first line starts with ``first``,
+    the others with ``rest``."""
+    room = max(20, width - max(len(first), len(rest)))
+    lines = text.wrap(console, room, overflow="fold")
+    return Text("\n").join(Text(first if i == 0 else rest) + line for i, line in enumerate(lines))
+
+
+def put(console: Console, renderable: RenderableType = "", width: int | None = None) -> None:
+    """Print ``renderable`` with no trailing spaces on any line (Rich pads table cells and
+    rows with spaces). ``width`` overrides the console's width (``--wide``)."""
+    if isinstance(renderable, str):
+        renderable = Text(renderable)
+    options = console.options if width is None else console.options.update_width(width)
+    out: list[Segment] = []
+    for line in console.render_lines(renderable, options, pad=False):
+        while line and not line[-1].control and not line[-1].text.strip():
+            line.pop()
+        if line and not line[-1].control:
+            last = line.pop()
+            line.append(Segment(last.text.rstrip(), last.style))
+        out += line
+        out.append(Segment.line())
+    console.print(Segments(out), end="", crop=False, soft_wrap=True)

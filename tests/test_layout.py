@@ -1,0 +1,215 @@
+"""Output that fits the terminal: columns hidden in a stated order, nothing cut, no
+trailing spaces, the terminal's width whatever NO_COLOR says (docs/output.md)."""
+
+from __future__ import annotations
+
+import fcntl
+import io
+import os
+import pty
+import re
+import struct
+import subprocess
+import sys
+import termios
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from rich.text import Text
+from typer.testing import CliRunner
+
+from memplan.cli import app
+from memplan.cli.output import DEFAULT_PIPE_WIDTH, output_width
+from memplan.render.layout import Column, fit, flow, grid, hidden_line, put, table_width
+from tests.helpers import ROOT
+
+ROWS = [("alpha", "1.0", ("balloon 3.1", "swap 12.0"), "x" * 9), ("b", "22.5", ("-",), "y")]
+COLUMNS: list[Column[tuple[str, str, tuple[str, ...], str]]] = [
+    Column("Name", lambda r: r[0]),
+    Column("Size", lambda r: r[1], "right", hide=1),
+    Column("Reclaim", lambda r: r[2]),
+    Column("Bar", lambda r: r[3], hide=2),
+]
+"""Natural widths 5, 4, 21, 9: 39 + 3 gaps of 2 = 45 columns."""
+
+
+def plain(renderable: object, width: int) -> str:
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width, color_system=None)
+    put(console, renderable)  # type: ignore[arg-type]
+    return buffer.getvalue()
+
+
+def test_everything_shows_when_the_table_fits() -> None:
+    f, _ = fit(COLUMNS, ROWS, 45)
+    assert (f.shown, f.widths, f.hidden, f.full) == ((0, 1, 2, 3), (5, 4, 21, 9), (), 45)
+
+
+def test_multi_unit_cells_wrap_between_units_before_a_column_hides() -> None:
+    """At 35 columns the Reclaim column wraps to 11 (its widest unit): 5+4+11+9+6 = 35."""
+    f, cells = fit(COLUMNS, ROWS, 35)
+    assert (f.shown, f.widths, f.hidden) == ((0, 1, 2, 3), (5, 4, 11, 9), ())
+    assert plain(grid(COLUMNS, f, cells), 35).splitlines() == [
+        "Name   Size  Reclaim      Bar",
+        "─" * 35,
+        "alpha   1.0  balloon 3.1  xxxxxxxxx",
+        "             swap 12.0",
+        "b      22.5  -            y",
+    ]
+
+
+def test_columns_hide_highest_priority_first() -> None:
+    """34 columns: the bar (hide=2) goes, then Reclaim unwraps as far as room allows."""
+    f, _ = fit(COLUMNS, ROWS, 34)
+    assert (f.shown, f.hidden) == ((0, 1, 2), ("Bar",))
+    assert f.widths == (5, 4, 21)
+    f, _ = fit(COLUMNS, ROWS, 20)
+    assert (f.shown, f.widths, f.hidden) == ((0, 2), (5, 13), ("Size", "Bar"))
+
+
+def test_wide_shows_every_column_unwrapped() -> None:
+    f, _ = fit(COLUMNS, ROWS, 20, wide=True)
+    assert (f.shown, f.widths, f.hidden) == ((0, 1, 2, 3), (5, 4, 21, 9), ())
+
+
+def test_a_cell_wider_than_the_terminal_folds_and_is_never_cut() -> None:
+    long = [("a-very-long-host-name.example.com", "1.0", ("-",), "x")]
+    f, cells = fit(COLUMNS, long, 20)
+    assert f.widths == (11, 7)  # the name folds; the other column keeps its width
+    lines = plain(grid(COLUMNS, f, cells), 20).splitlines()
+    assert lines == [
+        "Name         Reclaim",
+        "─" * 20,
+        "a-very-long  -",
+        "-host-name.",
+        "example.com",
+    ]
+
+
+def test_table_width_is_what_rich_draws() -> None:
+    for width in (20, 34, 35, 45):
+        f, cells = fit(COLUMNS, ROWS, width)
+        lines = plain(grid(COLUMNS, f, cells), 200).splitlines()
+        assert len(lines[1]) == table_width(f.widths)  # the rule under the header
+
+
+def test_hidden_line_names_columns_and_the_width_that_shows_them() -> None:
+    f, _ = fit(COLUMNS, ROWS, 20)
+    line = hidden_line([f], 20)
+    assert line is not None
+    assert line.plain == "Size, Bar hidden at 20 columns: --wide or COLUMNS=45 shows them"
+    assert hidden_line([fit(COLUMNS, ROWS, 45)[0]], 45) is None
+
+
+def test_flow_breaks_between_parts_only() -> None:
+    text = flow(["memplan check x.yaml", "sizes in GiB", "state reading B"], 40)
+    assert text.plain == "memplan check x.yaml · sizes in GiB ·\n  state reading B"
+
+
+def test_put_leaves_no_trailing_space_even_in_colour() -> None:
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=40, color_system="truecolor", force_terminal=True)
+    styled = Text("ok   ", style="green") + Text("   ", style="on red")
+    put(console, Text("a  \n\nb ") + styled)
+    lines = re.sub(r"\x1b\[[0-9;]*m", "", buffer.getvalue()).split("\n")
+    assert lines == ["a", "", "b ok", ""]
+
+
+def run(*args: str, columns: int | None = None) -> tuple[int, list[str]]:
+    env = {"COLUMNS": str(columns)} if columns else {}
+    result = CliRunner(env=env).invoke(app, list(args))
+    return result.exit_code, result.stdout.splitlines()
+
+
+@pytest.fixture(autouse=True)
+def _in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    monkeypatch.delenv("COLUMNS", raising=False)
+
+
+def test_check_at_80_columns_hides_in_order_and_says_so() -> None:
+    code, lines = run("check", "samples/realistic.yaml", columns=80)
+    assert code == 1
+    assert max(map(len, lines)) <= 80
+    assert (
+        "Host                      VMs   Free  Ratio  State  Reclaim              Verdict" in lines
+    )
+    assert "Mem, Config, Ovh, Resv, Active, Demand hidden at 80 columns: --wide or" in lines
+    assert "fail MP303 ha-survivor-swapping · host esx-web03.prod.example" in lines
+
+
+def test_wide_shows_every_column_whatever_the_width() -> None:
+    _, lines = run("check", "samples/realistic.yaml", "--wide", columns=80)
+    assert any(line.startswith("Host ") and line.endswith("Demand") for line in lines)
+    assert not any("hidden at" in line for line in lines)
+
+
+def test_quiet_prints_the_verdict_line_only() -> None:
+    for flag in ("-q", "--quiet"):
+        code, lines = run("check", "samples/realistic.yaml", flag)
+        assert (code, lines) == (
+            1,
+            ["verdict: FAIL · 7 fail, 7 warn · 3 clusters, 13 hosts, 157 VMs (151 on)"],
+        )
+
+
+def test_quiet_still_writes_whole_files(tmp_path: Path) -> None:
+    out = tmp_path / "report.txt"
+    code, lines = run("check", "samples/realistic.yaml", "-q", "-o", f"table={out}")
+    assert (code, len(lines)) == (1, 1)
+    assert out.read_text().startswith("memplan check samples/realistic.yaml")
+
+
+def test_width_is_columns_then_the_terminal_then_the_pipe_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert output_width(io.StringIO()) == DEFAULT_PIPE_WIDTH
+    monkeypatch.setenv("COLUMNS", "97")
+    assert output_width(io.StringIO()) == 97
+    monkeypatch.setenv("COLUMNS", "junk")
+    assert output_width(io.StringIO()) == DEFAULT_PIPE_WIDTH
+
+
+def in_terminal(args: list[str], columns: int, env: dict[str, str]) -> str:
+    """Run memplan with stdout on a pseudo-terminal ``columns`` wide; its output."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+    clean = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "NO_COLOR")}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from memplan.cli import main; main()", *args],
+        stdin=subprocess.DEVNULL, stdout=slave, stderr=subprocess.PIPE, cwd=ROOT,
+        env={**clean, "PYTHONPATH": str(ROOT), "TERM": "xterm-256color", **env},
+    )  # fmt: skip
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(master)
+    assert proc.wait(timeout=60) == 1
+    return b"".join(chunks).decode().replace("\r\n", "\n")
+
+
+def test_no_color_in_a_real_80_column_terminal_keeps_its_width() -> None:
+    """NO_COLOR used to lose the terminal's width (a 132-column table in an 80-column
+    pane). In a pseudo-terminal 80 wide: 80 columns, no escape codes."""
+    out = in_terminal(["check", "samples/realistic.yaml"], 80, {"NO_COLOR": "1"})
+    lines = out.splitlines()
+    assert "\x1b" not in out
+    assert max(map(len, lines)) <= 80
+    assert any("hidden at 80 columns" in line for line in lines)
+    assert lines[-1].startswith("verdict: FAIL")
+
+
+def test_colour_in_a_real_terminal_uses_its_width_too() -> None:
+    out = in_terminal(["check", "samples/realistic.yaml"], 100, {})
+    plain_out = re.sub(r"\x1b\[[0-9;]*m", "", out)
+    assert "\x1b[" in out
+    assert max(map(len, plain_out.splitlines())) <= 100
+    assert any("hidden at 100 columns" in line for line in plain_out.splitlines())
