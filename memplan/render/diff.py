@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from memplan.model import DiffReport, MemState
+from memplan.render.layout import put
 from memplan.render.markdown import ICON, findings_list
 from memplan.units import GIB
 
@@ -66,7 +67,7 @@ def render_table(d: DiffReport, console: Console) -> None:
         t.add_column(h, no_wrap=True)
     for row in _rows(d):
         t.add_row(*row)
-    console.print(t)
+    put(console, t)
     for label, items in (("new", d.new_findings), ("resolved", d.resolved)):
         console.print(f"{len(items)} {label} findings")
         for f in items:

@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from memplan.model import HeadroomReport
+from memplan.render.layout import put
 from memplan.units import format_size
 
 
@@ -52,11 +53,11 @@ def render_headroom_table(r: HeadroomReport, console: Console) -> None:
         for c in r.clusters:
             t.add_row(c.cluster, str(c.count), c.limit,
                       "-" if c.count_ha is None else str(c.count_ha), c.limit_ha or "-")  # fmt: skip
-        console.print(t)
+        put(console, t)
     t = Table(title="each host on its own", title_justify="left", box=box.SIMPLE_HEAD,
               pad_edge=False, collapse_padding=True)  # fmt: skip
     for col in ("Cluster", "Host", "More VMs", "Stops at"):
         t.add_column(col, justify="right" if col == "More VMs" else "left")
     for h in r.hosts:
         t.add_row(h.cluster or "standalone", h.host, str(h.count), h.limit)
-    console.print(t)
+    put(console, t)

@@ -16,6 +16,7 @@ from rich.text import Text
 
 from memplan.model import MemState, ProjectReport, TimelinePoint
 from memplan.render.base import STATE_STYLE
+from memplan.render.layout import put
 from memplan.render.notes import grouped
 from memplan.units import GIB, plural
 
@@ -126,7 +127,7 @@ def _table(r: ProjectReport, console: Console, verbose: bool) -> None:
                 counts,
                 Text("<- " + "; ".join(crossings), style="bold") if crossings else "",
             )
-        console.print(t)
+        put(console, t)
     for c in r.forecast.clusters:
         console.print(
             f"{c.cluster}: balloons from {c.balloon_at.isoformat() if c.balloon_at else 'not within horizon'},"

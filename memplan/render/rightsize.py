@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from memplan.model import MemState, RightsizeReport, VMSizing
+from memplan.render.layout import put
 from memplan.units import GIB, format_size, plural
 
 
@@ -245,7 +246,7 @@ def _buys(r: RightsizeReport, console: Console) -> None:
             row += [_arrow(c.balloon_at, _d), _arrow(c.swap_at, _d)] if forecast else []
             row += [_arrow(c.headroom, _n)] if shape else []
             t.add_row(*row)
-        console.print(t)
+        put(console, t)
     t = _new_table("per host, by cluster (before -> after)")
     cols = ["Host", "Reclaim", "State", "Free", "Balloon", "Swap"]
     cols += ["Balloons", "Swaps"] if forecast else []
@@ -260,7 +261,7 @@ def _buys(r: RightsizeReport, console: Console) -> None:
         row += [_arrow(h.balloon_at, _d), _arrow(h.swap_at, _d)] if forecast else []
         row += [_arrow(h.headroom, _n)] if shape else []
         t.add_row(*row)
-    console.print(t)
+    put(console, t)
     if r.forecast is not None:
         console.print(
             f"Balloons/Swaps: first month in soft/hard state from {r.forecast.as_of.isoformat()};"
@@ -303,7 +304,7 @@ def _vm_table(r: RightsizeReport, console: Console, top: int) -> None:
                 "-" if s.recommended is None else _gib(s.recommended), _gib(s.reclaimable),
                 s.reason,
             )  # fmt: skip
-        console.print(t)
+        put(console, t)
     if more:
         console.print(
             f"... and {plural(more, 'more oversized VM')} (--top 0 lists all; --format csv"
@@ -327,7 +328,7 @@ def _others(r: RightsizeReport, console: Console) -> None:
             t.add_column(col, justify="right" if col in ("Config", "Peak act") else "left")
         for s in idle:
             t.add_row(s.name, s.host or "-", _gib(s.configured), _gib(s.peak_active or 0), s.basis)
-        console.print(t)
+        put(console, t)
     else:
         console.print(
             "idle VMs: none"
@@ -348,7 +349,7 @@ def _others(r: RightsizeReport, console: Console) -> None:
             assert s.limit is not None
             t.add_row(s.name, s.host or "-", _gib(s.configured), _gib(s.limit),
                       _gib(_above_limit(s)))  # fmt: skip
-        console.print(t)
+        put(console, t)
     if r.powered_off:
         console.print(
             "powered off: they hold no memory today; power-on would use up to Power-on and need"
@@ -362,7 +363,7 @@ def _others(r: RightsizeReport, console: Console) -> None:
             off = "one sample" if p.off_days is None else f">= {plural(p.off_days, 'day')}"
             t.add_row(p.name, p.host or "-", _gib(p.configured), _gib(p.power_on),
                       _gib(p.admission), off)  # fmt: skip
-        console.print(t)
+        put(console, t)
 
 
 def _cell(text: str) -> str:

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from memplan.esxi import Band
 from memplan.render.base import STATE_STYLE
+from memplan.render.layout import put
 from memplan.units import MIB
 
 
@@ -87,4 +88,4 @@ def render_table(r: ThresholdReport, console: Console) -> None:
             band,
         )
         upper = b.lower_bytes
-    console.print(t)
+    put(console, t)
