@@ -10,7 +10,7 @@ from __future__ import annotations
 import socket
 import ssl
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -169,6 +169,24 @@ SPEC: dict[str, Any] = {
             ],
         }
     ],
+}
+
+
+HISTORY_DAYS = 400
+"""Days of history the simulator holds: more than the year vCenter keeps."""
+
+# Daily averages in KB, oldest first, the last one for yesterday: db01 consumes 1,000 MiB
+# plus one MiB per day of history, active a tenth of that; esx01 200,000 MiB plus 10 MiB
+# per day. app01 (off now) has history too; web01 has none.
+SPEC["perf"] = {
+    "db01": {
+        "mem.consumed.average": [(1000 + i) * 1024 for i in range(HISTORY_DAYS)],
+        "mem.active.average": [(100 + i) * 1024 for i in range(HISTORY_DAYS)],
+    },
+    "app01": {"mem.consumed.average": [2048 * 1024] * HISTORY_DAYS},
+    "esx01.prod.example": {
+        "mem.consumed.average": [(200_000 + 10 * i) * 1024 for i in range(HISTORY_DAYS)]
+    },
 }
 
 
@@ -467,3 +485,68 @@ def test_parse_server(url: str, parsed: tuple[str, int, str | None, str | None])
 def test_parse_server_refuses(url: str) -> None:
     with pytest.raises(UsageError):
         vcenter.parse_server(url)
+
+
+def _history_days() -> list[date]:
+    """The day each of the simulator's samples covers: the last one yesterday (UTC)."""
+    today = datetime.now(UTC).date()
+    return [today - timedelta(days=HISTORY_DAYS - i) for i in range(HISTORY_DAYS)]
+
+
+def test_percentile_is_nearest_rank() -> None:
+    assert vcenter.percentile(list(range(1, 21))) == 19  # ceil(0.95 x 20) = 19th
+    assert vcenter.percentile(list(range(30, 0, -1))) == 29  # ceil(28.5) = 29th
+    assert vcenter.percentile(list(range(1, 32))) == 30  # ceil(29.45) = 30th
+    assert vcenter.percentile([7]) == 7
+
+
+def test_history_writes_monthly_snapshots_of_peaks(sim: Vcsim, tmp_path: Path) -> None:
+    out = tmp_path / "inv.yaml"
+    code, stdout, stderr = collect(sim, "-o", str(out), "--history", "12m", "--cluster", "prod")
+    assert (code, stdout) == (0, ""), stderr
+    today = datetime.now(UTC).date()
+    first = date(today.year - (today.month <= 11), (today.month - 12) % 12 + 1, 1)
+    by_month: dict[str, list[int]] = {}
+    for i, day in enumerate(_history_days()):
+        if day >= first:
+            by_month.setdefault(day.strftime("%Y-%m"), []).append(i)
+    folder = tmp_path / "inv-history"
+    assert sorted(p.name for p in folder.iterdir()) == [f"{m}.yaml" for m in sorted(by_month)]
+    assert len(by_month) in (11, 12)  # 12 months with the current one; 11 on the 1st
+    assert f"history: {len(by_month)} monthly snapshots" in stderr
+    assert "; 1 VM without any history left out of them\n" in stderr  # web01
+    for month, indices in by_month.items():
+        path = folder / f"{month}.yaml"
+        doc = yaml.safe_load(path.read_text())
+        # the series rise by day, so the 95th percentile is the day at rank ceil(0.95 n)
+        peak = indices[-(-95 * len(indices) // 100) - 1]
+        vms = _vms(doc)
+        assert set(vms) == {"db01", "app01"}, month
+        assert vms["db01"]["consumed"] == f"{1000 + peak}MiB"
+        assert vms["db01"]["active"] == f"{100 + peak}MiB"
+        assert "ballooned" not in vms["db01"]  # only today's quickStats say that
+        assert vms["app01"]["consumed"] == "2GiB"
+        assert "power" not in vms["app01"]  # it ran that month
+        host = _hosts(doc)["esx01.prod.example"]
+        assert host["observed"]["consumed"] == f"{200_000 + 10 * peak}MiB"
+        assert host["observed"]["source"].startswith("vCenter daily history, 95th percentile")
+        assert "observed" not in _hosts(doc)["esx02.prod.example"]
+        last = _history_days()[indices[-1]]
+        assert doc["collected"] == datetime(last.year, last.month, last.day, tzinfo=UTC)
+        assert CliRunner().invoke(app, ["validate", str(path)]).exit_code == 0
+    assert _vms(_doc((out, "")))["db01"]["consumed"] == "60000MiB"  # today's quickStats
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--history", "2y", "-o", "x.yaml"], "--history 2y: vCenter keeps daily statistics"),
+        (["--history", "400d", "-o", "x.yaml"], "give 1d to 366d"),
+        (["--history", "12"], "--history: cannot read '12' as a duration"),
+        (["--history", "3m"], "--history needs -o FILE or --history-dir DIR"),
+    ],
+)
+def test_history_usage_errors(sim: Vcsim, args: list[str], message: str) -> None:
+    code, _, stderr = collect(sim, *args)
+    assert code == 2
+    assert message in stderr

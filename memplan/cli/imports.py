@@ -31,10 +31,9 @@ ImportOutput = Annotated[
 ]
 
 
-def write_inventory(
-    result: ImportResult, output: str | None, origin: str, verbose: bool = False
-) -> None:
-    """Validate the YAML of ``result``, print the notes, then write stdout or ``output``."""
+def inventory_text(result: ImportResult, origin: str, output: str | None) -> str:
+    """The inventory YAML of ``result`` with its header, validated: an importer bug is
+    exit 4 here, never a file that memplan itself cannot read."""
     header = (
         f"{origin} by memplan {__version__} on {date.today().isoformat()}.\n"
         "Check the 'import:' lines memplan printed for skipped and repaired rows."
@@ -42,11 +41,18 @@ def write_inventory(
     from memplan.importers.common import to_yaml
 
     text = to_yaml(result, header)
-    # Whatever we write must be a valid inventory: validate before writing.
     try:
         inventory.parse(text.encode(), output or "<import>")
     except InventoryError as exc:  # pragma: no cover - an importer bug, not user input
         raise error_exit(exc) from None
+    return text
+
+
+def write_inventory(
+    result: ImportResult, output: str | None, origin: str, verbose: bool = False
+) -> None:
+    """Validate the YAML of ``result``, print the notes, then write stdout or ``output``."""
+    text = inventory_text(result, origin, output)
     import_notes(result.notes(), verbose)
     empty = result.nothing_imported()
     if empty:

@@ -18,8 +18,8 @@ import http.client
 import socket
 import ssl
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -61,8 +61,8 @@ VM_PATHS = [
 ]
 CLUSTER_PATHS = ["name", "configurationEx"]
 
-Progress = Callable[[int, int], None]
-"""Called with (objects read, objects in all) as pages arrive."""
+Progress = Callable[[str, int, int], None]
+"""Called with (what, objects read, objects in all) as pages arrive."""
 
 
 class CollectError(MemplanError):
@@ -171,13 +171,19 @@ def collect(
     datacenter: str | None = None,
     clusters: tuple[str, ...] = (),
     progress: Progress | None = None,
-) -> ImportResult:
-    """Read ``target`` into an ImportResult; CollectError for any connection problem."""
+    history_since: datetime | None = None,
+) -> tuple[ImportResult, History | None]:
+    """Read ``target`` into an ImportResult, and with ``history_since`` the daily history
+    of every host and VM read since then; CollectError for any connection problem."""
     from pyVim.connect import Disconnect
 
     si = _connect(target, password)
     try:
-        return _read(si, target, datacenter, clusters, progress)
+        result, refs = _read(si, target, datacenter, clusters, progress)
+        past = None
+        if history_since is not None:
+            past = _history(si, refs, history_since, progress)
+        return result, past
     except CollectError:
         raise
     except (OSError, http.client.HTTPException) as exc:
@@ -240,7 +246,7 @@ def _read(
     datacenter: str | None,
     wanted: tuple[str, ...],
     progress: Progress | None,
-) -> ImportResult:
+) -> tuple[ImportResult, dict[str, Any]]:
     from pyVmomi import vim
 
     content = si.content
@@ -268,8 +274,10 @@ def _read(
     host_names: dict[str, str] = {}  # host moref -> name
     excluded: set[str] = set()  # hosts of clusters not asked for
     vm_names: set[str] = set()
+    refs: dict[str, Any] = {}  # "host NAME" / "vm NAME" -> moref, for the history
     for dc in dcs:
         hosts_here: list[tuple[str, dict[str, Any]]] = []
+        host_refs: dict[str, Any] = {}
         for obj in _pages(
             si, dc.ref, [(vim.ClusterComputeResource, CLUSTER_PATHS), (vim.HostSystem, HOST_PATHS)]
         ):
@@ -285,6 +293,7 @@ def _read(
                 result.clusters[name] = _cluster(name, props.get("configurationEx"))
             else:
                 hosts_here.append((_key(obj.obj), props))
+                host_refs[_key(obj.obj)] = obj.obj
         for key, props in hosts_here:
             parent = props.get("parent")
             cluster = None
@@ -299,20 +308,23 @@ def _read(
             host = _host(props, cluster, result)
             if host is not None and result.keep_host(host):
                 host_names[key] = host.name
+                refs[f"host {host.name}"] = host_refs[key]
         for c in result.clusters.values():
             c.failover_hosts = tuple(host_names.get(h, h) for h in c.failover_hosts)
         for obj in _pages(si, dc.ref, [(vim.VirtualMachine, VM_PATHS)]):
             seen += 1
             if progress is not None and seen % 100 == 0:
-                progress(seen, max(total, seen))
-            _vm(_props(obj), host_names, excluded, vm_names, result)
+                progress("reading VMs", seen, max(total, seen))
+            kept = _vm(_props(obj), host_names, excluded, vm_names, result)
+            if kept is not None and not kept.template:
+                refs[f"vm {kept.name}"] = obj.obj
     if wanted:
         missing = [c for c in wanted if c not in found_clusters]
         if missing:
             raise UsageError(f"--cluster {missing[0]!r}: no such cluster in vCenter")
     if progress is not None:
-        progress(seen, max(total, seen))
-    return result
+        progress("reading VMs", seen, max(total, seen))
+    return result, refs
 
 
 def _cluster(name: str, config: Any) -> ClusterRecord:
@@ -382,7 +394,8 @@ def _vm(
     excluded: set[str],
     names: set[str],
     result: ImportResult,
-) -> None:
+) -> VMRecord | None:
+    """The VM ``props`` describe, kept in ``result``; None when skipped or not asked for."""
     result.rows_read += 1
     name = props.get("name")
     where = f"VM {name}"
@@ -393,16 +406,16 @@ def _vm(
                 "skip-unknown-host",
                 f"{where}: runtime.host {_key(host_ref) if host_ref else None} is not among the hosts read",
             )
-        return  # on a host of a cluster not asked for
+        return None  # on a host of a cluster not asked for
     memory = props.get("config.hardware.memoryMB")
     if not name:
         result.skip("skip-no-name", "a VM without a name")
-        return
+        return None
     if not isinstance(memory, int) or memory <= 0:
         result.skip(
             "skip-no-memory", f"{where}: no config.hardware.memoryMB (inaccessible or orphaned)"
         )
-        return
+        return None
     vm = VMRecord(str(name), memory=mib(memory), source=where)
     vm.host = host_names[_key(host_ref)]
     vm.vcpus = int(props.get("config.hardware.numCPU") or 1)
@@ -454,6 +467,155 @@ def _vm(
             vm.active = vm.memory
     if name in names:
         result.skip("skip-duplicate", f"{where}: a second VM of that name; the first is kept")
-        return
+        return None
     names.add(str(name))
-    result.keep_vm(vm)
+    return vm if result.keep_vm(vm) else None
+
+
+# --- history: PerformanceManager daily rollups -------------------------------------------
+
+COUNTERS = ("mem.consumed.average", "mem.active.average")
+"""Daily rollups read for the history (KB, level 1: collected at vCenter's default
+statistics level). A VM's consumed excludes its overhead; a host's counts everything the
+host uses, VMkernel included, as quickStats' overallMemoryUsage does."""
+
+DAY = 86400
+"""The historical interval of vCenter's "past year" statistics: one sample a day."""
+
+PERCENTILE = 95
+"""Each month keeps the 95th percentile of its daily figures: planning for the busy days
+of the month, not its average, while one freak day does not set the month."""
+
+QUERY_BATCH = 100
+"""Entities per QueryPerf call."""
+
+
+def percentile(values: list[int], pct: int = PERCENTILE) -> int:
+    """The nearest-rank percentile: the smallest value with at least ``pct`` % of the
+    values at or below it (20 values: the 19th smallest at 95 %)."""
+    ordered = sorted(values)
+    rank = -(-pct * len(ordered) // 100)  # ceil(pct/100 * n), in integers
+    return ordered[max(rank, 1) - 1]
+
+
+@dataclass(frozen=True, slots=True)
+class Month:
+    """One month of history: per host and VM the percentile of its daily figures."""
+
+    month: str
+    """YYYY-MM."""
+    last: date
+    """The last day with a sample: the snapshot's date."""
+    days: int
+    """Days with a sample."""
+    consumed: dict[str, int]
+    """'vm NAME' / 'host NAME' -> bytes."""
+    active: dict[str, int]
+    """'vm NAME' -> bytes."""
+
+
+History = list[Month]
+
+
+def _history(si: Any, refs: dict[str, Any], since: datetime, progress: Progress | None) -> History:
+    """Daily mem.consumed and mem.active of every entity in ``refs`` since ``since``,
+    reduced per month as soon as each batch arrives (memory: a few figures per entity)."""
+    from pyVmomi import vim
+
+    manager = si.content.perfManager
+    perf: Any = vim.PerformanceManager
+    keys = {
+        f"{c.groupInfo.key}.{c.nameInfo.key}.{c.rollupType}": c.key for c in manager.perfCounter
+    }
+    missing = [c for c in COUNTERS if c not in keys]
+    if missing:
+        raise CollectError(f"vCenter has no performance counter {missing[0]}")
+    consumed_key, active_key = keys[COUNTERS[0]], keys[COUNTERS[1]]
+    metrics = [perf.MetricId(counterId=k, instance="") for k in (consumed_key, active_key)]
+    per: dict[str, dict[str, tuple[list[int], list[int]]]] = {}  # month -> entity -> values
+    lasts: dict[str, date] = {}
+    days: dict[str, set[date]] = {}
+    names = list(refs)
+    for start in range(0, len(names), QUERY_BATCH):
+        batch = names[start : start + QUERY_BATCH]
+        specs = [
+            perf.QuerySpec(
+                entity=refs[n], metricId=metrics, intervalId=DAY, startTime=since, format="normal"
+            )
+            for n in batch
+        ]
+        raw: dict[str, dict[str, tuple[list[int], list[int]]]] = {}
+        for name, result in zip(batch, manager.QueryPerf(querySpec=specs) or (), strict=False):
+            stamps = [
+                (s.timestamp.astimezone(UTC) - timedelta(seconds=s.interval or DAY)).date()
+                for s in result.sampleInfo or ()
+            ]
+            for series in result.value or ():
+                which = 0 if series.id.counterId == consumed_key else 1
+                for day, value in zip(stamps, series.value, strict=False):
+                    if value is None or value < 0:
+                        continue  # -1: no sample that day
+                    month = day.strftime("%Y-%m")
+                    figures = raw.setdefault(month, {}).setdefault(name, ([], []))
+                    figures[which].append(int(value) * 1024)
+                    lasts[month] = max(lasts.get(month, day), day)
+                    days.setdefault(month, set()).add(day)
+        for month, entities in raw.items():
+            target = per.setdefault(month, {})
+            for name, (c, a) in entities.items():
+                target[name] = ([percentile(c)] if c else [], [percentile(a)] if a else [])
+        if progress is not None:
+            progress("reading history", min(start + QUERY_BATCH, len(names)), len(names))
+    months: History = []
+    for month in sorted(per):
+        entities = per[month]
+        months.append(
+            Month(
+                month,
+                lasts[month],
+                len(days[month]),
+                {n: c[0] for n, (c, _) in entities.items() if c},
+                {n: a[0] for n, (_, a) in entities.items() if a and n.startswith("vm ")},
+            )
+        )
+    return months
+
+
+def snapshot(result: ImportResult, month: Month) -> ImportResult:
+    """``result`` as it was in ``month``: each VM's consumed and active are the month's
+    percentile, hosts' observed usage too; VMs without a sample that month (created
+    later, or off all month) are left out, and so is what only today's quickStats say
+    (ballooned, swapped)."""
+    past = ImportResult(f"{result.source} history {month.month}")
+    past.collected = datetime(month.last.year, month.last.month, month.last.day, tzinfo=UTC)
+    past.clusters = result.clusters
+    for h in result.hosts:
+        usage = month.consumed.get(f"host {h.name}")
+        past.hosts.append(
+            replace(
+                h,
+                observed_consumed=None if usage is None else min(usage, h.installed or usage),
+                observed_ballooned=None,
+                observed_swapped=None,
+                observed_source=f"vCenter daily history, {PERCENTILE}th percentile of {month.month}"
+                if usage is not None
+                else "",
+            )
+        )
+    for v in result.vms:
+        consumed = month.consumed.get(f"vm {v.name}")
+        if consumed is None:
+            continue
+        active = month.active.get(f"vm {v.name}")
+        memory = v.memory or 0
+        past.vms.append(
+            replace(
+                v,
+                power=True,
+                consumed=min(consumed, memory),
+                active=None if active is None else min(active, memory),
+                ballooned=None,
+                swapped=None,
+            )
+        )
+    return past
