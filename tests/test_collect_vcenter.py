@@ -7,6 +7,7 @@ what it wrote, field by field, with the figures in SPEC converted by hand.
 
 from __future__ import annotations
 
+import json
 import socket
 import ssl
 from collections.abc import Iterator
@@ -550,3 +551,14 @@ def test_history_usage_errors(sim: Vcsim, args: list[str], message: str) -> None
     code, _, stderr = collect(sim, *args)
     assert code == 2
     assert message in stderr
+
+
+def test_trend_reads_the_history_folder(sim: Vcsim, tmp_path: Path) -> None:
+    """db01 consumes one MiB more each day: 365.25 / 12 = 30.44 MiB a month, on esx01."""
+    out = tmp_path / "inv.yaml"
+    assert collect(sim, "-o", str(out), "--history", "12m", "--cluster", "prod")[0] == 0
+    result = CliRunner().invoke(app, ["trend", str(tmp_path / "inv-history"), "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    hosts = {h["name"]: h for h in json.loads(result.stdout)["hosts"]}
+    slope = hosts["esx01.prod.example"]["trend"]["bytes_per_month"]
+    assert slope == pytest.approx(365.25 / 12 * (1 << 20), rel=0.01)
