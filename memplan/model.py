@@ -112,6 +112,10 @@ class VM:
     """Swapped now, as vCenter reports it (observed, not modelled), bytes."""
     uuid: str | None = None
     """vCenter's instance UUID (RVTools "VM UUID"), which follows a VM through renames."""
+    demand_growth: bool = False
+    """True when ``growth`` is its host's or cluster's rate: demand growth, of which what
+    the VM cannot hold arrives as new VMs; False for a VM's own rate (or defaults.vm's),
+    which grows inside the VM only (docs/projection.md)."""
 
     @property
     def usage_bound(self) -> int:
@@ -126,7 +130,7 @@ class VM:
             self.shares, self.shares_level, active, self.active_given, consumed,
             self.consumed_given, self.overhead, self.overhead_estimated, self.balloon_max,
             self.tags, self.host, self.cluster, self.location, self.growth, self.ballooned,
-            self.swapped, self.uuid,
+            self.swapped, self.uuid, self.demand_growth,
         )  # fmt: skip
 
     @property
@@ -519,6 +523,9 @@ class Scenario:
     """Rule IDs or names not to report (``--ignore``)."""
     baseline: frozenset[tuple[str, str, str]] = frozenset()
     """(rule, kind, subject) of findings accepted by ``--baseline``."""
+    growth_scope: str = "demand"
+    """``--growth-scope``: "demand" (``--growth`` and host or cluster rates grow demand;
+    what VMs cannot hold arrives as new VMs) or "vm" (every rate grows inside VMs only)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -535,6 +542,10 @@ class HostForecast:
     """First month it settles in hard or low state; None: not within the horizon."""
     location: Location
     """Where the host is written."""
+    arrived_by_balloon: int = 0
+    """New VMs that demand growth brought to its cluster (or to it, standalone) by balloon_at."""
+    arrived_by_swap: int = 0
+    """The same by swap_at."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -549,6 +560,31 @@ class ClusterForecast:
     """Earliest swap_at of its hosts."""
     location: Location
     """Where the cluster is written."""
+    arrived_by_balloon: int = 0
+    """New VMs that demand growth brought to the cluster by balloon_at."""
+    arrived_by_swap: int = 0
+    """The same by swap_at."""
+
+
+@dataclass(frozen=True, slots=True)
+class Arrivals:
+    """Demand growth a cluster's (or standalone host's) VMs cannot hold, as new VMs."""
+
+    cluster: str | None
+    """The cluster; None for a standalone host."""
+    host: str | None
+    """The standalone host; None for a cluster."""
+    shape: VM
+    """The typical VM every arrival copies (median size, vCPUs, consumed and active ratios)."""
+    counts: tuple[int, ...]
+    """New VMs arrived by month 0, 1, ... horizon (cumulative; placed or left out)."""
+    left_out: int
+    """Arrivals that fit no host (in no count of a host's load)."""
+
+    @property
+    def pool(self) -> str:
+        """ "cluster NAME" or "host NAME", for the report."""
+        return f"cluster {self.cluster}" if self.cluster is not None else f"host {self.host}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -569,6 +605,11 @@ class Forecast:
     """Per cluster, sorted by name."""
     notes: tuple[Note, ...] = ()
     """What the projection had to decide (e.g. a retired host's VMs that fit nowhere)."""
+    growth_scope: str = "none"
+    """Which growth ran: "demand" (demand growth, with arrivals where VMs are full), "vm"
+    (inside VMs only) or "none"."""
+    arrivals: tuple[Arrivals, ...] = ()
+    """Per cluster or standalone host with demand growth, the new VMs it brought."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -591,6 +632,8 @@ class TimelinePoint:
     """Free memory, bytes."""
     state: MemState
     """Settled state."""
+    arrived: int = 0
+    """New VMs demand growth placed on this host by this month."""
 
 
 @dataclass(frozen=True, slots=True)

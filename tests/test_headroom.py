@@ -100,7 +100,9 @@ def test_cli_project_formats(monkeypatch: pytest.MonkeyPatch) -> None:
     csv = CliRunner().invoke(app, [*base, "-f", "csv"])
     assert csv.exit_code == 0
     lines = csv.stdout.splitlines()
-    assert lines[0] == "month,date,cluster,host,capacity_bytes,demand_bytes,free_bytes,state"
+    assert (
+        lines[0] == "month,date,cluster,host,capacity_bytes,demand_bytes,free_bytes,state,new_vms"
+    )
     assert len(lines) == 1 + 3 * 3  # months 0, 3, 6 x 3 hosts
     doc = json.loads(CliRunner().invoke(app, [*base, "-f", "json"]).stdout)
     assert doc["as_of"] == "2026-01-01"

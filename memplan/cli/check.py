@@ -24,6 +24,8 @@ from memplan.cli.options import (
     AsOfOpt,
     FailOn,
     GrowthOpt,
+    GrowthScope,
+    GrowthScopeOpt,
     HorizonOpt,
     InventoriesArg,
     NoColorOpt,
@@ -127,6 +129,7 @@ def check(
     buffer: BufferOpt = None,
     size_step: SizeStepOpt = None,
     growth: GrowthOpt = None,
+    growth_scope: GrowthScopeOpt = GrowthScope.DEMAND,
     horizon: HorizonOpt = None,
     as_of: AsOfOpt = None,
     fail_within: Annotated[
@@ -177,7 +180,7 @@ def check(
             raise typer.BadParameter(f"no host {host!r}{suggest(host, names)}", param_hint="--host")
         scenario = build_scenario(
             ctx, inv, as_of=as_of, growth=growth, horizon=horizon, fail_within=fail_within,
-            fail_host=fail_host, ha_failures=ha_failures,
+            fail_host=fail_host, ha_failures=ha_failures, growth_scope=growth_scope.value,
         )  # fmt: skip
         scenario = replace(scenario, ignore=_rules(ignore or []), baseline=_baseline(baseline))
         if any(f is Format.HTML for f, _ in targets):

@@ -15,7 +15,15 @@ if TYPE_CHECKING:
     pass
 from memplan.cli.exits import error_exit, exit_for, usage_exit
 from memplan.cli.loading import build_scenario
-from memplan.cli.options import AsOfOpt, FailOn, GrowthOpt, HorizonOpt, NoColorOpt
+from memplan.cli.options import (
+    AsOfOpt,
+    FailOn,
+    GrowthOpt,
+    GrowthScope,
+    GrowthScopeOpt,
+    HorizonOpt,
+    NoColorOpt,
+)
 from memplan.cli.output import make_console
 
 
@@ -61,6 +69,7 @@ def diff(
         typer.Option("--fail-on", help="Lowest verdict of a new finding that exits non-zero."),
     ] = FailOn.FAIL,
     growth: GrowthOpt = None,
+    growth_scope: GrowthScopeOpt = GrowthScope.DEMAND,
     horizon: HorizonOpt = None,
     as_of: AsOfOpt = None,
     no_color: NoColorOpt = False,
@@ -93,7 +102,9 @@ def diff(
         raise error_exit(exc) from None
     except UsageError as exc:
         raise usage_exit(str(exc)) from None
-    scenario = build_scenario(ctx, invs[1], as_of=as_of, growth=growth, horizon=horizon)
+    scenario = build_scenario(
+        ctx, invs[1], as_of=as_of, growth=growth, horizon=horizon, growth_scope=growth_scope.value
+    )
     reports = [engine.evaluate(inv, scenario) for inv in invs]
     rooms = [
         engine.headroom_report(inv, shape, MemState.CLEAR, scenario).clusters if shape else ()

@@ -56,6 +56,7 @@ def build_scenario(
     fail_within: str | None = None,
     fail_host: list[str] | None = None,
     ha_failures: int | None = None,
+    growth_scope: str = "demand",
 ) -> Scenario:
     """Parse the evaluation flags into a Scenario; bad values are usage errors (exit 2)."""
     try:
@@ -92,7 +93,14 @@ def build_scenario(
         if name not in names:
             raise usage_exit(f"--fail-host {name}: no such host{suggest(name, names)}")
     return Scenario(
-        tuple(fail_host or ()), ha_failures, today, months, rate, window, in_order(ctx, ECHOED)
+        tuple(fail_host or ()),
+        ha_failures,
+        today,
+        months,
+        rate,
+        window,
+        in_order(ctx, ECHOED),
+        growth_scope=growth_scope,
     )
 
 

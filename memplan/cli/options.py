@@ -39,6 +39,13 @@ class KeepState(StrEnum):
     SOFT = "soft"
 
 
+class GrowthScope(StrEnum):
+    """What a growth rate grows (docs/projection.md)."""
+
+    DEMAND = "demand"
+    VM = "vm"
+
+
 class Reading(StrEnum):
     """How state thresholds map free memory to states."""
 
@@ -141,7 +148,20 @@ GrowthOpt = Annotated[
     typer.Option(
         "--growth",
         metavar="RATE",
-        help="Growth of every VM, e.g. 3%/month or 20%/year (overrides the inventory).",
+        help="Demand growth, e.g. 5%/month or 20%/year (overrides the inventory's rates):"
+        " each cluster's (or standalone host's) demand grows by it; what its VMs cannot hold"
+        " arrives as new VMs like its typical VM. See --growth-scope.",
+    ),
+]
+
+
+GrowthScopeOpt = Annotated[
+    GrowthScope,
+    typer.Option(
+        "--growth-scope",
+        help="demand: --growth and host or cluster growth: rates grow demand, arriving as"
+        " new VMs where VMs are full; vm: every rate grows inside VMs only, up to their"
+        " configured size or limit. A VM's own growth: is always in-VM.",
     ),
 ]
 
@@ -175,8 +195,9 @@ class OrderedCommand(TyperCommand):
         return super().parse_args(ctx, args)
 
 
-ECHOED = (*whatif.FLAGS, "--fail-host", "--ha-failures", "--growth", "--horizon", "--as-of",
-          "--fail-within", "--rightsize", "--buffer", "--size-step")  # fmt: skip
+ECHOED = (*whatif.FLAGS, "--fail-host", "--ha-failures", "--growth", "--growth-scope",
+          "--horizon", "--as-of", "--fail-within", "--rightsize", "--buffer",
+          "--size-step")  # fmt: skip
 
 NO_VALUE = frozenset({"--rightsize"})
 """Echoed flags that take no value."""

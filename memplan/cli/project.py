@@ -20,6 +20,8 @@ from memplan.cli.options import (
     AddVmOpt,
     AsOfOpt,
     GrowthOpt,
+    GrowthScope,
+    GrowthScopeOpt,
     InventoryArg,
     NoColorOpt,
     PowerOffOpt,
@@ -64,18 +66,24 @@ def project(
     buffer: BufferOpt = None,
     size_step: SizeStepOpt = None,
     growth: GrowthOpt = None,
+    growth_scope: GrowthScopeOpt = GrowthScope.DEMAND,
     as_of: AsOfOpt = None,
     no_color: NoColorOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
     """Project demand, free memory and state of every host, month by month.
 
-    Example: memplan project samples/realistic.yaml --horizon 24m --growth 2%/month
+    Example: memplan project samples/realistic.yaml --horizon 36m --growth 5%/month
 
-    Growth compounds monthly on consumed and active memory, capped by each VM's usage
-    bound; planned: changes apply from their date (docs/projection.md). Formats: table,
-    json, csv (one row per host and month), html (a self-contained page with a chart per
-    cluster, docs/html.md). Exit codes: 0 done, 2 usage error, 4 invalid
+    In-VM only: memplan project inventory.yaml --growth 5%/month --growth-scope vm
+
+    Demand growth (--growth, a host's or cluster's growth:) compounds monthly on each
+    cluster's demand; what a VM cannot hold past its configured size or limit arrives as
+    new VMs like the cluster's typical VM (median size, vCPUs, consumed and active
+    ratios), placed as cluster VMs are. A VM's own growth: (or --growth-scope vm) grows
+    inside VMs only. planned: changes apply from their date (docs/projection.md).
+    Formats: table, json, csv (one row per host and month), html (a self-contained page
+    with a chart per cluster, docs/html.md). Exit codes: 0 done, 2 usage error, 4 invalid
     inventory.
     """
     if fmt is ProjectFormat.HTML:
@@ -84,7 +92,9 @@ def project(
         distinct([(inventory_file, inventory_file)], [(f"-o {output}", output)])
     inv = load_inventory(inventory_file, ctx, verbose)
     inv = rightsize_whatif(inv, rightsize, buffer, size_step)
-    scenario = build_scenario(ctx, inv, as_of=as_of, growth=growth, horizon=horizon)
+    scenario = build_scenario(
+        ctx, inv, as_of=as_of, growth=growth, horizon=horizon, growth_scope=growth_scope.value
+    )
     try:
         every = parse_months(step)
     except UnitError as exc:
@@ -95,11 +105,13 @@ def project(
 
     host_of, _ = engine.place(inv)
     points, notes = projection.timeline(
-        inv, host_of, scenario.as_of, scenario.horizon_months, every, scenario.growth
-    )
+        inv, host_of, scenario.as_of, scenario.horizon_months, every, scenario.growth,
+        scenario.growth_scope,
+    )  # fmt: skip
     outlook = projection.forecast(
-        inv, host_of, scenario.as_of, scenario.horizon_months, scenario.growth
-    )
+        inv, host_of, scenario.as_of, scenario.horizon_months, scenario.growth,
+        scope=scenario.growth_scope,
+    )  # fmt: skip
     report = ProjectReport(
         inv.source, scenario.as_of, scenario.horizon_months, every, points, outlook, notes,
         scenario.echo,

@@ -16,7 +16,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from memplan.engine import ha
-from memplan.engine.hostmodel import Load, admits, evaluate_host, load_of, vm_demand
+from memplan.engine.hostmodel import Load, choose_host, evaluate_host, load_of, vm_demand
 from memplan.model import (
     VM,
     ClusterResult,
@@ -64,10 +64,9 @@ def place(inventory: Inventory) -> tuple[dict[str, str | None], set[str]]:
     todo.sort(key=lambda vm: (-(vm.memory + vm.overhead), vm.name))
     placed: set[str] = set()
     for vm in todo:
-        candidates = [h for h in members[vm.cluster or ""] if admits(h, vm, reserved[h.name])]
-        if not candidates:
+        best = choose_host(members[vm.cluster or ""], vm, demand, reserved)
+        if best is None:
             continue
-        best = min(candidates, key=lambda h: (-(h.capacity - demand[h.name]), h.name))
         host_of[vm.name] = best.name
         placed.add(vm.name)
         demand[best.name] += vm_demand(vm)
@@ -229,6 +228,7 @@ def _forecast(
         scenario.growth,
         scenario.fail_within_days,
         today,
+        scenario.growth_scope,
     )
 
 

@@ -6,6 +6,7 @@ Pure functions, no I/O; evaluate.py and ha.py build on them. See docs/model.md.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from memplan import esxi
@@ -242,3 +243,22 @@ def _evaluate(
 def admits(host: Host, vm: VM, reserved: int) -> bool:
     """Admission: the VM fits the host and its reservation + overhead is unreserved there."""
     return vm.memory <= host.memory and reserved + vm.reservation + vm.overhead <= host.capacity
+
+
+def choose_host(
+    hosts: Iterable[Host], vm: VM, demand: Mapping[str, int], reserved: Mapping[str, int]
+) -> Host | None:
+    """Where a new VM goes, as memplan models DRS initial placement: of ``hosts`` that admit
+    it (``reserved`` is each host's reservations + overheads), the one with the most free
+    memory, capacity - ``demand`` (ties: the name). None when none admits it.
+
+    Cluster VMs without a host, planned VMs and the VMs demand growth brings all go
+    through here, so a change of placement applies to each of them."""
+    best: Host | None = None
+    best_key: tuple[int, str] | None = None
+    for h in hosts:
+        if admits(h, vm, reserved.get(h.name, 0)):
+            key = (demand.get(h.name, 0) - h.capacity, h.name)  # the least negative free first
+            if best_key is None or key < best_key:
+                best, best_key = h, key
+    return best

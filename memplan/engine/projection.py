@@ -1,29 +1,46 @@
 """When does it stop being fine: growth and planned changes over time. Pure functions.
 
 Model (docs/projection.md): each VM's consumed and active memory compound monthly by its
-growth rate from the month it exists, capped by its usage bound (min(configured, limit)),
-so a VM that already holds all its memory does not grow. Planned changes apply from the
-first month on or after their date. Between two planned changes a host's demand can only
-grow, so its state can only worsen, and the first month it reaches soft or hard state is
-found by bisection: exact at month resolution, with no sampling.
+growth rate from the month it exists, capped by its usage bound (min(configured, limit)).
+That is all of it for in-VM growth (a VM's own rate, or ``--growth-scope vm``). Demand
+growth (``--growth``, a host's or a cluster's rate) grows a cluster's (or standalone
+host's) demand by the rate: what a VM cannot hold beyond its bound arrives as new VMs
+shaped like the pool's typical VM (typical_vm()), placed one by one as cluster VMs are
+(hostmodel.choose_host()). Planned changes apply from the first month on or after their
+date. Between two planned changes a host's demand can only grow, so its state can only
+worsen, and the first month it reaches soft or hard state is found by bisection: exact
+at month resolution, with no sampling.
 """
 
 from __future__ import annotations
 
+import bisect
 import calendar
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+import statistics
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
-from memplan.engine.hostmodel import Load, admits, evaluate_load, figures, reclaims, vm_demand
+from memplan import esxi
+from memplan.engine.hostmodel import (
+    Load,
+    admits,
+    choose_host,
+    evaluate_load,
+    figures,
+    reclaims,
+    vm_demand,
+)
 from memplan.model import (
     VM,
+    Arrivals,
     ClusterForecast,
     Forecast,
     Host,
     HostForecast,
     HostResult,
     Inventory,
+    Location,
     MemState,
     Note,
     PlannedChange,
@@ -31,6 +48,8 @@ from memplan.model import (
 )
 
 DEFAULT_HORIZON_MONTHS = 12
+SCOPES = ("demand", "vm")
+"""``--growth-scope``: demand growth (with arrivals), or growth inside VMs only."""
 
 
 def add_months(start: date, months: int) -> date:
@@ -65,6 +84,95 @@ def usage(vm: VM, months: int) -> tuple[int, int]:
     return consumed, min(consumed, round(min(vm.active, held) * factor))
 
 
+def typical_vm(vms: Sequence[VM], name: str, cluster: str | None, location: Location) -> VM:
+    """The VM that demand growth brings to a pool whose powered-on VMs are ``vms``: the
+    median configured size, vCPUs and overhead, and the median consumed ratio (held /
+    configured) and active ratio (active / held), each the lower median (a value some VM
+    has); shares normal, no reservation, limit or growth of its own."""
+    memory = statistics.median_low(vm.memory for vm in vms)
+    vcpus = statistics.median_low(vm.vcpus for vm in vms)
+    overhead = statistics.median_low(vm.overhead for vm in vms)
+    helds = [(vm, min(vm.consumed, vm.entitled_memory)) for vm in vms]
+    consumed_ratio = statistics.median_low(held / vm.memory for vm, held in helds)
+    active_ratio = statistics.median_low(
+        [min(vm.active, held) / held for vm, held in helds if held] or [1.0]
+    )
+    consumed = max(1, round(memory * consumed_ratio))
+    active = round(consumed * active_ratio)
+    shares = esxi.SHARES_PER_MIB["normal"] * memory // (1 << 20)
+    return VM(
+        name, memory, vcpus, True, 0, None, shares, "normal", active, True, consumed, True,
+        overhead, False, None, (), None, cluster, location,
+    )  # fmt: skip
+
+
+def overflow(held: int, entitled: int, rate: float, months: int) -> float:
+    """Demand growth a VM cannot hold: ``held`` bytes grown by ``rate`` a month for
+    ``months``, beyond what it may hold (``entitled``, min(configured, limit)); bytes."""
+    return max(0.0, held * (1 + rate) ** months - entitled) if months > 0 else 0.0
+
+
+def arrivals(excess: float, shape: VM) -> int:
+    """How many VMs of ``shape`` carry ``excess`` bytes of demand: whole VMs, to the nearest
+    (half up), each holding what ``shape`` holds. The one conversion from demand to new
+    VMs; a forecast from a fitted arrival rate (bytes a month) uses it too."""
+    held = min(shape.consumed, shape.entitled_memory)
+    return int(excess / held + 0.5) if excess > 0 else 0
+
+
+@dataclass
+class _Overflow:
+    """The demand-growing VMs of one pool, grouped by rate and birth month and sorted by
+    entitled / held, so that the pool's total overflow at a month is a bisection and a
+    prefix sum per group rather than a pass over every VM."""
+
+    groups: dict[tuple[float, int], tuple[list[float], list[int], list[int]]] = field(
+        default_factory=dict
+    )
+
+    @classmethod
+    def of(cls, rows: Iterable[tuple[float, int, int, int]]) -> _Overflow:
+        """From (rate, born, held, entitled) rows."""
+        by: dict[tuple[float, int], list[tuple[float, int, int]]] = {}
+        for rate, born, held, entitled in rows:
+            if held > 0 and rate > 0:
+                by.setdefault((rate, born), []).append((entitled / held, held, entitled))
+        out = cls()
+        for key, items in by.items():
+            items.sort()
+            hs, es = [0], [0]
+            for _, h, e in items:
+                hs.append(hs[-1] + h)
+                es.append(es[-1] + e)
+            out.groups[key] = ([r for r, _, _ in items], hs, es)
+        return out
+
+    def excess(self, month: int) -> float:
+        """Sum of overflow() over the pool's VMs at ``month``."""
+        total = 0.0
+        for (rate, born), (ratios, hs, es) in self.groups.items():
+            if month <= born:
+                continue
+            f = (1 + rate) ** (month - born)
+            k = bisect.bisect_left(ratios, f)  # VMs whose bound is below their grown demand
+            total += f * hs[k] - es[k]
+        return max(0.0, total)
+
+
+Pool = tuple[str | None, str | None]
+"""(cluster, None) for a cluster, (None, host) for a standalone host."""
+
+
+def _rated(vm: VM, growth: float | None, scope: str) -> VM:
+    """``vm`` with the rate that applies (``--growth`` overrides) and whether it is demand
+    growth: ``--growth`` and host or cluster rates are, unless the scope is "vm"."""
+    rate = vm.growth if growth is None else growth
+    demand = scope == "demand" and rate > 0 and (growth is not None or vm.demand_growth)
+    if (vm.growth, vm.demand_growth) == (rate, demand):
+        return vm
+    return replace(vm, growth=rate, demand_growth=demand)
+
+
 @dataclass
 class _World:
     """The inventory as it stands at some month: hosts, VMs, where each VM runs."""
@@ -76,25 +184,45 @@ class _World:
     notes: list[Note]
     by_host: dict[str, set[str]]
     """VM names per host, kept in step with ``vms`` (no scan of every VM per host)."""
+    spare: frozenset[str] = frozenset()
+    """Dedicated failover hosts: nothing is placed on them."""
+    shapes: dict[Pool, VM] = field(default_factory=dict)
+    """Each pool's typical VM, fixed the first time the pool needs one."""
+    counts: dict[Pool, dict[int, int]] = field(default_factory=dict)
+    """New VMs each pool's demand growth asked for by each month (cumulative)."""
+    left_out: dict[Pool, int] = field(default_factory=dict)
+    """Arrivals that fit no host, per pool."""
+    new: set[str] = field(default_factory=set)
+    """The names of the VMs demand growth brought."""
+    as_of: date | None = None
+    """Month 0's date, for notes."""
+    _overflow: dict[Pool, _Overflow] | None = None
+    """The demand-growing VMs per pool; None when a change asks to build it again."""
 
     @classmethod
     def start(
-        cls, inventory: Inventory, host_of: dict[str, str | None], growth: float | None
+        cls,
+        inventory: Inventory,
+        host_of: dict[str, str | None],
+        growth: float | None,
+        scope: str = "demand",
+        as_of: date | None = None,
     ) -> _World:
         vms = {}
         for vm in inventory.vms:
             h = host_of.get(vm.name)
             if h is None or not vm.powered_on:
                 continue
-            rate = vm.growth if growth is None else growth
-            vms[vm.name] = (
-                vm if (vm.host, vm.growth) == (h, rate) else replace(vm, host=h, growth=rate)
-            )
+            vm = _rated(vm, growth, scope)
+            vms[vm.name] = vm if vm.host == h else replace(vm, host=h)
         hosts = {h.name: h for h in inventory.hosts}
         by_host: dict[str, set[str]] = {}
         for vm in vms.values():
             by_host.setdefault(vm.host or "", set()).add(vm.name)
-        return cls(inventory, hosts, vms, dict.fromkeys(vms, 0), [], by_host)
+        spare = frozenset(n for c in inventory.clusters if c.ha for n in c.ha.failover_hosts)
+        world = cls(inventory, hosts, vms, dict.fromkeys(vms, 0), [], by_host, spare)
+        world.as_of = as_of
+        return world
 
     def put(self, vm: VM) -> None:
         """Place or move ``vm`` (its host field says where)."""
@@ -108,16 +236,19 @@ class _World:
         if old is not None:
             self.by_host.get(old.host or "", set()).discard(name)
 
+    def here(self, name: str, month: int) -> list[str]:
+        """The VMs on host ``name`` at ``month`` (an arrival exists from its month on)."""
+        born = self.born
+        return [n for n in sorted(self.by_host.get(name, ())) if born[n] <= month]
+
     def on_host(self, name: str, month: int) -> list[VM]:
-        return [
-            grown(self.vms[n], month - self.born[n]) for n in sorted(self.by_host.get(name, ()))
-        ]
+        return [grown(self.vms[n], month - self.born[n]) for n in self.here(name, month)]
 
     def load(self, name: str, month: int) -> Load:
         """The host's load at ``month``: the VMs' figures come from their grown usage
         directly, without building a grown VM for each (this runs for every month probed)."""
         rows = []
-        for n in sorted(self.by_host.get(name, ())):
+        for n in self.here(name, month):
             vm = self.vms[n]
             rows.append((vm, *figures(vm, *usage(vm, month - self.born[n]))))
         return Load.of(rows, len(rows))
@@ -129,7 +260,12 @@ class _World:
         """Whether the host is in soft state or worse at ``month`` (no MemSched split)."""
         return reclaims(self.hosts[name], self.load(name, month), self.inventory.policy)
 
-    def apply(self, change: PlannedChange, month: int, growth: float | None) -> None:
+    def arrived_on(self, name: str, month: int) -> int:
+        """New VMs (brought by demand growth) on host ``name`` at ``month``."""
+        return sum(1 for n in self.here(name, month) if n in self.new)
+
+    def apply(self, change: PlannedChange, month: int, growth: float | None, scope: str) -> None:
+        self._overflow = None  # the pools' VMs change: count them again
         if change.kind == "add-host" and change.host is not None:
             self.hosts[change.host.name] = change.host
             self._rebalance(change.host, month)
@@ -142,9 +278,7 @@ class _World:
             for vm in moving:
                 self._place(vm, gone.cluster, month, f"retiring {gone.name}")
         elif change.kind == "add-vm" and change.vm is not None:
-            vm = change.vm
-            if growth is not None:
-                vm = replace(vm, growth=growth)
+            vm = _rated(change.vm, growth, scope)
             self.born[vm.name] = month
             if not vm.powered_on:
                 return
@@ -152,6 +286,112 @@ class _World:
                 self.put(vm)
             else:
                 self._place(vm, vm.cluster, month, f"adding {vm.name}")
+
+    def _pool(self, vm: VM) -> Pool:
+        host = self.hosts.get(vm.host or "")
+        if host is None or host.cluster is not None:
+            return (host.cluster if host is not None else vm.cluster, None)
+        return (None, host.name)
+
+    def _members(self, pool: Pool) -> list[Host]:
+        cluster, host = pool
+        if host is not None:
+            h = self.hosts.get(host)
+            return [h] if h is not None and not h.maintenance else []
+        return [
+            h for h in self.hosts.values()
+            if h.cluster == cluster and cluster is not None and h.name not in self.spare
+            and not h.maintenance
+        ]  # fmt: skip
+
+    def arrive(self, month: int) -> None:
+        """Place the VMs that demand growth brings by ``month`` (call it for every month in
+        order, after that month's planned changes)."""
+        if self._overflow is None:
+            rows: dict[Pool, list[tuple[float, int, int, int]]] = {}
+            for n, vm in self.vms.items():
+                if vm.demand_growth:
+                    held = min(vm.consumed, vm.entitled_memory)
+                    rows.setdefault(self._pool(vm), []).append(
+                        (vm.growth, self.born[n], held, vm.entitled_memory)
+                    )
+            self._overflow = {pool: _Overflow.of(r) for pool, r in rows.items()}
+        for pool in sorted(self._overflow, key=lambda p: (p[0] or "", p[1] or "")):
+            excess = self._overflow[pool].excess(month)
+            if excess <= 0:
+                continue
+            shape = self.shapes.get(pool) or self._typical(pool, month)
+            if shape is None:
+                continue
+            self.shapes[pool] = shape
+            counts = self.counts.setdefault(pool, {})
+            before = max(counts.values(), default=0)
+            need = max(before, arrivals(excess, shape))
+            counts[month] = need
+            if need > before:
+                self._arrive(pool, shape, before, need, month)
+
+    def _typical(self, pool: Pool, month: int) -> VM | None:
+        vms = [
+            self.vms[n] for h in self._members(pool) for n in self.here(h.name, month)
+            if n not in self.new
+        ]  # fmt: skip
+        if not vms:
+            return None
+        cluster, host = pool
+        where = self.hosts[host].location if host is not None else None
+        if where is None:
+            where = next(
+                (c.location for c in self.inventory.clusters if c.name == cluster),
+                Location(self.inventory.source, 1, 1),
+            )
+        name = f"new VM of {'cluster ' + cluster if cluster is not None else 'host ' + str(host)}"
+        return typical_vm(vms, name, cluster, where)
+
+    def _arrive(self, pool: Pool, shape: VM, first: int, last: int, month: int) -> None:
+        """Place arrivals number ``first`` + 1 to ``last`` of ``pool`` at ``month``."""
+        members = self._members(pool)
+        demand, reserved = {}, {}
+        for h in members:
+            load = self.load(h.name, month)
+            demand[h.name], reserved[h.name] = load.demand, load.reserved + load.overhead
+        label = pool[0] if pool[0] is not None else pool[1]
+        for k in range(first + 1, last + 1):
+            vm = replace(shape, name=f"{label}+{k}")
+            host = choose_host(members, vm, demand, reserved)
+            if host is None:
+                if pool not in self.left_out:
+                    where = f"cluster {pool[0]}" if pool[0] is not None else f"host {pool[1]}"
+                    when = add_months(self.as_of, month).isoformat() if self.as_of else month
+                    self.notes.append(
+                        Note(
+                            "left-out",
+                            f"demand growth: from {when} new VMs of {where} fit no host"
+                            " (admission: reservations + overheads) and are left out; their"
+                            " demand is in no host's",
+                        )
+                    )
+                self.left_out[pool] = self.left_out.get(pool, 0) + 1
+                continue
+            self.born[vm.name] = month
+            self.new.add(vm.name)
+            self.put(replace(vm, host=host.name))
+            demand[host.name] += vm_demand(vm)
+            reserved[host.name] += vm.reservation + vm.overhead
+
+    def arrivals_by_pool(self, horizon: int) -> tuple[Arrivals, ...]:
+        """Each pool's arrivals, month by month."""
+        out = []
+        for pool in sorted(self.counts, key=lambda p: (p[0] or "", p[1] or "")):
+            counts, running, series = self.counts[pool], 0, []
+            for m in range(horizon + 1):
+                running = counts.get(m, running)
+                series.append(running)
+            out.append(
+                Arrivals(pool[0], pool[1], self.shapes[pool], tuple(series),
+                         self.left_out.get(pool, 0))
+            )  # fmt: skip
+        return tuple(out)
 
     def _free(self, name: str, month: int) -> int:
         return self.hosts[name].capacity - sum(vm_demand(v) for v in self.on_host(name, month))
@@ -181,26 +421,21 @@ class _World:
             self.put(replace(self.vms[vm.name], host=new.name))
 
     def _place(self, vm: VM, cluster: str | None, month: int, why: str) -> None:
-        """Put ``vm`` on the host of ``cluster`` with the most free memory that admits it."""
+        """Put ``vm`` where a cluster VM goes (choose_host()) among the hosts of ``cluster``."""
         self.drop(vm.name)
-        best: tuple[int, str] | None = None
-        for h in self.hosts.values():
-            if h.cluster != cluster or cluster is None or h.maintenance:
-                continue
-            on = self.on_host(h.name, month)
-            reserved = sum(v.reservation + v.overhead for v in on)
-            if not admits(h, vm, reserved):
-                continue
-            free = h.capacity - sum(vm_demand(v) for v in on)
-            if best is None or (free, h.name) > best:
-                best = (free, h.name)
+        members = self._members((cluster, None))
+        demand, reserved = {}, {}
+        for h in members:
+            load = self.load(h.name, month)
+            demand[h.name], reserved[h.name] = load.demand, load.reserved + load.overhead
+        best = choose_host(members, vm, demand, reserved)
         if best is None:
             self.notes.append(
                 Note("left-out", f"{why}: {vm.name} fits no host of its cluster and is left out")
             )
             self.born.pop(vm.name, None)
             return
-        self.put(replace(vm, host=best[1]))
+        self.put(replace(vm, host=best.name))
 
 
 def _segments(
@@ -243,17 +478,21 @@ def forecast(
     growth: float | None = None,
     fail_within_days: int | None = None,
     today: dict[str, MemState] | None = None,
+    scope: str = "demand",
 ) -> Forecast:
     """balloon_at and swap_at of every host and cluster within ``horizon`` months.
 
     ``today``, the state of each host as just evaluated, stands for month 0 when no
     planned change applies then: it is the same evaluation, and need not be made twice.
+    ``scope`` is "demand" (demand growth brings new VMs) or "vm" (growth inside VMs only).
     """
-    world = _World.start(inventory, host_of, growth)
+    world = _World.start(inventory, host_of, growth, scope, as_of)
     first: dict[str, dict[str, int]] = {}
     for start, end, changes in _segments(inventory, as_of, horizon):
         for change in changes:
-            world.apply(change, start, growth)
+            world.apply(change, start, growth, scope)
+        for month in range(start, end):  # new VMs first: the hosts' states depend on them
+            world.arrive(month)
         for name in sorted(world.hosts):
             seen = first.setdefault(name, {})
             states: dict[int, MemState] = {}
@@ -276,7 +515,9 @@ def forecast(
                     states[month] = world.host_result(name, month).state
                 return states[month].rank > MemState.SOFT.rank
 
-            grows = any(world.vms[n].growth for n in world.by_host.get(name, ()))
+            grows = any(
+                world.vms[n].growth or world.born[n] > start for n in world.by_host.get(name, ())
+            )
             last = end if grows else start + 1  # nothing grows: the state stays as it starts
             if "balloon" not in seen:
                 m = _first(start, last, balloons)
@@ -286,6 +527,18 @@ def forecast(
                 m = _first(max(start, seen["balloon"]), last, swaps)
                 if m is not None:
                     seen["swap"] = m
+    pools = world.arrivals_by_pool(horizon)
+    ran = (
+        "demand" if pools or any(v.demand_growth for v in world.vms.values())
+        else "vm" if any(v.growth for v in world.vms.values())
+        else "none"
+    )  # fmt: skip
+    by_pool = {(a.cluster, a.host): a.counts for a in pools}
+
+    def arrived(pool: tuple[str | None, str | None], month: int | None) -> int:
+        counts = by_pool.get(pool)
+        return counts[month] if counts is not None and month is not None else 0
+
     all_hosts = {h.name: h for h in inventory.hosts}
     all_hosts.update({c.host.name: c.host for c in inventory.planned if c.host is not None})
     hosts = []
@@ -293,6 +546,7 @@ def forecast(
         all_hosts.items(), key=lambda kv: (kv[1].cluster is None, kv[1].cluster or "", kv[0])
     ):
         seen = first.get(name, {})
+        pool = (h.cluster, None) if h.cluster is not None else (None, name)
         hosts.append(
             HostForecast(
                 name,
@@ -300,23 +554,29 @@ def forecast(
                 add_months(as_of, seen["balloon"]) if "balloon" in seen else None,
                 add_months(as_of, seen["swap"]) if "swap" in seen else None,
                 h.location,
+                arrived(pool, seen.get("balloon")),
+                arrived(pool, seen.get("swap")),
             )
         )
     clusters = []
     for c in sorted(inventory.clusters, key=lambda c: c.name):
-        members = [f for f in hosts if f.cluster == c.name]
+        members = [first.get(h.name, {}) for h in all_hosts.values() if h.cluster == c.name]
+        balloon = min((s["balloon"] for s in members if "balloon" in s), default=None)
+        swap = min((s["swap"] for s in members if "swap" in s), default=None)
         clusters.append(
             ClusterForecast(
                 c.name,
-                min((f.balloon_at for f in members if f.balloon_at), default=None),
-                min((f.swap_at for f in members if f.swap_at), default=None),
+                add_months(as_of, balloon) if balloon is not None else None,
+                add_months(as_of, swap) if swap is not None else None,
                 c.location,
+                arrived((c.name, None), balloon),
+                arrived((c.name, None), swap),
             )
         )
     window = as_of + timedelta(days=fail_within_days) if fail_within_days is not None else None
     return Forecast(
         as_of, horizon, add_months(as_of, horizon), window, tuple(hosts), tuple(clusters),
-        tuple(world.notes),
+        tuple(world.notes), ran, pools,
     )  # fmt: skip
 
 
@@ -327,14 +587,16 @@ def timeline(
     horizon: int,
     step: int = 1,
     growth: float | None = None,
+    scope: str = "demand",
 ) -> tuple[tuple[TimelinePoint, ...], tuple[Note, ...]]:
     """Every host, every ``step`` months from 0 to ``horizon``, and the projection's notes."""
-    world = _World.start(inventory, host_of, growth)
+    world = _World.start(inventory, host_of, growth, scope, as_of)
     points: list[TimelinePoint] = []
     changes = {m: cs for m, _, cs in _segments(inventory, as_of, horizon)}
     for month in range(horizon + 1):
         for change in changes.get(month, []):
-            world.apply(change, month, growth)
+            world.apply(change, month, growth, scope)
+        world.arrive(month)
         if month % step and month != horizon:
             continue
         for name in sorted(world.hosts, key=lambda n: (world.hosts[n].cluster or "~", n)):
@@ -349,6 +611,7 @@ def timeline(
                     r.demand,
                     r.free,
                     r.state,
+                    world.arrived_on(name, month),
                 )
             )
     return tuple(points), tuple(world.notes)

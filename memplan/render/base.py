@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from typing import Any
 
 from rich.console import Console
 
-from memplan.model import MemState, Report, Severity
+from memplan.model import Arrivals, Forecast, MemState, Report, Severity
+from memplan.units import GIB, plural
 
 SEVERITY_STYLE: dict[Severity, str] = {
     Severity.OK: "green",
@@ -44,3 +46,45 @@ def counts(report: Report) -> dict[str, int]:
         "vms": len(report.vms),
         "vms_on": sum(r.vm.powered_on for r in report.vms),
     }
+
+
+def arrivals_of(f: Forecast, cluster: str | None, host: str | None = None) -> Arrivals | None:
+    """The arrivals of a cluster (or, with ``cluster`` None, of a standalone host)."""
+    return next((a for a in f.arrivals if (a.cluster, a.host) == (cluster, host)), None)
+
+
+def arrived_text(a: Arrivals | None, count: int) -> str:
+    """ "+17 VMs of 10.0 GiB" (empty when nothing arrived)."""
+    if a is None or not count:
+        return ""
+    return f"+{count} VM{'s' if count != 1 else ''} of {a.shape.memory / GIB:.1f} GiB"
+
+
+def growth_lines(f: Forecast) -> list[str]:
+    """Which growth ran and, for demand growth, what each pool's new VMs look like."""
+    if f.growth_scope == "vm":
+        return ["growth: inside VMs only, each up to its configured size or limit (in-VM)"]
+    if f.growth_scope != "demand":
+        return []
+    lines = ["growth: demand (what VMs cannot hold arrives as new VMs shaped like the median VM)"]
+    for a in f.arrivals:
+        s = a.shape
+        held = min(s.consumed, s.entitled_memory)
+        lines.append(
+            f"  {a.pool}: new VMs of {s.memory / GIB:.1f} GiB, {plural(s.vcpus, 'vCPU')}, consumed"
+            f" {held / s.memory:.0%}, active {s.active / held if held else 0:.0%};"
+            f" +{a.counts[-1]} by {f.until.isoformat()[:7]}"
+            + (f" ({a.left_out} fit no host)" if a.left_out else "")
+        )
+    return lines
+
+
+def arrivals_dict(a: Arrivals) -> dict[str, Any]:
+    """One pool's arrivals in JSON: the shape every new VM copies and the running count."""
+    s = a.shape
+    return {
+        "cluster": a.cluster, "host": a.host,
+        "shape": {"memory_bytes": s.memory, "vcpus": s.vcpus, "consumed_bytes": s.consumed,
+                  "active_bytes": s.active, "overhead_bytes": s.overhead},
+        "new_vms": list(a.counts), "left_out": a.left_out,
+    }  # fmt: skip

@@ -10,7 +10,7 @@ from typing import Any
 from rich.console import Console
 
 from memplan.model import Finding, HAResult, Host, HostResult, Location, Report, Severity, VMResult
-from memplan.render.base import Renderer, counts
+from memplan.render.base import Renderer, arrivals_dict, counts
 
 SCHEMA_VERSION = 1
 
@@ -262,6 +262,8 @@ def to_dict(report: Report, vms: bool = True) -> dict[str, Any]:
             "horizon_months": f.horizon_months,
             "until": f.until.isoformat(),
             "window_end": _iso(f.window_end),
+            "growth_scope": f.growth_scope,
+            "arrivals": [arrivals_dict(a) for a in f.arrivals],
             "notes": [n.text for n in f.notes],
         },
     }  # fmt: skip

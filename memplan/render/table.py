@@ -7,8 +7,25 @@ from datetime import date
 from rich.console import Console
 from rich.text import Text
 
-from memplan.model import Finding, HAResult, HostResult, Input, MemState, Report, VMResult
-from memplan.render.base import SEVERITY_STYLE, STATE_STYLE, Renderer, counts
+from memplan.model import (
+    Arrivals,
+    Finding,
+    HAResult,
+    HostResult,
+    Input,
+    MemState,
+    Report,
+    VMResult,
+)
+from memplan.render.base import (
+    SEVERITY_STYLE,
+    STATE_STYLE,
+    Renderer,
+    arrivals_of,
+    arrived_text,
+    counts,
+    growth_lines,
+)
 from memplan.render.layout import (
     Cell,
     Column,
@@ -295,22 +312,33 @@ class TableRenderer(Renderer):
         if f is None:
             return
         never = "not within horizon"
+
+        def when(at: date | None, a: Arrivals | None, count: int) -> Text:
+            text = _when(at, never)
+            if at is not None and count:
+                text.append(f" ({arrived_text(a, count)})")
+            return text
+
         rows: list[tuple[Cell, Cell, Cell, Cell]] = []
         for c in f.clusters:
+            a = arrivals_of(f, c.cluster)
             rows.append(
                 (Text(c.cluster, style="bold"), "(first host)",
-                 _when(c.balloon_at, never), _when(c.swap_at, never))
+                 when(c.balloon_at, a, c.arrived_by_balloon), when(c.swap_at, a, c.arrived_by_swap))
             )  # fmt: skip
             rows += [
-                ("", h.host, _when(h.balloon_at, never), _when(h.swap_at, never))
+                ("", h.host, when(h.balloon_at, a, h.arrived_by_balloon),
+                 when(h.swap_at, a, h.arrived_by_swap))
                 for h in f.hosts
                 if h.cluster == c.cluster and (h.balloon_at or h.swap_at)
-            ]
-        rows += [
-            ("standalone", h.host, _when(h.balloon_at, never), _when(h.swap_at, never))
-            for h in f.hosts
-            if h.cluster is None and (h.balloon_at or h.swap_at)
-        ]
+            ]  # fmt: skip
+        for h in f.hosts:
+            if h.cluster is None and (h.balloon_at or h.swap_at):
+                a = arrivals_of(f, None, h.host)
+                rows.append(
+                    ("standalone", h.host, when(h.balloon_at, a, h.arrived_by_balloon),
+                     when(h.swap_at, a, h.arrived_by_swap))
+                )  # fmt: skip
         columns: list[Column[tuple[Cell, Cell, Cell, Cell]]] = [
             Column("Cluster", lambda r: r[0]), Column("Host", lambda r: r[1]),
             Column("Balloons from", lambda r: r[2]), Column("Swaps from", lambda r: r[3]),
@@ -318,6 +346,8 @@ class TableRenderer(Renderer):
         layout, cells = fit(columns, rows, console.width)
         put(console, f"forecast to {f.until.isoformat()} (month resolution)")
         put(console, grid(columns, layout, cells))
+        for line in growth_lines(f):
+            put(console, line)
         put(console)
         put_notes(console, f.notes, self.verbose)
 

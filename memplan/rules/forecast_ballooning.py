@@ -24,7 +24,7 @@ from collections.abc import Iterator
 
 from memplan.model import Finding, Input, Severity
 from memplan.rules.base import Context, RuleInfo, finding
-from memplan.rules.forecast_swapping import SOURCE
+from memplan.rules.forecast_swapping import SOURCE, arrived
 
 RULE = RuleInfo(
     "MP402", "forecast-ballooning", Severity.WARN, "host starts ballooning within --fail-within",
@@ -43,7 +43,8 @@ def check(ctx: Context) -> Iterator[Finding]:
                 continue  # straight to swapping: MP401 says it
             yield finding(
                 RULE, "host", h.host, h.location,
-                f"starts ballooning by {h.balloon_at.isoformat()}, within the window ending"
+                f"starts ballooning by {h.balloon_at.isoformat()}"
+                f"{arrived(f, h.cluster, h.host, h.arrived_by_balloon)}, within the window ending"
                 f" {f.window_end.isoformat()}",
                 "balloon_at <= as_of + fail-within",
                 (Input("as of", f.as_of.isoformat(), "text"),

@@ -24,14 +24,27 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from memplan.model import Finding, Input, Severity
+from memplan.model import Finding, Forecast, Input, Severity
 from memplan.rules.base import Context, RuleInfo, finding
+from memplan.units import format_size
 
 RULE = RuleInfo(
     "MP401", "forecast-swapping", Severity.FAIL, "host starts swapping within --fail-within",
     scenario=True,
 )  # fmt: skip
-SOURCE = "projection: monthly compounding growth capped by usage bounds (docs/projection.md)"
+SOURCE = (
+    "projection: monthly compounding growth; demand growth beyond what VMs hold arrives as"
+    " new VMs, in-VM growth stops at usage bounds (docs/projection.md)"
+)
+
+
+def arrived(f: Forecast, cluster: str | None, host: str, count: int) -> str:
+    """ " (+17 new VMs of 10.0 GiB by then)" when demand growth brought VMs, else ""."""
+    pool = (cluster, None) if cluster is not None else (None, host)
+    a = next((a for a in f.arrivals if (a.cluster, a.host) == pool), None)
+    if a is None or not count:
+        return ""
+    return f" (+{count} new VMs of {format_size(a.shape.memory)} by then)"
 
 
 def check(ctx: Context) -> Iterator[Finding]:
@@ -43,7 +56,8 @@ def check(ctx: Context) -> Iterator[Finding]:
         if h.swap_at is not None and f.as_of < h.swap_at <= f.window_end:
             yield finding(
                 RULE, "host", h.host, h.location,
-                f"starts swapping by {h.swap_at.isoformat()}, within the window ending"
+                f"starts swapping by {h.swap_at.isoformat()}"
+                f"{arrived(f, h.cluster, h.host, h.arrived_by_swap)}, within the window ending"
                 f" {f.window_end.isoformat()}",
                 "swap_at <= as_of + fail-within",
                 (Input("as of", f.as_of.isoformat(), "text"),

@@ -187,7 +187,8 @@ class HostsAndVMs(NodeReader):
         inherited_growth: Node | None = None,
         extra: tuple[str, ...] = (),
     ) -> VM | None:
-        """A VM; growth comes from the VM, else its host or cluster, else defaults.vm."""
+        """A VM; growth comes from the VM, else its host or cluster (a demand rate), else
+        defaults.vm."""
         v = self.mapping(node, (*VM_FIELDS, *extra) if extra else VM_FIELDS, "a VM")
         if v is None:
             return None
@@ -239,9 +240,11 @@ class HostsAndVMs(NodeReader):
                 self._shapes[key] = parsed
         (memory, vcpus, power, res, lim, shares, level, act, act_given, cons, cons_given, ovh,
          est, bmax, tags, growth, ballooned, swapped) = parsed  # fmt: skip
+        demand = "growth" not in v and inherited_growth is not None  # a host's or cluster's rate
         return VM(
             name, memory, vcpus, power, res, lim, shares, level, act, act_given, cons, cons_given,
             ovh, est, bmax, tags, host, cluster, self.loc(node), growth, ballooned, swapped, uuid,
+            demand,
         )  # fmt: skip
 
     def _shape_key(

@@ -1,0 +1,278 @@
+"""Demand growth: what VMs cannot hold arrives as new VMs (docs/projection.md), worked
+by hand; in-VM growth (a VM's own rate, --growth-scope vm) stays what it was."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import date
+
+import pytest
+from typer.testing import CliRunner
+
+from memplan import engine
+from memplan.cli.root import app
+from memplan.engine import projection
+from memplan.model import MemState, Scenario
+from memplan.units import GIB, MIB
+from tests.helpers import inv
+
+AS_OF = date(2026, 1, 1)
+
+# One standalone host of 128 GiB, nothing reserved for the hypervisor: capacity 131072 MiB.
+# minFree = 899.2 + 1% x (131072 - 28672) = 1925.12 MiB, and (reading B) the host balloons
+# when free memory falls below it. Eight VMs of 8 GiB hold all their memory (consumed =
+# configured, the default), no overhead: demand D0 = 65536 MiB, free 65536 MiB.
+FULL_HOST = """
+    hosts:
+      - name: h
+        memory: 128GiB
+        system_reserved: 0
+        vms:
+"""
+VM_LINE = "          - {name: v%d, memory: 8GiB, overhead: 0, active: 20%%}\n"
+
+
+def full_host(n: int, growth: str = "") -> str:
+    text = FULL_HOST + "".join(VM_LINE % i for i in range(n))
+    return text.replace("system_reserved: 0", f"system_reserved: 0{growth}")
+
+
+def _state(n: int) -> MemState:
+    """The model's own evaluation of the host carrying ``n`` such VMs."""
+    return engine.evaluate(inv(full_host(n))).hosts[0].state
+
+
+def test_standalone_host_balloons_when_d0_times_growth_arrives_as_such_vms() -> None:
+    """Growing 5%/month, the host must carry D0 x (1.05^t - 1) more demand: as VMs of
+    8 GiB, 8 x (1.05^t - 1) of them, to the nearest: month 13: 8 x 0.8856 = 7.08 -> 7 (15
+    VMs, free 8192 MiB: still high); month 14: 8 x 0.9799 = 7.84 -> 8 (16 VMs, free 0
+    < 1925.12 MiB: soft). The closed form agrees: ln(1 + 63610.88 / 65536) / ln(1.05)
+    = 13.9, month 14. No VM can grow (all hold their 8 GiB), so in-VM growth alone never
+    moves the host."""
+    assert round(8 * (1.05**13 - 1)) == 7
+    assert round(8 * (1.05**14 - 1)) == 8
+    assert math.ceil(math.log(1 + (131072 - 65536 - 1925.12) / 65536) / math.log(1.05)) == 14
+    assert _state(8 + 7) is MemState.HIGH  # the model itself, at month 13
+    assert _state(8 + 8) is MemState.SOFT  # and at month 14
+    r = engine.evaluate(inv(full_host(8)), Scenario(as_of=AS_OF, horizon_months=36, growth=0.05))
+    assert r.forecast is not None
+    (h,) = r.forecast.hosts
+    assert h.balloon_at == date(2027, 3, 1)  # month 14
+    assert h.arrived_by_balloon == 8
+    (a,) = r.forecast.arrivals
+    assert (a.cluster, a.host) == (None, "h")
+    assert (a.shape.memory, a.shape.consumed, a.shape.active, a.shape.overhead) == (
+        8 * GIB, 8 * GIB, round(8 * GIB * 0.2), 0,
+    )  # fmt: skip
+    assert a.counts[13:15] == (7, 8)
+    assert r.forecast.growth_scope == "demand"
+    vm_only = Scenario(as_of=AS_OF, horizon_months=36, growth=0.05, growth_scope="vm")
+    r = engine.evaluate(inv(full_host(8)), vm_only)
+    assert r.forecast is not None
+    assert r.forecast.hosts[0].balloon_at is None
+    assert r.forecast.arrivals == ()
+    assert r.forecast.growth_scope == "vm"
+
+
+def test_timeline_evaluates_the_host_with_its_arrivals() -> None:
+    """Month by month the timeline's host is the host carrying those VMs: demand
+    (8 + k) x 8 GiB, the state of the model's own evaluation."""
+    host_of, _ = engine.place(inv(full_host(8)))
+    points, notes = projection.timeline(inv(full_host(8)), host_of, AS_OF, 14, 1, 0.05)
+    assert notes == ()
+    for p in points:
+        k = round(8 * (1.05**p.month - 1))
+        assert p.arrived == k
+        assert p.demand == (8 + k) * 8 * GIB
+        assert p.state is _state(8 + k)
+
+
+def test_host_growth_in_the_inventory_is_demand_growth_a_vms_own_is_not() -> None:
+    """growth: on the host (or cluster) is the same demand growth as --growth; on each VM
+    it grows the VMs only, and they are full."""
+    on_host = inv(full_host(8, "\n        growth: 5%/month"))
+    assert all(vm.demand_growth and vm.growth == pytest.approx(0.05) for vm in on_host.vms)
+    r = engine.evaluate(on_host, Scenario(as_of=AS_OF, horizon_months=36))
+    assert r.forecast is not None
+    assert r.forecast.hosts[0].balloon_at == date(2027, 3, 1)
+    own = inv(full_host(8).replace("active: 20%", "active: 20%, growth: 5%/month"))
+    assert not any(vm.demand_growth for vm in own.vms)
+    r = engine.evaluate(own, Scenario(as_of=AS_OF, horizon_months=36))
+    assert r.forecast is not None
+    assert r.forecast.hosts[0].balloon_at is None
+    assert r.forecast.growth_scope == "vm"
+
+
+def test_yearly_rate_is_the_same_demand_growth() -> None:
+    """79.585633%/year is 1.05^12 - 1: the same month 14."""
+    yearly = inv(full_host(8, "\n        growth: 79.585633%/year"))
+    r = engine.evaluate(yearly, Scenario(as_of=AS_OF, horizon_months=36))
+    assert r.forecast is not None
+    assert r.forecast.hosts[0].balloon_at == date(2027, 3, 1)
+
+
+CLUSTER = """
+    clusters:
+      - name: c
+        growth: 5%/month
+        hosts:
+          - name: a
+            memory: 128GiB
+            system_reserved: 0
+            vms: [VMS_A]
+          - name: b
+            memory: 128GiB
+            system_reserved: 0
+            vms: [VMS_B]
+          - {name: c1, memory: 128GiB, system_reserved: 0}
+"""
+
+
+def _cluster() -> str:
+    vm = "{name: %s%d, memory: 8GiB, overhead: 0, active: 20%%}"
+    a = ", ".join(vm % ("a", i) for i in range(8))
+    return CLUSTER.replace("VMS_A", a).replace("VMS_B", ", ".join(vm % ("b", i) for i in range(4)))
+
+
+def test_cluster_arrivals_spread_over_its_hosts() -> None:
+    """Cluster growth: 5%/month on 12 full VMs of 8 GiB (D0 = 96 GiB). By month 12 the
+    cluster needs 12 x (1.05^12 - 1) = 9.55 -> 10 new VMs. Each goes to the host with the
+    most free memory (ties: the name): c1 (free 128 GiB) takes the first four, until it
+    ties with b (96 GiB); then b, c1, b, c1, b, c1. So a keeps its 8 VMs, b has 4 + 3 and
+    c1 7: demand 64, 56 and 56 GiB."""
+    assert round(12 * (1.05**12 - 1)) == 10
+    text = _cluster()
+    host_of, _ = engine.place(inv(text))
+    points, _ = projection.timeline(inv(text), host_of, AS_OF, 12, 12)
+    last = {p.host: p for p in points if p.month == 12}
+    assert {h: p.arrived for h, p in last.items()} == {"a": 0, "b": 3, "c1": 7}
+    assert {h: p.demand // GIB for h, p in last.items()} == {"a": 64, "b": 56, "c1": 56}
+    assert all(p.state is MemState.HIGH for p in last.values())
+
+
+def test_cluster_arrivals_go_through_planned_changes_and_skip_failover_hosts() -> None:
+    """A dedicated failover host gets no new VMs; a host retired later hands its new VMs on
+    like the others. c1 is the failover host: the 10 arrivals of month 12 go to b (96 GiB
+    free, then ties with a at 64 GiB: a, b, a, b ...): b 4 + 4 + 3 ... worked month by
+    month by the engine's one placement, checked here by its totals."""
+    text = _cluster().replace(
+        "        growth: 5%/month\n",
+        "        growth: 5%/month\n        ha: {policy: dedicated, failover_hosts: [c1]}\n",
+    )
+    host_of, _ = engine.place(inv(text))
+    points, _ = projection.timeline(inv(text), host_of, AS_OF, 12, 12)
+    last = {p.host: p for p in points if p.month == 12}
+    assert last["c1"].arrived == 0
+    assert last["a"].arrived + last["b"].arrived == 10
+    # b takes 4 to tie with a at 64 GiB, then a, b, a, b, a, b: a 3, b 7
+    assert (last["a"].arrived, last["b"].arrived) == (3, 7)
+
+
+def test_vm_scope_keeps_the_in_vm_closed_form() -> None:
+    """--growth-scope vm is the previous model: 3%/month on 2 x 128 GiB of room in
+    510 GiB VMs balloons at month 24 (tests/test_projection.py works it by hand); the
+    demand scope gives the same date here: the VMs fill only at ln(510 / 128) / ln(1.03)
+    = 46.8 months. New VMs (the median VM holds 128 GiB) arrive once the two VMs'
+    overflow 2 x (128 x 1.03^t - 510) GiB reaches half of one: month 48, 37.9 GiB (0.30
+    VM: none); month 49, 69.6 GiB (0.54: one)."""
+    from tests.test_projection import ONE_HOST
+
+    text = ONE_HOST.replace(", growth: 3%/month", "")
+    for scope in ("vm", "demand"):
+        s = Scenario(as_of=date(2026, 1, 15), horizon_months=60, growth=0.03, growth_scope=scope)
+        r = engine.evaluate(inv(text), s)
+        assert r.forecast is not None
+        assert r.forecast.hosts[0].balloon_at == date(2028, 1, 15)
+        counts = r.forecast.arrivals[0].counts if r.forecast.arrivals else ()
+        assert scope == "demand" or counts == ()
+        assert scope == "vm" or (counts[48], counts[49]) == (0, 1)
+    assert math.ceil(math.log(510 / 128) / math.log(1.03)) == 47
+    assert round(2 * (128 * 1.03**48 - 510) / 128) == 0
+    assert round(2 * (128 * 1.03**49 - 510) / 128) == 1
+
+
+def test_typical_vm_takes_lower_medians() -> None:
+    text = """
+        hosts:
+          - name: h
+            memory: 512GiB
+            vms:
+              - {name: a, memory: 4GiB, vcpus: 1, consumed: 50%, active: 10%, overhead: 10MiB}
+              - {name: b, memory: 16GiB, vcpus: 4, consumed: 100%, active: 50%, overhead: 30MiB}
+              - {name: c, memory: 8GiB, vcpus: 2, consumed: 75%, active: 20%, overhead: 20MiB}
+              - {name: d, memory: 32GiB, vcpus: 8, consumed: 100%, active: 100%, overhead: 40MiB}
+    """
+    shape = projection.typical_vm(inv(text).vms, "new", None, inv(text).vms[0].location)
+    # sizes 4, 8, 16, 32 -> 8; vCPUs 1, 2, 4, 8 -> 2; consumed ratios .5 .75 1 1 -> .75;
+    # active / held: 10/50 = .2, 20/75 = .267, 50/100 = .5, 1 -> .267
+    assert (shape.memory, shape.vcpus, shape.overhead) == (8 * GIB, 2, 20 * MIB)
+    assert shape.consumed == 6 * GIB
+    assert shape.active == round(6 * GIB * (0.2 * 8 * GIB / (0.75 * 8 * GIB)))
+    assert projection.arrivals(2.5 * 6 * GIB, shape) == 3  # nearest, half up
+    assert projection.arrivals(2.49 * 6 * GIB, shape) == 2
+    assert projection.arrivals(0, shape) == 0
+
+
+def test_overflow_is_growth_past_the_bound() -> None:
+    assert projection.overflow(8 * GIB, 8 * GIB, 0.05, 0) == 0
+    assert projection.overflow(4 * GIB, 8 * GIB, 0.05, 12) == 0  # 4 x 1.80 = 7.18 GiB fits
+    assert projection.overflow(8 * GIB, 8 * GIB, 0.05, 1) == pytest.approx(0.4 * GIB)
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def standalone(tmp_path: pytest.TempPathFactory) -> str:
+    path = tmp_path / "h.yaml"  # type: ignore[operator]
+    path.write_text("version: 1\n" + __import__("textwrap").dedent(full_host(8)))
+    return str(path)
+
+
+def test_cli_check_fail_within_sees_the_arrivals(standalone: str) -> None:
+    """Ballooning at month 14 (2027-03-01) warns within 18 months (MP402), with the new VMs
+    that brought it; in-VM scope has nothing to warn about."""
+    args = ["check", standalone, "--as-of", "2026-01-01", "--growth", "5%/month"]
+    code, out, _ = run(*args, "--fail-within", "18m", "--fail-on", "warn")
+    assert code == 3
+    assert "MP402" in out
+    assert "2027-03-01 (+8 VMs of 8.0 GiB)" in out
+    assert "growth: demand" in out
+    assert "host h: new VMs of 8.0 GiB, 1 vCPU, consumed 100%, active 20%; +11 by 2027-07" in out
+    code, out, _ = run(*args, "--fail-within", "18m", "--fail-on", "warn", "--growth-scope", "vm")
+    assert code == 0
+    assert "growth: inside VMs only" in out
+    code, out, _ = run(*args, "--fail-within", "18m", "-f", "json")
+    doc = json.loads(out)
+    assert doc["forecast"]["growth_scope"] == "demand"
+    (a,) = doc["forecast"]["arrivals"]
+    assert a["host"] == "h"
+    assert a["shape"]["memory_bytes"] == 8 * GIB
+    assert a["new_vms"][14] == 8
+    assert [f["message"] for f in doc["findings"] if f["rule"] == "MP402"] == [
+        "starts ballooning by 2027-03-01 (+8 new VMs of 8.0 GiB by then), within the window"
+        " ending 2027-07-01"
+    ]
+
+
+def test_cli_project_counts_new_vms(standalone: str) -> None:
+    code, out, _ = run("project", standalone, "--as-of", "2026-01-01", "--growth", "5%/month",
+                       "--horizon", "18m", "--step", "6m")  # fmt: skip
+    assert code == 0
+    assert "New VMs" in out
+    assert "h: balloons from 2027-03-01 (+8 VMs of 8.0 GiB by then)" in out
+    code, out, _ = run("project", standalone, "--as-of", "2026-01-01", "--growth", "5%/month",
+                       "--horizon", "18m", "-f", "csv")  # fmt: skip
+    rows = out.splitlines()
+    assert rows[0].endswith(",state,new_vms")
+    assert rows[15].startswith("14,2027-03-01,,h,")
+    assert rows[15].endswith(",soft,8")
+
+
+def test_project_help_names_both_scopes() -> None:
+    out = run("project", "--help")[1]
+    assert "--growth-scope" in out
+    assert "In-VM only" in out
