@@ -253,8 +253,10 @@ def _buys(r: RightsizeReport, console: Console) -> None:
     cols += ["More VMs"] if shape else []
     for col in cols:
         t.add_column(
-            col, justify="right" if col in ("Reclaim", "Free", "Balloon", "Swap") else "left"
-        )
+            col, justify="right" if col in ("Reclaim", "Free", "Balloon", "Swap") else "left",
+            # host names stay whole: forecast columns wrap first ("2027-06 ->" / "2027-08")
+            min_width=max((len(h.host) for h in r.hosts), default=4) if col == "Host" else None,
+        )  # fmt: skip
     for h in r.hosts:
         row = [h.host, _gib(h.reclaimable), _arrow(h.state, _s),
                _arrow(h.free, _gib), _arrow(h.balloon, _gib), _arrow(h.swap, _gib)]  # fmt: skip
