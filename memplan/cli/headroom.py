@@ -10,17 +10,15 @@ from memplan import engine, inventory
 from memplan.errors import InventoryError, UsageError
 from memplan.inventory import whatif
 from memplan.model import MemState, Note
-from memplan.render import Format
 from memplan.units import suggest
 
 if TYPE_CHECKING:
     pass
 from memplan.cli.exits import error_exit, usage_exit
-from memplan.cli.loading import build_scenario, import_notes
+from memplan.cli.loading import build_scenario, import_notes, table_or_json
 from memplan.cli.options import (
     AddHostOpt,
     AddVmOpt,
-    FormatOpt,
     InventoryArg,
     KeepState,
     NoColorOpt,
@@ -28,6 +26,7 @@ from memplan.cli.options import (
     RemoveHostOpt,
     RemoveVmOpt,
     SetOpt,
+    TableOrJsonOpt,
     VerboseOpt,
     in_order,
 )
@@ -55,7 +54,7 @@ def headroom(
         KeepState,
         typer.Option("--keep-state", help="clear: stop before ballooning; soft: before swapping."),
     ] = KeepState.CLEAR,
-    fmt: FormatOpt = Format.TABLE,
+    fmt: TableOrJsonOpt = "table",
     fail_host: Annotated[
         list[str] | None, typer.Option("--fail-host", metavar="HOST", help="HA: fail these hosts.")
     ] = None,
@@ -84,6 +83,7 @@ def headroom(
     the count also keeps the cluster's failover capacity. Exit codes: 0 done, 2 usage
     error, 4 invalid inventory.
     """
+    as_json = table_or_json(fmt, "headroom")
     notes: list[Note] = []
     try:
         inv, shape = inventory.load_with_shape(
@@ -104,5 +104,5 @@ def headroom(
     report = engine.headroom_report(inv, shape, MemState(keep_state.value), scenario, cluster)
     from memplan.render.headroom import render_headroom_json, render_headroom_table
 
-    write = render_headroom_json if fmt is Format.JSON else render_headroom_table
+    write = render_headroom_json if as_json else render_headroom_table
     write(report, make_console(no_color))

@@ -110,3 +110,13 @@ def parse_months(text: str) -> int:
     if not 1 <= months <= 600:
         raise UnitError(f"{text!r}: the horizon must be 1 to 600 months")
     return months
+
+
+def table_or_json(fmt: str, command: str) -> bool:
+    """True for json, False for table; any other --format is a usage error (exit 2): the
+    command cannot write it, and printing a table instead would fool a CI job."""
+    from memplan.cli.options import TABLE_OR_JSON
+
+    if fmt not in TABLE_OR_JSON:
+        raise usage_exit(f"--format {fmt}: {command} writes table or json only")
+    return fmt == "json"

@@ -7,11 +7,11 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from typer.core import TyperCommand
+from typer import _click as click
+from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 from memplan.inventory import whatif
 from memplan.model import WhatIf
-from memplan.render import Format
 
 if TYPE_CHECKING:
     pass
@@ -87,7 +87,19 @@ VerboseOpt = Annotated[
 ]
 
 
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+TABLE_OR_JSON = ("table", "json")
+"""The formats headroom and thresholds write."""
+
+TableOrJsonOpt = Annotated[
+    str,
+    typer.Option(
+        "--format",
+        "-f",
+        metavar="<table|json>",
+        help="Output format: table or json.",
+        autocompletion=lambda: list(TABLE_OR_JSON),
+    ),
+]
 
 
 AddVmOpt = Annotated[
@@ -186,7 +198,59 @@ AsOfOpt = Annotated[
 ]
 
 
-class OrderedCommand(TyperCommand):
+_NB_HYPHEN = "\u2011"
+
+
+class HelpFormatter(click.HelpFormatter):
+    """Help text wrapped between words only: an example host name such as
+    ``esx-web01.prod.example`` never breaks at its hyphen (nor does an option name)."""
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog.replace("-", _NB_HYPHEN), args.replace("-", _NB_HYPHEN), prefix)
+
+    def write_text(self, text: str) -> None:
+        super().write_text(text.replace("-", _NB_HYPHEN))
+
+    def write_dl(self, rows: Any, col_max: int = 30, col_spacing: int = 2) -> None:
+        rows = [(a.replace("-", _NB_HYPHEN), b.replace("-", _NB_HYPHEN)) for a, b in rows]
+        super().write_dl(rows, col_max, col_spacing)
+
+    def getvalue(self) -> str:
+        return super().getvalue().replace(_NB_HYPHEN, "-")
+
+
+class Context(click.Context):
+    """Formats help with ``HelpFormatter``."""
+
+    formatter_class = HelpFormatter
+
+
+class Group(TyperGroup):
+    """The root and the import and collect groups: help wrapped between words."""
+
+    context_class = Context
+
+
+class Command(TyperCommand):
+    """Every command: help wrapped between words, and a usage line that reads
+    ``memplan check [OPTIONS] INVENTORY...`` (Typer writes ``{INVENTORY}``)."""
+
+    context_class = Context
+
+    def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if not isinstance(param, TyperArgument):
+                pieces += param.get_usage_pieces(ctx)
+                continue
+            name = param.metavar or (param.name or "").upper()
+            if param.nargs != 1 and name.isupper() and name.isidentifier():  # not "[OLD] NEW"
+                name += "..."
+            pieces.append(name if param.required else f"[{name}]")
+        return pieces
+
+
+class OrderedCommand(Command):
     """Keeps the raw arguments, so that what-ifs apply in the order the user typed them
     (click alone only remembers where a repeated option first appeared)."""
 

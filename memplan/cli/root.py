@@ -26,7 +26,7 @@ from memplan.cli import schema as schema_cmd
 from memplan.cli import thresholds as thresholds_cmd
 from memplan.cli import trend as trend_cmd
 from memplan.cli import validate as validate_cmd
-from memplan.cli.options import EXIT_CODES_HELP, OrderedCommand
+from memplan.cli.options import EXIT_CODES_HELP, Command, Group, OrderedCommand
 
 # are imported inside that command: start-up time is paid on every run (docs/performance.md).
 
@@ -40,9 +40,10 @@ app = typer.Typer(
         "Example: memplan check samples/small.yaml\n\n" + EXIT_CODES_HELP
     ),
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode=None,
+    cls=Group,
 )
 
 
@@ -56,7 +57,9 @@ def _version(value: bool) -> None:
 def main_callback(
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+        typer.Option(
+            "--version", "-V", callback=_version, is_eager=True, help="Print the version."
+        ),
     ] = False,
 ) -> None:
     """memplan: capacity planning for VMware vSphere memory."""
@@ -67,30 +70,32 @@ app.command(cls=OrderedCommand)(project_cmd.project)
 app.command(cls=OrderedCommand)(headroom_cmd.headroom)
 app.command(cls=OrderedCommand)(rightsize_cmd.rightsize)
 app.command(cls=OrderedCommand)(diff_cmd.diff)
-app.command()(trend_cmd.trend)
-app.command("schema")(schema_cmd.schema_command)
-app.command()(validate_cmd.validate)
-app.command()(thresholds_cmd.thresholds)
+app.command(cls=Command)(trend_cmd.trend)
+app.command("schema", cls=Command)(schema_cmd.schema_command)
+app.command(cls=Command)(validate_cmd.validate)
+app.command(cls=Command)(thresholds_cmd.thresholds)
 
 import_app = typer.Typer(
     help="Turn an RVTools export or govc JSON into an inventory YAML file.",
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode=None,
+    cls=Group,
 )
 app.add_typer(import_app, name="import")
 
-import_app.command("rvtools")(import_cmd.import_rvtools)
-import_app.command("govc")(import_cmd.import_govc)
+import_app.command("rvtools", cls=Command)(import_cmd.import_rvtools)
+import_app.command("govc", cls=Command)(import_cmd.import_govc)
 
 collect_app = typer.Typer(
     help="Read a live source (vCenter) into an inventory YAML file.",
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode=None,
+    cls=Group,
 )
 app.add_typer(collect_app, name="collect")
-collect_app.command("vcenter")(collect_cmd.collect_vcenter)
+collect_app.command("vcenter", cls=Command)(collect_cmd.collect_vcenter)
 
 
 def main() -> None:

@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from memplan import esxi
-from memplan.render import Format
 from memplan.units import UnitError, parse_size
 
 if TYPE_CHECKING:
     pass
-from memplan.cli.options import FormatOpt, NoColorOpt, Reading
+from memplan.cli.loading import table_or_json
+from memplan.cli.options import NoColorOpt, Reading, TableOrJsonOpt
 from memplan.cli.output import make_console
 
 
@@ -32,13 +32,14 @@ def thresholds(
     reading: Annotated[
         Reading, typer.Option("--reading", help="Threshold reading (docs/model.md).")
     ] = Reading.B,
-    fmt: FormatOpt = Format.TABLE,
+    fmt: TableOrJsonOpt = "table",
     no_color: NoColorOpt = False,
 ) -> None:
     """Print minFree and the free-memory band of each ESXi memory state for a host size.
 
     Example: memplan thresholds 130607MiB   (minFree 1920.47 MiB; esxtop shows 1920)
     """
+    as_json = table_or_json(fmt, "thresholds")
     try:
         managed = parse_size(size)
         table_name = esxi.state_table_name(esxi_version)
@@ -59,4 +60,4 @@ def thresholds(
         esxi.bands(esxi.min_free(managed, esxi_version), table, reading.value),
     )  # fmt: skip
     console = make_console(no_color)
-    (render_json if fmt is Format.JSON else render_table)(report, console)
+    (render_json if as_json else render_table)(report, console)
