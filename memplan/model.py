@@ -116,6 +116,9 @@ class VM:
     """True when ``growth`` is its host's or cluster's rate: demand growth, of which what
     the VM cannot hold arrives as new VMs; False for a VM's own rate (or defaults.vm's),
     which grows inside the VM only (docs/projection.md)."""
+    seen_on: str | None = None
+    """The host the source names for a cluster VM, which the inventory does not list
+    (``seen_on:``); memplan places the VM itself, or leaves it to the observed usage."""
 
     @property
     def usage_bound(self) -> int:
@@ -130,7 +133,7 @@ class VM:
             self.shares, self.shares_level, active, self.active_given, consumed,
             self.consumed_given, self.overhead, self.overhead_estimated, self.balloon_max,
             self.tags, self.host, self.cluster, self.location, self.growth, self.ballooned,
-            self.swapped, self.uuid, self.demand_growth,
+            self.swapped, self.uuid, self.demand_growth, self.seen_on,
         )  # fmt: skip
 
     @property
@@ -442,6 +445,9 @@ class HostResult:
     """configured / capacity."""
     verdict: Severity
     """Worst finding about it or its VMs."""
+    observed_demand: bool = False
+    """True when its demand rests on vCenter's observed usage (its powered-on VMs give no
+    consumed figures): demand = observed consumed - system_reserved (docs/model.md)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -162,3 +162,36 @@ def test_govc_quickstats_maintenance_connection_and_uuid(tmp_path: Path) -> None
     assert ihosts["esx01"].observed == Observed(128 * GIB, None, None, "govc quickStats")
     assert ihosts["esx02"].maintenance
     assert ihosts["esx03"].maintenance
+
+
+def test_hosts_vhost_does_not_list_are_reported_once_each(tmp_path: Path) -> None:
+    """vInfo names bovmsp-04.customer.com, vHost says vmsp-04: the short names differ
+    (bovmsp-04 / vmsp-04), so no match; esx05 is in vHost without # Memory."""
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    (folder / "RVTools_tabvHost.csv").write_text(
+        "Host,Cluster,# Memory,Memory usage %\nvmsp-04,prod,131072,50\nesx05,prod,,\n"
+    )
+    rows = [f"v{i},4096,bovmsp-04.customer.com,prod" for i in range(31)]
+    rows += ["w1,4096,ESX05.corp,prod", "w2,4096,VMSP-04.customer.com,prod"]
+    (folder / "RVTools_tabvInfo.csv").write_text("VM,Memory,Host,Cluster\n" + "\n".join(rows))
+    r = rvtools.read([str(folder)])
+    texts = [n.text for n in r.repairs]
+    assert (
+        "31 VMs name host bovmsp-04.customer.com, not in vHost; kept in cluster prod with seen_on"
+        in texts
+    )
+    assert (
+        "1 VM names host ESX05.corp: vHost gives no memory size for esx05; kept in cluster prod with seen_on"
+        in texts
+    )
+    assert [n.text for n in r.skipped] == [
+        "vHost row 3: host esx05: vHost gives no memory size ('# Memory')"
+    ]
+    assert not any("esx05" in t and "not in vHost" in t for t in texts)
+    vms = {v.name: v for v in r.vms}
+    assert vms["w2"].host == "vmsp-04"  # matched by short name, case-insensitively
+    assert (vms["v0"].host, vms["v0"].seen_on) == (None, "bovmsp-04.customer.com")
+    text = common.to_yaml(r, "x")
+    assert 'seen_on: "bovmsp-04.customer.com"' in text
+    assert len(inventory.parse(text.encode(), "x.yaml").vms) == 33

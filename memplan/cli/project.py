@@ -103,6 +103,7 @@ def project(
     assert scenario.horizon_months is not None
     from memplan.engine import projection
 
+    inv = engine.observe(inv)  # hosts whose VMs give no consumed figure start from vCenter's
     host_of, _ = engine.place(inv)
     points, notes = projection.timeline(
         inv, host_of, scenario.as_of, scenario.horizon_months, every, scenario.growth,

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import timedelta
 
-from memplan.engine import ha
+from memplan.engine import ha, observed
 from memplan.engine.hostmodel import Load, choose_host, evaluate_host, load_of, vm_demand
 from memplan.model import (
     VM,
@@ -37,6 +37,7 @@ from memplan.model import (
 )
 from memplan.rules import RULES
 from memplan.rules.base import ClusterCalc, Context, HostCalc
+from memplan.units import format_size
 
 
 def place(inventory: Inventory) -> tuple[dict[str, str | None], set[str]]:
@@ -61,6 +62,9 @@ def place(inventory: Inventory) -> tuple[dict[str, str | None], set[str]]:
             # dedicated failover hosts stay empty; a host in maintenance takes nothing
             members[h.cluster].append(h)
     todo = [vm for vm in inventory.vms if vm.host is None and vm.powered_on]
+    if any(vm.seen_on for vm in todo):  # their memory is in the observations: not placed
+        inside = observed.unplaced_by_observation(inventory)
+        todo = [vm for vm in todo if not (vm.seen_on and vm.cluster in inside)]
     todo.sort(key=lambda vm: (-(vm.memory + vm.overhead), vm.name))
     placed: set[str] = set()
     for vm in todo:
@@ -88,6 +92,8 @@ def evaluate(inventory: Inventory, scenario: Scenario | None = None) -> Report:
     """Evaluate the whole inventory: placement, every host, HA, every rule, every verdict."""
     scenario = scenario or Scenario()
     policy = inventory.policy
+    rest = observed.resting(inventory)
+    inventory = observed.observe(inventory)
     host_of, placed = place(inventory)
     by_host = vms_by_host(inventory, host_of)
     host_calcs: dict[str, HostCalc] = {}
@@ -96,15 +102,22 @@ def evaluate(inventory: Inventory, scenario: Scenario | None = None) -> Report:
     for host in inventory.hosts:
         loads[host.name] = load_of(by_host[host.name])
         result, vrs = evaluate_host(host, by_host[host.name], policy, load=loads[host.name])
+        if host.name in rest:
+            result = _on_observation(result, loads[host.name])
         host_calcs[host.name] = HostCalc(result, tuple(row[0] for row in loads[host.name].rows))
         for vr in vrs:
             vm_results[vr.vm.name] = replace(vr, placed=True) if vr.vm.name in placed else vr
     unplaced: tuple[VM, ...] = ()
     if len(vm_results) < len(inventory.vms):  # some VMs have no host
-        unplaced = tuple(vm for vm in inventory.vms if host_of[vm.name] is None and vm.powered_on)
+        unplaced = tuple(
+            vm for vm in inventory.vms
+            if host_of[vm.name] is None and vm.powered_on and not _left_to_data(vm, inventory)
+        )  # fmt: skip
         for vm in inventory.vms:
             if vm.name not in vm_results:
                 vm_results[vm.name] = VMResult(vm, None, False, 0, 0, 0, 0, 0, 0, Severity.OK)
+    if rest:
+        vm_results = {n: r for n, r in vm_results.items() if not observed.is_standin(r.vm)}
     cluster_calcs = _cluster_calcs(inventory, host_calcs, unplaced)
     base = {name: hc.result for name, hc in host_calcs.items()}
     failover: dict[str, HAResult] = {}
@@ -135,6 +148,31 @@ def evaluate(inventory: Inventory, scenario: Scenario | None = None) -> Report:
     )
 
 
+def _on_observation(result: HostResult, load: Load) -> HostResult:
+    """A resting host's result: marked, and its counts and configured memory without the
+    stand-in VM (engine/observed.py), which is demand, not a VM of the inventory."""
+    standins = [row[0] for row in load.rows if observed.is_standin(row[0])]
+    configured = result.configured - sum(vm.memory for vm in standins)
+    return replace(
+        result,
+        vms_on=result.vms_on - len(standins),
+        vms_total=result.vms_total - len(standins),
+        configured=configured,
+        overcommit_ratio=configured / result.capacity,
+        observed_demand=True,
+    )
+
+
+def _left_to_data(vm: VM, inventory: Inventory) -> bool:
+    """A seen_on VM memplan does not place: its memory is in its cluster's observed usage,
+    or its cluster has no host to hold it (rule MP208 says which, once per missing host)."""
+    if vm.seen_on is None:
+        return False
+    if vm.cluster in observed.unplaced_by_observation(inventory):
+        return True
+    return not any(h.cluster == vm.cluster and not h.maintenance for h in inventory.hosts)
+
+
 def notes(report: Report) -> tuple[Note, ...]:
     """What the evaluation decided or assumed: each VM memplan placed, and how many hosts
     and VMs rest on an assumed size (one note each: the count is the news)."""
@@ -144,6 +182,16 @@ def notes(report: Report) -> tuple[Note, ...]:
         )
         for r in report.vms
         if r.placed
+    ]
+    out += [
+        Note(
+            "observed-demand",
+            f"demand of {h.host.name} is vCenter's observed usage"
+            f" ({format_size(h.host.observed.consumed)} used, {h.host.observed.source}):"
+            " its VMs give no consumed figures",
+        )
+        for h in report.hosts
+        if h.observed_demand and h.host.observed and h.host.observed.consumed is not None
     ]
     assumed_managed = sum(not h.host.managed_given for h in report.hosts)
     if assumed_managed:
@@ -340,6 +388,7 @@ def headroom_report(
     from memplan.engine import headroom as room  # the headroom command's alone
 
     scenario = scenario or Scenario()
+    inventory = observed.observe(inventory)
     host_of, _ = place(inventory)
     by_host = vms_by_host(inventory, host_of)
     chosen = [h for h in inventory.hosts if cluster is None or h.cluster == cluster]

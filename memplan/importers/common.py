@@ -39,6 +39,8 @@ class VMRecord:
     """vCenter's instance UUID."""
     balloon_max: int | None = None
     """sched.mem.maxmemctl in bytes; None when absent or unlimited."""
+    seen_on: str | None = None
+    """The host the source names, when it lists no such host (the VM stays in its cluster)."""
 
 
 @dataclass
@@ -285,6 +287,8 @@ def _vm_line(v: VMRecord, with_host: bool) -> str:
         parts.append(f"host: {_q(v.host)}")
     if v.uuid:
         parts.append(f"uuid: {_q(v.uuid)}")
+    if v.seen_on and not v.host:
+        parts.append(f"seen_on: {_q(v.seen_on)}")
     return "{" + ", ".join(parts) + "}"
 
 
@@ -360,7 +364,7 @@ def to_yaml(result: ImportResult, header: str) -> str:
         for h in members:
             out += _host_lines(h, on_host.get(h.name, []), "      ")
         if loose.get(name):
-            out.append("    vms:  # host unknown: memplan places these")
+            out.append("    vms:  # host unknown (seen_on: the host the source names, not listed)")
             out += [
                 f"      - {_vm_line(v, False)}" for v in sorted(loose[name], key=lambda v: v.name)
             ]

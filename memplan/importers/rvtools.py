@@ -295,7 +295,7 @@ def _datetime(value: object) -> datetime | None:
 def _build(sheets: dict[str, list[Row]], source: str) -> ImportResult:
     result = ImportResult(source)
     _collected(sheets.get("vmetadata", []), result)
-    _hosts(sheets.get("vhost", []), result)
+    unsized = _hosts(sheets.get("vhost", []), result)
     for _number, row in sheets.get("vcluster", []):
         name = _text(row.get("name"))
         if name:
@@ -306,6 +306,7 @@ def _build(sheets: dict[str, list[Row]], source: str) -> ImportResult:
             )  # fmt: skip
     host_cluster = {h.name: h.cluster for h in result.hosts}
     resolver = _Hosts(host_cluster)
+    missing = _Missing(_Hosts(unsized))
     memory_rows: dict[str, Row] = {}
     for number, row in sheets.get("vmemory", []):
         name = _text(row.get("name"))
@@ -342,12 +343,45 @@ def _build(sheets: dict[str, list[Row]], source: str) -> ImportResult:
         if vm.host is None and vm.cluster is None:
             result.skip("skip-no-place", f"{where} ({name}): no host and no cluster to place it in")
             continue
-        result.keep_vm(vm)
+        if result.keep_vm(vm) and vm.seen_on is not None:
+            missing.count(vm)
+    missing.report(result)
     return result
 
 
-def _hosts(rows: list[Row], result: ImportResult) -> None:
+class _Missing:
+    """VMs whose host vHost does not list (or lists without a memory size), counted per
+    host and reported once per host, not once per VM: a sanitised export has hundreds."""
+
+    def __init__(self, unsized: _Hosts) -> None:
+        self.unsized = unsized
+        self.vms: dict[tuple[str, str | None], int] = {}
+
+    def count(self, vm: VMRecord) -> None:
+        key = (vm.seen_on or "", vm.cluster)
+        self.vms[key] = self.vms.get(key, 0) + 1
+
+    def report(self, result: ImportResult) -> None:
+        for (host, cluster), n in sorted(self.vms.items(), key=lambda kv: (-kv[1], kv[0][0])):
+            known, _ = self.unsized.resolve(host)
+            vms = "1 VM names" if n == 1 else f"{n} VMs name"
+            if known is not None:
+                result.repair(
+                    "host-unsized",
+                    f"{vms} host {host}: vHost gives no memory size for {known}; kept in"
+                    f" cluster {cluster} with seen_on",
+                )
+            else:
+                result.repair(
+                    "host-not-listed",
+                    f"{vms} host {host}, not in vHost; kept in cluster {cluster} with seen_on",
+                )
+
+
+def _hosts(rows: list[Row], result: ImportResult) -> set[str]:
+    """Read vHost into ``result``; the names of hosts listed without a usable memory size."""
     names: set[str] = set()
+    unsized: set[str] = set()
     missing_version = 0
     for number, row in rows:
         result.rows_read += 1
@@ -363,7 +397,10 @@ def _hosts(rows: list[Row], result: ImportResult) -> None:
             )
             continue
         if memory is None or memory <= 0:
-            result.skip("skip-no-memory", f"{where} ({name}): no memory value ('# Memory')")
+            result.skip(
+                "skip-no-memory", f"{where}: host {name}: vHost gives no memory size ('# Memory')"
+            )
+            unsized.add(name)
             continue
         if mib(memory) <= DEFAULT_SYSTEM_RESERVED:
             result.skip(
@@ -371,6 +408,7 @@ def _hosts(rows: list[Row], result: ImportResult) -> None:
                 f"{where} ({name}): {memory:g} MiB leaves nothing for VMs after the"
                 f" {DEFAULT_SYSTEM_RESERVED // MIB} MiB memplan reserves for ESXi",
             )
+            unsized.add(name)
             continue
         version = _VERSION.search(str(row.get("esxi") or ""))
         record = HostRecord(
@@ -389,6 +427,7 @@ def _hosts(rows: list[Row], result: ImportResult) -> None:
             f"vHost: no ESX version for {missing_version} of {len(result.hosts)} hosts;"
             " they are planned as ESXi 8.0",
         )
+    return unsized - names
 
 
 def _observed(
@@ -526,10 +565,5 @@ def _place(
         vm.host = resolved
         vm.cluster = host_cluster.get(resolved) or vm.cluster
         return
-    if vm.cluster is not None:
-        result.repair(
-            "host-not-listed",
-            f"{where} ({vm.name}): host {vm.host} is not in vHost; kept in cluster"
-            f" {vm.cluster} for memplan to place",
-        )
+    vm.seen_on = vm.host  # reported once per host by _Missing
     vm.host = None

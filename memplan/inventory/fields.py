@@ -37,7 +37,7 @@ VM_VALUE_FIELDS = (
     "memory", "vcpus", "power", "reservation", "limit", "shares", "active", "consumed",
     "overhead", "balloon_max", "tags", "growth", "ballooned", "swapped",
 )  # fmt: skip
-VM_FIELDS = ("name", *VM_VALUE_FIELDS, "host", "uuid")
+VM_FIELDS = ("name", *VM_VALUE_FIELDS, "host", "uuid", "seen_on")
 POLICY_FIELDS = ("max_overcommit", "reading", "thresholds", "idle_tax")
 HA_FIELDS = ("policy", "failures", "percentage", "failover_hosts")
 PLANNED_FIELDS = ("at", "add_vm", "add_host", "retire_host")

@@ -35,6 +35,10 @@ def _size(*words: str, percent: bool = False) -> dict[str, Any]:
 
 NAME = {"type": ["string", "number", "boolean"], "description": "Taken as written."}
 UUID = {"type": "string", "minLength": 1, "description": "vCenter instance UUID of the VM."}
+SEEN_ON = {
+    "type": ["string", "number"],
+    "description": "The host the source names for a cluster VM, not listed in the inventory.",
+}
 
 VM_VALUES: dict[str, Any] = {
     "memory": _size() | {"description": "Configured (guest) memory."},
@@ -77,7 +81,9 @@ def schema() -> dict[str, Any]:
     assert set(HOST_VALUES) == set(inv.HOST_VALUE_FIELDS), (
         "schema and reader disagree on host fields"
     )
-    vm = _obj({"name": NAME, **VM_VALUES, "host": NAME, "uuid": UUID}, ("name",))
+    vm = _obj(
+        {"name": NAME, **VM_VALUES, "host": NAME, "uuid": UUID, "seen_on": SEEN_ON}, ("name",)
+    )
     state = {
         "observed": _obj({
             "consumed": _size(percent=True) | {"description": "Host memory in use, VMkernel included (a percentage is of memory)."},
@@ -113,7 +119,15 @@ def schema() -> dict[str, Any]:
         }, ("name",)),
     }  # fmt: skip
     planned_vm = _obj(
-        {"name": NAME, **VM_VALUES, "host": NAME, "cluster": NAME, "uuid": UUID}, ("name", "memory")
+        {
+            "name": NAME,
+            **VM_VALUES,
+            "host": NAME,
+            "cluster": NAME,
+            "uuid": UUID,
+            "seen_on": SEEN_ON,
+        },
+        ("name", "memory"),
     )
     planned_host = _obj({"name": NAME, **HOST_VALUES, "growth": _ref("growth"), "cluster": NAME},
                         ("name", "memory"))  # fmt: skip

@@ -53,6 +53,7 @@ def _host(r: HostResult) -> dict[str, Any]:
         "active_fits": r.active_fits,
         "maintenance": h.maintenance,
         "observed": _observed(h),
+        "demand_basis": "observed" if r.observed_demand else "vms",
         "verdict": r.verdict.value,
         "location": _loc(h.location),
     }

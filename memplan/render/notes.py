@@ -23,6 +23,7 @@ HEADINGS: dict[str, str] = {
     "placed": "VMs placed by memplan (no host: given)",
     "assumed-managed": "hosts without 'managed': installed memory used",
     "assumed-active": "VMs without 'active': assumed fully active",
+    "observed-demand": "hosts whose demand is vCenter's observed usage (no VM gives consumed)",
     # trend and --history (inventory/snapshots.py, engine/trend.py)
     "dated-by-file": "exports that do not say when they were collected: dated by their file",
     "trend": "what the growth learnt from history had to decide",
@@ -47,7 +48,8 @@ HEADINGS: dict[str, str] = {
     "reservation-above-limit": "VMs with a reservation above their limit: limit raised to it",
     "reservation-above-memory": "VMs with a reservation above their memory: capped at memory",
     "host-matched": "VMs whose host name matched a vHost host only loosely",
-    "host-not-listed": "VMs whose host is not in vHost: kept in their cluster for memplan to place",
+    "host-not-listed": "hosts VMs name that vHost does not list: VMs kept in their cluster",
+    "host-unsized": "hosts VMs name that vHost lists without a memory size: VMs kept in their cluster",
     "no-esx-version": "hosts without an ESX version: planned as ESXi 8.0",
     "cluster-by-ref": "clusters named by their govc reference",
     "host-maintenance": "hosts in maintenance mode: planned with no capacity",

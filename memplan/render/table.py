@@ -89,10 +89,14 @@ def _reclaim(r: HostResult) -> tuple[str, ...]:
 
 
 def _host_cell(r: HostResult) -> Cell:
-    """The host's name, marked ``maint`` when it is in maintenance (no capacity)."""
-    if not r.host.maintenance:
-        return r.host.name
-    return (r.host.name, Text("maint", style="bold yellow"))
+    """The host's name, marked ``obs`` when its demand is vCenter's observed usage (its VMs
+    give no consumed figures) and ``maint`` when it is in maintenance (no capacity)."""
+    marks = []
+    if r.observed_demand:
+        marks.append(Text("obs", style="cyan"))
+    if r.host.maintenance:
+        marks.append(Text("maint", style="bold yellow"))
+    return (r.host.name, *marks) if marks else r.host.name
 
 
 def host_columns() -> list[Column[HostResult]]:

@@ -215,6 +215,18 @@ class HostsAndVMs(NodeReader):
             ):  # pragma: no cover - standalone VMs nest under hosts
                 return None
             host = pin
+        seen_on = None
+        if "seen_on" in v:
+            seen_on = self.text(v["seen_on"], f"VM {name!r} seen_on")
+            if seen_on is None:
+                return None
+            if host is not None:
+                self.error(
+                    v["seen_on"],
+                    f"VM {name!r} has a host; seen_on names a host the inventory does not list,"
+                    " for a cluster VM without host:",
+                )
+                return None
         uuid = None
         if "uuid" in v:
             uuid = self.text(v["uuid"], f"VM {name!r} uuid")
@@ -244,7 +256,7 @@ class HostsAndVMs(NodeReader):
         return VM(
             name, memory, vcpus, power, res, lim, shares, level, act, act_given, cons, cons_given,
             ovh, est, bmax, tags, host, cluster, self.loc(node), growth, ballooned, swapped, uuid,
-            demand,
+            demand, seen_on,
         )  # fmt: skip
 
     def _shape_key(
@@ -266,7 +278,7 @@ class HostsAndVMs(NodeReader):
                 return None
             key.append(("growth", growth.tag, growth.value))
         for k, n in v.items():
-            if k != "name" and k != "host" and k != "uuid":  # per VM, not part of its shape
+            if k not in _PER_VM:  # per VM, not part of its shape
                 if type(n) is not yaml.ScalarNode:
                     return None
                 key.append((k, n.tag, n.value))
@@ -390,6 +402,9 @@ _VM_DEFAULTS: dict[str, Any] = {
 }  # fmt: skip
 """What a VM field is when neither the VM nor defaults.vm gives it."""
 
+
+_PER_VM = frozenset(("name", "host", "uuid", "seen_on"))
+"""VM fields that are the VM's own, never part of a shape shared with others."""
 
 _MAX_SHAPES = 65536
 """Most distinct VM shapes remembered (a bound on memory; more are read one by one)."""

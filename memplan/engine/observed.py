@@ -1,0 +1,142 @@
+"""Observed host usage as today's demand. Pure functions, no I/O (docs/model.md).
+
+An export without per-VM consumed figures (RVTools vInfo without vMemory, say) leaves
+memplan to assume every VM consumes all of its memory, which puts hosts that vCenter shows
+half used near ballooning. Where a host's powered-on VMs give no consumed figure and the
+inventory has the host's ``observed.consumed``, the observation is today's demand:
+
+    demand = observed consumed - system_reserved   (vCenter counts VMkernel and overheads)
+
+Its VMs' consumed memory is scaled down to fit that demand (their overhead kept), or,
+when they hold less than it, a stand-in VM ``(unlisted on HOST)`` holds the rest: memory
+the host uses for VMs the inventory does not list, assumed fully active (nothing known to
+balloon) and without growth of its own. The stand-in runs, fails over and grows like any
+VM, so the state, free memory, forecasts, HA and headroom all start from the observation;
+reports leave it out of VM lists and counts.
+
+Cluster VMs with ``seen_on`` (their host, as the source names it, is not in the
+inventory) already run on some host of the cluster: when every host of their cluster
+rests on observation, their memory is inside those observations and memplan does not
+place them (placement would count it twice).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import replace
+
+from memplan import esxi
+from memplan.model import VM, Host, Inventory
+
+UNLISTED = "memplan:unlisted"
+"""Tag of a stand-in VM: memory a host uses for VMs the inventory does not list."""
+
+
+def target(host: Host) -> int | None:
+    """What the host's VMs use by observation: observed consumed - system_reserved (at
+    least 0), or None when nothing was observed."""
+    o = host.observed
+    if o is None or o.consumed is None:
+        return None
+    return max(0, o.consumed - host.system_reserved)
+
+
+def resting(inventory: Inventory) -> set[str]:
+    """Hosts whose demand rests on observation: observed consumed given, and none of the
+    powered-on VMs the inventory puts on it gives a consumed figure."""
+    observed = {h.name for h in inventory.hosts if target(h) is not None}
+    if not observed:
+        return set()
+    measured = {vm.host for vm in inventory.vms if vm.powered_on and vm.consumed_given and vm.host}
+    return observed - measured
+
+
+def unplaced_by_observation(inventory: Inventory) -> set[str]:
+    """Clusters whose hosts all rest on observation: their ``seen_on`` VMs are not placed."""
+    rest = resting(inventory)
+    members: dict[str, list[str]] = defaultdict(list)
+    for h in inventory.hosts:
+        if h.cluster is not None and not h.maintenance:
+            members[h.cluster].append(h.name)
+    return {c for c, names in members.items() if names and all(n in rest for n in names)}
+
+
+def is_standin(vm: VM) -> bool:
+    """True for a stand-in VM (observe() adds them)."""
+    return UNLISTED in vm.tags
+
+
+def observe(inventory: Inventory) -> Inventory:
+    """The inventory with the demand of every resting host set to its observation: its own
+    VMs scaled down, or a stand-in VM added for the rest (see the module docstring)."""
+    rest = resting(inventory)
+    if not rest:
+        return inventory
+    own: dict[str, list[VM]] = defaultdict(list)
+    for vm in inventory.vms:
+        if vm.powered_on and vm.host in rest:
+            own[vm.host].append(vm)
+    scaled: dict[str, VM] = {}
+    standins: list[VM] = []
+    for host in inventory.hosts:
+        if host.name not in rest:
+            continue
+        goal = target(host)
+        assert goal is not None
+        vms = own[host.name]
+        held = [min(vm.consumed, vm.entitled_memory) for vm in vms]
+        overhead = sum(vm.overhead for vm in vms)
+        if sum(held) + overhead > goal:
+            for vm, h in zip(vms, _shrink(held, max(0, goal - overhead)), strict=True):
+                active = min(vm.active, h) if vm.active_given else h
+                scaled[vm.name] = vm.with_usage(h, active)
+        elif goal > sum(held) + overhead:
+            standins.append(_standin(host, goal - sum(held) - overhead, vms))
+    every = tuple(scaled.get(vm.name, vm) for vm in inventory.vms) + tuple(standins)
+    return replace(inventory, vms=every)
+
+
+def _shrink(held: list[int], total: int) -> list[int]:
+    """``held`` scaled so that it sums to ``total`` (<= its sum), in whole bytes: each
+    floor(h x total / sum), the bytes left over to the largest, none above its own h."""
+    whole = sum(held)
+    if whole == 0:
+        return held
+    out = [h * total // whole for h in held]
+    left = total - sum(out)
+    for i in sorted(range(len(out)), key=lambda i: -held[i]):
+        if left <= 0:
+            break
+        give = min(left, held[i] - out[i])
+        out[i] += give
+        left -= give
+    return out
+
+
+def _standin(host: Host, size: int, vms: list[VM]) -> VM:
+    """A VM holding ``size`` bytes on ``host``: fully active, normal shares, no overhead;
+    it grows as fast as the fastest of the host's own VMs (0 without any)."""
+    fastest = max(vms, key=lambda vm: vm.growth, default=None)
+    return VM(
+        name=f"(unlisted on {host.name})",
+        memory=size,
+        vcpus=1,
+        powered_on=True,
+        reservation=0,
+        limit=None,
+        shares=esxi.SHARES_PER_MIB["normal"] * size // (1 << 20),
+        shares_level="normal",
+        active=size,
+        active_given=False,
+        consumed=size,
+        consumed_given=False,
+        overhead=0,
+        overhead_estimated=False,
+        balloon_max=None,
+        tags=(UNLISTED,),
+        host=host.name,
+        cluster=host.cluster,
+        location=host.location,
+        growth=fastest.growth if fastest else 0.0,
+        demand_growth=fastest.demand_growth if fastest else False,
+    )

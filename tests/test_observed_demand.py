@@ -1,0 +1,228 @@
+"""Observed host usage as today's demand, host-level observed reclamation, and VMs that name
+hosts the inventory does not list (engine/observed.py, rules MP206-MP208). Numbers by hand."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from memplan import engine
+from memplan.cli import app
+from memplan.errors import InventoryError
+from memplan.inventory.loader import load_with_shape
+from memplan.model import MemState
+from memplan.render.json import to_dict
+from memplan.units import GIB
+from tests.helpers import findings, inv, report
+
+SCALED = """
+hosts:
+  - name: h
+    memory: 128GiB
+    observed: {consumed: 68GiB}
+    vms:
+      - {name: a, memory: 32GiB, overhead: 0}
+      - {name: b, memory: 32GiB, overhead: 0}
+      - {name: c, memory: 32GiB, overhead: 0}
+"""
+
+
+def test_vms_without_consumed_are_scaled_to_the_observation() -> None:
+    """Observed 68 GiB less the default 4 GiB system_reserved: demand 64 GiB, not the 96 GiB
+    the three VMs would hold fully consumed. Each holds 32 x 64 / 96 GiB = 22906492245 B
+    (floor), the byte left over goes to the first: 3 x 22906492245 + 1 = 64 GiB."""
+    r = report(SCALED)
+    (h,) = r.hosts
+    assert h.demand == 64 * GIB
+    assert h.free == 124 * GIB - 64 * GIB
+    assert h.observed_demand
+    assert (h.vms_on, h.configured) == (3, 96 * GIB)
+    assert sorted(v.demand for v in r.vms) == [22906492245, 22906492245, 22906492246]
+    unobserved = report(SCALED.replace("    observed: {consumed: 68GiB}\n", ""))
+    assert unobserved.hosts[0].demand == 96 * GIB
+    assert not unobserved.hosts[0].observed_demand
+
+
+STANDIN = """
+hosts:
+  - name: h
+    memory: 128GiB
+    observed: {consumed: 50%, source: RVTools vHost}
+    vms:
+      - {name: a, memory: 16GiB, overhead: 0}
+"""
+
+
+def test_what_the_vms_do_not_hold_is_demand_too() -> None:
+    """50% of 128 GiB = 64 GiB used, less 4 GiB: demand 60 GiB; the VM holds 16 GiB, a
+    stand-in the other 44 GiB, which no VM list or count shows."""
+    r = report(STANDIN)
+    (h,) = r.hosts
+    assert (h.demand, h.vms_on, h.vms_total, h.configured) == (60 * GIB, 1, 1, 16 * GIB)
+    assert [v.vm.name for v in r.vms] == ["a"]
+    doc = to_dict(r)
+    assert doc["hosts"][0]["demand_basis"] == "observed"
+    assert doc["summary"]["vms"] == 1
+    assert any(n.kind == "observed-demand" for n in r.notes)
+
+
+def test_a_host_whose_vms_give_consumed_uses_them_and_a_gap_is_a_finding() -> None:
+    """VM demand 8 GiB; observed 40 GiB - 4 GiB = 36 GiB; gap 28 GiB > 10% of 64 GiB."""
+    text = """
+    hosts:
+      - name: h
+        memory: 64GiB
+        observed: {consumed: 40GiB}
+        vms: [{name: a, memory: 8GiB, consumed: 8GiB, overhead: 0}]
+    """
+    r = report(text)
+    assert r.hosts[0].demand == 8 * GIB
+    assert not r.hosts[0].observed_demand
+    (f,) = findings(text, "MP207")
+    assert f.subject == "h"
+    assert "modelled demand 8.0 GiB is 28.0 GiB below the 36.0 GiB vCenter observed" in f.message
+    close = text.replace("40GiB", "18GiB")  # 14 GiB observed: 6 GiB apart, within 6.4 GiB
+    assert findings(close, "MP207") == []
+
+
+HA = """
+clusters:
+  - name: c
+    ha: {policy: host-failures, failures: 1}
+    hosts:
+      - {name: a, memory: 128GiB, system_reserved: 0, observed: {consumed: 120GiB}}
+      - {name: b, memory: 128GiB, system_reserved: 0, observed: {consumed: 20GiB}}
+"""
+
+
+def test_ha_starts_from_the_observation() -> None:
+    """No VM at all, but a uses 120 GiB and b 20 GiB: whichever fails, the survivor holds
+    140 GiB on 128 GiB of capacity: it cannot hold its active memory, low state."""
+    (c,) = report(HA).clusters
+    assert c.ha is not None
+    (failed,) = c.ha.failed_hosts
+    (survivor,) = c.ha.survivors
+    assert c.ha.restarted == ((f"(unlisted on {failed})", survivor.host.name),)
+    assert survivor.demand == 140 * GIB
+    assert survivor.state is MemState.LOW
+    assert c.ha.verdict.value == "fail"
+
+
+def test_headroom_starts_from_the_observation(tmp_path: Path) -> None:
+    """An empty 128 GiB host (no system_reserved) stays clear up to 129146.88 MiB of demand
+    (tests/test_headroom.py): with 64 GiB observed, 3 more 16 GiB VMs (112 GiB), not 4."""
+    path = tmp_path / "inv.yaml"
+    path.write_text(
+        "version: 1\nhosts:\n  - {name: h, memory: 128GiB, system_reserved: 0,"
+        " observed: {consumed: 64GiB}}\n"
+    )
+    inventory, vm = load_with_shape(str(path), (), "16GiB,overhead=0,active=100%")
+    r = engine.headroom_report(inventory, vm, MemState.CLEAR)
+    assert [(h.host, h.count) for h in r.hosts] == [("h", 3)]
+
+
+def test_host_level_observed_ballooning_names_its_causes() -> None:
+    text = """
+    hosts:
+      - name: h
+        memory: 64GiB
+        observed: {ballooned: 2GiB, swapped: 512MiB, source: RVTools vHost}
+        vms: [{name: capped, memory: 16GiB, limit: 8GiB}, {name: free, memory: 8GiB}]
+      - name: quiet
+        memory: 64GiB
+        observed: {swapped: 1GiB}
+    """
+    by_host = {f.subject: f for f in findings(text, "MP206")}
+    assert set(by_host) == {"h", "quiet"}
+    h = by_host["h"]
+    assert h.name == "host-observed-balloon-swap"
+    assert h.message.startswith(
+        "balloon and swap now: vCenter reports 2.0 GiB ballooned and 512.0 MiB swapped"
+    )
+    assert "1 VM with a limit below configured (MP102): capped" in h.message
+    assert by_host["quiet"].message.startswith("swap now:")
+    assert "a passing peak, or stale data" in by_host["quiet"].message
+
+
+SEEN = """
+clusters:
+  - name: observed
+    hosts:
+      - {name: o1, memory: 128GiB, observed: {consumed: 50%}}
+    vms:
+      - {name: x1, memory: 8GiB, seen_on: bovmsp-04.customer.com}
+      - {name: x2, memory: 8GiB, seen_on: bovmsp-04.customer.com}
+  - name: modelled
+    hosts:
+      - {name: m1, memory: 128GiB}
+    vms:
+      - {name: y1, memory: 8GiB, seen_on: esx09}
+  - name: empty
+    hosts: []
+    vms:
+      - {name: z1, memory: 8GiB, seen_on: esx77}
+"""
+
+
+def test_vms_on_hosts_not_listed() -> None:
+    """One MP208 finding per missing host. Where every host rests on observation the VMs
+    are not placed (their memory is in it): o1's demand stays 64 - 4 = 60 GiB. Elsewhere
+    memplan places them and says so. An empty cluster says it in one line, no MP105."""
+    r = report(SEEN)
+    by_host = {f.subject: f.message for f in findings(SEEN, "MP208")}
+    assert by_host == {
+        "bovmsp-04.customer.com": "2 VMs (2 on) name host bovmsp-04.customer.com, which the"
+        " inventory does not list; their memory is in the observed usage of cluster"
+        " observed's hosts; memplan does not place them",
+        "esx09": "1 VM (1 on) names host esx09, which the inventory does not list; memplan"
+        " placed them itself: m1 (1)",
+        "esx77": "1 VM (1 on) names host esx77, which the inventory does not list; cluster"
+        " empty has no host in the inventory: nothing holds them",
+    }
+    hosts = {h.host.name: h for h in r.hosts}
+    assert hosts["o1"].demand == 60 * GIB
+    assert {v.vm.name: v.host for v in r.vms} == {"x1": None, "x2": None, "y1": "m1", "z1": None}
+    assert findings(SEEN, "MP105") == []
+
+
+def test_seen_on_is_for_cluster_vms_without_host() -> None:
+    text = """
+    hosts:
+      - name: h
+        memory: 64GiB
+        vms: [{name: a, memory: 8GiB, seen_on: other}]
+    """
+    with pytest.raises(InventoryError) as err:
+        inv(text)
+    (problem,) = err.value.problems
+    assert "seen_on names a host the inventory does not list" in problem.message
+
+
+def test_a_vinfo_only_export_rests_on_observed_usage(tmp_path: Path) -> None:
+    """The case that opened issue 14: vInfo without vMemory, a 128 GiB host at 55% used.
+    The VMs' 120 GiB fully consumed would leave 124 - 120 - overhead: soft state. Observed:
+    55% x 131072 MiB = 72089.6 MiB = 75591424409.6 B used, less 4 GiB: high state, 'obs'."""
+    path = tmp_path / "rv.xlsx"
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)  # type: ignore[arg-type]
+    ws = wb.create_sheet("vInfo")
+    ws.append(["VM", "Powerstate", "CPUs", "Memory", "Host", "Cluster"])
+    for i in range(15):
+        ws.append([f"vm{i:02}", "poweredOn", 2, 8192, "esx01", "prod"])
+    ws = wb.create_sheet("vHost")
+    ws.append(["Host", "Cluster", "# Memory", "Memory usage %", "ESX Version"])
+    ws.append(["esx01", "prod", 131072, 55, "VMware ESXi 8.0.3 build-24022510"])
+    wb.save(path)
+    result = CliRunner().invoke(app, ["check", str(path), "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    (host,) = json.loads(result.stdout)["hosts"]
+    assert host["demand_basis"] == "observed"
+    assert host["observed"]["consumed_bytes"] == 75591424410  # 75591424409.6 rounded
+    assert host["demand_bytes"] == 75591424410 - 4 * GIB
+    assert host["state"] == "high"
+    table = CliRunner().invoke(app, ["check", str(path)])
+    assert "esx01 obs" in table.stdout
