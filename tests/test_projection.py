@@ -148,9 +148,9 @@ def test_with_usage_is_replace_of_consumed_and_active() -> None:
 
     from memplan.model import VM, Location
 
-    assert len(dataclasses.fields(VM)) == 24, "a field was added: update VM.with_usage"
+    assert len(dataclasses.fields(VM)) == 25, "a field was added: update VM.with_usage"
     vm = VM("v", 8, 2, False, 1, 7, 80, "custom", 3, True, 4, True, 5, False, 6, ("t",),
-            "h", "c", Location("f", 9, 10), 0.5, 11, 12, "u", True)  # fmt: skip
+            "h", "c", Location("f", 9, 10), 0.5, 11, 12, "u", True, "elsewhere")  # fmt: skip
     assert vm.with_usage(2, 1) == dataclasses.replace(vm, consumed=2, active=1)
 
 
