@@ -58,3 +58,8 @@ class InventoryError(MemplanError):
 
 class UsageError(MemplanError):
     """A command-line value is wrong (exit code 2)."""
+
+
+class LimitError(UsageError):
+    """An input file is beyond one of memplan's documented limits (docs/performance.md):
+    refused before it costs minutes or gigabytes (exit code 4)."""

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from memplan import __version__, inventory
-from memplan.errors import InventoryError, UsageError
+from memplan.errors import InventoryError, LimitError, Problem, UsageError
 
 if TYPE_CHECKING:
     from memplan.importers.common import ImportResult
@@ -63,6 +63,14 @@ def write_inventory(
         write_text(output, text)
 
 
+def _limit_exit(exc: LimitError, paths: list[str]) -> typer.Exit:
+    """An input beyond a documented limit: FILE:1:1: error: and exit 4, as for an inventory."""
+    from memplan.importers.common import where_of
+
+    file, message = where_of(str(exc), paths[0] if paths else "")
+    return error_exit(InventoryError([Problem(file, 1, 1, message)]))
+
+
 def _distinct(paths: list[str], output: str | None) -> None:
     """The output must not be one of the files read (a folder's CSV files included)."""
     if output is None:
@@ -107,6 +115,8 @@ def import_rvtools(
     _distinct(paths, output)
     try:
         result = rvtools.read(paths)
+    except LimitError as exc:  # beyond a documented limit: exit 4, as for an inventory
+        raise _limit_exit(exc, paths) from None
     except UsageError as exc:
         raise usage_exit(str(exc)) from None
     _write_import(result, output, ", ".join(paths), verbose)
@@ -136,6 +146,8 @@ def import_govc(
     _distinct(paths, output)
     try:
         result = govc.read(paths)
+    except LimitError as exc:  # beyond a documented limit: exit 4, as for an inventory
+        raise _limit_exit(exc, paths) from None
     except UsageError as exc:
         raise usage_exit(str(exc)) from None
     _write_import(result, output, ", ".join(paths), verbose)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from memplan.errors import UsageError
+from memplan.errors import LimitError, UsageError
 from memplan.model import Note
 from memplan.units import GIB, MAX_SIZE, MIB, format_size_input, plural
 
@@ -123,6 +123,11 @@ class ImportResult:
         return self._keep(host, self.hosts)
 
     def _keep(self, record: VMRecord | HostRecord, into: list[Any]) -> bool:
+        if len(record.name) > MAX_NAME_CHARS:
+            raise LimitError(
+                f"{record.source}: a name of {len(record.name):,} characters; the limit is"
+                f" {MAX_NAME_CHARS} (a DNS name's length)"
+            )
         too_big = implausible(record)
         if too_big:
             self.skip("skip-implausible", f"{record.source} ({record.name}): {too_big}")
@@ -154,15 +159,36 @@ class ImportResult:
         )
 
 
+MAX_NAME_CHARS = 255
+"""Longest VM or host name imported (inventory/fields.py has the same limit and why)."""
 MAX_FILE_BYTES = 128 * 1024 * 1024
 """Largest file memplan reads (128 MiB), whatever it is: an inventory, an export, govc
 JSON, a baseline. A 100,000-VM inventory is about 15 MB, its JSON report about 80 MB."""
+
+
+MAX_WORKBOOK_BYTES = 512 * 1024 * 1024
+"""Largest .xlsx read (512 MiB compressed): RVTools writes 25 tabs, most unread by memplan."""
 
 
 def read_file(path: str, label: str | None = None, limit: int = MAX_FILE_BYTES) -> bytes:
     """The bytes of a regular file of at most ``limit`` bytes, or a UsageError that says
     what is wrong, prefixed with ``label`` (default: the path). A FIFO, a device
     (/dev/zero) or a directory is refused before anything is read."""
+    where = label or path
+    too_big = check_file(path, label, limit)
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(limit + 1)
+    except OSError as exc:
+        raise UsageError(f"{where}: cannot read: {exc.strerror or exc}") from None
+    if len(data) > limit:  # it grew while we read it
+        raise UsageError(too_big)
+    return data
+
+
+def check_file(path: str, label: str | None = None, limit: int = MAX_FILE_BYTES) -> str:
+    """Check that ``path`` is a regular file of at most ``limit`` bytes (a UsageError
+    otherwise); returns the message for a file that grew past the limit."""
     import stat
 
     where = label or path
@@ -181,14 +207,16 @@ def read_file(path: str, label: str | None = None, limit: int = MAX_FILE_BYTES) 
     too_big = f"{where}: file is larger than {limit} bytes ({limit // MIB} MiB), the limit"
     if st.st_size > limit:
         raise UsageError(too_big)
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read(limit + 1)
-    except OSError as exc:
-        raise UsageError(f"{where}: cannot read: {exc.strerror or exc}") from None
-    if len(data) > limit:  # it grew while we read it
-        raise UsageError(too_big)
-    return data
+    return too_big
+
+
+def where_of(message: str, default: str) -> tuple[str, str]:
+    """(file, rest) of an importer's message 'FILE: what is wrong', the file being one that
+    exists; (default, message) otherwise. For FILE:1:1: error: lines."""
+    head, sep, rest = message.partition(": ")
+    if sep and head and os.path.exists(head):
+        return head, rest
+    return default, message
 
 
 def load_json(data: bytes, where: str) -> Any:

@@ -11,23 +11,31 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextvars import ContextVar
 from datetime import datetime
 from fractions import Fraction
 from typing import Any
 
-from memplan.errors import UsageError
+from memplan.errors import LimitError, UsageError
 from memplan.esxi import DEFAULT_SYSTEM_RESERVED
+from memplan.importers import files
 from memplan.importers.common import (
+    MAX_NAME_CHARS,
+    MAX_WORKBOOK_BYTES,
     ClusterRecord,
     HostRecord,
     ImportResult,
     VMRecord,
+    check_file,
     mib,
+    read_file,
 )
-from memplan.units import MIB
+from memplan.model import Note
+from memplan.units import MIB, clip, plural
 
 SHEETS = ("vinfo", "vmemory", "vhost", "vcluster", "vmetadata")
 
@@ -93,6 +101,8 @@ def _norm(header: object, sheet: str) -> str:
     return text[len(sheet) :] if text.startswith(sheet) and len(text) > len(sheet) else text
 
 
+_TABS = {"vinfo": "vInfo", "vmemory": "vMemory", "vhost": "vHost", "vcluster": "vCluster",
+         "vmetadata": "vMetaData"}  # fmt: skip
 Row = tuple[int, dict[str, Any]]
 """(row number in the sheet, canonical key -> value)."""
 
@@ -122,7 +132,15 @@ def _rows(
             v is None or (isinstance(v, str) and not v.strip()) for v in values
         ):
             continue  # blank formatted rows (RVTools writes up to a million): skipped silently
-        yield number, {k: cell(values[i]) if i < len(values) else None for k, i in index.items()}
+        row = {k: cell(values[i]) if i < len(values) else None for k, i in index.items()}
+        for key in ("name", "host", "cluster"):
+            value = row.get(key)
+            if isinstance(value, str) and len(value) > MAX_NAME_CHARS:
+                raise LimitError(
+                    f"{_TABS.get(sheet, sheet)} row {number}: a name of {len(value):,}"
+                    f" characters; the limit is {MAX_NAME_CHARS} (a DNS name's length)"
+                )
+        yield number, row
 
 
 def _cell(value: object) -> object:
@@ -130,6 +148,8 @@ def _cell(value: object) -> object:
     gives every number as a float, so a VM named 1234 would otherwise read as "1234.0")."""
     if value == "":
         return None
+    if isinstance(value, str) and len(value) > files.MAX_CELL_CHARS:
+        raise LimitError(f"a cell longer than {files.MAX_CELL_CHARS:,} characters (Excel's limit)")
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
@@ -141,6 +161,8 @@ def _read_xlsx(path: str) -> dict[str, list[Row]]:
     # cost nothing. Imported here: only imports need it.
     from python_calamine import CalamineWorkbook
 
+    check_file(path, limit=MAX_WORKBOOK_BYTES)
+    files.check_workbook(path, SHEETS)
     out: dict[str, list[Row]] = {}
     try:
         wb = CalamineWorkbook.from_path(path)
@@ -150,8 +172,14 @@ def _read_xlsx(path: str) -> dict[str, list[Row]]:
                 continue
             # skip_empty_area=False keeps row numbers right when the sheet starts lower down
             rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
-            header = [_cell(v) for v in rows[0]] if rows else []
-            out[sheet] = list(_rows(sheet, header, enumerate(rows[1:], 2), _cell))
+            try:
+                header = [_cell(v) for v in rows[0]] if rows else []
+                out[sheet] = list(_rows(sheet, header, enumerate(rows[1:], 2), _cell))
+            except LimitError as exc:
+                where = "" if str(exc).startswith(_TABS[sheet]) else f"sheet {name}: "
+                raise LimitError(f"{where}{exc}") from None
+    except LimitError as exc:
+        raise LimitError(f"{path}: {exc}") from None
     except UsageError:
         raise
     except Exception as exc:  # calamine raises several kinds for a bad workbook
@@ -159,64 +187,186 @@ def _read_xlsx(path: str) -> dict[str, list[Row]]:
     return out
 
 
-def _read_csv(path: str) -> tuple[str, list[Row]] | None:
+def _read_csv(path: str, notes: list[tuple[str, str]]) -> tuple[str, list[Row]] | None:
+    """One RVTools tab exported as CSV: its encoding and delimiter detected (and stated in
+    ``notes`` when not UTF-8 and comma), bounded like a workbook; every line read inside
+    a quoted field that spans lines (an unterminated quote swallows the rest) is noted."""
     name = os.path.basename(path).lower()
     m = re.search(r"(vinfo|vmemory|vhost|vcluster|vmetadata)\.csv$", name)
     if m is None:
         return None
-    with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
-        text = fh.read()
+    tab = _TABS[m.group(1)]
+    text, encoding = files.decode_csv(read_file(path))
+    if "\x00" in text:
+        raise UsageError(f"{path}: contains NUL characters: not a text CSV export")
+    sep = files.delimiter(text)
+    said = [f"encoding {encoding}"] if encoding else []
+    said += [f"delimiter {_SEP_NAMES[sep]}"] if sep != "," else []
+    if said:
+        notes.append(("csv-dialect", f"{os.path.basename(path)}: read with {', '.join(said)}"))
+    csv.field_size_limit(files.MAX_CELL_CHARS)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    records: list[tuple[int, tuple[str, ...]]] = []
     try:
-        dialect: Any = csv.Sniffer().sniff(text[:8192], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
-    header = list(next(reader, []))
-    body = ((i, tuple(r)) for i, r in enumerate(reader, 2))
-    return m.group(1), list(_rows(m.group(1), list(header), body))
+        header = list(next(reader, []))
+        line = reader.line_num
+        for number, record in enumerate(reader, 2):
+            if number - 1 > files.MAX_SHEET_ROWS:
+                raise LimitError(
+                    f"{path}: more than {files.MAX_SHEET_ROWS:,} data rows; the limit is"
+                    f" {files.MAX_SHEET_ROWS:,} (vCenter 8 holds at most 45,000 VMs, 150,000"
+                    " in linked mode)"
+                )
+            first, line = line + 1, reader.line_num
+            for swallowed in range(first + 1, line + 1):
+                notes.append(("csv-quote", f"{tab} line {swallowed}: read inside the quoted"
+                              f" field that starts on line {first} (row {number}); a quote"
+                              " that is never closed swallows the lines after it"))  # fmt: skip
+            records.append((number, tuple(record)))
+    except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise LimitError(
+                f"{path}: line {reader.line_num}: a cell longer than"
+                f" {files.MAX_CELL_CHARS:,} characters (Excel's limit)"
+            ) from None
+        raise UsageError(f"{path}: line {reader.line_num}: not a readable CSV ({exc})") from None
+    return m.group(1), list(_rows(m.group(1), header, records))
+
+
+_SEP_NAMES = {";": "semicolon", "\t": "tab", ",": "comma"}
 
 
 def read(paths: list[str]) -> ImportResult:
     """Import an RVTools workbook, or per-tab CSV files (given, or in a folder)."""
     sheets: dict[str, list[Row]] = {}
     source = ", ".join(os.path.basename(p.rstrip("/")) for p in paths)
-    files: list[str] = []
+    paths_read: list[str] = []
     for p in paths:
         if os.path.isdir(p):
-            files += sorted(os.path.join(p, f) for f in os.listdir(p) if f.lower().endswith(".csv"))
-        elif os.path.isfile(p):
-            files.append(p)
+            paths_read += sorted(
+                os.path.join(p, f) for f in os.listdir(p) if f.lower().endswith(".csv")
+            )
+        elif os.path.exists(p):
+            paths_read.append(p)  # read_file and check_file say what is wrong with it
         else:
             raise UsageError(f"{p}: no such file or folder")
-    for f in files:
+    notes: list[tuple[str, str]] = []
+    for f in paths_read:
         if f.lower().endswith((".xlsx", ".xlsm")):
             sheets.update(_read_xlsx(f))
         else:
-            got = _read_csv(f)
+            got = _read_csv(f, notes)
             if got is not None:
                 sheets[got[0]] = got[1]
     if "vinfo" not in sheets and "vmemory" not in sheets:
         raise UsageError(f"{source}: no vInfo or vMemory tab found (RVTools_tabvInfo.csv, ...)")
-    return _build(sheets, source)
+    unread: list[str] = []
+    tokens = (_DECIMAL_COMMA.set(_decimal_comma(sheets)), _UNREAD.set(unread))
+    try:
+        result = _build(sheets, source)
+    finally:
+        _DECIMAL_COMMA.reset(tokens[0])
+        _UNREAD.reset(tokens[1])
+    odd = [u for u in unread if not u.startswith("~")]
+    ambiguous = [u[1:] for u in unread if u.startswith("~")]
+    if ambiguous:
+        notes.append(("unread-ambiguous", (
+            f"{plural(len(ambiguous), 'number')} read as empty: {_examples(ambiguous)}; with no"
+            f" decimal comma or point elsewhere in the export, {ambiguous[0]!r} could be either"
+            " a thousands separator or a decimal one: export without thousands separators")))  # fmt: skip
+    if odd:
+        notes.append(("unread-not-finite", f"{plural(len(odd), 'number')} read as empty:"
+                      f" {_examples(odd)} (not finite)"))  # fmt: skip
+    result.repairs[:0] = [Note(k, t) for k, t in notes if k == "csv-dialect"]
+    result.skipped[:0] = [Note(k, t) for k, t in notes if k != "csv-dialect"]
+    return result
+
+
+_DECIMAL_COMMA: ContextVar[bool | None] = ContextVar("decimal_comma", default=None)
+"""Whether the export being read writes decimal commas (True), decimal points (False),
+or shows no evidence either way (None): decides '16,384' and '16.384'."""
+_UNREAD: ContextVar[list[str] | None] = ContextVar("unread", default=None)
+"""Number texts that could not be read safely (ambiguous or not finite), for one note."""
+_COMMA_EVIDENCE = re.compile(
+    r"\d+,\d{1,2}|\d+,\d{4,}|\d{1,3}(?:\.\d{3})+,\d+|\d{1,3}(?:\.\d{3}){2,}"
+)
+_POINT_EVIDENCE = re.compile(
+    r"\d+\.\d{1,2}|\d+\.\d{4,}|\d{1,3}(?:,\d{3})+\.\d+|\d{1,3}(?:,\d{3}){2,}"
+)
+_GROUPED = {sep: re.compile(r"[+-]?\d{1,3}(?:" + re.escape(sep) + r"\d{3})+") for sep in ",."}
+
+
+def _decimal_comma(sheets: dict[str, list[Row]]) -> bool | None:
+    """True, False or None (see _DECIMAL_COMMA) from the number texts of every sheet."""
+    comma = point = False
+    for rows in sheets.values():
+        for _, row in rows:
+            for value in row.values():
+                if isinstance(value, str) and value[:1].isdigit():
+                    text = _squeeze(value)
+                    comma = comma or bool(_COMMA_EVIDENCE.fullmatch(text))
+                    point = point or bool(_POINT_EVIDENCE.fullmatch(text))
+    return None if comma == point else comma
+
+
+def _squeeze(text: str) -> str:
+    for space in ("\u00a0", "\u202f", " ", "'"):  # thousands spaces and Swiss apostrophes
+        text = text.replace(space, "")
+    return text.strip()
 
 
 def _num(value: object) -> float | None:
-    """A number from a cell: int, float, or text with a decimal point or comma."""
+    """A number from a cell: int, float, or text with a decimal point or comma and
+    optional thousands separators. A text that could mean two numbers ('16,384' with no
+    decimal evidence in the export) or that is not finite ('nan', 'inf') reads as empty
+    and is reported, never read as 1,000 times smaller."""
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return float(value)
-    text = str(value).strip().replace("\u00a0", "").replace(" ", "")
+        number = float(value)
+        return number if math.isfinite(number) else _unread(str(value))
+    text = _squeeze(str(value))
     if not text:
         return None
-    if "," in text and "." in text:
-        text = text.replace(".", "").replace(",", ".")  # 1.234,5 -> 1234.5
-    elif "," in text:
-        text = text.replace(",", ".")
+    comma, point = "," in text, "." in text
+    if comma and point:
+        dec = "," if text.rfind(",") > text.rfind(".") else "."
+        whole, _, frac = text.rpartition(dec)
+        thousands = "." if dec == "," else ","
+        if not (_GROUPED[thousands].fullmatch(whole) or whole.lstrip("+-").isdigit()):
+            return None
+        text = whole.replace(thousands, "") + "." + frac
+    elif comma or point:
+        sep = "," if comma else "."
+        if _GROUPED[sep].fullmatch(text):
+            mode = _DECIMAL_COMMA.get()
+            if text.count(sep) > 1 or (mode is (sep == ".")):
+                text = text.replace(sep, "")  # thousands separators
+            elif mode is None:
+                return _unread(str(value), ambiguous=True)
+            else:
+                text = text.replace(",", ".")
+        else:
+            text = text.replace(",", ".")
+    if len(text) > 40:
+        return _unread(str(value))
     try:
-        return float(text)
+        number = float(text)
     except ValueError:
         return None
+    return number if math.isfinite(number) else _unread(str(value))
+
+
+def _unread(text: str, ambiguous: bool = False) -> float | None:
+    unread = _UNREAD.get()
+    if unread is not None:
+        unread.append(("~" if ambiguous else "") + clip(text, 20))
+    return None
+
+
+def _examples(texts: list[str]) -> str:
+    shown = ", ".join(repr(t) for t in texts[:3])
+    return shown + (", ..." if len(texts) > 3 else "")
 
 
 def _text(value: object) -> str | None:

@@ -6,6 +6,10 @@ MAX_FILE_BYTES = 128 * 1024 * 1024
 """Largest inventory read (128 MiB): a 100,000-VM inventory is about 15 MB."""
 MAX_NODES = 5_000_000
 """Most YAML nodes visited, aliases expanded (guards against alias bombs)."""
+MAX_NAME_CHARS = 255
+"""Longest name of a VM, host, cluster or waiver subject: a host's DNS name is at most 255
+characters (RFC 1035) and vSphere limits VM names to 80. Longer is hostile or broken, and
+would cost seconds in every table."""
 MAX_VCPUS = 768
 """vSphere 8 maximum vCPUs per VM."""
 

@@ -15,6 +15,7 @@ from memplan.inventory import whatif
 from memplan.inventory.fields import (
     ALLOWED_TAGS,
     INT_TAG,
+    MAX_NAME_CHARS,
     MAX_NODES,
     STR_TAG,
     TAG,
@@ -326,7 +327,14 @@ class NodeReader:
         if key not in fields:
             self.error(node, f"{what} has no '{key}'")
             return None
-        return self.text(fields[key], f"{what} {key}")
+        text = self.text(fields[key], f"{what} {key}")
+        if text is not None and len(text) > MAX_NAME_CHARS:
+            self.error(
+                fields[key],
+                f"{what} {key} is {len(text):,} characters long; the limit is {MAX_NAME_CHARS}",
+            )
+            return None
+        return text
 
 
 @dataclass(frozen=True, slots=True)

@@ -96,8 +96,8 @@ def read_source(path: str, notes: list[Note] | None = None) -> bytes:
     try:
         result = rvtools.read([path])
     except UsageError as exc:  # here the export is the inventory: unreadable means exit 4
-        message = str(exc).removeprefix(f"{path}: ")
-        raise InventoryError([Problem(path, 1, 1, message)]) from None
+        file, message = common.where_of(str(exc), path)
+        raise InventoryError([Problem(file, 1, 1, message)]) from None
     if notes is not None:
         notes += result.notes()
     empty = result.nothing_imported()
