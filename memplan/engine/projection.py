@@ -331,6 +331,33 @@ class _World:
             if need > before:
                 self._arrive(pool, shape, before, need, month)
 
+    def _tallies(self, hosts: list[Host], month: int) -> tuple[dict[str, int], dict[str, int]]:
+        """Each host's demand (held + overhead, as load() sums it) and reservations +
+        overheads at ``month``: what placement needs, without the rest of a load."""
+        demand: dict[str, int] = {}
+        reserved: dict[str, int] = {}
+        factors: dict[tuple[float, int], float] = {}
+        born, vms = self.born, self.vms
+        for h in hosts:
+            d = r = 0
+            for n in self.by_host.get(h.name, ()):
+                age = month - born[n]
+                if age < 0:
+                    continue
+                vm = vms[n]
+                entitled = vm.entitled_memory
+                held = vm.consumed if vm.consumed < entitled else entitled
+                if vm.growth and age:
+                    key = (vm.growth, age)
+                    f = factors.get(key)
+                    if f is None:
+                        f = factors[key] = (1 + vm.growth) ** age
+                    held = min(entitled, round(held * f))
+                d += held + vm.overhead
+                r += vm.reservation + vm.overhead
+            demand[h.name], reserved[h.name] = d, r
+        return demand, reserved
+
     def _typical(self, pool: Pool, month: int) -> VM | None:
         vms = [
             self.vms[n] for h in self._members(pool) for n in self.here(h.name, month)
@@ -351,10 +378,7 @@ class _World:
     def _arrive(self, pool: Pool, shape: VM, first: int, last: int, month: int) -> None:
         """Place arrivals number ``first`` + 1 to ``last`` of ``pool`` at ``month``."""
         members = self._members(pool)
-        demand, reserved = {}, {}
-        for h in members:
-            load = self.load(h.name, month)
-            demand[h.name], reserved[h.name] = load.demand, load.reserved + load.overhead
+        demand, reserved = self._tallies(members, month)
         label = pool[0] if pool[0] is not None else pool[1]
         for k in range(first + 1, last + 1):
             vm = replace(shape, name=f"{label}+{k}")
@@ -424,10 +448,7 @@ class _World:
         """Put ``vm`` where a cluster VM goes (choose_host()) among the hosts of ``cluster``."""
         self.drop(vm.name)
         members = self._members((cluster, None))
-        demand, reserved = {}, {}
-        for h in members:
-            load = self.load(h.name, month)
-            demand[h.name], reserved[h.name] = load.demand, load.reserved + load.overhead
+        demand, reserved = self._tallies(members, month)
         best = choose_host(members, vm, demand, reserved)
         if best is None:
             self.notes.append(
