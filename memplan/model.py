@@ -613,9 +613,11 @@ class Forecast:
     """What the projection had to decide (e.g. a retired host's VMs that fit nowhere)."""
     growth_scope: str = "none"
     """Which growth ran: "demand" (demand growth, with arrivals where VMs are full), "vm"
-    (inside VMs only) or "none"."""
+    (inside VMs only), "history" (learnt from snapshots, engine/trend.py) or "none"."""
     arrivals: tuple[Arrivals, ...] = ()
     """Per cluster or standalone host with demand growth, the new VMs it brought."""
+    resolution: str = "month"
+    """"month" (the projection steps months) or "day" (growth learnt from history)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,10 +4,11 @@ check's own evaluation of a snapshot built at that date."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -426,3 +427,149 @@ def test_the_sample_history(tmp_path: Path) -> None:
     assert code == 0, err
     doc = json.loads(out)
     assert len(doc["snapshots"]) >= 4
+
+
+# --- check --history, project --history ----------------------------------------------
+
+
+def _fast_history(tmp_path: Path) -> Path:
+    """Ten monthly snapshots of esx1 on a 96 GiB host, growing 2.5 GiB a month: it balloons
+    about two months after the last one."""
+    folder = tmp_path / "history"
+    folder.mkdir()
+    for m in range(10):
+        (folder / f"s{m}.yaml").write_text(text(m, fleet(m, start=6.2), memory="96GiB"))
+    return folder
+
+
+def _expected(folder: Path) -> trend.TrendReport:
+    from memplan.inventory.snapshots import load_snapshots
+
+    return trend.trend_report(load_snapshots([str(folder)]), 12)
+
+
+def test_check_history_gates_on_the_learnt_growth(tmp_path: Path) -> None:
+    folder = _fast_history(tmp_path)
+    host = _expected(folder).hosts[0]
+    assert host.balloon.at is not None
+    last = str(folder / "s9.yaml")
+    as_of = START + timedelta(days=9 * MONTH)
+    days_left = (host.balloon.at - as_of.date()).days
+    assert 30 < days_left < 90
+    code, out, _ = run("check", last, "--history", str(folder), "--as-of",
+                       as_of.date().isoformat(), "--fail-within", "90d", "--fail-on", "warn")  # fmt: skip
+    assert code == 3
+    (line,) = [x for x in out.splitlines() if "MP402 forecast-ballooning" in x]
+    assert f"host esx1 starts ballooning by {host.balloon.at}," in " ".join(line.split())
+    assert "forecast to" in out
+    assert "(day resolution)" in out
+    assert "growth learnt from 10 snapshots (2026-01-01 to 2026-10-01)" in out
+    code, out, _ = run("check", last, "--history", str(folder), "--as-of",
+                       as_of.date().isoformat(), "--fail-within", "30d", "--fail-on", "warn")  # fmt: skip
+    assert code == 0
+    assert "MP402" not in out
+
+
+def test_check_history_counts_growth_from_the_inventorys_date(tmp_path: Path) -> None:
+    """Checked a month after it was collected, the last snapshot has grown for a month:
+    the day it balloons does not move."""
+    folder = _fast_history(tmp_path)
+    at = _expected(folder).hosts[0].balloon.at
+    later = (START + timedelta(days=9 * MONTH + 20)).date().isoformat()
+    code, out, _ = run("check", str(folder / "s9.yaml"), "--history", str(folder), "--as-of",
+                       later, "--fail-within", "90d", "-f", "json")  # fmt: skip
+    doc = json.loads(out)
+    assert code == 0
+    assert next(h for h in doc["hosts"] if h["name"] == "esx1")["balloon_at"] == at.isoformat()
+
+
+def test_a_given_growth_overrides_the_history(tmp_path: Path) -> None:
+    folder = _fast_history(tmp_path)
+    code, out, _ = run("check", str(folder / "s9.yaml"), "--history", str(folder),
+                       "--growth", "1%/month", "--as-of", "2026-10-01")  # fmt: skip
+    assert code == 0
+    assert "--growth is given: it overrides the growth learnt from --history" in out
+    assert "(month resolution)" in out
+
+
+def test_project_history_month_by_month(tmp_path: Path) -> None:
+    folder = _fast_history(tmp_path)
+    expected = _expected(folder).hosts[0]
+    as_of = (START + timedelta(days=9 * MONTH)).date().isoformat()
+    code, out, err = run("project", str(folder / "s9.yaml"), "--history", str(folder),
+                         "--as-of", as_of, "--horizon", "6m", "-f", "json")  # fmt: skip
+    assert code == 0, err
+    doc = json.loads(out)
+    esx1 = [p for p in doc["points"] if p["host"] == "esx1"]
+    assert [p["month"] for p in esx1] == list(range(7))
+    steps = [b["demand_bytes"] - a["demand_bytes"] for a, b in itertools.pairwise(esx1)]
+    assert all(abs(s - TRUE * (d / MONTH)) < 0.02 * TRUE for s, d in zip(
+        steps, [(date.fromisoformat(b["date"]) - date.fromisoformat(a["date"])).days
+                for a, b in itertools.pairwise(esx1)], strict=True))  # fmt: skip
+    host = next(h for h in doc["hosts"] if h["name"] == "esx1")
+    assert host["balloon_at"] == expected.balloon.at.isoformat()
+
+
+def test_history_needs_two_snapshots(tmp_path: Path) -> None:
+    folder = tmp_path / "one"
+    folder.mkdir()
+    (folder / "a.yaml").write_text(text(0, fleet(0)))
+    code, out, err = run("check", str(folder / "a.yaml"), "--history", str(folder))
+    assert code == 2
+    assert out == ""
+    assert "--history: growth needs two or more dated snapshots, 1 given" in err
+
+
+def test_an_rvtools_export_is_a_snapshot_dated_by_vmetadata(tmp_path: Path) -> None:
+    """Two YAML snapshots and an export three months on, dated by its vMetaData."""
+    import openpyxl
+
+    for m in (0, 1):
+        (tmp_path / f"s{m}.yaml").write_text(text(m, fleet(m)))
+    when = START + timedelta(days=3 * MONTH)
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)  # type: ignore[arg-type]
+    info = wb.create_sheet("vInfo")
+    info.append(["VM", "Powerstate", "CPUs", "Memory", "Host", "Cluster", "VM UUID"])
+    mem = wb.create_sheet("vMemory")
+    mem.append(["VM", "Size MiB", "Consumed", "Active", "Overhead"])
+    for v in fleet(3):
+        info.append([v.name, "poweredOn", 2, v.memory * 1024, v.host, "prod", v.uuid])
+        mem.append([v.name, v.memory * 1024, v.consumed / MIB, v.consumed / 2 / MIB, 100])
+    hosts = wb.create_sheet("vHost")
+    hosts.append(["Host", "Cluster", "# Memory"])
+    hosts.append(["esx1", "prod", 256 * 1024])
+    hosts.append(["esx2", "prod", 256 * 1024])
+    meta = wb.create_sheet("vMetaData")
+    meta.append(["RVTools version", "xlsx creation datetime"])
+    meta.append(["4.6.1", when])
+    wb.save(tmp_path / "export.xlsx")
+    code, out, err = run("trend", str(tmp_path), "-f", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["snapshots"][-1]["collected"].startswith(when.date().isoformat())
+    assert doc["snapshots"][-1]["source"].endswith("export.xlsx")
+    esx1 = next(h for h in doc["hosts"] if h["name"] == "esx1")
+    assert abs(esx1["trend"]["bytes_per_month"] - TRUE) < 0.01 * TRUE
+    assert esx1["arrivals_bytes_per_month"] == 0
+
+
+def test_an_export_that_does_not_say_when_is_dated_by_its_file(tmp_path: Path) -> None:
+    import os
+
+    import openpyxl
+
+    (tmp_path / "s0.yaml").write_text(text(0, fleet(0)))
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "vInfo"
+    ws.append(["VM", "Powerstate", "CPUs", "Memory", "Host", "Cluster"])
+    ws.append(["vm00", "poweredOn", 2, 32768, "esx1", "prod"])
+    wb.save(tmp_path / "old.xlsx")
+    stamp = datetime(2026, 3, 15, 12, 0).timestamp()
+    os.utime(tmp_path / "old.xlsx", (stamp, stamp))
+    code, out, err = run("trend", str(tmp_path), "-f", "json")
+    assert code == 0, err
+    assert "dated by the file's modification time, 2026-03-15 12:00" in err
+    assert json.loads(out)["snapshots"][-1]["collected"] == "2026-03-15T12:00:00"

@@ -15,6 +15,7 @@ from memplan.render import Format, renderer, resolve
 from memplan.units import suggest
 
 if TYPE_CHECKING:
+    from memplan.engine.trend import History
     from memplan.model import Inventory, Report
 from memplan.cli.exits import EXIT_RANK, exit_for, usage_exit
 from memplan.cli.loading import build_scenario, load_inventory
@@ -26,6 +27,7 @@ from memplan.cli.options import (
     GrowthOpt,
     GrowthScope,
     GrowthScopeOpt,
+    HistoryOpt,
     HorizonOpt,
     InventoriesArg,
     NoColorOpt,
@@ -37,6 +39,7 @@ from memplan.cli.options import (
 )
 from memplan.cli.output import distinct, make_console, require_extra, staged, write_text
 from memplan.cli.rightsize import BufferOpt, RightsizeOpt, SizeStepOpt, rightsize_whatif
+from memplan.cli.trend import OVERRIDDEN, history_forecast, learn_history
 
 
 def check(
@@ -130,6 +133,7 @@ def check(
     size_step: SizeStepOpt = None,
     growth: GrowthOpt = None,
     growth_scope: GrowthScopeOpt = GrowthScope.DEMAND,
+    history: HistoryOpt = None,
     horizon: HorizonOpt = None,
     as_of: AsOfOpt = None,
     fail_within: Annotated[
@@ -167,10 +171,17 @@ def check(
     --add-vm 'name=web{1..10},memory=16GiB,cluster=prod-web' --growth 3%/month
     --fail-within 90d
 
+    History: memplan check samples/history/shop-2026-11.yaml --history samples/history/
+    --fail-within 90d (growth learnt from dated snapshots, docs/trend.md)
+
     What-ifs apply in the order given and never change the file. Exit codes: 0 no
     failure (warnings allowed), 1 at least one fail, 2 usage error, 3 only warnings with
     --fail-on warn, 4 invalid or unreadable inventory.
     """
+
+    @functools.cache
+    def learn(paths: tuple[str, ...]) -> History:  # once for every inventory checked
+        return learn_history(list(paths), verbose)
 
     def one(inventory_file: str) -> ExitCode:
         inv = load_inventory(inventory_file, ctx, verbose)
@@ -185,9 +196,14 @@ def check(
         scenario = replace(scenario, ignore=_rules(ignore or []), baseline=_baseline(baseline))
         if any(f is Format.HTML for f, _ in targets):
             require_extra("html", "--format html")
-        report = engine.evaluate(inv, scenario)
+        learnt = learn(tuple(history)) if history and scenario.growth is None else None
+        outlook = history_forecast(inv, scenario, learnt) if learnt else None
+        report = engine.evaluate(inv, scenario, outlook)
+        if history and report.forecast is not None and learnt is None:  # --growth overrides
+            said = (OVERRIDDEN, *report.forecast.notes)
+            report = replace(report, forecast=replace(report.forecast, notes=said))
         if report.forecast is not None and any(f is Format.HTML for f, _ in targets):
-            report = _with_timeline(inv, report, scenario.growth)  # the HTML report charts it
+            report = _with_timeline(inv, report, scenario.growth, learnt)  # the HTML charts it
         make = functools.partial(
             renderer, explain=explain, vms=vms, host=host, csv_vms=csv_vms, verbose=verbose,
             wide=wide, quiet=quiet,
@@ -223,12 +239,18 @@ def check(
     raise typer.Exit(max(codes, key=lambda c: EXIT_RANK[c]))
 
 
-def _with_timeline(inv: Inventory, report: Report, growth: float | None) -> Report:
+def _with_timeline(
+    inv: Inventory, report: Report, growth: float | None, learnt: History | None = None
+) -> Report:
     """``report`` with every host month by month over its forecast's horizon."""
     from memplan.engine import projection
 
     f = report.forecast
     assert f is not None
+    if learnt is not None:
+        from memplan.engine import trend
+
+        return replace(report, timeline=trend.timeline(inv, learnt, f.as_of, f.horizon_months))
     host_of, _ = engine.place(inv)
     points, _ = projection.timeline(inv, host_of, f.as_of, f.horizon_months, 1, growth)
     return replace(report, timeline=points)

@@ -160,9 +160,9 @@ GrowthOpt = Annotated[
     typer.Option(
         "--growth",
         metavar="RATE",
-        help="Demand growth, e.g. 5%/month or 20%/year (overrides the inventory's rates):"
-        " each cluster's (or standalone host's) demand grows by it; what its VMs cannot hold"
-        " arrives as new VMs like its typical VM. See --growth-scope.",
+        help="Demand growth, e.g. 5%/month or 20%/year (overrides the inventory's rates and"
+        " --history): each cluster's (or standalone host's) demand grows by it; what its VMs"
+        " cannot hold arrives as new VMs like its typical VM. See --growth-scope.",
     ),
 ]
 
@@ -174,6 +174,18 @@ GrowthScopeOpt = Annotated[
         help="demand: --growth and host or cluster growth: rates grow demand, arriving as"
         " new VMs where VMs are full; vm: every rate grows inside VMs only, up to their"
         " configured size or limit. A VM's own growth: is always in-VM.",
+    ),
+]
+
+
+HistoryOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--history",
+        metavar="SNAPSHOT",
+        help="Learn growth from these dated snapshots (repeatable; a folder or a quoted glob"
+        " stands for many) and forecast with it instead of --growth; a --growth given as well"
+        " overrides it (docs/trend.md).",
     ),
 ]
 
@@ -261,7 +273,7 @@ class OrderedCommand(Command):
 
 ECHOED = (*whatif.FLAGS, "--fail-host", "--ha-failures", "--growth", "--growth-scope",
           "--horizon", "--as-of", "--fail-within", "--rightsize", "--buffer",
-          "--size-step")  # fmt: skip
+          "--size-step", "--history")  # fmt: skip
 
 NO_VALUE = frozenset({"--rightsize"})
 """Echoed flags that take no value."""

@@ -208,7 +208,7 @@ def _identity(path: str) -> tuple[object, ...]:
     return ("file", st.st_dev, st.st_ino)
 
 
-EXTRAS: dict[str, tuple[str, ...]] = {"html": ("matplotlib", "jinja2")}
+EXTRAS: dict[str, tuple[str, ...]] = {"html": ("matplotlib", "jinja2"), "history": ("scipy",)}
 """The modules each optional feature needs (pyproject.toml's extras of the same name)."""
 
 

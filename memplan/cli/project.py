@@ -22,6 +22,7 @@ from memplan.cli.options import (
     GrowthOpt,
     GrowthScope,
     GrowthScopeOpt,
+    HistoryOpt,
     InventoryArg,
     NoColorOpt,
     PowerOffOpt,
@@ -32,6 +33,7 @@ from memplan.cli.options import (
 )
 from memplan.cli.output import distinct, emit, require_extra
 from memplan.cli.rightsize import BufferOpt, RightsizeOpt, SizeStepOpt, rightsize_whatif
+from memplan.cli.trend import OVERRIDDEN, history_forecast, learn_history
 
 
 def project(
@@ -67,6 +69,7 @@ def project(
     size_step: SizeStepOpt = None,
     growth: GrowthOpt = None,
     growth_scope: GrowthScopeOpt = GrowthScope.DEMAND,
+    history: HistoryOpt = None,
     as_of: AsOfOpt = None,
     no_color: NoColorOpt = False,
     verbose: VerboseOpt = False,
@@ -74,6 +77,10 @@ def project(
     """Project demand, free memory and state of every host, month by month.
 
     Example: memplan project samples/realistic.yaml --horizon 36m --growth 5%/month
+
+    From history: memplan project samples/history/shop-2026-11.yaml --history
+    samples/history/ --horizon 36m --step 3m (growth learnt from dated snapshots,
+    docs/trend.md; a --growth given as well overrides it)
 
     In-VM only: memplan project inventory.yaml --growth 5%/month --growth-scope vm
 
@@ -104,6 +111,18 @@ def project(
     from memplan.engine import projection
 
     inv = engine.observe(inv)  # hosts whose VMs give no consumed figure start from vCenter's
+    if history and scenario.growth is None:
+        from memplan.engine import trend
+
+        learnt = learn_history(history, verbose)
+        outlook = history_forecast(inv, scenario, learnt)
+        points = trend.timeline(inv, learnt, scenario.as_of, scenario.horizon_months, every)
+        report = ProjectReport(
+            inv.source, scenario.as_of, scenario.horizon_months, every, points, outlook,
+            outlook.notes, scenario.echo,
+        )  # fmt: skip
+        emit(lambda r, c: render_project(r, fmt, c, verbose), report, output, no_color)
+        return
     host_of, _ = engine.place(inv)
     points, notes = projection.timeline(
         inv, host_of, scenario.as_of, scenario.horizon_months, every, scenario.growth,
@@ -113,6 +132,8 @@ def project(
         inv, host_of, scenario.as_of, scenario.horizon_months, scenario.growth,
         scope=scenario.growth_scope,
     )  # fmt: skip
+    if history:  # and --growth, which overrides it
+        notes = (OVERRIDDEN, *notes)
     report = ProjectReport(
         inv.source, scenario.as_of, scenario.horizon_months, every, points, outlook, notes,
         scenario.echo,

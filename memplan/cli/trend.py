@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import timedelta
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from memplan.cli.exits import error_exit, usage_exit
 from memplan.cli.loading import import_notes, parse_months
 from memplan.cli.options import NoColorOpt, VerboseOpt
-from memplan.cli.output import emit
+from memplan.cli.output import emit, require_extra
 from memplan.errors import InventoryError, UsageError
-from memplan.model import Inventory, Note
+from memplan.model import Forecast, Inventory, Note, Scenario
 from memplan.render.trend import TrendFormat, render_trend
 from memplan.units import UnitError
+
+if TYPE_CHECKING:
+    from memplan.engine.trend import History
 
 SnapshotsArg = Annotated[
     list[str],
@@ -39,6 +43,35 @@ def load_history(paths: list[str], verbose: bool = False) -> tuple[Inventory, ..
         raise usage_exit(str(exc)) from None
     finally:
         import_notes(notes, verbose)
+
+
+def learn_history(paths: list[str], verbose: bool = False) -> History:
+    """The growth ``--history`` snapshots show, or the right exit."""
+    require_extra("history", "--history")
+    snapshots = load_history(paths, verbose)
+    from memplan.engine import trend as engine_trend
+
+    try:
+        return engine_trend.learn(snapshots)
+    except UsageError as exc:
+        raise usage_exit(f"--history: {exc}") from None
+
+
+def history_forecast(inv: Inventory, scenario: Scenario, history: History) -> Forecast:
+    """check's forecast with the growth learnt from ``history``: over --horizon (12 months
+    by default), and at least the --fail-within window."""
+    from memplan.engine import projection
+    from memplan.engine import trend as engine_trend
+
+    assert scenario.as_of is not None
+    horizon = scenario.horizon_months or projection.DEFAULT_HORIZON_MONTHS
+    if scenario.fail_within_days is not None:
+        end = scenario.as_of + timedelta(days=scenario.fail_within_days)
+        horizon = max(horizon, projection.month_of(scenario.as_of, end))
+    return engine_trend.forecast(inv, history, scenario.as_of, horizon, scenario.fail_within_days)
+
+
+OVERRIDDEN = Note("trend", "--growth is given: it overrides the growth learnt from --history")
 
 
 def trend(
@@ -79,6 +112,7 @@ def trend(
     0 done, 2 usage error (fewer than two dated snapshots, one without a date), 4 invalid
     snapshot.
     """
+    require_extra("history", "memplan trend")
     try:
         months = parse_months(horizon)
     except UnitError as exc:

@@ -88,8 +88,13 @@ def vms_by_host(inventory: Inventory, host_of: dict[str, str | None]) -> dict[st
     return by_host
 
 
-def evaluate(inventory: Inventory, scenario: Scenario | None = None) -> Report:
-    """Evaluate the whole inventory: placement, every host, HA, every rule, every verdict."""
+def evaluate(
+    inventory: Inventory, scenario: Scenario | None = None, forecast: Forecast | None = None
+) -> Report:
+    """Evaluate the whole inventory: placement, every host, HA, every rule, every verdict.
+
+    ``forecast``: one made elsewhere (growth learnt from history, engine/trend.py), which
+    the forecast rules then judge instead of the projection's."""
     scenario = scenario or Scenario()
     policy = inventory.policy
     rest = observed.resting(inventory)
@@ -129,7 +134,7 @@ def evaluate(inventory: Inventory, scenario: Scenario | None = None) -> Report:
         )
         if analysis is not None:
             failover[c.name] = analysis
-    outlook = _forecast(
+    outlook = forecast or _forecast(
         inventory, host_of, scenario, {n: hc.result.state for n, hc in host_calcs.items()}
     )
     ctx = Context(

@@ -54,6 +54,7 @@ from memplan.model import (
     Note,
     Severity,
     Steps,
+    TimelinePoint,
     TrendReport,
     VMLimit,
 )
@@ -467,11 +468,14 @@ def _first_day(bad: Callable[[int], bool], days: int) -> int | None:
     return hi
 
 
-def _when(bad: Callable[[float, int], bool], as_of: date, days: int) -> DateRange:
-    """The first day ``bad(months, band)`` holds at the fitted growth and at the band's ends."""
+def _when(
+    bad: Callable[[float, int], bool], as_of: date, days: int, lead: float = 0.0
+) -> DateRange:
+    """The first day ``bad(months, band)`` holds at the fitted growth and at the band's ends;
+    ``lead``: months the inventory has already grown by on ``as_of`` (since it was collected)."""
 
     def day(band: int) -> date | None:
-        d = _first_day(lambda n: bad(n / MONTH_DAYS, band), days)
+        d = _first_day(lambda n: bad(lead + n / MONTH_DAYS, band), days)
         return None if d is None else as_of + timedelta(days=d)
 
     return DateRange(day(MID), day(HIGH), day(LOW))
@@ -489,18 +493,28 @@ class Outlook:
     notes: tuple[str, ...]
 
 
+def lead_months(today: Inventory, as_of: date) -> float:
+    """Months ``today`` has grown by on ``as_of``: from its ``collected:`` date, when it
+    has one and it is earlier; else none (its figures are as of ``as_of``)."""
+    if today.collected is None or today.collected.date() >= as_of:
+        return 0.0
+    return months_between(today.collected.date(), as_of)
+
+
 def outlook(
     today: Inventory, history: History, as_of: date, horizon_months: int, arrivals: bool = True
 ) -> Outlook:
-    """balloon_at, swap_at (and HA) of every host and cluster of ``today``, at day resolution."""
+    """balloon_at, swap_at (and HA) of every host and cluster of ``today``, at day resolution,
+    from ``as_of`` on (growth counts from ``today``'s collected date, lead_months())."""
     notes: list[str] = []
     plan, _ = _plan(today, history, arrivals, notes)
     policy = today.policy
     days = (_add_months(as_of, horizon_months) - as_of).days
+    lead = lead_months(today, as_of)
     hosts: dict[str, tuple[DateRange, DateRange]] = {}
     demand: dict[str, int] = {}
     for h in today.hosts:
-        demand[h.name] = plan.load(h.name, 0, MID).demand
+        demand[h.name] = plan.load(h.name, lead, MID).demand
 
         def balloons(m: float, band: int, h: Host = h) -> bool:
             return reclaims(h, plan.load(h.name, m, band), policy)
@@ -509,7 +523,7 @@ def outlook(
             state = evaluate_load(h, plan.load(h.name, m, band), policy).state
             return state.rank > MemState.SOFT.rank
 
-        hosts[h.name] = (_when(balloons, as_of, days), _when(swaps, as_of, days))
+        hosts[h.name] = (_when(balloons, as_of, days, lead), _when(swaps, as_of, days, lead))
     clusters: dict[str, tuple[DateRange, DateRange, DateRange | None]] = {}
     for c in today.clusters:
         members = [h for h in today.hosts if h.cluster == c.name]
@@ -526,7 +540,7 @@ def outlook(
                 result = ha.analyse(c, members, by_host, base, policy, loads=loads)
                 return result is not None and result.verdict is Severity.FAIL
 
-            ha_range = _when(ha_fails, as_of, days)
+            ha_range = _when(ha_fails, as_of, days, lead)
         clusters[c.name] = (
             _earliest([b for b, _ in ranges]),
             _earliest([s for _, s in ranges]),
@@ -542,8 +556,8 @@ def outlook(
             held = min(vm.consumed, vm.entitled_memory)
             if not vm.powered_on or w <= 0 or held >= vm.entitled_memory:
                 continue
-            months = (vm.entitled_memory - held) / (rate * w)
-            day = math.ceil(months * MONTH_DAYS)
+            months = (vm.entitled_memory - held) / (rate * w) - lead
+            day = max(0, math.ceil(months * MONTH_DAYS))
             if day <= days:
                 limits.append(
                     VMLimit(vm.name, h.name, vm.entitled_memory, rate * w,
@@ -568,6 +582,47 @@ def _add_months(start: date, months: int) -> date:
     from memplan.engine.projection import add_months
 
     return add_months(start, months)
+
+
+def timeline(
+    today: Inventory,
+    history: History,
+    as_of: date,
+    horizon_months: int,
+    step: int = 1,
+    arrivals: bool = True,
+) -> tuple[TimelinePoint, ...]:
+    """Every host of ``today``, every ``step`` months from ``as_of``, grown by ``history``:
+    what ``project --history`` prints."""
+    notes: list[str] = []
+    plan, _ = _plan(today, history, arrivals, notes)
+    lead = lead_months(today, as_of)
+    points = []
+    hosts = sorted(today.hosts, key=lambda h: (h.cluster or "~", h.name))
+    for month in range(horizon_months + 1):
+        if month % step and month != horizon_months:
+            continue
+        at = _add_months(as_of, month)
+        grown = lead + months_between(as_of, at)
+        for h in hosts:
+            r = evaluate_load(h, plan.load(h.name, grown, MID), today.policy)
+            points.append(
+                TimelinePoint(month, at, h.cluster, h.name, r.capacity, r.demand, r.free, r.state)
+            )
+    return tuple(points)
+
+
+def describe(history: History, arrivals: bool) -> str:
+    """One line saying which growth a forecast runs on."""
+    first, last = history.snapshots[0].collected, history.snapshots[-1].collected
+    assert first is not None
+    assert last is not None
+    kind = "organic growth and arrivals" if arrivals else "organic growth"
+    return (
+        f"growth learnt from {len(history.snapshots)} snapshots"
+        f" ({first.date().isoformat()} to {last.date().isoformat()}): {kind}, per host"
+        " (memplan trend shows it; docs/trend.md)"
+    )
 
 
 # --- the two uses: memplan trend, and a forecast for check --history ----------------------
@@ -630,6 +685,9 @@ def forecast(
     """The Forecast ``check`` reports (balloon_at, swap_at per host and cluster), with the
     growth learnt from ``history`` instead of a typed rate."""
     look = outlook(today, history, as_of, horizon_months, arrivals)
+    said = [describe(history, arrivals), *look.notes]
+    if today.planned:
+        said.append("the inventory's planned: changes are not part of a forecast from history")
     hosts = tuple(
         HostForecast(h.name, h.cluster, look.hosts[h.name][0].at, look.hosts[h.name][1].at,
                      h.location)
@@ -643,8 +701,8 @@ def forecast(
     window = as_of + timedelta(days=fail_within_days) if fail_within_days is not None else None
     return Forecast(
         as_of, horizon_months, _add_months(as_of, horizon_months), window, hosts, clusters,
-        tuple(Note("trend", n) for n in look.notes),
+        tuple(Note("trend", n) for n in said), growth_scope="history", resolution="day",
     )  # fmt: skip
 
 
-__all__ = ["History", "forecast", "learn", "outlook", "trend_report"]
+__all__ = ["History", "describe", "forecast", "learn", "outlook", "timeline", "trend_report"]

@@ -62,6 +62,8 @@ def arrived_text(a: Arrivals | None, count: int) -> str:
 
 def growth_lines(f: Forecast) -> list[str]:
     """Which growth ran and, for demand growth, what each pool's new VMs look like."""
+    if f.growth_scope == "history":
+        return ["growth: learnt from dated snapshots (--history), per host (docs/trend.md)"]
     if f.growth_scope == "vm":
         return ["growth: inside VMs only, each up to its configured size or limit (in-VM)"]
     if f.growth_scope != "demand":

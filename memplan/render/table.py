@@ -348,7 +348,7 @@ class TableRenderer(Renderer):
             Column("Balloons from", lambda r: r[2]), Column("Swaps from", lambda r: r[3]),
         ]  # fmt: skip
         layout, cells = fit(columns, rows, console.width)
-        put(console, f"forecast to {f.until.isoformat()} (month resolution)")
+        put(console, f"forecast to {f.until.isoformat()} ({f.resolution} resolution)")
         put(console, grid(columns, layout, cells))
         for line in growth_lines(f):
             put(console, line)
