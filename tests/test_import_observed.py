@@ -195,3 +195,50 @@ def test_hosts_vhost_does_not_list_are_reported_once_each(tmp_path: Path) -> Non
     text = common.to_yaml(r, "x")
     assert 'seen_on: "bovmsp-04.customer.com"' in text
     assert len(inventory.parse(text.encode(), "x.yaml").vms) == 33
+
+
+def _big_export(path: Path) -> Path:
+    """An export shaped like the one that opened issue 14: 34 hosts in 2 clusters, 805 VMs
+    (vInfo only, no vMemory), vInfo Memory off by a few MiB for many, 4 hosts named with a
+    prefix in vInfo that vHost does not have (a sanitised export), one host in maintenance."""
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)  # type: ignore[arg-type]
+    hosts = wb.create_sheet("vHost")
+    hosts.append(["Host", "Cluster", "in Maintenance Mode", "# Memory", "Memory usage %",
+                  "VM Memory Ballooned", "VM Memory Swapped", "ESX Version"])  # fmt: skip
+    names = [f"vmsp-{i:02}" for i in range(34)]
+    for i, name in enumerate(names):
+        hosts.append([name, f"c{i % 2}", "True" if i == 33 else "False", 1048576, 50 + i % 20,
+                      0, 0, "VMware ESXi 8.0.3 build-24022510"])  # fmt: skip
+    info = wb.create_sheet("vInfo")
+    info.append(["VM", "Powerstate", "CPUs", "Memory", "Active Memory", "Host", "Cluster",
+                 "VM UUID"])  # fmt: skip
+    for i in range(805):
+        h = i % 33
+        host = f"bo{names[h]}.customer.com" if h < 4 else names[h]
+        info.append([f"vm{i:03}", "poweredOn" if i % 7 else "poweredOff", 2, 16384 + (i % 3),
+                     2048, host, f"c{h % 2}", f"5003{i:028x}"])  # fmt: skip
+    wb.save(path)
+    return path
+
+
+def test_a_large_export_prints_a_screenful(tmp_path: Path) -> None:
+    """At most 30 import lines for 805 VMs on 34 hosts; check at 80 columns at most 150."""
+    from typer.testing import CliRunner
+
+    from memplan.cli import app
+
+    export = str(_big_export(tmp_path / "big.xlsx"))
+    runner = CliRunner(env={"COLUMNS": "80"})
+    imported = runner.invoke(app, ["import", "rvtools", export, "-o", str(tmp_path / "i.yaml")])
+    assert imported.exit_code == 0, imported.stderr
+    lines = imported.stderr.splitlines()
+    assert len(lines) <= 30, "\n".join(lines)
+    assert any("VMs name host bovmsp-00.customer.com, not in vHost" in line for line in lines)
+    checked = runner.invoke(app, ["check", export])
+    assert checked.exit_code in (0, 1), checked.stderr
+    out = checked.stdout.splitlines()
+    assert len(out) <= 150, checked.stdout
+    assert max(len(line) for line in out) <= 80
+    assert "vmsp-33 obs maint" in checked.stdout
+    assert "vmsp-00 obs" in checked.stdout

@@ -91,12 +91,14 @@ def _reclaim(r: HostResult) -> tuple[str, ...]:
 def _host_cell(r: HostResult) -> Cell:
     """The host's name, marked ``obs`` when its demand is vCenter's observed usage (its VMs
     give no consumed figures) and ``maint`` when it is in maintenance (no capacity)."""
-    marks = []
+    if not r.observed_demand and not r.host.maintenance:
+        return r.host.name
+    text = Text(r.host.name)  # one unit: a mark never wraps away from its host
     if r.observed_demand:
-        marks.append(Text("obs", style="cyan"))
+        text.append(" obs", style="cyan")
     if r.host.maintenance:
-        marks.append(Text("maint", style="bold yellow"))
-    return (r.host.name, *marks) if marks else r.host.name
+        text.append(" maint", style="bold yellow")
+    return text
 
 
 def host_columns() -> list[Column[HostResult]]:
