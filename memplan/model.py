@@ -201,6 +201,27 @@ class HAConfig:
     """Memory reserved for failover (percentage policy)."""
     failover_hosts: tuple[str, ...]
     """Dedicated failover hosts (dedicated policy)."""
+    admission_control: bool = True
+    """False when HA admission control is off (RVTools ``AdmissionControlEnabled``, the API's
+    ``dasConfig.admissionControlEnabled``): HA still restarts VMs, but no failover capacity
+    is held back, so the slot and percentage policies are not enforced."""
+
+
+@dataclass(frozen=True, slots=True)
+class DRSConfig:
+    """A cluster's DRS settings (RVTools vCluster ``DRS enabled`` / ``DRS default VM
+    behavior``, the API's ``drsConfig.enabled`` / ``defaultVmBehavior``)."""
+
+    enabled: bool = True
+    """DRS is on (the default: most clusters run it)."""
+    automation: str = "fully-automated"
+    """fully-automated, partially-automated or manual."""
+
+    @property
+    def places(self) -> bool:
+        """True when DRS chooses the host of a VM that powers on (enabled and not manual):
+        HA's restarts then end up spread by demand (docs/ha.md)."""
+        return self.enabled and self.automation != "manual"
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,6 +234,8 @@ class Cluster:
     """HA settings, when given."""
     location: Location
     """Where the cluster is written."""
+    drs: DRSConfig = DRSConfig()
+    """DRS settings (default: enabled, fully automated)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -444,10 +467,14 @@ class HostResult:
     overcommit_ratio: float
     """configured / capacity."""
     verdict: Severity
-    """Worst finding about it or its VMs."""
+    """Worst finding about it or its VMs, today."""
     observed_demand: bool = False
     """True when its demand rests on vCenter's observed usage (its powered-on VMs give no
     consumed figures): demand = observed consumed - system_reserved (docs/model.md)."""
+    ha_verdict: Severity | None = None
+    """Worst failover finding (MP301-MP303) about it or its VMs in the worst host failure
+    of its cluster: what the failover does to it, beside today's verdict; None when its
+    cluster simulates no failure."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -475,7 +502,10 @@ class ClusterResult:
     location: Location
     """Where it is written."""
     ha: HAResult | None = None
-    """Failover analysis, when the cluster has ``ha:`` or a what-if asks for one."""
+    """Failover analysis: for a cluster with ``ha:``, or of more than one host (HA assumed),
+    or when a what-if asks for one."""
+    drs: DRSConfig = DRSConfig()
+    """The cluster's DRS settings."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -706,6 +736,15 @@ class HAResult:
     """Percentage math, for the percentage policy."""
     failover_hosts: tuple[str, ...] = ()
     """Dedicated failover hosts."""
+    basis: str = "configured"
+    """configured (the inventory has ``ha:``), assumed (a cluster of more than one host
+    without it: memplan assumes HA with one host failure) or asked (only ``--fail-host`` /
+    ``--ha-failures`` ask for the analysis)."""
+    admission_control: bool = True
+    """HA admission control as configured (always true when assumed)."""
+    placement: str = "drs"
+    """Who places the restarted VMs: drs (DRS on, not manual: by demand) or ha (HA's own
+    even spread, DRS off or manual). docs/ha.md."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -120,7 +120,9 @@ def test_restart_goes_to_the_survivor_with_most_unreserved_memory() -> None:
               - {name: b, memory: 256GiB, vms: [{name: w, memory: 64GiB, reservation: all}]}
               - {name: c, memory: 256GiB}
     """)
-    assert r.clusters[0].ha is None  # no ha: and no what-if: no analysis
+    assumed = r.clusters[0].ha  # no ha: but more than one host: HA assumed, one failure
+    assert assumed is not None
+    assert (assumed.basis, assumed.policy, assumed.failures) == ("assumed", "host-failures", 1)
     with_fail = engine.evaluate(
         inv("""
         clusters:

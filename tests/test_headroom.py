@@ -34,12 +34,14 @@ def test_mixed_host_sizes(tmp_path: object) -> None:
     (131072 - 28672) = 1925.12 MiB, so demand <= 129146.88 MiB: 7 VMs of 16384 MiB.
     256 GiB host: minFree 3235.84 MiB, demand <= 258908.16 MiB: 15 VMs. Placed on the
     host with the most free memory each time, the cluster takes 7 + 15 = 22. One more
-    leaves a host with no free memory and nothing idle to balloon: low."""
+    leaves a host with no free memory and nothing idle to balloon: low. The cluster has no
+    ha: but two hosts, so HA is assumed (one failure): the worst failure is the big host's,
+    and the small host alone holds 7."""
     r = _report(MIXED, tmp_path)
     assert [(h.host, h.count, h.limit) for h in r.hosts] == [
         ("big", 15, "one more: low"), ("small", 7, "one more: low")]  # fmt: skip
     (c,) = r.clusters
-    assert (c.count, c.count_ha) == (22, None)
+    assert (c.count, c.count_ha) == (22, 7)
 
 
 def test_ha_keeps_failover_capacity(tmp_path: object) -> None:

@@ -110,13 +110,13 @@ def test_every_cluster_host_and_finding_is_in_the_page() -> None:
         assert h.host.name in words
     shown = [f for f in report.findings if f.severity is not Severity.OK]
     rows = [a for t, a in page.tags if t == "tr" and a.get("class") == "finding"]
-    assert len(rows) == len(shown) == 14
+    assert len(rows) == len(shown) == 20
     for f in shown:
         assert f"{f.location.file}:{f.location.line}:{f.location.column}" in words
         assert f.rule in words
     assert words.count("Explain") == len(shown), "each finding's explanation is collapsible"
     assert "FAIL" in words
-    assert "7 fail, 7 warn" in words
+    assert "10 fail, 10 warn" in words
 
 
 def test_one_chart_per_cluster_with_its_numbers_in_a_table() -> None:
@@ -137,7 +137,8 @@ def test_one_chart_per_cluster_with_its_numbers_in_a_table() -> None:
 def test_the_worst_ha_scenario_is_shown() -> None:
     words = Page(html_of("samples/realistic.yaml")).all_text()
     assert "HA: worst host failure" in words
-    assert "failing esx-db02.prod.example (worst of 3 tried): 10 VM(s) restarted" in words
+    assert "failing esx-db01.prod.example (worst of 3 tried): 8 VM(s) restarted" in words
+    assert "HA percentage policy, 1 host failure · admission control on · restarts: DRS" in words
 
 
 def test_names_cannot_inject_markup_or_control_characters() -> None:

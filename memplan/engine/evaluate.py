@@ -318,11 +318,17 @@ def _report(
     own: dict[tuple[str, str], list[Severity]] = defaultdict(list)
     counted = [f for f in findings if f.suppressed is None]
     scenario = [f for f in counted if RULES[f.rule].RULE.scenario]
+    failover_of: dict[str, list[Severity]] = defaultdict(list)  # host -> failover findings
     if scenario:  # about a failure scenario, not about today: counts for the cluster
         cluster_of = {h.name: h.cluster for h in inventory.hosts}
         cluster_of.update({vm.name: vm.cluster for vm in inventory.vms})
         for f in scenario:
             own[("cluster", cluster_of.get(f.subject) or "")].append(f.severity)
+            # ...and shows on the host it is about (a VM's: the host it runs on today)
+            vm = vm_results.get(f.subject) if f.kind == "vm" else None
+            host = vm.host if vm is not None else f.subject if f.kind == "host" else None
+            if f.rule in _FAILOVER_RULES and host is not None:
+                failover_of[host].append(f.severity)
     for f in counted:
         if not RULES[f.rule].RULE.scenario:
             own[(f.kind, f.subject)].append(f.severity)
@@ -337,8 +343,14 @@ def _report(
             vm_verdicts_by_host[r.host].append(r.verdict)
             if r.host is None:
                 unplaced_by_cluster[r.vm.cluster].append(r.verdict)
+    simulated = {name for name, r in failover.items() if r.method != "none"}
+    analysed = {h.name for h in inventory.hosts if h.cluster in simulated}
     hosts = {
-        n: replace(hc.result, verdict=worst([*own[("host", n)], *vm_verdicts_by_host[n]]))
+        n: replace(
+            hc.result,
+            verdict=worst([*own[("host", n)], *vm_verdicts_by_host[n]]),
+            ha_verdict=worst(failover_of[n]) if n in analysed else None,
+        )
         for n, hc in host_calcs.items()
     }
     hosts_by_cluster: dict[str | None, list[HostResult]] = defaultdict(list)
@@ -365,6 +377,7 @@ def _report(
                 ),
                 location=c.location,
                 ha=failover.get(c.name),
+                drs=c.drs,
             )
         )
     return Report(
@@ -376,6 +389,10 @@ def _report(
         findings=tuple(findings),
         policy=inventory.policy,
     )
+
+
+_FAILOVER_RULES = frozenset({"MP301", "MP302", "MP303"})
+"""The findings about a failure scenario's restarts and survivors (not the forecast's)."""
 
 
 def _host_key(h: HostResult) -> tuple[int, str, str]:

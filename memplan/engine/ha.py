@@ -14,7 +14,8 @@ import math
 from collections.abc import Callable, Iterable
 from itertools import combinations
 
-from memplan.engine.hostmodel import Load, Row, admits, evaluate_load, load_of
+from memplan import esxi
+from memplan.engine.hostmodel import Load, Row, admits, evaluate_load, host_bands, load_of
 from memplan.model import (
     VM,
     Cluster,
@@ -63,16 +64,24 @@ def percent_math(hosts: list[Host], vms: list[VM], required: float) -> PercentMa
     return PercentMath(capacity, reserved, failover, required)
 
 
-def _restart(
+def _place(
     failed: set[str],
     hosts: list[Host],
-    base: dict[str, HostResult],
-    policy: Policy,
     reserved: dict[str, int],
     load: Callable[[str], Load],
-) -> tuple[list[tuple[str, str]], list[str], dict[str, HostResult]]:
-    """Restart the failed hosts' powered-on VMs on the survivors; evaluate those that take
-    some. ``load`` gives each host's own load (its VMs' figures, computed once per host)."""
+    by_demand: bool,
+) -> tuple[list[tuple[str, str]], list[str], dict[str, list[Row]]]:
+    """Where the failed hosts' powered-on VMs restart: (VM, survivor) pairs, the VMs no
+    survivor admits, and the rows each survivor takes. ``load`` gives each host's own load
+    (its VMs' figures, computed once per host).
+
+    Largest VM first, each on a survivor that admits it (its reservation + overhead fits the
+    unreserved memory: what HA checks, with or without admission control). Which one:
+    ``by_demand`` (DRS places and balances) the one with the most free memory, capacity -
+    demand, counting the VMs already restarted there; otherwise (HA alone spreads restarts
+    evenly) the one that has taken the fewest so far, then the most unreserved memory.
+    Every placement updates the survivor's demand, unreserved memory and count.
+    """
     survivors = [h for h in hosts if h.name not in failed]
     unreserved = {h.name: h.capacity - reserved[h.name] for h in survivors}
     moving = [row for name in failed for row in load(name).rows]
@@ -81,46 +90,100 @@ def _restart(
     unrestartable: list[str] = []
     extra: dict[str, list[Row]] = {}
     by_name = {h.name: h for h in survivors}
-    # Survivors by (unreserved, name): the first from the top that admits the VM is the
-    # one max() over all admitting survivors would pick, usually found at the first try.
-    ranked = sorted((unreserved[h.name], h.name) for h in survivors)
+    # Survivors in order of preference, best last: a sorted list keeps the pick at the top
+    # (usually the first try admits the VM) and the update one bisect away.
+    # DRS: (free memory, 0, name); HA: (-restarts taken, unreserved memory, name).
+    ranked: list[tuple[int, int, str]] = sorted(
+        (h.capacity - load(h.name).demand, 0, h.name) if by_demand
+        else (0, unreserved[h.name], h.name)
+        for h in survivors
+    )  # fmt: skip
+    most = max(unreserved.values(), default=0)  # an upper bound: unreserved only falls
     for row in moving:
         vm = row[0]
-        i = _pick(ranked, vm, by_name)
+        need = vm.reservation + vm.overhead
+        name = ranked[-1][2] if ranked else ""
+        if ranked and need <= unreserved[name] and vm.memory <= by_name[name].memory:
+            i: int | None = len(ranked) - 1  # the best survivor admits it: the usual case
+        else:
+            i = None if need > most else _pick(ranked, vm, by_name, unreserved)
         if i is None:
             unrestartable.append(vm.name)
             continue
-        free, name = ranked[i]
-        del ranked[i]
-        unreserved[name] = free - (vm.reservation + vm.overhead)
-        bisect.insort(ranked, (unreserved[name], name))
+        first, _, name = ranked.pop(i)
+        unreserved[name] -= need
+        if by_demand:  # its demand, held + overhead, comes off the free memory
+            bisect.insort(ranked, (first - (row[1] + vm.overhead), 0, name))
+        else:  # one more restart there: less preferred
+            bisect.insort(ranked, (first - 1, unreserved[name], name))
         extra.setdefault(name, []).append(row)
         restarted.append((vm.name, name))
-    after: dict[str, HostResult] = {}
-    for h in survivors:  # only hosts that take VMs change
-        if h.name not in extra:
-            after[h.name] = base[h.name]
-            continue
-        added = Load.of(extra[h.name], len(extra[h.name]))
-        after[h.name] = evaluate_load(h, load(h.name).plus(added), policy)
-    return restarted, sorted(unrestartable), after
+    return restarted, sorted(unrestartable), extra
 
 
-def _pick(ranked: list[tuple[int, str]], vm: VM, by_name: dict[str, Host]) -> int | None:
-    """The index in ``ranked`` (survivors by unreserved memory, ascending) of the one with
-    the most unreserved memory that admits ``vm``, or None."""
-    need = vm.reservation + vm.overhead
+def _pick(
+    ranked: list[tuple[int, int, str]], vm: VM, by_name: dict[str, Host], unreserved: dict[str, int]
+) -> int | None:
+    """The index in ``ranked`` (survivors, best last) of the best one that admits ``vm``."""
     for i in range(len(ranked) - 1, -1, -1):
-        free, name = ranked[i]
-        if free < need:  # nor can any survivor below it: they have less unreserved
-            return None
-        if admits(by_name[name], vm, by_name[name].capacity - free):
+        name = ranked[i][2]
+        host = by_name[name]
+        if admits(host, vm, host.capacity - unreserved[name]):
             return i
     return None
 
 
-_Outcome = tuple[tuple[str, ...], list[tuple[str, str]], list[str], tuple[HostResult, ...]]
-"""A failure scenario's failed hosts, restarts (VM, host), VMs left down and survivors."""
+_Key = tuple[int, int, int, int, int, int]
+"""How much a scenario hurts, compared in order: verdict, VMs left down, worst survivor
+state, swapping, ballooning, and least free memory (negated)."""
+
+
+def _key(unrestartable: list[str], survivors: Iterable[HostResult]) -> _Key:
+    after = tuple(survivors)
+    return (
+        _verdict(unrestartable, after).rank,
+        len(unrestartable),
+        _state(after).rank,
+        sum(r.swap for r in after),
+        sum(r.balloon for r in after),
+        -sum(r.free for r in after),
+    )
+
+
+def _bound(
+    unrestartable: list[str],
+    survivors: list[Host],
+    after: dict[str, Load],
+    base: dict[str, HostResult],
+    policy: Policy,
+) -> _Key:
+    """A key at least as bad as the scenario's, in every part, without MemSched: a survivor
+    that must reclaim ``need`` swaps at most ``need`` and balloons at most its balloonable
+    memory, and may settle as low as low; one that need not reclaim is exact."""
+    state = swap = balloon = free = 0
+    contended = False
+    for h in survivors:
+        load = after.get(h.name)
+        if load is None:
+            r = base[h.name]
+            state, swap, balloon = max(state, r.state.rank), swap + r.swap, balloon + r.balloon
+            free += r.free
+            contended = contended or r.state.rank >= MemState.SOFT.rank
+            continue
+        table = host_bands(h, policy)
+        left = h.capacity - load.demand
+        free += left
+        need = esxi.soft_upper_edge(table) - left
+        if need > 0:
+            contended = True
+            state, swap = MemState.LOW.rank, swap + need
+            balloon += min(need, load.balloonable)
+        else:
+            state = max(state, esxi.state_for_free(left, table).rank)
+    if not survivors:
+        state = MemState.LOW.rank
+    verdict = Severity.FAIL if unrestartable or contended or not survivors else Severity.OK
+    return (verdict.rank, len(unrestartable), state, swap, balloon, -free)
 
 
 def _state(survivors: tuple[HostResult, ...]) -> MemState:
@@ -159,16 +222,19 @@ def analyse(
     ``loads``: the hosts' loads (hostmodel.load_of) when the caller has them."""
     ha = cluster.ha
     given = tuple(sorted(h for h in fail_hosts if h in {x.name for x in hosts}))
-    if ha is None and not given and failures is None:
+    assumed = ha is None and len(hosts) > 1  # most clusters run HA: assume one host failure
+    if ha is None and not assumed and not given and failures is None:
         return None
+    basis = "configured" if ha is not None else ("assumed" if assumed else "asked")
+    admission = ha.admission_control if ha is not None else True
     policy_name = ha.policy if ha else "host-failures"
     n = len(given) if given else (failures if failures is not None else (ha.failures if ha else 1))
     if policy_name == "disabled" and not given and failures is None:
         n = 0
     vms = [vm for h in hosts for vm in by_host[h.name]]
-    slots = slot_math(hosts, vms) if policy_name == "slots" else None
+    slots = slot_math(hosts, vms) if policy_name == "slots" and admission else None
     pct = None
-    if policy_name == "percentage" and ha is not None and ha.percentage is not None:
+    if policy_name == "percentage" and admission and ha is not None and ha.percentage is not None:
         pct = percent_math(hosts, vms, float(ha.percentage))
     scenarios: list[tuple[str, ...]]
     if n == 0:
@@ -188,22 +254,36 @@ def analyse(
             loads[name] = load_of(by_host[name])
         return loads[name]
 
-    worst: tuple[tuple[int, ...], _Outcome] | None = None
-    for failed in scenarios:  # keep the worst; its result is built once, at the end
-        restarted, unrestartable, after = _restart(set(failed), hosts, base, policy, reserved, load)
-        survivors = tuple(after[h.name] for h in hosts if h.name in after)
-        key = (
-            _verdict(unrestartable, survivors).rank,
-            len(unrestartable),
-            _state(survivors).rank,
-            sum(r.swap for r in survivors),
-            sum(r.balloon for r in survivors),
-            -sum(r.free for r in survivors),
+    # Place every scenario's restarts (cheap), bound how bad each can be, then evaluate the
+    # survivors (MemSched: the expensive part) worst bound first, until no bound left can
+    # beat the worst scenario found. Ties go to the earlier scenario, as in a plain scan.
+    prepared = []
+    for index, failed in enumerate(scenarios):
+        restarted, unrestartable, extra = _place(
+            set(failed), hosts, reserved, load, cluster.drs.places
         )
-        if worst is None or key > worst[0]:
-            worst = (key, (failed, restarted, unrestartable, survivors))
+        after = {n: load(n).plus(Load.of(rows, len(rows))) for n, rows in extra.items()}
+        members = [h for h in hosts if h.name not in failed]
+        bound = _bound(unrestartable, members, after, base, policy)
+        prepared.append((bound, index, failed, restarted, unrestartable, members, after))
+    prepared.sort(key=lambda p: (p[0], -p[1]), reverse=True)
+    worst: tuple[_Key, int, int] | None = None  # key, -index, position in prepared
+    for position, (bound, index, _, _, unrestartable, members, after) in enumerate(prepared):
+        if worst is not None and (bound, -index) <= worst[:2]:
+            break  # sorted: no later bound is worse
+        key = _key(
+            unrestartable,
+            (evaluate_load(h, after[h.name], policy) if h.name in after else base[h.name]
+             for h in members),
+        )  # fmt: skip
+        if worst is None or (key, -index) > worst[:2]:
+            worst = (key, -index, position)
     assert worst is not None
-    failed, restarted, unrestartable, survivors = worst[1]
+    _, _, failed, restarted, unrestartable, members, after = prepared[worst[2]]
+    survivors = tuple(
+        evaluate_load(h, after[h.name], policy) if h.name in after else base[h.name]
+        for h in members
+    )
     capacity = sum(r.capacity for r in survivors)
     configured = sum(r.configured for r in survivors)
     return HAResult(
@@ -222,4 +302,7 @@ def analyse(
         slots=slots,
         percentage=pct,
         failover_hosts=ha.failover_hosts if ha else (),
+        basis=basis,
+        admission_control=admission,
+        placement="drs" if cluster.drs.places else "ha",
     )

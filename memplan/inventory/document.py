@@ -22,6 +22,7 @@ from memplan.inventory.sections.waivers import Waivers
 from memplan.model import (
     VM,
     Cluster,
+    DRSConfig,
     Host,
     Inventory,
     Policy,
@@ -92,7 +93,8 @@ class Reader(PlannedChanges, Clusters, PolicySection, Waivers):
             if cluster_growth is not None:
                 self.growth(cluster_growth, f"cluster {name!r} growth")
             ha = self.ha(c["ha"], name) if "ha" in c else None
-            clusters.append(Cluster(name, ha, self.loc(cnode)))
+            drs = self.drs(c["drs"], name) if "drs" in c else DRSConfig()
+            clusters.append(Cluster(name, ha, self.loc(cnode), drs))
         for hnode in self.sequence(top.get("hosts", null_node()), "hosts"):
             host, vm_nodes = self.host(hnode, defaults_host, None)
             if host is not None:

@@ -31,7 +31,7 @@ TOP_FIELDS = (
     "waivers",
 )
 WAIVER_FIELDS = ("rule", "subject", "reason", "until")
-CLUSTER_FIELDS = ("name", "ha", "growth", "hosts", "vms")
+CLUSTER_FIELDS = ("name", "ha", "drs", "growth", "hosts", "vms")
 HOST_VALUE_FIELDS = ("memory", "managed", "system_reserved", "esxi")
 HOST_STATE_FIELDS = ("observed", "maintenance")
 """What vCenter says of a host now: per host, not in defaults.host or a planned host."""
@@ -43,9 +43,13 @@ VM_VALUE_FIELDS = (
 )  # fmt: skip
 VM_FIELDS = ("name", *VM_VALUE_FIELDS, "host", "uuid", "seen_on")
 POLICY_FIELDS = ("max_overcommit", "reading", "thresholds", "idle_tax")
-HA_FIELDS = ("policy", "failures", "percentage", "failover_hosts")
+HA_FIELDS = ("policy", "failures", "percentage", "failover_hosts", "admission_control")
+DRS_FIELDS = ("enabled", "automation")
 PLANNED_FIELDS = ("at", "add_vm", "add_host", "retire_host")
 
 HA_POLICIES = ("host-failures", "percentage", "slots", "dedicated", "disabled")
+DRS_AUTOMATION = ("fully-automated", "partially-automated", "manual")
+"""DRS automation levels; the API's defaultVmBehavior spellings (fullyAutomated, ...) are
+read as these."""
 SHARE_LEVELS = ("low", "normal", "high")
 POWER_WORDS = {"on": True, "poweredon": True, "off": False, "poweredoff": False}

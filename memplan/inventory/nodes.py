@@ -208,6 +208,14 @@ class NodeReader:
             return None
         return value
 
+    def flag(self, node: Node, what: str) -> bool | None:
+        """A YAML boolean (true/false, yes/no, on/off)."""
+        value = self.scalar(node)
+        if not isinstance(value, bool):
+            self.error(node, f"{what} must be true or false, not {describe(node)}")
+            return None
+        return value
+
     def size(self, node: Node, what: str, words: tuple[str, ...] = (), pct: bool = False) -> Any:
         """A size in bytes, a Pct when ``pct``, or a Word from ``words``.
 

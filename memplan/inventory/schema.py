@@ -112,7 +112,12 @@ def schema() -> dict[str, Any]:
                 "failures": {"type": "integer", "minimum": 0, "maximum": 64},
                 "percentage": _ref("percent"),
                 "failover_hosts": {"type": "array", "items": NAME},
+                "admission_control": {"type": "boolean"},
             }),
+            "drs": {"anyOf": [{"type": "boolean"}, _obj({
+                "enabled": {"type": "boolean"},
+                "automation": {"enum": [*inv.DRS_AUTOMATION, "fullyAutomated", "partiallyAutomated"]},
+            })]},
             "growth": _ref("growth"),
             "hosts": {"type": ["array", "null"], "items": _ref("host")},
             "vms": {"type": ["array", "null"], "items": _ref("vm")},

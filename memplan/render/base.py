@@ -7,7 +7,7 @@ from typing import Any
 
 from rich.console import Console
 
-from memplan.model import Arrivals, Forecast, MemState, Report, Severity
+from memplan.model import Arrivals, Forecast, HAResult, MemState, Report, Severity
 from memplan.units import GIB, plural
 
 SEVERITY_STYLE: dict[Severity, str] = {
@@ -90,3 +90,15 @@ def arrivals_dict(a: Arrivals) -> dict[str, Any]:
                   "active_bytes": s.active, "overhead_bytes": s.overhead},
         "new_vms": list(a.counts), "left_out": a.left_out,
     }  # fmt: skip
+
+
+def ha_setup(r: HAResult) -> str:
+    """How HA is set up, in one line: basis, policy, admission control, who places restarts
+    (docs/ha.md)."""
+    basis = {"assumed": "HA assumed (no ha: given):", "asked": "HA (asked on the command line):"}
+    admission = "on" if r.admission_control else "off"
+    placer = "DRS, by demand" if r.placement == "drs" else "HA, spread evenly (DRS off or manual)"
+    return (
+        f"{basis.get(r.basis, 'HA')} {r.policy} policy, {plural(r.failures, 'host failure')}"
+        f" · admission control {admission} · restarts: {placer}"
+    )

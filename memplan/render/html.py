@@ -31,7 +31,7 @@ from memplan.model import (
     TimelinePoint,
 )
 from memplan.render import charts
-from memplan.render.base import Renderer, counts
+from memplan.render.base import Renderer, counts, ha_setup
 from memplan.units import GIB
 
 ICON = {Severity.OK: "✔", Severity.WARN: "▲", Severity.FAIL: "✖"}
@@ -117,6 +117,7 @@ def _ha(r: HAResult | None) -> dict[str, Any] | None:
     return {
         "policy": r.policy,
         "failures": r.failures,
+        "setup": ha_setup(r),
         "scenario": scenario,
         "restarted": len(r.restarted),
         "unrestartable": list(r.unrestartable),

@@ -55,6 +55,7 @@ def _host(r: HostResult) -> dict[str, Any]:
         "observed": _observed(h),
         "demand_basis": "observed" if r.observed_demand else "vms",
         "verdict": r.verdict.value,
+        "ha_verdict": None if r.ha_verdict is None else r.ha_verdict.value,
         "location": _loc(h.location),
     }
 
@@ -162,7 +163,10 @@ def _ha(r: HAResult | None) -> dict[str, Any] | None:
     if r is None:
         return None
     return {
+        "basis": r.basis,
         "policy": r.policy,
+        "admission_control": r.admission_control,
+        "placement": r.placement,
         "failures": r.failures,
         "method": r.method,
         "scenarios": r.scenarios,
@@ -251,6 +255,7 @@ def to_dict(report: Report, vms: bool = True) -> dict[str, Any]:
                 "verdict": c.verdict.value,
                 "location": _loc(c.location),
                 "ha": _ha(c.ha),
+                "drs": {"enabled": c.drs.enabled, "automation": c.drs.automation},
             }
             for c in report.clusters
         ],

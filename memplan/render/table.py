@@ -15,6 +15,7 @@ from memplan.model import (
     Input,
     MemState,
     Report,
+    Severity,
     VMResult,
 )
 from memplan.render.base import (
@@ -25,6 +26,7 @@ from memplan.render.base import (
     arrived_text,
     counts,
     growth_lines,
+    ha_setup,
 )
 from memplan.render.layout import (
     Cell,
@@ -42,6 +44,10 @@ from memplan.render.notes import put_notes
 from memplan.units import GIB, format_size, plural
 
 BAR_WIDTH = 10
+HA_LEGEND = (
+    "Verdict is today's; HA is the worst failover finding about the host or its VMs in its"
+    " cluster's worst host failure (docs/ha.md)"
+)
 
 
 def _g(n: int) -> str:
@@ -101,8 +107,9 @@ def _host_cell(r: HostResult) -> Cell:
     return text
 
 
-def host_columns() -> list[Column[HostResult]]:
-    """The host table's columns, in order: the one place a column is added.
+def host_columns(ha: bool = False) -> list[Column[HostResult]]:
+    """The host table's columns, in order: the one place a column is added. ``ha`` adds
+    the HA column (some cluster simulates a failure), which always shows, as Verdict does.
 
     ``hide`` says which go first when the terminal is narrow (the highest first): the bar,
     then the figures that explain the others (overhead, reservations, active, configured,
@@ -122,22 +129,34 @@ def host_columns() -> list[Column[HostResult]]:
         Column("State", lambda r: Text(r.state.value, style=STATE_STYLE[r.state])),
         Column("Reclaim", _reclaim),
         Column("Verdict", lambda r: Text(r.verdict.value, style=SEVERITY_STYLE[r.verdict])),
+        *([Column("HA", _ha_cell)] if ha else []),
         Column("Demand", bar, hide=9),
     ]
 
 
+def _ha_cell(r: HostResult) -> Cell:
+    """The worst failover finding about the host or its VMs, '-' when none."""
+    if r.ha_verdict is None or r.ha_verdict is Severity.OK:
+        return "-"
+    return Text(r.ha_verdict.value, style=SEVERITY_STYLE[r.ha_verdict])
+
+
 def _ha_lines(r: HAResult, console: Console, width: int) -> list[Text]:
-    """Policy, scenario, what happened, verdict; slot or percentage math below."""
+    """How HA is set up (basis, policy, admission control, who places restarts), then the
+    worst scenario and its verdict; slot or percentage math below. HA disabled: one line."""
     if r.method == "none":
-        scenario = "no failure simulated"
-    else:
-        how = {"given": "given", "exhaustive": f"worst of {r.scenarios} tried",
-               "largest": "largest hosts"}[r.method]  # fmt: skip
-        scenario = f"failing {', '.join(r.failed_hosts)} ({how})"
-    text = Text(f"HA {r.policy} ({r.failures}): {scenario}: ")
-    text.append(
-        f"{len(r.restarted)} restart, {len(r.unrestartable)} cannot, survivors"
-        f" {r.state_after.value}, ratio {r.overcommit_ratio_after:.2f} · "
+        what = "HA disabled" if r.policy == "disabled" else f"HA {r.policy} (0 failures)"
+        line = Text(
+            f"{what}: no failure simulated (--ha-failures N or --fail-host HOST simulates one)"
+        )
+        return [hanging(console, line, width, "  ", "    ")]
+    how = {"given": "given", "exhaustive": f"worst of {r.scenarios} tried",
+           "largest": "the largest hosts"}[r.method]  # fmt: skip
+    setup = Text(ha_setup(r))
+    text = Text(
+        f"failing {', '.join(r.failed_hosts)} ({how}): {len(r.restarted)} restart,"
+        f" {len(r.unrestartable)} cannot, survivors {r.state_after.value},"
+        f" ratio {r.overcommit_ratio_after:.2f} · "
     )
     text.append(r.verdict.value, style=SEVERITY_STYLE[r.verdict])
     extra: list[str] = []
@@ -151,7 +170,7 @@ def _ha_lines(r: HAResult, console: Console, width: int) -> list[Text]:
     if r.percentage is not None:
         p = r.percentage
         extra.append(f"percentage: {p.failover:.0%} unreserved, {p.required:.0%} required")
-    return [hanging(console, t, width, "  ", "    ") for t in (text, *map(Text, extra))]
+    return [hanging(console, t, width, "  ", "    ") for t in (setup, text, *map(Text, extra))]
 
 
 def _value(i: Input) -> str:
@@ -254,7 +273,8 @@ class TableRenderer(Renderer):
         """One table per cluster, then the standalone hosts; every table shows the same
         columns, and one line says which are hidden."""
         width = console.width
-        columns = host_columns()
+        simulated = [c for c in report.clusters if c.ha is not None and c.ha.method != "none"]
+        columns = host_columns(ha=bool(simulated))
         layout, cells = fit(columns, report.hosts, width, self.wide)
         rows = dict(zip((h.host.name for h in report.hosts), cells, strict=True))
         out = max(width, table_width(layout.widths)) if self.wide else None
@@ -274,6 +294,9 @@ class TableRenderer(Renderer):
             if c.ha is not None:
                 for line in _ha_lines(c.ha, console, width):
                     put(console, line)
+            put(console)
+        if simulated:
+            put(console, hanging(console, Text(HA_LEGEND, style="dim"), width, "", "  "))
             put(console)
         standalone = [h for h in report.hosts if h.host.cluster is None]
         if standalone:

@@ -2,8 +2,12 @@
 
 HA restarts the failed hosts' powered-on VMs on the survivors, largest first, each on
 the survivor with the most unreserved memory that admits its reservation + overhead.
-A VM that fits nowhere stays down. Runs for clusters with ``ha:`` or with
-``--fail-host`` / ``--ha-failures``.
+A VM that fits nowhere stays down. Runs for clusters with ``ha:``, of more than one
+host (HA assumed), or with ``--fail-host`` / ``--ha-failures``. It fires with admission
+control off too: HA still needs each VM's reservation + overhead free on the host it
+restarts it on; with admission control off nothing keeps that capacity free, so there is
+"no assurance that all virtual machines can be restarted" (vSphere API,
+ClusterDasConfigInfo.admissionControlEnabled).
 
 Passes (the reservation fits on the survivor)::
 
@@ -56,7 +60,8 @@ def check(ctx: Context) -> Iterator[Finding]:
                 RULE, "vm", vm_name, vm.location,
                 f"cannot restart after failure of {', '.join(r.failed_hosts)}: needs"
                 f" {format_size(need)} reservation + overhead, no survivor admits it"
-                f" (most unreserved before restarts: {format_size(most)})",
+                f" (most unreserved before restarts: {format_size(most)})"
+                + ("" if r.admission_control else "; HA admission control is off"),
                 "reservation + overhead > unreserved memory of every survivor",
                 (Input("reservation + overhead", need), Input("most unreserved", most),
                  Input("failed hosts", ", ".join(r.failed_hosts), "text")),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from memplan.inventory.fields import (
+    DRS_AUTOMATION,
+    DRS_FIELDS,
     HA_FIELDS,
     HA_POLICIES,
 )
@@ -12,13 +14,14 @@ from memplan.inventory.nodes import (
     null_node,
 )
 from memplan.model import (
+    DRSConfig,
     HAConfig,
 )
 from memplan.units import suggest
 
 
 class Clusters(NodeReader):
-    """Reads a cluster's ha: section."""
+    """Reads a cluster's ha: and drs: sections."""
 
     def ha(self, node: Node, cluster: str) -> HAConfig | None:
         h = self.mapping(node, HA_FIELDS, f"ha of cluster {cluster!r}")
@@ -51,4 +54,38 @@ class Clusters(NodeReader):
                 self._failover.append((cluster, name, fnode))
         if policy == "dedicated" and not failover:
             self.error(node, "ha.policy 'dedicated' needs ha.failover_hosts")
-        return HAConfig(policy, failures, percentage, tuple(failover))
+        admission = True
+        if "admission_control" in h:
+            admission = self.flag(h["admission_control"], "ha.admission_control") is not False
+        return HAConfig(policy, failures, percentage, tuple(failover), admission)
+
+    def drs(self, node: Node, cluster: str) -> DRSConfig:
+        """``drs: {enabled: BOOL, automation: LEVEL}``, or ``drs: false`` / ``drs: true``."""
+        if isinstance(self.scalar(node), bool):
+            return DRSConfig(enabled=bool(self.scalar(node)))
+        d = self.mapping(node, DRS_FIELDS, f"drs of cluster {cluster!r}")
+        if d is None:
+            return DRSConfig()
+        enabled = True
+        if "enabled" in d:
+            enabled = self.flag(d["enabled"], "drs.enabled") is not False
+        automation = "fully-automated"
+        if "automation" in d:
+            raw = self.scalar(d["automation"])
+            level = _LEVELS.get(str(raw).strip().lower().replace("_", "-").replace(" ", "-"))
+            if level is None:
+                self.error(
+                    d["automation"],
+                    f"drs.automation must be one of {', '.join(DRS_AUTOMATION)}"
+                    f"{suggest(str(raw), DRS_AUTOMATION)}",
+                )
+            else:
+                automation = level
+        return DRSConfig(enabled, automation)
+
+
+_LEVELS = {
+    **{level: level for level in DRS_AUTOMATION},
+    "fullyautomated": "fully-automated",  # the API's and govc's defaultVmBehavior
+    "partiallyautomated": "partially-automated",
+}
