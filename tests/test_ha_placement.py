@@ -318,7 +318,7 @@ def test_host_ha_column_agrees_with_every_failover_finding() -> None:
     out = _table(r)
     assert "Verdict is today's; HA is the worst failover finding" in out
     for name, sev in named.items():
-        (row,) = [line for line in out.splitlines() if line.startswith(f" {name} ")]
+        (row,) = [line for line in out.splitlines() if line.startswith(f"{name} ")]
         assert f" {hosts[name].verdict.value} " in row
         assert f" {sev.value} " in row
 

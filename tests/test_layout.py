@@ -132,9 +132,7 @@ def test_check_at_80_columns_hides_in_order_and_says_so() -> None:
     code, lines = run("check", "samples/realistic.yaml", columns=80)
     assert code == 1
     assert max(map(len, lines)) <= 80
-    assert (
-        "Host                      VMs   Free  Ratio  State  Reclaim              Verdict" in lines
-    )
+    assert "Host                      VMs   Free  Ratio  State  Reclaim        Verdict  HA" in lines
     assert "Mem, Config, Ovh, Resv, Active, Demand hidden at 80 columns: --wide or" in lines
     assert "fail MP303 ha-survivor-swapping · host esx-web03.prod.example" in lines
 
@@ -150,7 +148,7 @@ def test_quiet_prints_the_verdict_line_only() -> None:
         code, lines = run("check", "samples/realistic.yaml", flag)
         assert (code, lines) == (
             1,
-            ["verdict: FAIL · 7 fail, 7 warn · 3 clusters, 13 hosts, 157 VMs (151 on)"],
+            ["verdict: FAIL · 10 fail, 10 warn · 3 clusters, 13 hosts, 157 VMs (151 on)"],
         )
 
 
