@@ -115,7 +115,13 @@ SPEC: dict[str, Any] = {
             "drs": {"enabled": False, "behavior": "manual"},
             "hosts": [
                 {"name": "esx10.dev.example", "memory_size": 128 * GIB, "version": "8.0.3"},
-                {"name": "esx11.dev.example", "memory_size": 128 * GIB, "version": "8.0.3"},
+                {
+                    "name": "esx11.dev.example",
+                    "memory_size": 128 * GIB,
+                    "version": "8.0.3",
+                    "connection": "notResponding",
+                    "overall_memory_usage": 9000,
+                },
             ],
         },
         {
@@ -320,6 +326,9 @@ def test_hosts_round_trip(collected: tuple[Path, str]) -> None:
     assert hosts["esx02.prod.example"]["observed"]["consumed"] == "50000MiB"
     assert "maintenance" not in hosts["esx01.prod.example"]
     assert hosts["esx99.branch.example"]["maintenance"] is True
+    # not responding: no capacity either, and its stale usage is not taken as observed
+    assert hosts["esx11.dev.example"]["maintenance"] is True
+    assert "observed" not in hosts["esx11.dev.example"]
     assert "observed" not in hosts["esx10.dev.example"]  # 0: none reported
     clusters = _clusters(doc)
     assert [h["name"] for h in clusters["prod"]["hosts"]] == [
@@ -342,9 +351,10 @@ def test_collected_is_the_servers_time_and_validates(collected: tuple[Path, str]
     when = _doc(collected)["collected"]
     assert isinstance(when, datetime)
     assert abs(when.replace(tzinfo=UTC) - datetime.now(UTC)) < timedelta(minutes=5)
-    assert stderr.splitlines()[0] == (
-        "import: host esx99.branch.example: in maintenance mode; planned with no capacity"
-    )
+    assert stderr.splitlines()[:2] == [
+        "import: host esx11.dev.example: notResponding; planned with no capacity",
+        "import: host esx99.branch.example: in maintenance mode; planned with no capacity",
+    ]
     assert "imported 5 VMs, 11 hosts, 5 clusters from vCenter 127.0.0.1:" in stderr
     result = CliRunner().invoke(app, ["validate", str(out)])
     assert result.exit_code == 0, result.stderr
@@ -365,7 +375,7 @@ def test_cluster_filter_leaves_out_other_clusters_and_standalone_hosts(sim: Vcsi
     doc = yaml.safe_load(stdout)
     assert [c["name"] for c in doc["clusters"]] == ["dev", "dmz"]
     assert "hosts" not in doc
-    assert stderr.endswith("; 0 rows skipped, 0 repairs\n")  # nothing reported missing
+    assert stderr.endswith("; 0 rows skipped, 1 repair\n")  # esx11; no VM reported missing
 
 
 def test_unknown_cluster_or_datacenter_is_a_usage_error(sim: Vcsim) -> None:
@@ -562,3 +572,16 @@ def test_trend_reads_the_history_folder(sim: Vcsim, tmp_path: Path) -> None:
     hosts = {h["name"]: h for h in json.loads(result.stdout)["hosts"]}
     slope = hosts["esx01.prod.example"]["trend"]["bytes_per_month"]
     assert slope == pytest.approx(365.25 / 12 * (1 << 20), rel=0.01)
+
+
+def test_progress_is_reported(sim: Vcsim) -> None:
+    calls: list[tuple[str, int, int]] = []
+    target = vcenter.Target("127.0.0.1", int(sim.server.split(":")[1]), USERNAME, (str(sim.ca),))
+    since = datetime.now(UTC) - timedelta(days=30)
+    result, past = vcenter.collect(
+        target, PASSWORD, progress=lambda *a: calls.append(a), history_since=since
+    )
+    assert len(result.vms) == 5
+    assert past is not None
+    # 5 VMs read; history of the 11 hosts and 4 VMs that are not templates
+    assert calls == [("reading VMs", 5, 5), ("reading history", 15, 15)]
