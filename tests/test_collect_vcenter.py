@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 from memplan.cli import app
 from memplan.errors import UsageError
 from memplan.importers import vcenter
+from memplan.importers.common import ImportResult
 from tests.vcsim_server import PASSWORD, USERNAME, Vcsim
 
 GIB = 1 << 30
@@ -585,3 +586,34 @@ def test_progress_is_reported(sim: Vcsim) -> None:
     assert past is not None
     # 5 VMs read; history of the 11 hosts and 4 VMs that are not templates
     assert calls == [("reading VMs", 5, 5), ("reading history", 15, 15)]
+
+
+def test_maxmemctl_by_key_or_among_all_options() -> None:
+    """vCenter takes config.extraConfig["sched.mem.maxmemctl"] (one option, not dozens);
+    the whole list is read where a server does not (the simulator, tested above)."""
+    from pyVmomi import vim
+
+    host = vim.HostSystem("host-1")
+    option = vim.option.OptionValue(key="sched.mem.maxmemctl", value="1536")
+    for path, value in ((vcenter.MAXMEMCTL, option), (vcenter.ALL_OPTIONS, [option])):
+        result = ImportResult("test")
+        props = {"name": "vm1", "runtime.host": host, "config.hardware.memoryMB": 4096, path: value}
+        vm = vcenter._vm(props, {"host-1": "esx01"}, set(), set(), result)
+        assert vm is not None
+        assert vm.balloon_max == 1536 << 20
+
+
+def test_the_simulator_gets_every_option(sim: Vcsim) -> None:
+    from pyVim.connect import Disconnect, SmartConnect
+
+    si = SmartConnect(
+        host="127.0.0.1",
+        port=int(sim.server.split(":")[1]),
+        user=USERNAME,
+        pwd=PASSWORD,
+        sslContext=ssl.create_default_context(cafile=str(sim.ca)),
+    )
+    try:
+        assert vcenter._options_path(si, si.content.rootFolder) == vcenter.ALL_OPTIONS
+    finally:
+        Disconnect(si)

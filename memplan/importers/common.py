@@ -14,7 +14,7 @@ from memplan.model import Note
 from memplan.units import GIB, MAX_SIZE, MIB, format_size_input, plural
 
 
-@dataclass
+@dataclass(slots=True)
 class VMRecord:
     """One VM as an importer found it; sizes in bytes, None when unknown."""
 
@@ -43,7 +43,7 @@ class VMRecord:
     """The host the source names, when it lists no such host (the VM stays in its cluster)."""
 
 
-@dataclass
+@dataclass(slots=True)
 class HostRecord:
     """One host as an importer found it."""
 

@@ -52,7 +52,6 @@ VM_PATHS = [
     "config.hardware.numCPU",
     "config.instanceUuid",
     "config.memoryAllocation",
-    "config.extraConfig",
     "summary.quickStats.hostMemoryUsage",
     "summary.quickStats.guestMemoryUsage",
     "summary.quickStats.consumedOverheadMemory",
@@ -60,6 +59,11 @@ VM_PATHS = [
     "summary.quickStats.swappedMemory",
 ]
 CLUSTER_PATHS = ["name", "configurationEx"]
+MAXMEMCTL = 'config.extraConfig["sched.mem.maxmemctl"]'
+"""One extraConfig option by its key: a real VM has dozens of options, and reading them all
+would cost most of the collection's time. Servers that do not take a key in a property
+path (Debian's govmomi simulator) get ALL_OPTIONS instead."""
+ALL_OPTIONS = "config.extraConfig"
 
 Progress = Callable[[str, int, int], None]
 """Called with (what, objects read, objects in all) as pages arrive."""
@@ -246,7 +250,7 @@ def _read(
     datacenter: str | None,
     wanted: tuple[str, ...],
     progress: Progress | None,
-) -> tuple[ImportResult, dict[str, Any]]:
+) -> tuple[ImportResult, dict[str, str]]:
     from pyVmomi import vim
 
     content = si.content
@@ -274,10 +278,10 @@ def _read(
     host_names: dict[str, str] = {}  # host moref -> name
     excluded: set[str] = set()  # hosts of clusters not asked for
     vm_names: set[str] = set()
-    refs: dict[str, Any] = {}  # "host NAME" / "vm NAME" -> moref, for the history
+    refs: dict[str, str] = {}  # "host NAME" / "vm NAME" -> moref id, for the history
+    options: str | None = None  # MAXMEMCTL or ALL_OPTIONS
     for dc in dcs:
         hosts_here: list[tuple[str, dict[str, Any]]] = []
-        host_refs: dict[str, Any] = {}
         for obj in _pages(
             si, dc.ref, [(vim.ClusterComputeResource, CLUSTER_PATHS), (vim.HostSystem, HOST_PATHS)]
         ):
@@ -293,7 +297,6 @@ def _read(
                 result.clusters[name] = _cluster(name, props.get("configurationEx"))
             else:
                 hosts_here.append((_key(obj.obj), props))
-                host_refs[_key(obj.obj)] = obj.obj
         for key, props in hosts_here:
             parent = props.get("parent")
             cluster = None
@@ -308,16 +311,18 @@ def _read(
             host = _host(props, cluster, result)
             if host is not None and result.keep_host(host):
                 host_names[key] = host.name
-                refs[f"host {host.name}"] = host_refs[key]
+                refs[f"host {host.name}"] = key
         for c in result.clusters.values():
             c.failover_hosts = tuple(host_names.get(h, h) for h in c.failover_hosts)
-        for obj in _pages(si, dc.ref, [(vim.VirtualMachine, VM_PATHS)]):
+        if options is None:
+            options = _options_path(si, dc.ref)
+        for obj in _pages(si, dc.ref, [(vim.VirtualMachine, [*VM_PATHS, options])]):
             seen += 1
             if progress is not None and seen % 100 == 0:
                 progress("reading VMs", seen, max(total, seen))
             kept = _vm(_props(obj), host_names, excluded, vm_names, result)
             if kept is not None and not kept.template:
-                refs[f"vm {kept.name}"] = obj.obj
+                refs[f"vm {kept.name}"] = _key(obj.obj)
     if wanted:
         missing = [c for c in wanted if c not in found_clusters]
         if missing:
@@ -325,6 +330,39 @@ def _read(
     if progress is not None:
         progress("reading VMs", seen, max(total, seen))
     return result, refs
+
+
+def _options_path(si: Any, root: Any) -> str:
+    """MAXMEMCTL if the server takes a key in a property path, else ALL_OPTIONS: asked of
+    one VM (a server that does not reports the path as an invalid property)."""
+    from pyVmomi import vim, vmodl
+
+    pc = _pc()
+    content = si.content
+    view = content.viewManager.CreateContainerView(root, [vim.VirtualMachine], True)
+    try:
+        traverse = pc.TraversalSpec(
+            name="view", path="view", skip=False, type=vim.view.ContainerView
+        )
+        spec = pc.FilterSpec(
+            objectSet=[pc.ObjectSpec(obj=view, skip=True, selectSet=[traverse])],
+            propSet=[pc.PropertySpec(type=vim.VirtualMachine, pathSet=[MAXMEMCTL])],
+        )
+        try:
+            page = content.propertyCollector.RetrievePropertiesEx(
+                [spec], pc.RetrieveOptions(maxObjects=1)
+            )
+        except vmodl.query.InvalidProperty:
+            return ALL_OPTIONS
+        if page is not None and page.token:
+            content.propertyCollector.CancelRetrievePropertiesEx(page.token)
+        for obj in page.objects if page is not None else ():
+            for missing in obj.missingSet or ():
+                if isinstance(missing.fault, vmodl.query.InvalidProperty):
+                    return ALL_OPTIONS
+        return MAXMEMCTL
+    finally:
+        view.DestroyView()
 
 
 def _cluster(name: str, config: Any) -> ClusterRecord:
@@ -431,7 +469,8 @@ def _vm(
         if alloc.shares is not None:
             vm.shares_level = str(alloc.shares.level)
             vm.shares = int(alloc.shares.shares) if alloc.shares.shares is not None else None
-    for option in props.get("config.extraConfig") or ():
+    found = props.get(MAXMEMCTL, props.get(ALL_OPTIONS))
+    for option in (found if isinstance(found, list) else [found]) if found is not None else ():
         if option.key == "sched.mem.maxmemctl":
             try:
                 value = int(str(option.value).strip())
@@ -540,7 +579,11 @@ def _history(si: Any, refs: dict[str, Any], since: datetime, progress: Progress 
         batch = names[start : start + QUERY_BATCH]
         specs = [
             perf.QuerySpec(
-                entity=refs[n], metricId=metrics, intervalId=DAY, startTime=since, format="normal"
+                entity=_entity(n, refs[n], si),
+                metricId=metrics,
+                intervalId=DAY,
+                startTime=since,
+                format="normal",
             )
             for n in batch
         ]
@@ -579,6 +622,14 @@ def _history(si: Any, refs: dict[str, Any], since: datetime, progress: Progress 
             )
         )
     return months
+
+
+def _entity(name: str, key: str, si: Any) -> Any:
+    """The managed object ``key`` of the kind ``name`` says ('host ...' or 'vm ...')."""
+    from pyVmomi import vim
+
+    kind = vim.HostSystem if name.startswith("host ") else vim.VirtualMachine
+    return kind(key, si._stub)
 
 
 def snapshot(result: ImportResult, month: Month) -> ImportResult:
