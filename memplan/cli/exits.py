@@ -10,6 +10,7 @@ import typer
 from memplan.errors import ExitCode, InventoryError
 from memplan.inventory import whatif
 from memplan.model import Severity
+from memplan.render.base import safe_line
 from memplan.units import plural
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ EXIT_RANK = {ExitCode.OK: 0, ExitCode.WARN: 1, ExitCode.FAIL: 2, ExitCode.INVALI
 def error_exit(problems: InventoryError) -> typer.Exit:
     """Print every problem; exit 4, or 2 when they all come from what-if flags."""
     for p in problems.problems:
-        sys.stderr.write(f"{p}\n")
+        sys.stderr.write(f"{safe_line(str(p))}\n")
     n = len(problems.problems)
     sys.stderr.write(f"memplan: {plural(n, 'problem')}; nothing was checked\n")
     from_flags = all(p.file in whatif.LOCATED for p in problems.problems)
@@ -31,7 +32,7 @@ def error_exit(problems: InventoryError) -> typer.Exit:
 
 
 def usage_exit(message: str) -> typer.Exit:
-    sys.stderr.write(f"memplan: error: {message}\n")
+    sys.stderr.write(f"memplan: error: {safe_line(message)}\n")
     return typer.Exit(ExitCode.USAGE)
 
 

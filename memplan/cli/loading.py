@@ -40,10 +40,11 @@ def load_inventory(path: str, ctx: typer.Context, verbose: bool = False) -> Inve
 
 def import_notes(notes: list[Note], verbose: bool = False) -> None:
     """What an import skipped and repaired, on stderr: grouped by kind, or every row."""
+    from memplan.render.base import safe_line
     from memplan.render.notes import grouped
 
     for line in grouped(notes, "import: ", verbose):
-        sys.stderr.write(line + "\n")
+        sys.stderr.write(safe_line(line) + "\n")
 
 
 def build_scenario(

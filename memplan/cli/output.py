@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from rich.console import Console
 
+from memplan.render.base import SafeConsole
+
 if TYPE_CHECKING:
     pass
 from memplan.cli.exits import usage_exit
@@ -45,16 +47,16 @@ def make_console(no_color: bool, file: TextIO | None = None, width: int | None =
     """A console for stdout (or ``file``) as wide as ``output_width`` says; plain text when
     it is not a terminal, or with --no-color or NO_COLOR."""
     if file is not None:
-        return Console(
+        return SafeConsole(
             file=file, color_system=None, width=width or DEFAULT_PIPE_WIDTH, highlight=False
         )
     columns = width or output_width(sys.stdout)
     if no_color or os.environ.get("NO_COLOR"):
         # Plain text: no colour and no bold or italics either (Rich alone keeps those).
-        return Console(
+        return SafeConsole(
             force_terminal=False, color_system=None, no_color=True, highlight=False, width=columns
         )
-    return Console(highlight=False, width=columns)
+    return SafeConsole(highlight=False, width=columns)
 
 
 class OutputError(OSError):

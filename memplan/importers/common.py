@@ -123,6 +123,11 @@ class ImportResult:
         return self._keep(host, self.hosts)
 
     def _keep(self, record: VMRecord | HostRecord, into: list[Any]) -> bool:
+        if "\x00" in record.name:
+            self.skip("skip-bad-value", f"{record.source}: the name contains a NUL character")
+            return False
+        if not record.name.isascii():  # a lone surrogate (JSON "\\ud800") cannot be written
+            record.name = record.name.encode("utf-8", "replace").decode("utf-8")
         if len(record.name) > MAX_NAME_CHARS:
             raise LimitError(
                 f"{record.source}: a name of {len(record.name):,} characters; the limit is"

@@ -190,7 +190,11 @@ class NodeReader:
         if not isinstance(node, yaml.ScalarNode) or node.tag == TAG + "null" or not node.value:
             self.error(node, f"{what} must be non-empty text, not {describe(node)}")
             return None
-        return str(node.value)
+        text = str(node.value)
+        if "\x00" in text:
+            self.error(node, f"{what} contains a NUL character (\\0)")
+            return None
+        return text
 
     def integer(self, node: Node, what: str, low: int, high: int) -> int | None:
         value = self.scalar(node)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from typing import Any
 
 from rich.console import Console
+from rich.segment import Segment
 
 from memplan.model import Arrivals, Forecast, HAResult, MemState, Report, Severity
 from memplan.units import GIB, plural
@@ -25,6 +28,49 @@ STATE_STYLE: dict[MemState, str] = {
     MemState.LOW: "bold red",
 }
 """The one place memory states map to colours."""
+
+
+_UNSAFE = (
+    [*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029, *range(0x202A, 0x202F),
+     *range(0x2066, 0x206A), *range(0xD800, 0xE000), 0xFFFE, 0xFFFF]
+)  # fmt: skip
+"""Characters a name may carry that would act on a terminal (ESC, CSI, OSC-8 hyperlinks,
+bell), break a line-based format (line breaks), reorder text (bidirectional overrides),
+make XML invalid (C0 controls, U+FFFE) or fail to encode (lone surrogates)."""
+_TEXT = {c: f"\\u{c:04x}" for c in _UNSAFE if c not in (0x09, 0x0A, 0x0D)}
+_LINE = {c: f"\\u{c:04x}" for c in _UNSAFE}
+_UNSAFE_RE = re.compile("[" + "".join(re.escape(chr(c)) for c in _UNSAFE) + "]")
+
+
+def safe_text(text: str) -> str:
+    """``text`` with every unsafe character (see _UNSAFE) but tab and line breaks written
+    as a visible ``\\uXXXX`` escape: valid inside a JSON string, XML and CSV, and inert on
+    a terminal. Free when there is nothing to escape (one C-speed search)."""
+    return text.translate(_TEXT) if _UNSAFE_RE.search(text) else text
+
+
+def safe_line(text: str) -> str:
+    """As safe_text, and line breaks and tabs escaped too: for one field of a line."""
+    return text.translate(_LINE) if _UNSAFE_RE.search(text) else text
+
+
+class SafeConsole(Console):
+    """A console that never passes markup, emoji codes or control characters from the
+    text it prints: a name like '[link=...]x' or 'x\\x1b]8;;...' prints as written, and
+    styles memplan adds itself still work."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(markup=False, emoji=False, **kwargs)
+
+    def _render_buffer(self, buffer: Iterable[Segment]) -> str:
+        return super()._render_buffer(
+            seg if seg.control else Segment(safe_text(seg.text), seg.style) for seg in buffer
+        )
+
+
+def write_safe(console: Console, text: str) -> None:
+    """Write ``text`` to the console's file as it is, with unsafe characters escaped."""
+    console.file.write(safe_text(text))
 
 
 class Renderer(ABC):

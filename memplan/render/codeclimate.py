@@ -8,7 +8,7 @@ import json
 from rich.console import Console
 
 from memplan.model import Report, Severity
-from memplan.render.base import Renderer
+from memplan.render.base import Renderer, write_safe
 
 
 class CodeClimateRenderer(Renderer):
@@ -31,4 +31,4 @@ class CodeClimateRenderer(Renderer):
             for f in report.findings
             if f.suppressed is None
         ]
-        console.file.write(json.dumps(issues, indent=2, sort_keys=True) + "\n")
+        write_safe(console, json.dumps(issues, indent=2, sort_keys=True) + "\n")

@@ -8,7 +8,7 @@ import io
 from rich.console import Console
 
 from memplan.model import Report
-from memplan.render.base import Renderer
+from memplan.render.base import Renderer, write_safe
 
 HOST_FIELDS = (
     "cluster", "host", "esxi", "memory_bytes", "managed_bytes", "capacity_bytes",
@@ -52,4 +52,4 @@ class CsvRenderer(Renderer):
                     h.active, h.demand, h.free, f"{h.overcommit_ratio:.4f}", h.state.value,
                     h.balloon, h.swap, h.verdict.value,
                 ])  # fmt: skip
-        console.file.write(buffer.getvalue())
+        write_safe(console, buffer.getvalue())

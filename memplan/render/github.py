@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 
 from memplan.model import Report, Severity
-from memplan.render.base import Renderer
+from memplan.render.base import Renderer, write_safe
 
 
 def _data(text: str) -> str:
@@ -36,4 +36,4 @@ class GithubRenderer(Renderer):
             lines.append(
                 f"::{level} {','.join(props)}::{_data(f'{f.kind} {f.subject}: {f.message}{suffix}')}"
             )
-        console.file.write("".join(line + "\n" for line in lines))
+        write_safe(console, "".join(line + "\n" for line in lines))

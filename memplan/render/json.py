@@ -10,7 +10,7 @@ from typing import Any
 from rich.console import Console
 
 from memplan.model import Finding, HAResult, Host, HostResult, Location, Report, Severity, VMResult
-from memplan.render.base import Renderer, arrivals_dict, counts
+from memplan.render.base import Renderer, arrivals_dict, counts, write_safe
 
 SCHEMA_VERSION = 1
 
@@ -327,6 +327,9 @@ class JsonRenderer(Renderer):
 
     def render(self, report: Report, console: Console) -> None:
         """Write the JSON document followed by a newline."""
-        write = console.file.write
+
+        def write(chunk: str) -> None:
+            write_safe(console, chunk)
+
         for chunk in chunks(to_dict(report, vms=False), {"vms": _vm_lines(report.vms)}):
             write(chunk)

@@ -13,7 +13,7 @@ from xml.etree import ElementTree as ET
 from rich.console import Console
 
 from memplan.model import Finding, Report, Severity
-from memplan.render.base import Renderer
+from memplan.render.base import Renderer, write_safe
 from memplan.rules import RULES
 
 
@@ -89,8 +89,9 @@ class JUnitRenderer(Renderer):
         root.set("errors", "0")
         root.set("time", "0")
         ET.indent(root)
-        console.file.write(
+        write_safe(
+            console,
             '<?xml version="1.0" encoding="UTF-8"?>\n'
             + ET.tostring(root, encoding="unicode")
-            + "\n"
+            + "\n",
         )

@@ -5,14 +5,14 @@ from __future__ import annotations
 from rich.console import Console
 
 from memplan.model import Finding, Report, Severity
-from memplan.render.base import Renderer, counts
+from memplan.render.base import Renderer, counts, safe_line, write_safe
 from memplan.units import GIB
 
 ICON = {Severity.OK: "✅", Severity.WARN: "⚠️", Severity.FAIL: "❌"}
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return safe_line(text.replace("|", "\\|").replace("\n", " "))
 
 
 def findings_list(findings: list[Finding]) -> list[str]:
@@ -21,7 +21,7 @@ def findings_list(findings: list[Finding]) -> list[str]:
     for f in findings:
         extra = f" _({f.suppressed})_" if f.suppressed else ""
         out.append(
-            f"- {ICON[f.severity]} **{f.rule}** {f.name} · {f.kind} `{f.subject}`:"
+            f"- {ICON[f.severity]} **{f.rule}** {f.name} · {f.kind} `{_cell(f.subject).replace('`', chr(39))}`:"
             f" {_cell(f.message)} ({f.location.file}:{f.location.line}){extra}"
         )
     return out
@@ -60,4 +60,4 @@ class MarkdownRenderer(Renderer):
             lines += ["", f"<details><summary>{len(shown)} findings</summary>", ""]
             lines += findings_list(shown)
             lines += ["", "</details>"]
-        console.file.write("\n".join(lines) + "\n")
+        write_safe(console, "\n".join(lines) + "\n")

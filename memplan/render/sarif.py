@@ -9,7 +9,7 @@ from rich.console import Console
 
 from memplan import __version__
 from memplan.model import Finding, Report, Severity
-from memplan.render.base import Renderer
+from memplan.render.base import Renderer, write_safe
 from memplan.rules import RULES
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -75,4 +75,4 @@ class SarifRenderer(Renderer):
                 "columnKind": "unicodeCodePoints",
             }],
         }  # fmt: skip
-        console.file.write(json.dumps(log, indent=2, sort_keys=True) + "\n")
+        write_safe(console, json.dumps(log, indent=2, sort_keys=True) + "\n")

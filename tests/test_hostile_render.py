@@ -1,0 +1,111 @@
+"""Terminal and format injection (issue 17): a name may carry escape sequences, OSC-8
+hyperlinks, Rich markup, emoji codes, bidirectional overrides and line breaks; no output
+passes them on, and every JSON and XML output stays valid whatever the names."""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from memplan.cli import app
+from memplan.render.base import safe_line, safe_text
+
+CLUSTER = "c\x1b[31mred"
+HOST = "h\x1b]8;;http://evil.example/\x07click\x1b]8;;\x07"
+VM1 = "v1\u202e[link=http://x]y[/link]:smile:|`x`\x85\x9b2J"
+VM2 = "v2\r\nline\x00"[:-1]  # a NUL is refused by the reader (test below)
+EVIL = f"""\
+version: 1
+clusters:
+  - name: {json.dumps(CLUSTER)}
+    hosts:
+      - name: {json.dumps(HOST)}
+        memory: 16GiB
+        vms:
+          - {{name: {json.dumps(VM1)}, memory: 30GiB}}
+          - {{name: {json.dumps(VM2)}, memory: 1GiB}}
+"""
+UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+@pytest.fixture
+def evil(tmp_path: Path) -> Path:
+    path = tmp_path / "evil.yaml"
+    path.write_text(EVIL)
+    return path
+
+
+def test_safe_text_and_line() -> None:
+    assert safe_text("a\x1b[31mb\nc\u202e\x85\td") == "a\\u001b[31mb\nc\\u202e\\u0085\td"
+    assert safe_line("x\ny\tz\r") == "x\\u000ay\\u0009z\\u000d"
+    assert safe_text("plain ascii, unchanged") == "plain ascii, unchanged"
+    assert json.loads('"' + safe_text("\ud800\u2028") + '"') == "\ud800\u2028"  # valid JSON
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "csv", "markdown", "junit", "sarif", "github",
+                                 "codeclimate"])  # fmt: skip
+def test_no_output_format_passes_control_characters_on(
+    evil: Path, tmp_path: Path, fmt: str
+) -> None:
+    out = tmp_path / f"out.{fmt}"
+    result = CliRunner().invoke(app, ["check", str(evil), "-f", fmt, "-o", str(out), "--vms"])
+    assert result.exit_code == 1, result.output
+    text = out.read_text(encoding="utf-8")
+    assert not UNSAFE.search(text), UNSAFE.findall(text)
+    if fmt in ("json", "sarif", "codeclimate"):
+        doc = json.loads(text)  # valid, and the names survive exactly
+        if fmt == "json":
+            assert {h["name"] for h in doc["hosts"]} == {HOST}
+    elif fmt == "junit":
+        ET.fromstring(text.encode())
+    if fmt == "table":
+        assert "\\u001b]8;;http://evil.example/" in text
+        assert "[link=http://x]y[/link]:smile:" in text  # markup and emoji codes as written
+    if fmt == "markdown":
+        assert "v1\\u202e[link=http://x]y[/link]:smile:\\|" in text  # the table stays a table
+
+
+def test_stdout_table_and_stderr_are_safe_too(evil: Path) -> None:
+    result = CliRunner().invoke(app, ["check", str(evil), "--vms", "--no-color"])
+    assert result.exit_code == 1
+    assert not UNSAFE.search(result.stdout)
+    result = CliRunner().invoke(app, ["check", str(evil), "--host", "h\x1b[2Jx"])
+    assert result.exit_code == 2
+    assert not UNSAFE.search(result.stderr)
+
+
+def test_a_nul_in_a_name_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "nul.yaml"
+    path.write_text('version: 1\nhosts:\n  - name: "a\\0b"\n    memory: 16GiB\n')
+    result = CliRunner().invoke(app, ["check", str(path)])
+    assert result.exit_code == 4
+    assert result.stderr.splitlines()[0] == (
+        f"{path}:3:11: error: host name contains a NUL character (\\0)"
+    )
+
+
+def test_a_lone_surrogate_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text('version: 1\nhosts:\n  - name: "a\\ud800"\n    memory: 16GiB\n')
+    result = CliRunner().invoke(app, ["check", str(path)])
+    assert result.exit_code == 4
+    assert "found invalid Unicode character escape code" in result.stderr  # libyaml's check
+
+
+def test_govc_names_with_nul_and_lone_surrogates(tmp_path: Path) -> None:
+    path = tmp_path / "g.json"
+    host = {"name": "esx1", "self": {"value": "host-1"},
+            "summary": {"hardware": {"memorySize": 64 << 30}}}  # fmt: skip
+    vms = [{"name": name, "config": {"hardware": {"memoryMB": 1024}},
+            "runtime": {"host": {"value": "host-1"}}} for name in ("a\x00b", "c\ud800d", "ok")]  # fmt: skip
+    path.write_text(json.dumps({"hostSystems": [host], "virtualMachines": vms}))
+    result = CliRunner().invoke(app, ["import", "govc", str(path)])
+    assert result.exit_code == 0, result.stderr
+    assert "import: VM #1: the name contains a NUL character" in result.stderr
+    assert '"c?d"' in result.stdout
+    assert not UNSAFE.search(result.stderr)
