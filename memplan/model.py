@@ -1032,8 +1032,11 @@ class RightsizeReport:
     clusters: tuple[ClusterSizing, ...]
     """Per cluster, sorted by name."""
     forecast: Forecast | None
-    """The forecast before rightsizing, when growth, plans or --horizon ask for one (its
-    as_of and until say what the dates mean)."""
+    """The forecast before rightsizing, when growth, plans, --horizon or snapshots ask for
+    one (its as_of and until say what the dates mean)."""
+    growth: str | None
+    """What the forecast grows by: "trend of N snapshots", "--growth RATE" or "the
+    inventory's growth"; None without a forecast."""
     shape: VM | None
     """The --vm shape counted for headroom."""
     keep: MemState

@@ -311,23 +311,31 @@ def test_cluster_option_limits_the_report() -> None:
 
 GOLDEN_CASES = {
     # the table with every column: a forecast (3%/month from 2026-12-01) and headroom for 16 GiB
-    "realistic.rightsize.txt": (RightsizeFormat.TABLE, True),
-    "realistic.rightsize.json": (RightsizeFormat.JSON, True),
-    "realistic.rightsize.csv": (RightsizeFormat.CSV, False),
-    "realistic.rightsize.md": (RightsizeFormat.MARKDOWN, False),
+    "realistic.rightsize.txt": (RightsizeFormat.TABLE, "full"),
+    "realistic.rightsize.json": (RightsizeFormat.JSON, "full"),
+    "realistic.rightsize.csv": (RightsizeFormat.CSV, "plain"),
+    "realistic.rightsize.md": (RightsizeFormat.MARKDOWN, "plain"),
+    # six monthly snapshots: peaks over history, a renamed VM, the trend's dates
+    "history.rightsize.txt": (RightsizeFormat.TABLE, "history"),
 }
 
 
 @pytest.mark.parametrize("name", sorted(GOLDEN_CASES))
 def test_golden(name: str) -> None:
     """Regenerate after an intended change: MEMPLAN_UPDATE_GOLDEN=1 pytest tests/test_rightsize.py"""
-    fmt, full = GOLDEN_CASES[name]
-    if full:
+    fmt, mode = GOLDEN_CASES[name]
+    snapshots: tuple[Inventory, ...] = ()
+    shape = None
+    scenario = Scenario()
+    if mode == "full":
         inventory, shape = load_with_shape("samples/realistic.yaml", (), "16GiB")
         scenario = Scenario(as_of=date(2026, 12, 1), growth=0.03)
+    elif mode == "history":
+        paths = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "samples" / "history").glob("*"))
+        inventory, snapshots = load(paths[-1]), tuple(load(p) for p in paths[:-1])
     else:
-        inventory, shape, scenario = load("samples/realistic.yaml"), None, Scenario()
-    report = rightsize.report(inventory, DEFAULT, scenario, shape=shape)
+        inventory = load("samples/realistic.yaml")
+    report = rightsize.report(inventory, DEFAULT, scenario, snapshots=snapshots, shape=shape)
     buffer = io.StringIO()
     console = Console(file=buffer, width=132, color_system=None, force_terminal=False)
     render_rightsize(report, fmt, console)
@@ -387,3 +395,41 @@ def test_how_long_a_vm_has_been_off_over_snapshots() -> None:
                snapshot(10, "{name: v, memory: 16GiB, power: off}")]  # fmt: skip
     (off,) = rightsize.report(now, DEFAULT, snapshots=earlier).powered_off
     assert (off.off_since, off.off_days, off.snapshots) == (T0 + timedelta(days=10), 30, 2)
+
+
+# --- --history on the command line -------------------------------------------------------------
+
+
+def test_history_from_a_folder_of_snapshots() -> None:
+    code, out, err = run("rightsize", "samples/history/shop-2026-11.yaml",
+                         "--history", "samples/history/", "-f", "json")  # fmt: skip
+    assert (code, err) == (0, "")
+    doc = json.loads(out)
+    assert (doc["basis"], doc["snapshots"]) == ("6 snapshots over 153 days", 6)
+    assert doc["forecast"]["growth"] == "trend of 6 snapshots"
+    assert doc["forecast"]["as_of"] == "2026-11-01"
+    vms = {v["name"]: v for v in doc["vms"]}
+    peaks = [
+        next(v for v in load(str(path)).vms if v.name == "db01").active
+        for path in sorted((ROOT / "samples" / "history").glob("*.yaml"))
+    ]
+    assert vms["db01"]["peak_active_bytes"] == max(peaks)
+    assert vms["db01"]["basis"] == "6 snapshots over 153 days"
+    assert vms["web05-new"]["basis"] == "6 snapshots over 153 days"  # renamed, same uuid
+    assert vms["api01"]["basis"] == "3 snapshots over 61 days"  # arrived in September
+    code, out, _ = run("rightsize", "samples/history/shop-2026-11.yaml", "--history",
+                       "samples/history/", "--growth", "2%/month", "-f", "json")  # fmt: skip
+    assert json.loads(out)["forecast"]["growth"] == "--growth 2%/month"
+
+
+def test_a_snapshot_later_than_the_inventory_is_a_usage_error() -> None:
+    code, out, err = run("rightsize", "samples/history/shop-2026-09.yaml",
+                         "--history", "samples/history/shop-2026-10.yaml")  # fmt: skip
+    assert (code, out) == (2, "")
+    assert "collected after samples/history/shop-2026-09.yaml (2026-09-01)" in err
+
+
+def test_an_undated_snapshot_is_a_usage_error_naming_it() -> None:
+    code, _, err = run("rightsize", "samples/realistic.yaml", "--history", "samples/small.yaml")
+    assert code == 2
+    assert "samples/small.yaml" in err

@@ -114,6 +114,16 @@ def rightsize(
             help="Round recommendations up to a multiple of this (4 MiB units).",
         ),
     ] = "1GiB",
+    history: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--history",
+            metavar="SNAPSHOT",
+            help="Earlier dated snapshots (inventories with 'collected:', RVTools exports, govc"
+            " JSON; a folder stands for the snapshots in it; repeatable): peak active over all,"
+            " idle VMs, how long VMs are off, and the forecast grows by their trend.",
+        ),
+    ] = None,
     cluster: Annotated[
         str | None,
         typer.Option("--cluster", metavar="CLUSTER", help="Only this cluster (and its hosts)."),
@@ -170,6 +180,9 @@ def rightsize(
 
     Example: memplan rightsize samples/realistic.yaml --buffer 25% --step 1GiB
 
+    Over history: memplan rightsize samples/history/shop-2026-11.yaml --history
+    samples/history/
+
     Per powered-on VM: recommended = peak active x (1 + buffer), rounded up to the step,
     at least its reservation and one step, at most its configured size and limit;
     reclaimable = configured - recommended. Then every host and cluster before and after
@@ -200,6 +213,7 @@ def rightsize(
     clusters = [c.name for c in inv.clusters]
     if cluster is not None and cluster not in clusters:
         raise usage_exit(f"--cluster {cluster}: no such cluster{suggest(cluster, clusters)}")
+    snapshots = _history(history or [], inv, verbose)
     scenario = build_scenario(
         ctx, inv, as_of=as_of, growth=growth, horizon=horizon, fail_host=fail_host,
         ha_failures=ha_failures,
@@ -208,6 +222,25 @@ def rightsize(
     from memplan.render.rightsize import render_rightsize
 
     report = engine_rightsize.report(
-        inv, sizing, scenario, cluster=cluster, shape=shape, keep=MemState(keep_state.value)
-    )
+        inv, sizing, scenario, snapshots=snapshots, cluster=cluster, shape=shape,
+        keep=MemState(keep_state.value),
+    )  # fmt: skip
     emit(lambda r, c: render_rightsize(r, fmt, c, top), report, output, no_color)
+
+
+def _history(paths: list[str], inv: Inventory, verbose: bool) -> tuple[Inventory, ...]:
+    """The --history snapshots (memplan trend's loader); one collected after the inventory
+    is a usage error: the inventory is "today"."""
+    if not paths:
+        return ()
+    from memplan.cli.trend import load_history
+
+    snapshots = load_history(paths, verbose)
+    today = inv.collected
+    later = [s.source for s in snapshots if today and s.collected and s.collected > today]
+    if later:
+        raise usage_exit(
+            f"--history {', '.join(later)}: collected after {inv.source}"
+            f" ({today:%Y-%m-%d}); give the latest snapshot as INVENTORY"
+        )
+    return snapshots

@@ -23,6 +23,7 @@ from memplan.engine.evaluate import evaluate, headroom_report
 from memplan.model import (
     VM,
     ClusterSizing,
+    Forecast,
     HeadroomReport,
     HostSizing,
     Inventory,
@@ -247,27 +248,64 @@ def report(
             headroom_report(inventory, shape, keep, scenario, cluster),
             headroom_report(resized_inventory, shape, keep, scenario, cluster),
         )
+    before_fc, after_fc = before.forecast, after.forecast
+    growth = _growth_basis(inventory, scenario) if before_fc is not None else None
+    trend = _trend_forecasts(inventory, resized_inventory, snapshots, scenario)
+    if trend is not None:
+        (before_fc, after_fc), growth = trend
     reclaim: dict[str | None, int] = defaultdict(int)
     reclaim_cluster: dict[str | None, int] = defaultdict(int)
     for s in vms:
         reclaim[s.host] += s.reclaimable
         reclaim_cluster[s.cluster] += s.reclaimable
-    hosts = _hosts(before, after, reclaim, rooms, cluster)
-    clusters = _clusters(before, after, reclaim_cluster, rooms, cluster)
+    forecasts = (before_fc, after_fc)
+    hosts = _hosts(before, after, forecasts, reclaim, rooms, cluster)
+    clusters = _clusters(before, after, forecasts, reclaim_cluster, rooms, cluster)
     dates = {s.collected for s in snapshots} | {inventory.collected}
     known = [d for d in dates if d is not None]
     return RightsizeReport(
         inventory.source, sizing, len(dates), min(known, default=None), inventory.collected,
-        vms, off, hosts, clusters, before.forecast, shape, keep, cluster, scenario.echo,
+        vms, off, hosts, clusters, before_fc, growth, shape, keep, cluster, scenario.echo,
     )  # fmt: skip
+
+
+def _growth_basis(inventory: Inventory, scenario: Scenario) -> str:
+    if scenario.growth is not None:
+        given = [w.value for w in scenario.echo if w.flag == "--growth"]
+        return f"--growth {given[-1] if given else f'{scenario.growth * 100:g}%/month'}"
+    return "the inventory's growth and plans"
+
+
+def _trend_forecasts(
+    inventory: Inventory, resized: Inventory, snapshots: Sequence[Inventory], scenario: Scenario
+) -> tuple[tuple[Forecast, Forecast], str] | None:
+    """Forecasts before and after from the growth learnt from the snapshots (memplan trend),
+    when there are two or more dated ones and no --growth overrides them."""
+    if scenario.growth is not None or not snapshots:
+        return None
+    dated = {s.collected: s for s in snapshots if s.collected is not None}
+    if inventory.collected is not None:
+        dated[inventory.collected] = inventory
+    if len(dated) < 2:
+        return None
+    from memplan.engine import trend  # only with snapshots: start-up time matters
+
+    history = trend.learn([dated[d] for d in sorted(dated)])
+    as_of = inventory.collected.date() if inventory.collected is not None else scenario.as_of
+    assert as_of is not None
+    horizon = scenario.horizon_months or trend.DEFAULT_HORIZON_MONTHS
+    window = scenario.fail_within_days
+    return (
+        trend.forecast(inventory, history, as_of, horizon, window),
+        trend.forecast(resized, history, as_of, horizon, window),
+    ), f"trend of {len(dated)} snapshots"
 
 
 Dates = dict[str, tuple[date | None, date | None]]
 
 
-def _dates(r: Report) -> tuple[Dates, Dates]:
+def _dates(f: Forecast | None) -> tuple[Dates, Dates]:
     """(balloon_at, swap_at) per host and per cluster; empty without a forecast."""
-    f = r.forecast
     if f is None:
         return {}, {}
     return (
@@ -279,12 +317,13 @@ def _dates(r: Report) -> tuple[Dates, Dates]:
 def _hosts(
     before: Report,
     after: Report,
+    forecasts: tuple[Forecast | None, Forecast | None],
     reclaim: Mapping[str | None, int],
     rooms: tuple[HeadroomReport, HeadroomReport] | None,
     cluster: str | None,
 ) -> tuple[HostSizing, ...]:
     a_hosts = {h.host.name: h for h in after.hosts}
-    b_dates, a_dates = _dates(before)[0], _dates(after)[0]
+    b_dates, a_dates = _dates(forecasts[0])[0], _dates(forecasts[1])[0]
     room_b, room_a = ({h.host: h.count for h in r.hosts} for r in rooms) if rooms else ({}, {})
     out = []
     for b in before.hosts:
@@ -306,12 +345,13 @@ def _hosts(
 def _clusters(
     before: Report,
     after: Report,
+    forecasts: tuple[Forecast | None, Forecast | None],
     reclaim: Mapping[str | None, int],
     rooms: tuple[HeadroomReport, HeadroomReport] | None,
     cluster: str | None,
 ) -> tuple[ClusterSizing, ...]:
     a_clusters = {c.name: c for c in after.clusters}
-    b_dates, a_dates = _dates(before)[1], _dates(after)[1]
+    b_dates, a_dates = _dates(forecasts[0])[1], _dates(forecasts[1])[1]
     room_b, room_a = (
         (
             {c.cluster: c.count if c.count_ha is None else c.count_ha for c in r.clusters}

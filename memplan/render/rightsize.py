@@ -139,7 +139,8 @@ def _doc(r: RightsizeReport) -> dict[str, Any]:
         "cluster": r.cluster,
         "whatifs": [str(w) for w in r.whatifs],
         "forecast": None if r.forecast is None else {
-            "as_of": r.forecast.as_of.isoformat(), "until": r.forecast.until.isoformat()},
+            "as_of": r.forecast.as_of.isoformat(), "until": r.forecast.until.isoformat(),
+            "growth": r.growth},
         "headroom_vm": None if r.shape is None else {
             "configured_bytes": r.shape.memory, "keep_state": r.keep.value},
         "totals": {
@@ -186,8 +187,17 @@ def _arrow(pair: tuple[Any, Any], fmt: Callable[[Any], str]) -> str:
     return b if b == a else f"{b} -> {a}"
 
 
-def _d(d: date | None) -> str:
+def _day(d: date | None) -> str:
+    return "-" if d is None else d.isoformat()
+
+
+def _month(d: date | None) -> str:
     return "-" if d is None else d.isoformat()[:7]
+
+
+def _dater(r: RightsizeReport) -> Callable[[date | None], str]:
+    """Days for a trend's forecast (day resolution), months for a monthly projection."""
+    return _day if (r.growth or "").startswith("trend") else _month
 
 
 def _s(s: MemState | None) -> str:
@@ -216,16 +226,16 @@ def _summary(r: RightsizeReport) -> str:
 
 
 def _table(r: RightsizeReport, console: Console, top: int) -> None:
-    console.print(_title(r), highlight=False)
+    put(console, _title(r))
     if r.whatifs:
-        console.print(Text("what-if: " + " ".join(str(w) for w in r.whatifs), style="bold"))
-    console.print(Text(RISK, style="yellow"))
+        put(console, Text("what-if: " + " ".join(str(w) for w in r.whatifs), style="bold"))
+    put(console, Text(RISK, style="yellow"))
     if r.snapshots <= 1:
-        console.print(
-            "one sample is weak evidence: act on a month or more of snapshots (docs/rightsize.md)",
-            highlight=False,
+        put(
+            console,
+            "one sample is weak evidence: give a month or more of earlier snapshots with --history",
         )
-    console.print(_summary(r), highlight=False)
+    put(console, _summary(r))
     _buys(r, console)
     _vm_table(r, console, top)
     _others(r, console)
@@ -243,38 +253,50 @@ def _buys(r: RightsizeReport, console: Console) -> None:
         for c in r.clusters:
             row = [c.name, _gib(c.reclaimable), _arrow(c.state, _s), _arrow(c.free, _gib),
                    _arrow(c.ratio, lambda x: f"{x:.2f}"), _arrow(c.ha_state, _s)]  # fmt: skip
-            row += [_arrow(c.balloon_at, _d), _arrow(c.swap_at, _d)] if forecast else []
+            row += (
+                [_arrow(c.balloon_at, _dater(r)), _arrow(c.swap_at, _dater(r))] if forecast else []
+            )
             row += [_arrow(c.headroom, _n)] if shape else []
             t.add_row(*row)
         put(console, t)
+    width = max((len(h.host) for h in r.hosts), default=4)  # host names stay whole
     t = _new_table("per host, by cluster (before -> after)")
-    cols = ["Host", "Reclaim", "State", "Free", "Balloon", "Swap"]
-    cols += ["Balloons", "Swaps"] if forecast else []
-    cols += ["More VMs"] if shape else []
-    for col in cols:
-        t.add_column(
-            col, justify="right" if col in ("Reclaim", "Free", "Balloon", "Swap") else "left",
-            # host names stay whole: forecast columns wrap first ("2027-06 ->" / "2027-08")
-            min_width=max((len(h.host) for h in r.hosts), default=4) if col == "Host" else None,
-        )  # fmt: skip
+    for col in ("Host", "Reclaim", "State", "Free", "Balloon", "Swap"):
+        t.add_column(col, justify="left" if col in ("Host", "State") else "right",
+                     min_width=width if col == "Host" else None)  # fmt: skip
     for h in r.hosts:
-        row = [h.host, _gib(h.reclaimable), _arrow(h.state, _s),
-               _arrow(h.free, _gib), _arrow(h.balloon, _gib), _arrow(h.swap, _gib)]  # fmt: skip
-        row += [_arrow(h.balloon_at, _d), _arrow(h.swap_at, _d)] if forecast else []
-        row += [_arrow(h.headroom, _n)] if shape else []
-        t.add_row(*row)
+        t.add_row(h.host, _gib(h.reclaimable), _arrow(h.state, _s), _arrow(h.free, _gib),
+                  _arrow(h.balloon, _gib), _arrow(h.swap, _gib))  # fmt: skip
     put(console, t)
+    if forecast or shape:
+        t = _new_table("per host, when and how many more (before -> after)")
+        cols = [
+            "Host",
+            *(["Balloons", "Swaps"] if forecast else []),
+            *(["More VMs"] if shape else []),
+        ]
+        for col in cols:
+            t.add_column(col, min_width=width if col == "Host" else None)
+        for h in r.hosts:
+            row = [h.host]
+            row += (
+                [_arrow(h.balloon_at, _dater(r)), _arrow(h.swap_at, _dater(r))] if forecast else []
+            )
+            row += [_arrow(h.headroom, _n)] if shape else []
+            t.add_row(*row)
+        put(console, t)
     if r.forecast is not None:
-        console.print(
-            f"Balloons/Swaps: first month in soft/hard state from {r.forecast.as_of.isoformat()};"
-            f" '-' is not before {r.forecast.until.isoformat()}",
-            highlight=False,
+        put(
+            console,
+            f"Balloons/Swaps: when a host first settles in soft/hard state, from"
+            f" {r.forecast.as_of.isoformat()}, growing by {r.growth}; '-' is not before"
+            f" {r.forecast.until.isoformat()}",
         )
     if r.shape is not None:
-        console.print(
+        put(
+            console,
             f"More VMs: of {format_size(r.shape.memory)} each, keeping {r.keep.value}"
             " (clusters: with HA failover capacity when configured)",
-            highlight=False,
         )
 
 
@@ -293,7 +315,7 @@ def _largest(r: RightsizeReport, top: int) -> tuple[list[VMSizing], int]:
 def _vm_table(r: RightsizeReport, console: Console, top: int) -> None:
     shown, more = _largest(r, top)
     if not shown:
-        console.print("no oversized VM", highlight=False)
+        put(console, "no oversized VM")
     else:
         t = _new_table("oversized VMs, largest reclaim first")
         for col in ("VM", "Host", "Config", "Resv", "Peak act", "Recommend", "Reclaim", "Why"):
@@ -308,17 +330,17 @@ def _vm_table(r: RightsizeReport, console: Console, top: int) -> None:
             )  # fmt: skip
         put(console, t)
     if more:
-        console.print(
+        put(
+            console,
             f"... and {plural(more, 'more oversized VM')} (--top 0 lists all; --format csv"
             " has every VM)",
-            highlight=False,
         )
     missing = [s.name for s in r.vms if s.recommended is None]
     if missing:
         names = ", ".join(missing[:10]) + (", ..." if len(missing) > 10 else "")
-        console.print(
+        put(
+            console,
             f"no recommendation for {plural(len(missing), 'VM')} without an active figure: {names}",
-            highlight=False,
         )
 
 
@@ -332,17 +354,17 @@ def _others(r: RightsizeReport, console: Console) -> None:
             t.add_row(s.name, s.host or "-", _gib(s.configured), _gib(s.peak_active or 0), s.basis)
         put(console, t)
     else:
-        console.print(
+        put(
+            console,
             "idle VMs: none"
             + (" (it takes two snapshots 7 or more days apart)" if r.snapshots <= 1 else ""),
-            highlight=False,
         )
     limited = [s for s in r.vms if _above_limit(s)]
     if limited:
-        console.print(
+        put(
+            console,
             "limits below configured (MP102): the memory above a limit is reclaimable at no"
             " cost to the guest",
-            highlight=False,
         )
         t = _new_table("")
         for col in ("VM", "Host", "Config", "Limit", "Above limit"):
@@ -353,10 +375,10 @@ def _others(r: RightsizeReport, console: Console) -> None:
                       _gib(_above_limit(s)))  # fmt: skip
         put(console, t)
     if r.powered_off:
-        console.print(
+        put(
+            console,
             "powered off: they hold no memory today; power-on would use up to Power-on and need"
             " Admission unreserved",
-            highlight=False,
         )
         t = _new_table("")
         for col in ("VM", "Host", "Config", "Power-on", "Admission", "Off for"):
@@ -391,7 +413,7 @@ def _markdown(r: RightsizeReport, console: Console, top: int) -> None:
         row = (f"| {_cell(c.name)} | {_gib(c.reclaimable)} | {_arrow(c.state, _s)}"
                f" | {_arrow(c.free, _gib)} | {_arrow(c.ha_state, _s)} |")  # fmt: skip
         if forecast:
-            row += f" {_arrow(c.balloon_at, _d)} | {_arrow(c.swap_at, _d)} |"
+            row += f" {_arrow(c.balloon_at, _dater(r))} | {_arrow(c.swap_at, _dater(r))} |"
         lines.append(row)
     shown, more = _largest(r, top)
     if shown:
