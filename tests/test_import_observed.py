@@ -242,3 +242,52 @@ def test_a_large_export_prints_a_screenful(tmp_path: Path) -> None:
     assert max(len(line) for line in out) <= 80
     assert "vmsp-33 obs maint" in checked.stdout
     assert "vmsp-00 obs" in checked.stdout
+
+
+def test_vcluster_ha_admission_control_drs_and_effective_hosts(tmp_path: Path) -> None:
+    """vCluster as configured: HA on with admission control off; numEffectiveHosts 3 where
+    vHost lists 2 usable hosts (esx03 is in maintenance) is reported."""
+    path = build(tmp_path / "rv.xlsx")
+    wb = openpyxl.load_workbook(path)
+    ws = wb.create_sheet("vCluster")
+    ws.append(["Name", "NumHosts", "numEffectiveHosts", "HA enabled", "Failover Level",
+               "AdmissionControlEnabled", "DRS enabled", "DRS default VM behavior"])  # fmt: skip
+    ws.append(["prod", 3, 3, "True", 1, "False", "True", "fullyAutomated"])
+    wb.save(path)
+    r = rvtools.read([str(path)])
+    c = r.clusters["prod"]
+    assert (c.ha_enabled, c.failures, c.admission_control) == (True, 1, False)
+    assert (c.drs_enabled, c.drs_behavior) == (True, "fullyAutomated")
+    assert [n.text for n in r.repairs if n.kind == "effective-hosts"] == [
+        "vCluster row 2 (prod): numEffectiveHosts 3, but vHost lists 2 usable (connected, not"
+        " in maintenance); memplan plans with vHost's"
+    ]
+    inventory.parse(common.to_yaml(r, "x").encode(), "x.yaml")  # a valid inventory
+
+
+def test_govc_cluster_objects_name_clusters_and_give_ha(tmp_path: Path) -> None:
+    """object.collect of a ClusterComputeResource: its name replaces the reference, its
+    dasConfig and drsConfig become the cluster's HA and DRS settings."""
+    hosts = [
+        {"obj": {"type": "HostSystem", "value": "host-1"},
+         "propSet": [{"name": "name", "val": "esx01"},
+                     {"name": "parent", "val": {"type": "ClusterComputeResource", "value": "domain-c7"}},
+                     {"name": "summary.hardware.memorySize", "val": 256 * GIB}]},
+        {"obj": {"type": "ClusterComputeResource", "value": "domain-c7"},
+         "propSet": [{"name": "name", "val": "prod"},
+                     {"name": "configurationEx", "val": {
+                         "dasConfig": {"enabled": True, "admissionControlEnabled": True,
+                                       "failoverLevel": 2},
+                         "drsConfig": {"enabled": False, "defaultVmBehavior": "manual"}}}]},
+    ]  # fmt: skip
+    (tmp_path / "all.json").write_text(json.dumps(hosts))
+    r = govc.read([str(tmp_path / "all.json")])
+    assert [h.cluster for h in r.hosts] == ["prod"]
+    c = r.clusters["prod"]
+    assert (c.ha_enabled, c.admission_control, c.failures) == (True, True, 2)
+    assert (c.drs_enabled, c.drs_behavior) == (False, "manual")
+    assert not any(n.kind == "cluster-by-ref" for n in r.repairs)
+    inv = inventory.parse(common.to_yaml(r, "x").encode(), "x.yaml")
+    (cluster,) = inv.clusters
+    assert cluster.ha is not None
+    assert (cluster.name, cluster.ha.policy, cluster.ha.failures) == ("prod", "host-failures", 2)

@@ -15,6 +15,7 @@ from typing import Any
 from memplan.errors import UsageError
 from memplan.esxi import DEFAULT_SYSTEM_RESERVED
 from memplan.importers.common import (
+    ClusterRecord,
     HostRecord,
     ImportResult,
     VMRecord,
@@ -75,7 +76,9 @@ def _objects(doc: Any, kind: str, result: ImportResult) -> list[dict[str, Any]]:
                     found.append(o)
                 else:
                     result.rows_read += 1
-                    label = {"hostsystem": "hostSystems", "virtualmachine": "virtualMachines"}[kind]
+                    label = {"hostsystem": "hostSystems", "virtualmachine": "virtualMachines"}.get(
+                        kind, kind
+                    )
                     what = f"{_kind_of(o)}, not an object"
                     result.skip("skip-bad-shape", f"{label} item #{i}: {what}")
     items = doc if isinstance(doc, list) else []
@@ -111,6 +114,40 @@ def _expand(props: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _clusters(objects: list[dict[str, Any]], result: ImportResult) -> dict[str, str]:
+    """object.collect's ClusterComputeResource objects: each reference's name, and HA and
+    DRS as configured (configurationEx.dasConfig / drsConfig) into ``result.clusters``."""
+    names: dict[str, str] = {}
+    for c in objects:
+        ref, name = _ref(_get(c, "self")), _get(c, "name")
+        if not ref or not isinstance(name, str) or not name.strip():
+            continue
+        names[ref] = name.strip()
+        config = _dict(_get(c, "configurationex")) or _dict(_get(c, "configuration"))
+        record = ClusterRecord(name.strip())
+        das = _dict(config.get("dasconfig"))
+        if isinstance(das.get("enabled"), bool):
+            record.ha_enabled = das["enabled"]
+            record.policy = "host-failures"
+        if isinstance(das.get("admissioncontrolenabled"), bool):
+            record.admission_control = das["admissioncontrolenabled"]
+        level = finite(das.get("failoverlevel"))
+        policy = _dict(das.get("admissioncontrolpolicy"))
+        level = finite(policy.get("failoverlevel")) or level
+        if level is not None and level >= 0:
+            record.failures = int(level)
+        percent = finite(policy.get("memoryfailoverresourcespercent"))
+        if policy.get("autocomputepercentages") is False and percent is not None:
+            record.policy, record.percentage = "percentage", int(percent)
+        drs = _dict(config.get("drsconfig"))
+        if isinstance(drs.get("enabled"), bool):
+            record.drs_enabled = drs["enabled"]
+        if isinstance(drs.get("defaultvmbehavior"), str):
+            record.drs_behavior = drs["defaultvmbehavior"]
+        result.clusters[record.name] = record
+    return names
+
+
 def _host_state(h: dict[str, Any], record: HostRecord, result: ImportResult) -> None:
     """summary.quickStats.overallMemoryUsage (MB, VMkernel included) as the observed usage;
     runtime.inMaintenanceMode or a connection state other than connected: no capacity."""
@@ -140,6 +177,8 @@ def read(paths: list[str]) -> ImportResult:
     result = ImportResult(", ".join(os.path.basename(p) for p in paths))
     hosts = [h for d in docs for h in _objects(d, "hostsystem", result)]
     vms = [v for d in docs for v in _objects(d, "virtualmachine", result)]
+    named = _clusters([c for d in docs for c in _objects(d, "clustercomputeresource", result)],
+                      result)  # fmt: skip
     if not hosts and not vms and not result.skipped:
         raise UsageError(f"{result.source}: no HostSystems or VirtualMachines in the JSON")
     by_ref: dict[str, str] = {}
@@ -170,6 +209,7 @@ def read(paths: list[str]) -> ImportResult:
         cluster = (
             _ref(parent) if str(_get(parent, "type") or "").lower().startswith("cluster") else None
         )
+        cluster = named.get(cluster, cluster) if cluster is not None else None
         record = HostRecord(
             str(name), None, int(size), cluster, version.group(1) if version else None, where
         )
@@ -246,7 +286,7 @@ def read(paths: list[str]) -> ImportResult:
         if vm.active is not None and vm.active > (vm.memory or 0):
             vm.active = vm.memory
         result.keep_vm(vm)
-    if any(h.cluster for h in result.hosts):
+    if any(h.cluster and h.cluster not in result.clusters for h in result.hosts):
         result.repair(
             "cluster-by-ref",
             "clusters are named by their govc reference (e.g. domain-c7): govc's JSON has no"

@@ -86,6 +86,9 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "ha": ("haenabled", "ha"),
         "failures": ("failoverlevel", "hafailoverlevel"),
         "admission": ("admissioncontrolenabled",),
+        "effective": ("numeffectivehosts", "effectivehosts"),
+        "drs": ("drsenabled",),
+        "drsbehavior": ("drsdefaultvmbehavior", "drsbehavior"),
     },
     "vmetadata": {
         "created": ("xlsxcreationdatetime", "creationdatetime"),
@@ -446,14 +449,34 @@ def _build(sheets: dict[str, list[Row]], source: str) -> ImportResult:
     result = ImportResult(source)
     _collected(sheets.get("vmetadata", []), result)
     unsized = _hosts(sheets.get("vhost", []), result)
-    for _number, row in sheets.get("vcluster", []):
+    effective: dict[str, tuple[int, int]] = {}
+    for number, row in sheets.get("vcluster", []):
         name = _text(row.get("name"))
         if name:
             failures = _num(row.get("failures"))
-            result.clusters[name] = ClusterRecord(
+            record = ClusterRecord(
                 name, _true(row["ha"]) if "ha" in row else None,
                 int(failures) if failures is not None else None,
             )  # fmt: skip
+            if record.ha_enabled:
+                record.policy = "host-failures"  # RVTools does not say which policy
+            if _text(row.get("admission")) is not None:
+                record.admission_control = _true(row["admission"])
+            if _text(row.get("drs")) is not None:
+                record.drs_enabled = _true(row["drs"])
+            record.drs_behavior = _text(row.get("drsbehavior"))
+            result.clusters[name] = record
+            count = _num(row.get("effective"))
+            if count is not None:
+                effective[name] = (number, int(count))
+    for name, (number, count) in sorted(effective.items()):
+        usable = sum(1 for h in result.hosts if h.cluster == name and not h.maintenance)
+        if count != usable:
+            result.repair(
+                "effective-hosts",
+                f"vCluster row {number} ({name}): numEffectiveHosts {count}, but vHost lists"
+                f" {usable} usable (connected, not in maintenance); memplan plans with vHost's",
+            )
     host_cluster = {h.name: h.cluster for h in result.hosts}
     resolver = _Hosts(host_cluster)
     missing = _Missing(_Hosts(unsized))

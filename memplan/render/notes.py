@@ -52,6 +52,7 @@ HEADINGS: dict[str, str] = {
     "host-unsized": "hosts VMs name that vHost lists without a memory size: VMs kept in their cluster",
     "no-esx-version": "hosts without an ESX version: planned as ESXi 8.0",
     "cluster-by-ref": "clusters named by their govc reference",
+    "effective-hosts": "clusters whose numEffectiveHosts differs from vHost's usable hosts",
     "host-maintenance": "hosts in maintenance mode: planned with no capacity",
     "host-disconnected": "hosts not connected: planned with no capacity",
     "usage-above-100": "hosts whose Memory usage % is above 100: taken as 100%",
