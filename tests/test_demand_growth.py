@@ -263,7 +263,7 @@ def test_cli_project_counts_new_vms(standalone: str) -> None:
                        "--horizon", "18m", "--step", "6m")  # fmt: skip
     assert code == 0
     assert "New VMs" in out
-    assert "h: balloons from 2027-03-01 (+8 VMs of 8.0 GiB by then)" in out
+    assert "h (standalone): balloons from 2027-03-01 (+8 VMs of 8.0 GiB by then)" in out
     code, out, _ = run("project", standalone, "--as-of", "2026-01-01", "--growth", "5%/month",
                        "--horizon", "18m", "-f", "csv")  # fmt: skip
     rows = out.splitlines()

@@ -14,8 +14,10 @@ import re
 
 import pytest
 from rich.console import Console
+from typer.testing import CliRunner
 
 from memplan import engine, inventory
+from memplan.cli import app
 from memplan.render import Format, renderer, resolve
 from tests.helpers import ROOT
 
@@ -62,10 +64,27 @@ def test_table_golden_at_narrow_widths(width: int, explain: bool) -> None:
     check_golden(name, render("realistic.yaml", Format.TABLE, explain, width))
 
 
+COMMANDS = {
+    "project": ["project", "samples/realistic.yaml", "--as-of", "2026-12-01", "--horizon", "24m",
+                "--step", "6m", "--growth", "2%/month"],
+    "headroom": ["headroom", "samples/realistic.yaml", "--vm", "16GiB,vcpus=4"],
+}  # fmt: skip
+"""The project and headroom goldens: what the commands print for people, through the CLI."""
+
+
+@pytest.mark.parametrize("width", [80, 100, 132])
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_command_table_goldens(command: str, width: int) -> None:
+    os.chdir(ROOT)
+    result = CliRunner(env={"COLUMNS": str(width)}).invoke(app, COMMANDS[command])
+    assert result.exit_code == 0, result.stderr
+    check_golden(f"{command}.realistic.{width}.txt", result.stdout)
+
+
 def test_table_goldens_fit_their_width() -> None:
     """Each line within its width, nothing cut with an ellipsis, no trailing space."""
     goldens = sorted(p for p in GOLDEN.glob("*.txt") if ".github." not in p.name)
-    assert len(goldens) >= 7
+    assert len(goldens) >= 13
     for path in goldens:
         digits = path.name.split(".")[-2]
         width = int(digits) if digits.isdigit() else 132

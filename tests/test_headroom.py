@@ -111,4 +111,4 @@ def test_cli_project_formats(monkeypatch: pytest.MonkeyPatch) -> None:
     assert [p["month"] for p in doc["points"]][::3] == [0, 3, 6]
     table = CliRunner().invoke(app, base).stdout
     assert "memplan project samples/small.yaml · as of 2026-01-01" in table
-    assert "office: balloons from not within horizon" in table
+    assert "office: neither balloons nor swaps within 6 months" in table

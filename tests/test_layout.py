@@ -211,3 +211,29 @@ def test_colour_in_a_real_terminal_uses_its_width_too() -> None:
     assert "\x1b[" in out
     assert max(map(len, plain_out.splitlines())) <= 100
     assert any("hidden at 100 columns" in line for line in plain_out.splitlines())
+
+
+def test_project_summary_reads_naturally() -> None:
+    from datetime import date
+
+    from memplan.render.project import outlook
+
+    d1, d2 = date(2027, 1, 1), date(2027, 6, 1)
+    assert (
+        outlook("dev", d1, d2, "24 months")
+        == "dev: balloons from 2027-01-01, swaps from 2027-06-01"
+    )
+    assert outlook("db", d1, None, "24 months", "+3 VMs of 16.0 GiB") == (
+        "db: balloons from 2027-01-01 (+3 VMs of 16.0 GiB by then); does not swap within 24 months"
+    )
+    assert outlook("web", None, None, "1 month") == "web: neither balloons nor swaps within 1 month"
+
+
+def test_project_summary_covers_standalone_hosts() -> None:
+    _, lines = run("project", "samples/realistic.yaml", "--as-of", "2026-12-01", columns=132)
+    assert "prod-db: balloons from 2026-12-01; does not swap within 12 months" in lines
+    assert (
+        "lab-esx01.lab.example (standalone): balloons from 2026-12-01, swaps from 2026-12-01"
+        in lines
+    )
+    assert not any("not within horizon" in line for line in lines)

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 
-from rich import box
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
-from memplan.model import HeadroomReport
-from memplan.render.layout import put
+from memplan.model import ClusterHeadroom, HeadroomReport, HostHeadroom
+from memplan.render.layout import Column, fit, flow, grid, hanging, put
 from memplan.units import format_size
 
 
@@ -33,31 +31,58 @@ def render_headroom_json(r: HeadroomReport, console: Console) -> None:
     console.file.write(json.dumps(doc, indent=2, sort_keys=True) + "\n")
 
 
+def _words(text: str) -> tuple[str, ...]:
+    """A sentence as wrap units: it wraps between words, never inside a host name."""
+    return tuple(text.split(" "))
+
+
+def cluster_columns() -> list[Column[ClusterHeadroom]]:
+    """The clusters table; the reasons wrap between words."""
+    return [
+        Column("Cluster", lambda c: c.cluster),
+        Column("More VMs", lambda c: str(c.count), "right"),
+        Column("Stops at", lambda c: _words(c.limit)),
+        Column("With HA", lambda c: "-" if c.count_ha is None else str(c.count_ha), "right"),
+        Column("HA stops at", lambda c: _words(c.limit_ha or "-")),
+    ]
+
+
+def host_columns() -> list[Column[HostHeadroom]]:
+    """The per-host table; the reason wraps between words."""
+    return [
+        Column("Cluster", lambda h: h.cluster or "standalone"),
+        Column("Host", lambda h: h.host),
+        Column("More VMs", lambda h: str(h.count), "right"),
+        Column("Stops at", lambda h: _words(h.limit)),
+    ]
+
+
 def render_headroom_table(r: HeadroomReport, console: Console) -> None:
     """Clusters first (placed like memplan places cluster VMs), then each host on its own."""
     s = r.shape
+    width = console.width
     keep = "no ballooning" if r.keep.value == "clear" else "no swapping"
     reserved = f", reserves {format_size(s.reservation)}" if s.reservation else ""
-    console.print(
-        f"memplan headroom {r.source} · VM {format_size(s.memory)}, {s.vcpus} vCPU,"
-        f" overhead {format_size(s.overhead)}{reserved} · keep {r.keep.value} ({keep})",
-        highlight=False,
-    )
+    put(
+        console,
+        flow(
+            [f"memplan headroom {r.source}",
+             f"VM {format_size(s.memory)}, {s.vcpus} vCPU, overhead {format_size(s.overhead)}"
+             + reserved,
+             f"keep {r.keep.value} ({keep})"],
+            width,
+        ),
+    )  # fmt: skip
     if r.whatifs:
-        console.print(Text("what-if: " + " ".join(str(w) for w in r.whatifs), style="bold"))
+        whatif = Text(" ".join(str(w) for w in r.whatifs), style="bold")
+        put(console, hanging(console, whatif, width, "what-if: ", "  "))
     if r.clusters:
-        t = Table(title="clusters", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
-                  collapse_padding=True)  # fmt: skip
-        for col in ("Cluster", "More VMs", "Stops at", "With HA", "HA stops at"):
-            t.add_column(col, justify="right" if col in ("More VMs", "With HA") else "left")
-        for c in r.clusters:
-            t.add_row(c.cluster, str(c.count), c.limit,
-                      "-" if c.count_ha is None else str(c.count_ha), c.limit_ha or "-")  # fmt: skip
-        put(console, t)
-    t = Table(title="each host on its own", title_justify="left", box=box.SIMPLE_HEAD,
-              pad_edge=False, collapse_padding=True)  # fmt: skip
-    for col in ("Cluster", "Host", "More VMs", "Stops at"):
-        t.add_column(col, justify="right" if col == "More VMs" else "left")
-    for h in r.hosts:
-        t.add_row(h.cluster or "standalone", h.host, str(h.count), h.limit)
-    put(console, t)
+        columns = cluster_columns()
+        layout, cells = fit(columns, r.clusters, width)
+        put(console, "clusters")
+        put(console, grid(columns, layout, cells))
+        put(console)
+    hosts = host_columns()
+    layout_h, cells_h = fit(hosts, r.hosts, width)
+    put(console, "each host on its own")
+    put(console, grid(hosts, layout_h, cells_h))

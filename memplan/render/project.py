@@ -10,12 +10,10 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, assert_never
 
-from rich import box
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
-from memplan.model import Arrivals, MemState, ProjectReport, TimelinePoint
+from memplan.model import MemState, ProjectReport, TimelinePoint
 from memplan.render.base import (
     STATE_STYLE,
     arrivals_dict,
@@ -23,8 +21,8 @@ from memplan.render.base import (
     arrived_text,
     growth_lines,
 )
-from memplan.render.layout import put
-from memplan.render.notes import grouped
+from memplan.render.layout import Cell, Column, fit, flow, grid, hanging, put
+from memplan.render.notes import put_notes
 from memplan.units import GIB, plural
 
 
@@ -96,31 +94,41 @@ def render_project(
         assert_never(fmt)
 
 
-def _table(r: ProjectReport, console: Console, verbose: bool) -> None:
-    console.print(
-        f"memplan project {r.source} · as of {r.as_of.isoformat()} ·"
-        f" {plural(r.horizon_months, 'month')}, every {plural(r.step_months, 'month')}"
-        " · sizes in GiB (2^30 bytes)",
-        highlight=False,
+_Row = tuple[str, Cell, Cell, Cell, Cell, Cell, Cell, Cell, Cell, tuple[str, ...]]
+"""A timeline row: its group, then Month, Demand, Capacity, Free, New VMs, Worst, Hosts by
+state, Crossings, and the crossings as text."""
+
+
+def project_columns(arrivals: bool) -> list[Column[_Row]]:
+    """The timeline's columns; New VMs only when demand growth brings VMs. Hosts by state
+    and Crossings wrap between their items; when Crossings cannot fit, it hides and each
+    month's crossings print under the table instead."""
+    columns: list[Column[_Row]] = [
+        Column("Month", lambda r: r[1]),
+        Column("Demand", lambda r: r[2], "right"),
+        Column("Capacity", lambda r: r[3], "right"),
+        Column("Free", lambda r: r[4], "right"),
+        Column("New VMs", lambda r: r[5], "right"),
+        Column("Worst", lambda r: r[6]),
+        Column("Hosts by state", lambda r: r[7]),
+        Column("Crossings", lambda r: r[8], hide=1),
+    ]
+    return columns if arrivals else [c for c in columns if c.header != "New VMs"]
+
+
+def _items(parts: list[str], sep: str, style: str = "") -> tuple[Text, ...]:
+    """``parts`` as wrap units, each but the last ending in ``sep``."""
+    return tuple(
+        Text(p + (sep if i < len(parts) - 1 else ""), style=style) for i, p in enumerate(parts)
     )
-    if r.whatifs:
-        console.print(Text("what-if: " + " ".join(str(w) for w in r.whatifs), style="bold"))
-    for line in growth_lines(r.forecast):
-        console.print(line, highlight=False)
-    arrivals = any(p.arrived for p in r.points)
+
+
+def _rows(r: ProjectReport) -> list[_Row]:
     groups: dict[str, list[TimelinePoint]] = defaultdict(list)
     for p in r.points:
-        groups[p.cluster or "standalone hosts"].append(p)
-    for name in sorted(groups, key=lambda n: (n == "standalone hosts", n)):
-        t = Table(title=f"{name}", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
-                  collapse_padding=True)  # fmt: skip
-        columns = [("Month", "left"), ("Demand", "right"), ("Capacity", "right"),
-                   ("Free", "right"), ("Worst", "left"), ("Hosts by state", "left"),
-                   ("Crossings", "left")]  # fmt: skip
-        if arrivals:
-            columns.insert(4, ("New VMs", "right"))
-        for col, justify in columns:
-            t.add_column(col, justify=justify, no_wrap=col != "Crossings")  # type: ignore[arg-type]
+        groups[p.cluster or STANDALONE].append(p)
+    rows: list[_Row] = []
+    for name in sorted(groups, key=lambda n: (n == STANDALONE, n)):
         by_month: dict[int, list[TimelinePoint]] = defaultdict(list)
         for p in groups[name]:
             by_month[p.month].append(p)
@@ -128,51 +136,104 @@ def _table(r: ProjectReport, console: Console, verbose: bool) -> None:
         for month in sorted(by_month):
             pts = by_month[month]
             worst = max((p.state for p in pts), key=lambda s: s.rank)
-            counts = ", ".join(
+            counts = [
                 f"{sum(p.state is s for p in pts)} {s.value}" for s in MemState
                 if any(p.state is s for p in pts)
-            )  # fmt: skip
+            ]  # fmt: skip
             crossings = [
                 f"{p.host} {before[p.host].value}->{p.state.value}"
                 for p in pts if p.host in before and before[p.host] is not p.state
             ]  # fmt: skip
             before.update({p.host: p.state for p in pts})
-            cells: list[str | Text] = [
-                pts[0].at.isoformat()[:7],
-                f"{sum(p.demand for p in pts) / GIB:.1f}",
-                f"{sum(p.capacity for p in pts) / GIB:.1f}",
-                f"{sum(p.free for p in pts) / GIB:.1f}",
-                Text(worst.value, style=STATE_STYLE[worst]),
-                counts,
-                Text("<- " + "; ".join(crossings), style="bold") if crossings else "",
-            ]
-            if arrivals:
-                cells.insert(4, f"+{sum(p.arrived for p in pts)}")
-            t.add_row(*cells)
-        put(console, t)
+            rows.append(
+                (
+                    name,
+                    pts[0].at.isoformat()[:7],
+                    f"{sum(p.demand for p in pts) / GIB:.1f}",
+                    f"{sum(p.capacity for p in pts) / GIB:.1f}",
+                    f"{sum(p.free for p in pts) / GIB:.1f}",
+                    f"+{sum(p.arrived for p in pts)}",
+                    Text(worst.value, style=STATE_STYLE[worst]),
+                    _items(counts, ","),
+                    _items(["<- " + crossings[0], *crossings[1:]], ";", "bold")
+                    if crossings
+                    else "",
+                    tuple(crossings),
+                )
+            )
+    return rows
+
+
+STANDALONE = "standalone hosts"
+
+
+def _table(r: ProjectReport, console: Console, verbose: bool) -> None:
+    width = console.width
+    put(
+        console,
+        flow(
+            [f"memplan project {r.source}", f"as of {r.as_of.isoformat()}",
+             f"{plural(r.horizon_months, 'month')}, every {plural(r.step_months, 'month')}",
+             "sizes in GiB (2^30 bytes)"],
+            width,
+        ),
+    )  # fmt: skip
+    if r.whatifs:
+        whatif = Text(" ".join(str(w) for w in r.whatifs), style="bold")
+        put(console, hanging(console, whatif, width, "what-if: ", "  "))
+    for line in growth_lines(r.forecast):
+        indent = " " * (len(line) - len(line.lstrip()))
+        put(console, hanging(console, Text(line.lstrip()), width, indent, indent + "  "))
+    rows = _rows(r)
+    columns = project_columns(any(p.arrived for p in r.points))
+    layout, cells = fit(columns, rows, width)
+    for name in dict.fromkeys(row[0] for row in rows):
+        put(console, name)
+        mine = [(row, c) for row, c in zip(rows, cells, strict=True) if row[0] == name]
+        put(console, grid(columns, layout, [c for _, c in mine]))
+        if "Crossings" in layout.hidden:  # each month's crossings under the table instead
+            for row, _ in mine:
+                if row[9]:
+                    text = Text("; ".join(row[9]), style="bold")
+                    put(console, hanging(console, text, width, f"{row[1]} <- ", "    "))
+        put(console)
     f = r.forecast
+    horizon = plural(r.horizon_months, "month")
     for c in f.clusters:
         a = arrivals_of(f, c.cluster)
-        console.print(
-            f"{c.cluster}: balloons from {_when(c.balloon_at, a, c.arrived_by_balloon)},"
-            f" swaps from {_when(c.swap_at, a, c.arrived_by_swap)}",
-            highlight=False,
-        )
+        put(console, hanging(console, Text(outlook(
+            c.cluster, c.balloon_at, c.swap_at, horizon,
+            arrived_text(a, c.arrived_by_balloon), arrived_text(a, c.arrived_by_swap),
+        )), width, "", "  "))  # fmt: skip
     for h in f.hosts:
         if h.cluster is None:
             a = arrivals_of(f, None, h.host)
-            console.print(
-                f"{h.host}: balloons from {_when(h.balloon_at, a, h.arrived_by_balloon)},"
-                f" swaps from {_when(h.swap_at, a, h.arrived_by_swap)}",
-                highlight=False,
-            )
-    for line in grouped(r.notes, verbose=verbose):
-        console.print(Text(line, style="dim"))
+            put(console, hanging(console, Text(outlook(
+                f"{h.host} (standalone)", h.balloon_at, h.swap_at, horizon,
+                arrived_text(a, h.arrived_by_balloon), arrived_text(a, h.arrived_by_swap),
+            )), width, "", "  "))  # fmt: skip
+    put_notes(console, r.notes, verbose)
 
 
-def _when(at: date | None, a: Arrivals | None, count: int) -> str:
-    """ "2027-09-01 (+17 VMs of 10.0 GiB by then)", or "not within horizon"."""
-    if at is None:
-        return "not within horizon"
-    extra = arrived_text(a, count)
-    return f"{at.isoformat()} ({extra} by then)" if extra else at.isoformat()
+def outlook(
+    name: str,
+    balloon: date | None,
+    swap: date | None,
+    horizon: str,
+    balloon_extra: str = "",
+    swap_extra: str = "",
+) -> str:
+    """One sentence on when ``name`` starts ballooning and swapping, e.g. "prod-db:
+    balloons from 2026-12-01; does not swap within 24 months"."""
+
+    def at(d: date, extra: str) -> str:
+        return f"{d.isoformat()} ({extra} by then)" if extra else d.isoformat()
+
+    if balloon is None and swap is None:
+        return f"{name}: neither balloons nor swaps within {horizon}"
+    if swap is None:
+        assert balloon is not None
+        return f"{name}: balloons from {at(balloon, balloon_extra)}; does not swap within {horizon}"
+    if balloon is None:
+        return f"{name}: swaps from {at(swap, swap_extra)}"
+    return f"{name}: balloons from {at(balloon, balloon_extra)}, swaps from {at(swap, swap_extra)}"
