@@ -241,6 +241,18 @@ def estimate_overhead(memory: int, vcpus: int) -> int:
     return round(value * MIB)
 
 
+# --- vSphere HA and DRS: what memplan assumes where the inventory says nothing ---------------------
+# A cluster of more than one host without ha: is analysed as HA with the vSphere default
+# "Host failures cluster tolerates" of 1 and admission control on (vSphere Availability
+# guide, "Admission Control"; API ClusterFailoverLevelAdmissionControlPolicy.failoverLevel).
+HA_DEFAULT_FAILURES: Final = 1
+# DRS enabled, fully automated, without drs: (most clusters run it). Fully and partially
+# automated DRS place a VM that powers on (HA's restarts included) without asking; manual
+# only recommends hosts (vSphere Resource Management guide, "Admission Control and Initial
+# Placement", "DRS automation levels").
+DRS_DEFAULT_AUTOMATION: Final = "fully-automated"
+DRS_PLACING_LEVELS: Final = frozenset({"fully-automated", "partially-automated"})
+
 # --- where each constant comes from, as findings cite them ---------------------------------------
 SOURCES: Final[dict[str, str]] = {
     "seed-rule": "VM usage <= configured + overhead (VMware memory white papers; seed article)",
@@ -251,6 +263,7 @@ SOURCES: Final[dict[str, str]] = {
     "maxmemctl": "per-VM balloon cap sched.mem.maxmemctl (vSphere docs)",
     "overhead": "overhead table, 'Sample Overhead Memory on Virtual Machines' (vSphere 5.1-6.7 guides)",
     "admission": "power-on needs reservation + overhead in unreserved capacity (vSphere admission control)",
+    "ha-placement": "HA restarts where reservation + overhead fit; DRS then balances by demand, without DRS HA spreads evenly (vSphere Availability guide, 'Using vSphere HA and DRS Together'; Epping, yellow-bricks.com)",
     "system-reserved": "hypervisor memory default 4 GiB (memplan default; Broadcom KB 420935)",
     "overcommit": "no published safe ratio: max_overcommit is a user policy (VMware monitoring docs)",
 }

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from rich.console import Console
 from typer.testing import CliRunner
 
-from memplan import engine
+from memplan import engine, esxi
 from memplan.cli import app
 from memplan.model import DRSConfig, MemState, Report, Scenario, Severity
 from memplan.render.json import to_dict
@@ -350,3 +350,53 @@ def test_a_host_in_maintenance_never_takes_restarts_even_with_the_most_room() ->
         assert ha is not None
         assert ha.restarted == (("v1", "b"), ("v2", "b"))
         assert [s.host.name for s in ha.survivors] == ["b"]
+
+
+def test_dedicated_failover_hosts_take_restarts_first_while_they_admit_them() -> None:
+    """Dedicated policy: HA restarts on the failover host first, elsewhere only when it
+    cannot. Largest first: spare (64 GiB, 60 GiB capacity, empty) takes v3 (48 GiB
+    reserved) though b has far more free memory, then v1 (8 GiB of the ~11.6 GiB left);
+    v2 no longer fits there (~3.3 GiB unreserved) and goes to b."""
+    for drs in ("", "drs: false"):
+        r = engine.evaluate(
+            inv(f"""
+            clusters:
+              - name: k
+                ha: {{policy: dedicated, failover_hosts: [spare]}}
+                {drs}
+                hosts:
+                  - name: a
+                    memory: 256GiB
+                    vms:
+                      - {{name: v1, memory: 8GiB, reservation: all}}
+                      - {{name: v2, memory: 8GiB, reservation: all}}
+                      - {{name: v3, memory: 48GiB, reservation: all}}
+                  - {{name: b, memory: 1TiB}}
+                  - {{name: spare, memory: 64GiB}}
+            """),
+            Scenario(fail_hosts=("a",)),
+        )
+        ha = r.clusters[0].ha
+        assert ha is not None
+        assert ha.restarted == (("v1", "spare"), ("v2", "b"), ("v3", "spare"))
+
+
+def test_the_defaults_memplan_assumes_are_the_constants_with_sources() -> None:
+    assert DRSConfig().automation == esxi.DRS_DEFAULT_AUTOMATION
+    for level in ("fully-automated", "partially-automated", "manual"):
+        assert DRSConfig(True, level).places is (level in esxi.DRS_PLACING_LEVELS)
+        assert not DRSConfig(False, level).places
+    ha = (
+        report(
+            "clusters:\n  - name: c\n    hosts: [{name: a, memory: 8GiB}, {name: b, memory: 8GiB}]\n"
+        )
+        .clusters[0]
+        .ha
+    )
+    assert ha is not None
+    assert ha.failures == esxi.HA_DEFAULT_FAILURES
+    assert (
+        inv("clusters:\n  - name: c\n    ha: {}\n").clusters[0].ha.failures
+        == esxi.HA_DEFAULT_FAILURES
+    )  # type: ignore[union-attr]
+    assert "ha-placement" in esxi.SOURCES

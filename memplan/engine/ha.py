@@ -70,6 +70,7 @@ def _place(
     reserved: dict[str, int],
     load: Callable[[str], Load],
     by_demand: bool,
+    spare: frozenset[str] = frozenset(),
 ) -> tuple[list[tuple[str, str]], list[str], dict[str, list[Row]]]:
     """Where the failed hosts' powered-on VMs restart: (VM, survivor) pairs, the VMs no
     survivor admits, and the rows each survivor takes. ``load`` gives each host's own load
@@ -80,7 +81,9 @@ def _place(
     ``by_demand`` (DRS places and balances) the one with the most free memory, capacity -
     demand, counting the VMs already restarted there; otherwise (HA alone spreads restarts
     evenly) the one that has taken the fewest so far, then the most unreserved memory.
-    Every placement updates the survivor's demand, unreserved memory and count.
+    Every placement updates the survivor's demand, unreserved memory and count. Dedicated
+    failover hosts (``spare``) come first while they admit the VM: HA restarts there first
+    and on the other hosts only when it cannot (API, ClusterFailoverHostAdmissionControlPolicy).
     """
     survivors = [h for h in hosts if h.name not in failed]
     unreserved = {h.name: h.capacity - reserved[h.name] for h in survivors}
@@ -92,17 +95,17 @@ def _place(
     by_name = {h.name: h for h in survivors}
     # Survivors in order of preference, best last: a sorted list keeps the pick at the top
     # (usually the first try admits the VM) and the update one bisect away.
-    # DRS: (free memory, 0, name); HA: (-restarts taken, unreserved memory, name).
-    ranked: list[tuple[int, int, str]] = sorted(
-        (h.capacity - load(h.name).demand, 0, h.name) if by_demand
-        else (0, unreserved[h.name], h.name)
+    # (failover host, then DRS: free memory, 0 / HA: -restarts taken, unreserved; name).
+    ranked: list[tuple[bool, int, int, str]] = sorted(
+        (h.name in spare, h.capacity - load(h.name).demand, 0, h.name) if by_demand
+        else (h.name in spare, 0, unreserved[h.name], h.name)
         for h in survivors
     )  # fmt: skip
     most = max(unreserved.values(), default=0)  # an upper bound: unreserved only falls
     for row in moving:
         vm = row[0]
         need = vm.reservation + vm.overhead
-        name = ranked[-1][2] if ranked else ""
+        name = ranked[-1][3] if ranked else ""
         if ranked and need <= unreserved[name] and vm.memory <= by_name[name].memory:
             i: int | None = len(ranked) - 1  # the best survivor admits it: the usual case
         else:
@@ -110,23 +113,26 @@ def _place(
         if i is None:
             unrestartable.append(vm.name)
             continue
-        first, _, name = ranked.pop(i)
+        pref, first, _, name = ranked.pop(i)
         unreserved[name] -= need
         if by_demand:  # its demand, held + overhead, comes off the free memory
-            bisect.insort(ranked, (first - (row[1] + vm.overhead), 0, name))
+            bisect.insort(ranked, (pref, first - (row[1] + vm.overhead), 0, name))
         else:  # one more restart there: less preferred
-            bisect.insort(ranked, (first - 1, unreserved[name], name))
+            bisect.insort(ranked, (pref, first - 1, unreserved[name], name))
         extra.setdefault(name, []).append(row)
         restarted.append((vm.name, name))
     return restarted, sorted(unrestartable), extra
 
 
 def _pick(
-    ranked: list[tuple[int, int, str]], vm: VM, by_name: dict[str, Host], unreserved: dict[str, int]
+    ranked: list[tuple[bool, int, int, str]],
+    vm: VM,
+    by_name: dict[str, Host],
+    unreserved: dict[str, int],
 ) -> int | None:
     """The index in ``ranked`` (survivors, best last) of the best one that admits ``vm``."""
     for i in range(len(ranked) - 1, -1, -1):
-        name = ranked[i][2]
+        name = ranked[i][3]
         host = by_name[name]
         if admits(host, vm, host.capacity - unreserved[name]):
             return i
@@ -228,7 +234,8 @@ def analyse(
     basis = "configured" if ha is not None else ("assumed" if assumed else "asked")
     admission = ha.admission_control if ha is not None else True
     policy_name = ha.policy if ha else "host-failures"
-    n = len(given) if given else (failures if failures is not None else (ha.failures if ha else 1))
+    default = ha.failures if ha else esxi.HA_DEFAULT_FAILURES
+    n = len(given) if given else (failures if failures is not None else default)
     if policy_name == "disabled" and not given and failures is None:
         n = 0
     vms = [vm for h in hosts for vm in by_host[h.name]]
@@ -257,10 +264,11 @@ def analyse(
     # Place every scenario's restarts (cheap), bound how bad each can be, then evaluate the
     # survivors (MemSched: the expensive part) worst bound first, until no bound left can
     # beat the worst scenario found. Ties go to the earlier scenario, as in a plain scan.
+    spare = frozenset(ha.failover_hosts if ha is not None and ha.policy == "dedicated" else ())
     prepared = []
     for index, failed in enumerate(scenarios):
         restarted, unrestartable, extra = _place(
-            set(failed), hosts, reserved, load, cluster.drs.places
+            set(failed), hosts, reserved, load, cluster.drs.places, spare
         )
         after = {n: load(n).plus(Load.of(rows, len(rows))) for n, rows in extra.items()}
         members = [h for h in hosts if h.name not in failed]

@@ -54,5 +54,5 @@ def check(ctx: Context) -> Iterator[Finding]:
                     "free after restarts < soft edge; need <= balloonable",
                     (Input("capacity", s.capacity), Input("demand after", s.demand),
                      Input("free after", s.free), Input("balloon", s.balloon)),
-                    (SOURCES["states"], SOURCES["reading-b"]),
+                    (SOURCES["ha-placement"], SOURCES["states"], SOURCES["reading-b"]),
                 )  # fmt: skip

@@ -47,5 +47,6 @@ def check(ctx: Context) -> Iterator[Finding]:
                     (Input("capacity", s.capacity), Input("demand after", s.demand),
                      Input("free after", s.free), Input("balloonable", s.balloonable),
                      Input("swap", s.swap)),
-                    (SOURCES["states"], SOURCES["reading-b"], SOURCES["balloon-max"]),
+                    (SOURCES["ha-placement"], SOURCES["states"], SOURCES["reading-b"],
+                     SOURCES["balloon-max"]),
                 )  # fmt: skip

@@ -65,5 +65,5 @@ def check(ctx: Context) -> Iterator[Finding]:
                 "reservation + overhead > unreserved memory of every survivor",
                 (Input("reservation + overhead", need), Input("most unreserved", most),
                  Input("failed hosts", ", ".join(r.failed_hosts), "text")),
-                (SOURCES["admission"],),
+                (SOURCES["admission"], SOURCES["ha-placement"]),
             )  # fmt: skip

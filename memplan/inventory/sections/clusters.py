@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from memplan import esxi
 from memplan.inventory.fields import (
     DRS_AUTOMATION,
     DRS_FIELDS,
@@ -37,7 +38,7 @@ class Clusters(NodeReader):
                 )
                 return None
             policy = p
-        failures = 1
+        failures = esxi.HA_DEFAULT_FAILURES
         if "failures" in h:
             f = self.integer(h["failures"], "ha.failures", 0, 64)
             if f is None:
@@ -69,7 +70,7 @@ class Clusters(NodeReader):
         enabled = True
         if "enabled" in d:
             enabled = self.flag(d["enabled"], "drs.enabled") is not False
-        automation = "fully-automated"
+        automation = esxi.DRS_DEFAULT_AUTOMATION
         if "automation" in d:
             raw = self.scalar(d["automation"])
             level = _LEVELS.get(str(raw).strip().lower().replace("_", "-").replace(" ", "-"))
