@@ -109,7 +109,7 @@ SPEC: dict[str, Any] = {
             "name": "dev",
             "ha": {
                 "enabled": True,
-                "admission_control": True,
+                "admission_control": False,
                 "policy": "failover-level",
                 "failover_level": 1,
             },
@@ -341,10 +341,30 @@ def test_hosts_round_trip(collected: tuple[Path, str]) -> None:
 def test_ha_as_configured(collected: tuple[Path, str]) -> None:
     clusters = _clusters(_doc(collected))
     assert clusters["prod"]["ha"] == {"policy": "percentage", "percentage": "25%"}
-    assert clusters["dev"]["ha"] == {"policy": "slots", "failures": 1}
+    # HA on with admission control off: HA restarts VMs, but holds nothing back
+    assert clusters["dev"]["ha"] == {"policy": "slots", "failures": 1, "admission_control": False}
     assert clusters["dmz"]["ha"] == {"policy": "dedicated", "failover_hosts": ["esx21.dmz.example"]}
     assert clusters["auto"]["ha"] == {"policy": "host-failures", "failures": 2}
     assert clusters["lab"]["ha"] == {"policy": "disabled"}
+
+
+def test_drs_as_configured(collected: tuple[Path, str]) -> None:
+    clusters = _clusters(_doc(collected))
+    assert clusters["prod"]["drs"] == {"enabled": True, "automation": "fully-automated"}
+    assert clusters["dev"]["drs"] == {"enabled": False}
+    # the simulator creates clusters with DRS on and no default behaviour: vSphere's default
+    assert clusters["lab"]["drs"] == {"enabled": True, "automation": "fully-automated"}
+
+
+def test_check_reads_ha_as_configured_and_hosts_as_observed(collected: tuple[Path, str]) -> None:
+    result = CliRunner().invoke(app, ["check", str(collected[0]), "--format", "json"])
+    assert result.exit_code in (0, 1), result.stderr
+    report = json.loads(result.stdout)
+    bases = {c["name"]: c["ha"]["basis"] for c in report["clusters"] if c["ha"] is not None}
+    assert bases == dict.fromkeys(["prod", "dev", "dmz", "auto", "lab"], "configured")
+    hosts = {h["name"]: h for h in report["hosts"]}
+    assert hosts["esx01.prod.example"]["observed"]["consumed_bytes"] == 200_000 << 20
+    assert hosts["esx99.branch.example"]["maintenance"] is True
 
 
 def test_collected_is_the_servers_time_and_validates(collected: tuple[Path, str]) -> None:

@@ -152,7 +152,7 @@ def collect_vcenter(
     output: ImportOutput = None,
     verbose: VerboseOpt = False,
 ) -> None:
-    """Read a vCenter (read-only) into an inventory: clusters with HA, hosts, VMs, quickStats.
+    """Read a vCenter (read-only) into an inventory: clusters with HA and DRS, hosts, VMs, quickStats.
 
     Example: MEMPLAN_VCENTER_PASSWORD=... memplan collect vcenter --server vc.example
     --username readonly@vsphere.local -o inventory.yaml

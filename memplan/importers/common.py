@@ -352,9 +352,7 @@ def _host_lines(h: HostRecord, vms: list[VMRecord], indent: str) -> list[str]:
 def _ha(c: ClusterRecord) -> str:
     """A cluster's ha: as configured (flow style)."""
     if not c.ha_enabled:
-        return "{policy: disabled}  # HA off"
-    if c.admission_control is False:
-        return "{policy: disabled}  # HA on, admission control off"
+        return "{policy: disabled}"
     parts = [f"policy: {c.policy}"]
     if c.policy in ("host-failures", "slots") or (c.policy == "percentage" and c.failures):
         parts.append(f"failures: {c.failures or 1}")
@@ -362,7 +360,25 @@ def _ha(c: ClusterRecord) -> str:
         parts.append(f"percentage: {c.percentage or 0}%")
     if c.policy == "dedicated":
         parts.append(f"failover_hosts: [{', '.join(_q(h) for h in c.failover_hosts)}]")
+    if c.admission_control is False:
+        parts.append("admission_control: false")
     return "{" + ", ".join(parts) + "}"
+
+
+DRS_LEVELS = {
+    "fullyAutomated": "fully-automated",
+    "partiallyAutomated": "partially-automated",
+    "manual": "manual",
+}
+"""vSphere's DrsBehavior values as the inventory's drs.automation spells them."""
+
+
+def _drs(c: ClusterRecord) -> str:
+    """A cluster's drs: as configured (flow style)."""
+    if not c.drs_enabled:
+        return "{enabled: false}"
+    level = DRS_LEVELS.get(c.drs_behavior or "", "fully-automated")
+    return f"{{enabled: true, automation: {level}}}"
 
 
 def to_yaml(result: ImportResult, header: str) -> str:
@@ -392,6 +408,8 @@ def to_yaml(result: ImportResult, header: str) -> str:
                 out.append(f"    ha: {{policy: host-failures, failures: {c.failures or 1}}}")
             else:
                 out.append("    ha: {policy: disabled}")
+        if c is not None and c.drs_enabled is not None:
+            out.append(f"    drs: {_drs(c)}")
         members = sorted((h for h in result.hosts if h.cluster == name), key=lambda h: h.name)
         out.append("    hosts:" if members else "    hosts: []")
         for h in members:

@@ -369,6 +369,10 @@ def _cluster(name: str, config: Any) -> ClusterRecord:
     from pyVmomi import vim
 
     record = ClusterRecord(name)
+    drs = getattr(config, "drsConfig", None)
+    if drs is not None and drs.enabled is not None:
+        record.drs_enabled = bool(drs.enabled)
+        record.drs_behavior = str(drs.defaultVmBehavior) if drs.defaultVmBehavior else None
     das = getattr(config, "dasConfig", None)
     if das is None:
         return record
@@ -392,10 +396,6 @@ def _cluster(name: str, config: Any) -> ClusterRecord:
     else:
         record.policy = "host-failures"
     record.failures = failures
-    drs = getattr(config, "drsConfig", None)
-    if drs is not None:
-        record.drs_enabled = bool(drs.enabled) if drs.enabled is not None else None
-        record.drs_behavior = str(drs.defaultVmBehavior) if drs.defaultVmBehavior else None
     return record
 
 
