@@ -226,3 +226,18 @@ def test_a_vinfo_only_export_rests_on_observed_usage(tmp_path: Path) -> None:
     assert host["state"] == "high"
     table = CliRunner().invoke(app, ["check", str(path)])
     assert "esx01 obs" in table.stdout
+
+
+def test_demand_growth_brings_vms_shaped_like_real_ones_not_stand_ins(tmp_path: Path) -> None:
+    """a holds 8 GiB of the 60 GiB observed (64 GiB - 4 GiB); a 52 GiB stand-in holds the
+    rest. Demand growth's new VMs are shaped like a (8 GiB), never like the stand-in."""
+    path = tmp_path / "inv.yaml"
+    path.write_text(
+        "version: 1\nclusters:\n  - name: c\n    hosts:\n      - name: h\n        memory: 128GiB\n"
+        "        observed: {consumed: 50%}\n        vms: [{name: a, memory: 8GiB, vcpus: 2}]\n"
+    )
+    result = CliRunner().invoke(
+        app, ["project", str(path), "--as-of", "2026-12-01", "--growth", "10%/month"]
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "cluster c: new VMs of 8.0 GiB, 2 vCPUs" in result.stdout

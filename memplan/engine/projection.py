@@ -31,6 +31,7 @@ from memplan.engine.hostmodel import (
     reclaims,
     vm_demand,
 )
+from memplan.engine.observed import is_standin
 from memplan.model import (
     VM,
     Arrivals,
@@ -359,13 +360,20 @@ class _World:
         return demand, reserved
 
     def _typical(self, pool: Pool, month: int) -> VM | None:
-        vms = [
+        every = [
             self.vms[n] for h in self._members(pool) for n in self.here(h.name, month)
             if n not in self.new
         ]  # fmt: skip
+        cluster, host = pool
+        # Stand-ins for observed usage (engine/observed.py) are no VM shape: the pool's own
+        # VMs are, else its cluster's VMs that memplan left to the observation, else they.
+        vms = [vm for vm in every if not is_standin(vm)] or [
+            vm for vm in self.inventory.vms
+            if vm.powered_on and vm.cluster == cluster and cluster is not None and vm.host is None
+            and not is_standin(vm)
+        ] or every  # fmt: skip
         if not vms:
             return None
-        cluster, host = pool
         where = self.hosts[host].location if host is not None else None
         if where is None:
             where = next(
