@@ -573,3 +573,65 @@ def test_an_export_that_does_not_say_when_is_dated_by_its_file(tmp_path: Path) -
     assert code == 0, err
     assert "dated by the file's modification time, 2026-03-15 12:00" in err
     assert json.loads(out)["snapshots"][-1]["collected"] == "2026-03-15T12:00:00"
+
+
+# --- hosts whose demand rests on vCenter's observation --------------------------------
+
+
+def observed_text(month: float, gib: float) -> str:
+    """esx1 with four 32 GiB VMs that give no consumed figure, and vCenter's observed usage."""
+    at = START + timedelta(days=month * MONTH)
+    vms = "\n".join(
+        f"          - {{name: vm{i}, memory: 32GiB, vcpus: 2, overhead: 100MiB, uuid: o{i}}}"
+        for i in range(4)
+    )
+    return (
+        f"version: 1\ncollected: {at.isoformat(timespec='seconds')}\nclusters:\n"
+        "  - name: prod\n    hosts:\n      - name: esx1\n        memory: 128GiB\n"
+        f"        observed: {{consumed: {round(gib * GIB)}B}}\n        vms:\n{vms}\n"
+    )
+
+
+def test_observed_usage_is_the_demand_of_hosts_whose_vms_give_none() -> None:
+    """Observed usage 60 GiB growing 2 GiB a month: the host's trend is 2 GiB a month, and
+    balloon_at agrees with check on a snapshot observed at that date."""
+    snaps = [inventory.parse(observed_text(m, 60 + 2 * m).encode(), f"o{m}.yaml") for m in range(8)]
+    assert_recovers(host_fit(snaps), 2 * GIB)
+    host = trend.trend_report(snaps, 60, arrivals=False).hosts[0]
+    assert host.balloon.at is not None
+
+    def state(day: datetime) -> MemState:
+        month = (day - START).total_seconds() / 86400 / MONTH
+        snap_ = inventory.parse(observed_text(month, 60 + 2 * month).encode(), "x.yaml")
+        return engine.evaluate(snap_).hosts[0].state
+
+    at = datetime(host.balloon.at.year, host.balloon.at.month, host.balloon.at.day)
+    assert state(at + timedelta(days=2)).rank >= MemState.SOFT.rank
+    assert state(at - timedelta(days=3)).rank < MemState.SOFT.rank
+
+
+def test_arrivals_are_new_vms_like_the_clusters_typical_vm_placed_as_check_places() -> None:
+    """A 16 GiB VM holding 12 GiB joins every month: the forecast brings VMs of that shape
+    at that rate, each on the host with the most free memory."""
+    snaps = []
+    for m in range(10):
+        vms = fleet(m, slope=0.0, n=5) + [
+            V(f"n{i}", "esx2", 16, 12 * GIB, uuid=f"n{i}") for i in range(m)
+        ]
+        snaps.append(snap(m, vms, memory="512GiB"))
+    history = trend.learn(snaps)
+    plan = trend._plan(snaps[-1], history, True, [], 12.0)
+    (shape,) = plan.shapes.values()
+    # the median of 5 VMs of 32 GiB holding 6 and 9 of 16 holding 12: 16 GiB, 75% consumed
+    assert (shape.memory, shape.consumed) == (16 * GIB, 12 * GIB)
+    placed = plan._placed()
+    # 12 GiB + 100 MiB of demand a month, whole VMs of 12 GiB: one a month, half a month in
+    rate = 9 * (12 * GIB + OVH) / 9
+    times = sorted(at for vms in placed.values() for at, _ in vms)
+    assert times == pytest.approx([(k - 0.5) * 12 * GIB / rate for k in range(1, len(times) + 1)])
+    assert len(times) == 12
+    # the first goes to the host with the more free memory, as check places a cluster VM
+    first_host = min(((at, h) for h, vms in placed.items() for at, _ in vms))[1]
+    report = engine.evaluate(snaps[-1])
+    free = {r.host.name: r.free for r in report.hosts}
+    assert first_host == max(free, key=lambda n: (free[n], n))

@@ -30,13 +30,15 @@ import itertools
 import math
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from memplan import esxi
 from memplan.engine import ha
 from memplan.engine.evaluate import place, vms_by_host
-from memplan.engine.hostmodel import Load, evaluate_load, load_of, reclaims
+from memplan.engine.hostmodel import Load, choose_host, evaluate_load, load_of, reclaims
+from memplan.engine.observed import is_standin, observe
+from memplan.engine.projection import typical_vm
 from memplan.errors import UsageError
 from memplan.model import (
     VM,
@@ -50,6 +52,7 @@ from memplan.model import (
     HostForecast,
     HostTrend,
     Inventory,
+    Location,
     MemState,
     Note,
     Severity,
@@ -58,6 +61,7 @@ from memplan.model import (
     TrendReport,
     VMLimit,
 )
+from memplan.units import GIB, MIB
 
 MONTH_DAYS = 365.2425 / 12
 """Days in an average Gregorian month: the unit of every slope."""
@@ -132,6 +136,8 @@ class _Seen:
     def continues(self, later: _Seen) -> bool:
         """The same VM, powered on in both, with the same size and limit: what changes
         between the two is organic."""
+        if is_standin(self.vm) and is_standin(later.vm):  # unlisted VMs: observed usage
+            return self.on and later.on
         return (
             self.on
             and later.on
@@ -210,7 +216,10 @@ def learn(snapshots: Sequence[Inventory]) -> History:
         )
     if len(snapshots) < 2:
         raise UsageError(f"growth needs two or more dated snapshots, {len(snapshots)} given")
-    ordered = tuple(sorted(snapshots, key=lambda s: s.collected or datetime.min))
+    # hosts whose VMs give no consumed figure rest on vCenter's observed usage, as in check
+    ordered = tuple(
+        observe(s) for s in sorted(snapshots, key=lambda s: s.collected or datetime.min)
+    )
     first, last = ordered[0].collected, ordered[-1].collected
     assert first is not None
     assert last is not None
@@ -342,59 +351,96 @@ MID, LOW, HIGH = 0, 1, 2
 """Which growth: the fitted slope, the band's low end, its high end."""
 
 
+Pool = tuple[str | None, str | None]
+"""(cluster, None) for a cluster, (None, host) for a standalone host: where arrivals land."""
+
+
 @dataclass
 class _Plan:
     """How today's inventory grows: per host its organic growth (fitted, low, high) spread
-    over its VMs by weight, and new load arriving at a steady rate."""
+    over its VMs by weight; per cluster (or standalone host) new VMs arriving at the
+    history's rate, shaped and placed as demand growth's new VMs are (engine/projection.py:
+    typical_vm, arrivals; hostmodel.choose_host)."""
 
     inventory: Inventory
     by_host: dict[str, list[VM]]
     rates: dict[str, tuple[float, float, float]]
     weights: dict[str, float]
-    arrivals: dict[str, float]
-    active_ratio: dict[str, float]
+    arrival_rate: dict[Pool, float] = field(default_factory=dict)
+    """Bytes of demand a month."""
+    shapes: dict[Pool, VM] = field(default_factory=dict)
+    members: dict[Pool, list[Host]] = field(default_factory=dict)
+    horizon_months: float = 0.0
+    placed: dict[int, dict[str, list[tuple[float, VM]]]] = field(default_factory=dict)
+    """Per band, per host: (month it arrives, the new VM), in order of arrival."""
+    left_out: dict[Pool, float] = field(default_factory=dict)
+    """The month from which a pool's new VMs fit no host."""
 
-    def row(self, vm: VM, host: str, months: float, band: int) -> tuple[int, int]:
-        """(consumed, active) of ``vm`` after ``months``."""
+    def row(self, vm: VM, host: str, months: float, band: int) -> VM:
+        """``vm`` after ``months`` of its share of its host's organic growth, up to its size
+        (a stand-in for unlisted VMs has no size to stop at: it grows with the observation)."""
         rate = self.rates.get(host, (0.0, 0.0, 0.0))[band]
         w = self.weights.get(vm.name, 0.0)
         if rate <= 0 or w <= 0 or months <= 0:
-            return vm.consumed, vm.active
+            return vm
         held = min(vm.consumed, vm.entitled_memory)
-        consumed = min(vm.entitled_memory, held + round(rate * w * months))
+        more = round(rate * w * months)
+        if is_standin(vm):
+            size = held + more
+            return replace(vm, memory=size, consumed=size, active=size,
+                           shares=esxi.SHARES_PER_MIB["normal"] * size // MIB)  # fmt: skip
+        consumed = min(vm.entitled_memory, held + more)
+        if consumed == vm.consumed:
+            return vm
         active = min(consumed, round(vm.active * consumed / held) if held else vm.active)
-        return consumed, active
+        return vm.with_usage(consumed, active)
 
     def vms(self, host: str, months: float, band: int) -> list[VM]:
-        """The host's VMs after ``months``, with the arrived load as one more VM."""
-        out = []
-        for vm in self.by_host.get(host, []):
-            if vm.powered_on:
-                consumed, active = self.row(vm, host, months, band)
-                vm = vm if consumed == vm.consumed else vm.with_usage(consumed, active)
-            out.append(vm)
-        arrived = round(self.arrivals.get(host, 0.0) * max(months, 0.0))
-        if arrived > 0:
-            out.append(_arrived(host, arrived, self.active_ratio.get(host, 1.0), self.inventory))
+        """The host's VMs after ``months``, with the new VMs placed on it by then."""
+        out = [self.row(vm, host, months, band) if vm.powered_on else vm
+               for vm in self.by_host.get(host, [])]  # fmt: skip
+        if self.arrival_rate:
+            out += [vm for at, vm in self._placed().get(host, []) if at <= months]
         return out
 
     def load(self, host: str, months: float, band: int) -> Load:
         return load_of(self.vms(host, months, band))
 
-
-def _arrived(host: str, size: int, ratio: float, inv: Inventory) -> VM:
-    """The load that arrived on ``host``: one VM of that size, as busy as its neighbours."""
-    h = next(x for x in inv.hosts if x.name == host)
-    return VM(
-        "(arrivals)", size, 1, True, 0, None, esxi.SHARES_PER_MIB["normal"] * (size >> 20),
-        "normal", round(size * ratio), True, size, True, 0, False, None, (), host, h.cluster,
-        h.location,
-    )  # fmt: skip
+    def _placed(self) -> dict[str, list[tuple[float, VM]]]:
+        """Every new VM up to the horizon, placed when it arrives: on the pool's host with
+        the most free memory then that admits it (as check places cluster VMs), under the
+        fitted organic growth. The band's ends keep these places, so that a host's dates
+        move with its own growth alone (earliest <= fitted <= latest)."""
+        if MID in self.placed:
+            return self.placed[MID]
+        done: dict[str, list[tuple[float, VM]]] = defaultdict(list)
+        self.placed[MID] = done
+        band = MID
+        events = []
+        for pool, rate in self.arrival_rate.items():
+            held = min(self.shapes[pool].consumed, self.shapes[pool].entitled_memory)
+            k = 1
+            while (at := (k - 0.5) * held / rate) <= self.horizon_months:
+                events.append((at, pool, k))
+                k += 1
+        for at, pool, k in sorted(events, key=lambda e: (e[0], e[1][0] or "", e[1][1] or "")):
+            label = pool[0] if pool[0] is not None else pool[1]
+            vm = replace(self.shapes[pool], name=f"{label}+{k}")
+            demand, reserved = {}, {}
+            for h in self.members[pool]:
+                load = self.load(h.name, at, band)
+                demand[h.name], reserved[h.name] = load.demand, load.reserved + load.overhead
+            host = choose_host(self.members[pool], vm, demand, reserved)
+            if host is None:
+                self.left_out.setdefault(pool, at)
+                continue
+            done[host.name].append((at, replace(vm, host=host.name)))
+        return done
 
 
 def _plan(
-    today: Inventory, history: History, arrivals: bool, notes: list[str]
-) -> tuple[_Plan, dict[str, str | None]]:
+    today: Inventory, history: History, arrivals: bool, notes: list[str], horizon: float = 0.0
+) -> _Plan:
     host_of, _ = place(today)
     by_host = vms_by_host(today, host_of)
     rates: dict[str, tuple[float, float, float]] = {}
@@ -414,7 +460,8 @@ def _plan(
                     f"{h.name} is not in the history: its growth is the sum of its"
                     f" {len(known)} known VMs' own growth, with no band"
                 )
-        room = {vm.name: max(0, vm.entitled_memory - min(vm.consumed, vm.entitled_memory))
+        room = {vm.name: 1 << 60 if is_standin(vm) else
+                max(0, vm.entitled_memory - min(vm.consumed, vm.entitled_memory))
                 for vm in vms}  # fmt: skip
         pos = {n: max(0.0, s or 0.0) for n, s in slopes.items() if room[n] > 0}
         total_pos, total_room = sum(pos.values()), sum(room.values())
@@ -425,31 +472,32 @@ def _plan(
         elif rates[h.name][MID] > 0:
             notes.append(
                 f"{h.name}: every VM holds its whole size; its organic growth of"
-                f" {rates[h.name][MID] / 2**30:.1f} GiB/month needs resizes"
+                f" {rates[h.name][MID] / GIB:.1f} GiB/month needs resizes"
             )
-        if rates[h.name][HIGH] < 0 or rates[h.name][MID] < 0:
-            pass  # a falling trend is held flat by _Plan.row (rate <= 0 grows nothing)
-    arrive: dict[str, float] = {}
-    ratio: dict[str, float] = {}
-    if arrivals:
-        spare = {n for c in today.clusters if c.ha for n in c.ha.failover_hosts}
-        for h in today.hosts:
-            on = [vm for vm in by_host.get(h.name, []) if vm.powered_on]
-            held = sum(min(vm.consumed, vm.entitled_memory) for vm in on)
-            ratio[h.name] = sum(min(vm.active, vm.consumed) for vm in on) / held if held else 1.0
-        for c in today.clusters:
-            st = history.cluster_steps.get(c.name)
-            if st is None or st.arrivals_per_month <= 0:
-                continue
-            members = [h for h in today.hosts if h.cluster == c.name and h.name not in spare]
-            cap = sum(h.capacity for h in members)
-            for h in members:
-                arrive[h.name] = st.arrivals_per_month * h.capacity / cap
-        for h in today.hosts:
-            st = history.host_steps.get(h.name)
-            if h.cluster is None and st is not None and st.arrivals_per_month > 0:
-                arrive[h.name] = st.arrivals_per_month
-    return _Plan(today, by_host, rates, weights, arrive, ratio), host_of
+    plan = _Plan(today, by_host, rates, weights, horizon_months=horizon)
+    if not arrivals:
+        return plan
+    spare = {n for c in today.clusters if c.ha for n in c.ha.failover_hosts}
+    pools: list[tuple[Pool, Steps | None, list[Host], Location]] = []
+    for c in today.clusters:
+        members = [h for h in today.hosts
+                   if h.cluster == c.name and h.name not in spare and not h.maintenance]  # fmt: skip
+        pools.append(((c.name, None), history.cluster_steps.get(c.name), members, c.location))
+    for h in today.hosts:
+        if h.cluster is None and not h.maintenance:
+            pools.append(((None, h.name), history.host_steps.get(h.name), [h], h.location))
+    for pool, st, members, where in pools:
+        if st is None or st.arrivals_per_month <= 0 or not members:
+            continue
+        vms = [vm for m in members for vm in by_host.get(m.name, [])
+               if vm.powered_on and not is_standin(vm)]  # fmt: skip
+        if not vms:
+            continue
+        name = f"new VM of {'cluster ' + str(pool[0]) if pool[0] else 'host ' + str(pool[1])}"
+        plan.shapes[pool] = typical_vm(vms, name, pool[0], where)
+        plan.arrival_rate[pool] = st.arrivals_per_month
+        plan.members[pool] = members
+    return plan
 
 
 def _first_day(bad: Callable[[int], bool], days: int) -> int | None:
@@ -507,10 +555,11 @@ def outlook(
     """balloon_at, swap_at (and HA) of every host and cluster of ``today``, at day resolution,
     from ``as_of`` on (growth counts from ``today``'s collected date, lead_months())."""
     notes: list[str] = []
-    plan, _ = _plan(today, history, arrivals, notes)
-    policy = today.policy
+    today = observe(today)
     days = (_add_months(as_of, horizon_months) - as_of).days
     lead = lead_months(today, as_of)
+    plan = _plan(today, history, arrivals, notes, lead + days / MONTH_DAYS)
+    policy = today.policy
     hosts: dict[str, tuple[DateRange, DateRange]] = {}
     demand: dict[str, int] = {}
     for h in today.hosts:
@@ -546,6 +595,10 @@ def outlook(
             _earliest([s for _, s in ranges]),
             ha_range,
         )
+    for (cluster, host), at in sorted(plan.left_out.items(), key=lambda kv: kv[1]):
+        when = as_of + timedelta(days=round((at - lead) * MONTH_DAYS))
+        where = f"cluster {cluster}" if cluster is not None else f"host {host}"
+        notes.append(f"arrivals: from {when.isoformat()} new VMs of {where} fit no host")
     limits = []
     for h in today.hosts:
         rate = plan.rates.get(h.name, (0.0, 0.0, 0.0))[MID]
@@ -595,8 +648,9 @@ def timeline(
     """Every host of ``today``, every ``step`` months from ``as_of``, grown by ``history``:
     what ``project --history`` prints."""
     notes: list[str] = []
-    plan, _ = _plan(today, history, arrivals, notes)
+    today = observe(today)
     lead = lead_months(today, as_of)
+    plan = _plan(today, history, arrivals, notes, lead + horizon_months * 31 / MONTH_DAYS)
     points = []
     hosts = sorted(today.hosts, key=lambda h: (h.cluster or "~", h.name))
     for month in range(horizon_months + 1):
