@@ -333,6 +333,7 @@ def test_golden(name: str) -> None:
     elif mode == "history":
         paths = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "samples" / "history").glob("*"))
         inventory, snapshots = load(paths[-1]), tuple(load(p) for p in paths[:-1])
+        scenario = Scenario(as_of=date(2026, 11, 1), horizon_months=24)
     else:
         inventory = load("samples/realistic.yaml")
     report = rightsize.report(inventory, DEFAULT, scenario, snapshots=snapshots, shape=shape)
@@ -401,8 +402,8 @@ def test_how_long_a_vm_has_been_off_over_snapshots() -> None:
 
 
 def test_history_from_a_folder_of_snapshots() -> None:
-    code, out, err = run("rightsize", "samples/history/shop-2026-11.yaml",
-                         "--history", "samples/history/", "-f", "json")  # fmt: skip
+    code, out, err = run("rightsize", "samples/history/shop-2026-11.yaml", "--as-of",
+                         "2026-11-01", "--history", "samples/history/", "-f", "json")  # fmt: skip
     assert (code, err) == (0, "")
     doc = json.loads(out)
     assert (doc["basis"], doc["snapshots"]) == ("6 snapshots over 153 days", 6)
@@ -433,3 +434,34 @@ def test_an_undated_snapshot_is_a_usage_error_naming_it() -> None:
     code, _, err = run("rightsize", "samples/realistic.yaml", "--history", "samples/small.yaml")
     assert code == 2
     assert "samples/small.yaml" in err
+
+
+OBSERVED_HOST = """
+hosts:
+  - name: h
+    memory: 64GiB
+    observed: {consumed: 63GiB}
+    vms:
+      - {name: a, memory: 32GiB, active: 2GiB}
+      - {name: b, memory: 32GiB, active: 2GiB}
+"""
+
+
+def test_rightsizing_shows_on_a_host_whose_demand_rests_on_observation() -> None:
+    # No VM gives consumed: the host's demand is vCenter's observation, 63 - 4 GiB system
+    # reserved = 59 GiB of 60 GiB capacity: free 1 GiB is below the clear band's lower edge
+    # (1.24 GiB for 64 GiB), so soft. Each VM is scaled to its share of the observation,
+    # then resized to 2 x 1.25 = 2.5 -> 3 GiB: demand is the VMs' own, 6 GiB + overhead.
+    r = rightsize.report(inv(OBSERVED_HOST), DEFAULT)
+    (h,) = r.hosts
+    assert h.reclaimable == 58 * GIB
+    assert h.state == (MemState.SOFT, MemState.HIGH)
+    after = evaluate(rightsize.rightsized(inv(OBSERVED_HOST), DEFAULT)).hosts[0]
+    assert after.demand == 6 * GIB + after.overhead
+
+
+def test_the_what_if_uses_the_history_peak() -> None:
+    now = snapshot(30, "{name: v, memory: 32GiB, active: 2GiB}")
+    earlier = [snapshot(0, "{name: v, memory: 32GiB, active: 8GiB}")]  # 8 x 1.25 = 10 GiB
+    assert rightsize.rightsized(now, DEFAULT).vms[0].memory == 3 * GIB
+    assert rightsize.rightsized(now, DEFAULT, earlier).vms[0].memory == 10 * GIB

@@ -185,7 +185,8 @@ def check(
 
     def one(inventory_file: str) -> ExitCode:
         inv = load_inventory(inventory_file, ctx, verbose)
-        inv = rightsize_whatif(inv, rightsize, buffer, size_step)
+        snapshots = learn(tuple(history)).snapshots if history and rightsize else ()
+        inv = rightsize_whatif(inv, rightsize, buffer, size_step, snapshots)
         if host is not None and host not in {h.name for h in inv.hosts}:
             names = [h.name for h in inv.hosts]
             raise typer.BadParameter(f"no host {host!r}{suggest(host, names)}", param_hint="--host")

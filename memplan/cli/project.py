@@ -98,7 +98,8 @@ def project(
     if output is not None:
         distinct([(inventory_file, inventory_file)], [(f"-o {output}", output)])
     inv = load_inventory(inventory_file, ctx, verbose)
-    inv = rightsize_whatif(inv, rightsize, buffer, size_step)
+    learnt = learn_history(history, verbose) if history and (rightsize or not growth) else None
+    inv = rightsize_whatif(inv, rightsize, buffer, size_step, learnt.snapshots if learnt else ())
     scenario = build_scenario(
         ctx, inv, as_of=as_of, growth=growth, horizon=horizon, growth_scope=growth_scope.value
     )
@@ -114,7 +115,7 @@ def project(
     if history and scenario.growth is None:
         from memplan.engine import trend
 
-        learnt = learn_history(history, verbose)
+        assert learnt is not None  # learnt above: --history without --growth
         outlook = history_forecast(inv, scenario, learnt)
         points = trend.timeline(inv, learnt, scenario.as_of, scenario.horizon_months, every)
         report = ProjectReport(

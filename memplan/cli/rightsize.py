@@ -27,7 +27,7 @@ from memplan.cli.options import (
     VerboseOpt,
     in_order,
 )
-from memplan.cli.output import distinct, emit
+from memplan.cli.output import distinct, emit, require_extra
 from memplan.errors import InventoryError, UsageError
 from memplan.inventory import whatif
 from memplan.model import Inventory, MemState, Note, Sizing
@@ -83,17 +83,22 @@ def parse_sizing(buffer: str | None, step: str | None) -> Sizing:
 
 
 def rightsize_whatif(
-    inv: Inventory, rightsize: bool, buffer: str | None, step: str | None
+    inv: Inventory,
+    rightsize: bool,
+    buffer: str | None,
+    step: str | None,
+    snapshots: tuple[Inventory, ...] = (),
 ) -> Inventory:
-    """The inventory after ``--rightsize`` (unchanged without it); --buffer and --size-step
-    without --rightsize are usage errors, so that nobody thinks they applied."""
+    """The inventory after ``--rightsize`` (unchanged without it), with peak active over
+    the ``--history`` snapshots when given; --buffer and --size-step without --rightsize
+    are usage errors, so that nobody thinks they applied."""
     if not rightsize:
         if buffer is not None or step is not None:
             raise usage_exit("--buffer and --size-step size VMs only with --rightsize")
         return inv
     from memplan.engine import rightsize as engine_rightsize
 
-    return engine_rightsize.rightsized(inv, parse_sizing(buffer, step))
+    return engine_rightsize.rightsized(inv, parse_sizing(buffer, step), snapshots)
 
 
 def rightsize(
@@ -213,6 +218,8 @@ def rightsize(
     clusters = [c.name for c in inv.clusters]
     if cluster is not None and cluster not in clusters:
         raise usage_exit(f"--cluster {cluster}: no such cluster{suggest(cluster, clusters)}")
+    if history and growth is None:
+        require_extra("history", "--history (the forecast grows by its trend)")
     snapshots = _history(history or [], inv, verbose)
     scenario = build_scenario(
         ctx, inv, as_of=as_of, growth=growth, horizon=horizon, fail_host=fail_host,

@@ -15,10 +15,11 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from fractions import Fraction
 
 from memplan import esxi
+from memplan.engine import observed
 from memplan.engine.evaluate import evaluate, headroom_report
 from memplan.model import (
     VM,
@@ -209,11 +210,24 @@ def resized(vm: VM, size: int) -> VM:
 
 
 def apply(inventory: Inventory, sizings: Iterable[VMSizing]) -> Inventory:
-    """The inventory with every recommendation applied (VMs without one stay as they are)."""
+    """The inventory with every recommendation applied (VMs without one stay as they are).
+
+    On a host whose demand rests on vCenter's observation (engine/observed.py: its VMs give
+    no consumed figure), the VMs are first scaled to the observation, then resized, and a
+    resized VM's consumed figure counts as given: its host's demand is then its VMs' own,
+    so what resizing gives back shows instead of the observation pinning it."""
     size = {s.name: s.recommended for s in sizings if s.recommended is not None and s.reclaimable}
     if not size:
         return inventory
-    vms = tuple(resized(vm, size[vm.name]) if vm.name in size else vm for vm in inventory.vms)
+    rest = observed.resting(inventory)
+    if any(vm.host in rest for vm in inventory.vms if vm.name in size):
+        inventory = observed.observe(inventory)
+
+    def one(vm: VM) -> VM:
+        out = resized(vm, size[vm.name])
+        return replace(out, consumed_given=True) if vm.host in rest else out
+
+    vms = tuple(one(vm) if vm.name in size else vm for vm in inventory.vms)
     return replace(inventory, vms=vms)
 
 
@@ -288,13 +302,15 @@ def _trend_forecasts(
         dated[inventory.collected] = inventory
     if len(dated) < 2:
         return None
-    from memplan.engine import trend  # only with snapshots: start-up time matters
+    from memplan.engine import projection, trend  # only with snapshots: start-up time
 
     history = trend.learn([dated[d] for d in sorted(dated)])
-    as_of = inventory.collected.date() if inventory.collected is not None else scenario.as_of
+    as_of = scenario.as_of or (inventory.collected.date() if inventory.collected else None)
     assert as_of is not None
-    horizon = scenario.horizon_months or trend.DEFAULT_HORIZON_MONTHS
+    horizon = scenario.horizon_months or projection.DEFAULT_HORIZON_MONTHS
     window = scenario.fail_within_days
+    if window is not None:  # as check --history does: the window is projected in full
+        horizon = max(horizon, projection.month_of(as_of, as_of + timedelta(days=window)))
     return (
         trend.forecast(inventory, history, as_of, horizon, window),
         trend.forecast(resized, history, as_of, horizon, window),

@@ -244,7 +244,8 @@ def _table(r: RightsizeReport, console: Console, top: int) -> None:
 def _buys(r: RightsizeReport, console: Console) -> None:
     forecast, shape = r.forecast is not None, r.shape is not None
     if r.clusters:
-        t = _new_table("what it buys, per cluster (before -> after)")
+        put(console, "what it buys, per cluster (before -> after)")
+        t = _new_table("")
         cols = ["Cluster", "Reclaim", "State", "Free", "Ratio", "HA survivors"]
         cols += ["Balloons", "Swaps"] if forecast else []
         cols += ["More VMs"] if shape else []
@@ -260,7 +261,8 @@ def _buys(r: RightsizeReport, console: Console) -> None:
             t.add_row(*row)
         put(console, t)
     width = max((len(h.host) for h in r.hosts), default=4)  # host names stay whole
-    t = _new_table("per host, by cluster (before -> after)")
+    put(console, "per host, by cluster (before -> after)")
+    t = _new_table("")
     for col in ("Host", "Reclaim", "State", "Free", "Balloon", "Swap"):
         t.add_column(col, justify="left" if col in ("Host", "State") else "right",
                      min_width=width if col == "Host" else None)  # fmt: skip
@@ -269,7 +271,8 @@ def _buys(r: RightsizeReport, console: Console) -> None:
                   _arrow(h.balloon, _gib), _arrow(h.swap, _gib))  # fmt: skip
     put(console, t)
     if forecast or shape:
-        t = _new_table("per host, when and how many more (before -> after)")
+        put(console, "per host, when and how many more (before -> after)")
+        t = _new_table("")
         cols = [
             "Host",
             *(["Balloons", "Swaps"] if forecast else []),
@@ -317,7 +320,8 @@ def _vm_table(r: RightsizeReport, console: Console, top: int) -> None:
     if not shown:
         put(console, "no oversized VM")
     else:
-        t = _new_table("oversized VMs, largest reclaim first")
+        put(console, "oversized VMs, largest reclaim first")
+        t = _new_table("")
         for col in ("VM", "Host", "Config", "Resv", "Peak act", "Recommend", "Reclaim", "Why"):
             t.add_column(col, justify="left" if col in ("VM", "Host", "Why") else "right",
                          no_wrap=col != "Why")  # fmt: skip
@@ -347,7 +351,8 @@ def _vm_table(r: RightsizeReport, console: Console, top: int) -> None:
 def _others(r: RightsizeReport, console: Console) -> None:
     idle = [s for s in r.vms if s.idle]
     if idle:
-        t = _new_table("idle VMs: active below 1% of configured in every snapshot")
+        put(console, "idle VMs: active below 1% of configured in every snapshot")
+        t = _new_table("")
         for col in ("VM", "Host", "Config", "Peak act", "Basis"):
             t.add_column(col, justify="right" if col in ("Config", "Peak act") else "left")
         for s in idle:
