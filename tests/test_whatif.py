@@ -121,7 +121,7 @@ def test_flags_apply_in_the_order_given(path: Path) -> None:
         (["--add-vm", "memory=16GiB,cluster=prod"], "give name="),
         (["--fail-host", "esx0"], "--fail-host esx0: no such host; did you mean 'esx01'?"),
         (["--growth", "3%"], "cannot read '3%' as growth"),
-        (["--horizon", "18d"], "cannot read '18d' as a duration"),
+        (["--horizon", "18x"], "cannot read '18x' as a duration"),
     ],
 )
 def test_naming_what_is_not_there_is_a_usage_error(

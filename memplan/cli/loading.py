@@ -68,7 +68,7 @@ def build_scenario(
     try:
         rate = parse_growth(growth) if growth else None
         flag = "--horizon"
-        months = parse_months(horizon) if horizon else None
+        months = parse_months(horizon, today) if horizon else None
         flag = "--fail-within"
         window = None
         if fail_within:
@@ -105,9 +105,21 @@ def build_scenario(
     )
 
 
-def parse_months(text: str) -> int:
-    n, unit = parse_duration(text, "my")
-    months = n * 12 if unit == "y" else n
+def parse_months(text: str, today: date | None = None) -> int:
+    """Months in ``text`` (18m, 2y). Given ``today``, days and weeks too, as --fail-within
+    takes them: 90d is the months it takes to cover 90 days from today (whole months, as
+    the projection steps by month)."""
+    n, unit = parse_duration(text, "my" if today is None else "dwmy")
+    if unit in "dw":
+        from memplan.engine import projection
+
+        try:
+            end = today + timedelta(days=n * (7 if unit == "w" else 1)) if today else None
+        except (OverflowError, ValueError):
+            raise UnitError(f"{text!r}: the horizon must be 1 to 600 months") from None
+        months = max(1, projection.month_of(today, end)) if today and end else 0
+    else:
+        months = n * 12 if unit == "y" else n
     if not 1 <= months <= 600:
         raise UnitError(f"{text!r}: the horizon must be 1 to 600 months")
     return months

@@ -195,7 +195,8 @@ HorizonOpt = Annotated[
     typer.Option(
         "--horizon",
         metavar="DURATION",
-        help="Months to project, e.g. 18m or 2y (default 12m with growth or plans).",
+        help="How far to project, e.g. 18m, 2y or 90d (whole months: 90d covers the months"
+        " that hold the next 90 days; default 12m with growth or plans).",
     ),
 ]
 

@@ -41,7 +41,12 @@ def project(
     inventory_file: InventoryArg,
     horizon: Annotated[
         str,
-        typer.Option("--horizon", metavar="DURATION", help="Months to project, e.g. 24m or 2y."),
+        typer.Option(
+            "--horizon",
+            metavar="DURATION",
+            help="How far to project, e.g. 24m, 2y or 90d (whole months: 90d covers the"
+            " months that hold the next 90 days).",
+        ),
     ] = "12m",
     step: Annotated[
         str, typer.Option("--step", metavar="DURATION", help="Months between rows, e.g. 1m or 3m.")

@@ -80,7 +80,7 @@ class Reader(PlannedChanges, Clusters, PolicySection, Waivers):
                     members.add(host.name)
                 inherited = whatif.child(hnode, "growth") or cluster_growth
                 for vnode in vm_nodes:
-                    vm = self.vm(vnode, defaults_vm, name_of(host), name, inherited)
+                    vm = self.vm(vnode, defaults_vm, name_of(host, hnode), name, inherited)
                     if vm is not None:
                         vms.append(vm)
             for vnode in self.sequence(c.get("vms", null_node()), f"vms of cluster {name!r}"):
@@ -100,7 +100,9 @@ class Reader(PlannedChanges, Clusters, PolicySection, Waivers):
             if host is not None:
                 hosts.append(host)
             for vnode in vm_nodes:
-                vm = self.vm(vnode, defaults_vm, name_of(host), None, whatif.child(hnode, "growth"))
+                vm = self.vm(
+                    vnode, defaults_vm, name_of(host, hnode), None, whatif.child(hnode, "growth")
+                )
                 if vm is not None:
                     vms.append(vm)
         planned = self.planned(top.get("planned"), defaults_host, defaults_vm, cluster_hosts, hosts)

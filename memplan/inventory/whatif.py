@@ -39,7 +39,7 @@ def shape(spec: str) -> yaml.MappingNode:
     head, _, _ = spec.partition(",")
     text = spec if "=" in head else f"memory={spec}"
     shift = len(text) - len(spec)
-    fields = [(k, v, max(0, o - shift)) for k, v, o in _split(text)]
+    fields = [(k, v, max(0, o - shift)) for k, v, o in _split(text, "--vm", shift)]
     if any(k == "name" for k, _, _ in fields):
         raise UsageError("--vm: a shape has no name; give memory and the other fields")
     return _mapping([("name", SHAPE_NAME, 0), *fields], "--vm")
@@ -140,10 +140,26 @@ def _matching(places: list[_Place], pattern: str, what: str, flag: str) -> list[
     return found
 
 
-def _split(spec: str) -> list[tuple[str, str, int]]:
-    """'a=1,b={1..3},c=[x, y]' -> [(key, value, offset of value)], commas in brackets kept."""
+def _split(spec: str, flag: str, shift: int = 0) -> list[tuple[str, str, int]]:
+    """'a=1,b={1..3},c=[x, y]' -> [(key, value, offset of value)], commas in brackets kept.
+    A bracket left open is an error that says so (it would swallow every later comma);
+    ``shift`` characters at the start of ``spec`` are not the user's."""
     out: list[tuple[str, str, int]] = []
-    depth, start = 0, 0
+    opened: list[int] = []
+    start = 0
+    for i, ch in enumerate(spec):
+        if ch in "[{":
+            opened.append(i)
+        elif ch in "]}" and opened:
+            opened.pop()
+    if opened:
+        at = opened[0]
+        example = "name=web{1..3}" if spec[at] == "{" else "tags=[a, b]"
+        raise UsageError(
+            f"{flag} {clip(spec[shift:])}: the {spec[at]!r} at character {at - shift + 1} is"
+            f" never closed (e.g. {example})"
+        )
+    depth = 0
     for i, ch in enumerate(spec + ","):
         if ch in "[{":
             depth += 1
@@ -233,7 +249,7 @@ def _host(root: yaml.MappingNode, name: str, flag: str) -> _Place:
 
 
 def _add_vm(root: yaml.MappingNode, w: WhatIf) -> None:
-    fields = _split(w.value)
+    fields = _split(w.value, w.flag)
     keys = {k: v for k, v, _ in fields}
     if "name" not in keys:
         raise UsageError(
@@ -262,7 +278,7 @@ def _add_vm(root: yaml.MappingNode, w: WhatIf) -> None:
 
 
 def _add_host(root: yaml.MappingNode, w: WhatIf) -> None:
-    fields = _split(w.value)
+    fields = _split(w.value, w.flag)
     keys = {k: v for k, v, _ in fields}
     mark = _mark(w.flag)
     rest = [(k, v, o) for k, v, o in fields if k != "cluster"]

@@ -205,7 +205,7 @@ class HostsAndVMs(NodeReader):
             pin = self.text(v["host"], f"{what} host")
             if pin is None:
                 return None
-            if host is not None and pin != host:
+            if host and pin != host:  # "": the host has no usable name, already reported
                 self.error(
                     v["host"], f"{what} is listed under host {host!r} but says host: {pin!r}"
                 )
@@ -428,6 +428,13 @@ def resolve_size(value: int | Pct, memory: int) -> int:
     return value
 
 
-def name_of(host: Host | None) -> str:
-    """The host's name, or a placeholder that lets its VMs be validated anyway."""
-    return host.name if host is not None else "<invalid host>"
+def name_of(host: Host | None, node: Node) -> str:
+    """The host's name; for a host with errors, the name its node gives (so that messages
+    about its VMs name it), or "" when it has none (its VMs are validated anyway)."""
+    if host is not None:
+        return host.name
+    name = node.value if isinstance(node, yaml.MappingNode) else []
+    given = next((v for k, v in name if getattr(k, "value", None) == "name"), None)
+    return (
+        given.value if isinstance(given, yaml.ScalarNode) and isinstance(given.value, str) else ""
+    )
