@@ -81,6 +81,13 @@ depends on sockets, installed memory and features (vSAN, NSX); 4 GiB is memplan'
 planning default for a plain ESXi 8 host. Set ``system_reserved`` from the host's
 host/system + host/vim resource pools for exact figures."""
 
+# --- configuration maximums -------------------------------------------------------------------
+MAX_VMS_PER_HOST: Final = 1024
+"""Virtual machines per host, vSphere 8.0 (VMware Configuration Maximums,
+configmax.esp.vmware.com): headroom never counts more."""
+MAX_VMS_PER_CLUSTER: Final = 10_000
+"""Virtual machines per cluster, vSphere 8.0 (VMware Configuration Maximums)."""
+
 # --- overhead memory per VM ---------------------------------------------------------------------
 # "Sample Overhead Memory on Virtual Machines", vSphere 5.1-6.7 Resource Management guides, MiB.
 OVERHEAD_VCPUS: Final = (1, 2, 4, 8)

@@ -463,3 +463,17 @@ def test_a_long_name_in_the_inventory_is_refused(tmp_path: Path) -> None:
     assert err.splitlines()[0] == (
         f"{path}:3:11: error: host name is 256 characters long; the limit is 255"
     )
+
+
+def test_headroom_of_a_tiny_shape_stops_at_vsphere_maximums(tmp_path: Path) -> None:
+    """--vm 1MiB counted copies until a 100,000 cap, placing each one by re-evaluating its
+    host: it never ended. A host runs at most 1,024 VMs (vSphere 8 configuration maximum):
+    one host with one VM takes 1,023 more."""
+    path = tmp_path / "one.yaml"
+    path.write_text("version: 1\nclusters:\n  - name: c\n    hosts:\n      - name: h\n"
+                    "        memory: 1TiB\n        vms: [{name: v, memory: 4GiB}]\n")  # fmt: skip
+    code, out, _ = cli("headroom", str(path), "--vm", "1MiB", "-f", "json")
+    assert code == 0
+    doc = json.loads(out)
+    assert [c["count"] for c in doc["clusters"]] == [1023]
+    assert [(h["count"], h["limit"]) for h in doc["hosts"]] == [(1023, "vSphere's 1024 VMs per host")]

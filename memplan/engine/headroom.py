@@ -14,6 +14,7 @@ from dataclasses import replace
 
 from memplan.engine import ha
 from memplan.engine.hostmodel import admits, evaluate_host, vm_demand
+from memplan.esxi import MAX_VMS_PER_CLUSTER, MAX_VMS_PER_HOST
 from memplan.model import (
     VM,
     Cluster,
@@ -26,8 +27,9 @@ from memplan.model import (
     Scenario,
 )
 
-MAX_COPIES = 100_000
-"""Counting stops here (a shape of a few MiB on a big estate)."""
+MAX_COPIES = MAX_VMS_PER_CLUSTER
+"""A cluster never takes more copies than vSphere's VMs per cluster (less the VMs it has),
+a host never more than its VMs per host: a shape of 1 MiB ends there, in seconds."""
 
 
 def _copies(shape: VM, host: str, start: int, n: int) -> list[VM]:
@@ -54,7 +56,8 @@ def host_headroom(
     if not _holds(host, vms, shape, 0, policy, keep):
         state = evaluate_host(host, vms, policy)[0].state.value
         return HostHeadroom(host.name, host.cluster, 0, f"already {state}")
-    hi = min(MAX_COPIES, host.capacity // max(1, vm_demand(shape)) + 1)
+    room = max(0, MAX_VMS_PER_HOST - len(vms))
+    hi = min(room, host.capacity // max(1, vm_demand(shape)) + 1)
     lo = 0  # holds
     while lo < hi:
         mid = (lo + hi + 1) // 2
@@ -62,6 +65,10 @@ def host_headroom(
             lo = mid
         else:
             hi = mid - 1
+    if lo == room:
+        return HostHeadroom(
+            host.name, host.cluster, lo, f"vSphere's {MAX_VMS_PER_HOST} VMs per host"
+        )
     why = _why(host, vms, shape, lo + 1, policy, keep)
     return HostHeadroom(host.name, host.cluster, lo, why)
 
@@ -86,23 +93,33 @@ def _greedy(
     results: dict[str, HostResult] = {
         h.name: evaluate_host(h, by_host[h.name], policy)[0] for h in hosts
     }
-    while len(placed) < MAX_COPIES:
+    room = MAX_COPIES - sum(len(by_host[h.name]) for h in hosts)
+    copies: dict[str, list[VM]] = {}
+    while len(placed) < room:
         fits = [
             h for h in hosts
-            if admits(h, shape, results[h.name].reserved + results[h.name].overhead)
+            if len(by_host[h.name]) + extra[h.name] < MAX_VMS_PER_HOST
+            and admits(h, shape, results[h.name].reserved + results[h.name].overhead)
         ]  # fmt: skip
         if not fits:
-            return placed, "no host admits another"
+            full = all(len(by_host[h.name]) + extra[h.name] >= MAX_VMS_PER_HOST for h in hosts)
+            why = (
+                f"vSphere's {MAX_VMS_PER_HOST} VMs per host"
+                if full and hosts
+                else "no host admits another"
+            )
+            return placed, why
         best = max(fits, key=lambda h: (results[h.name].free, h.name))
-        trial = evaluate_host(
-            best, by_host[best.name] + _copies(shape, best.name, 0, extra[best.name] + 1), policy
-        )[0]
+        mine = copies.setdefault(best.name, [])
+        mine += _copies(shape, best.name, len(mine), 1)  # one more, not all of them again
+        trial = evaluate_host(best, by_host[best.name] + mine, policy)[0]
         if trial.state.rank > keep.rank:
+            mine.pop()
             return placed, f"{best.name} would be {trial.state.value}"
         extra[best.name] += 1
         results[best.name] = trial
         placed.append(best.name)
-    return placed, f"stopped counting at {MAX_COPIES}"
+    return placed, f"vSphere's {MAX_COPIES:,} VMs per cluster"
 
 
 def cluster_headroom(
