@@ -476,4 +476,6 @@ def test_headroom_of_a_tiny_shape_stops_at_vsphere_maximums(tmp_path: Path) -> N
     assert code == 0
     doc = json.loads(out)
     assert [c["count"] for c in doc["clusters"]] == [1023]
-    assert [(h["count"], h["limit"]) for h in doc["hosts"]] == [(1023, "vSphere's 1024 VMs per host")]
+    assert [(h["count"], h["limit"]) for h in doc["hosts"]] == [
+        (1023, "vSphere's 1024 VMs per host")
+    ]
