@@ -10,9 +10,10 @@ from pathlib import Path
 
 import openpyxl
 
-from memplan import inventory
+from memplan import engine, inventory
 from memplan.importers import common, govc, rvtools
 from memplan.model import Observed
+from memplan.render.json import to_dict
 from memplan.units import GIB, MIB
 from tests.helpers import DATA
 
@@ -262,7 +263,14 @@ def test_vcluster_ha_admission_control_drs_and_effective_hosts(tmp_path: Path) -
         "vCluster row 2 (prod): numEffectiveHosts 3, but vHost lists 2 usable (connected, not"
         " in maintenance); memplan plans with vHost's"
     ]
-    inventory.parse(common.to_yaml(r, "x").encode(), "x.yaml")  # a valid inventory
+    (cluster,) = inventory.parse(common.to_yaml(r, "x").encode(), "x.yaml").clusters
+    assert cluster.ha is not None
+    assert (cluster.ha.policy, cluster.ha.failures, cluster.ha.admission_control) == (
+        "host-failures", 1, False)  # fmt: skip
+    assert (cluster.drs.enabled, cluster.drs.automation) == (True, "fully-automated")
+    report = engine.evaluate(inventory.parse(common.to_yaml(r, "x").encode(), "x.yaml"))
+    ha = to_dict(report)["clusters"][0]["ha"]
+    assert (ha["basis"], ha["admission_control"]) == ("configured", False)
 
 
 def test_govc_cluster_objects_name_clusters_and_give_ha(tmp_path: Path) -> None:
@@ -291,3 +299,5 @@ def test_govc_cluster_objects_name_clusters_and_give_ha(tmp_path: Path) -> None:
     (cluster,) = inv.clusters
     assert cluster.ha is not None
     assert (cluster.name, cluster.ha.policy, cluster.ha.failures) == ("prod", "host-failures", 2)
+    assert cluster.ha.admission_control
+    assert not cluster.drs.enabled
