@@ -635,3 +635,13 @@ def test_arrivals_are_new_vms_like_the_clusters_typical_vm_placed_as_check_place
     report = engine.evaluate(snaps[-1])
     free = {r.host.name: r.free for r in report.hosts}
     assert first_host == max(free, key=lambda n: (free[n], n))
+
+
+def test_vm_slopes_are_scipys_theil_sen_slopes() -> None:
+    from scipy.stats import theilslopes
+
+    rng = random.Random(4)
+    xs = [0.0, 1.0, 1.0, 2.5, 3.0, 4.2, 6.0]  # a shared date too
+    rows = [[rng.uniform(0, 10) + k * x for x in xs] for k in range(20)]
+    got = trend.vm_slopes(xs, rows)
+    assert got == pytest.approx([float(theilslopes(r, xs)[0]) for r in rows])

@@ -113,6 +113,22 @@ def theil_sen(xs: Sequence[float], ys: Sequence[float]) -> tuple[float, float, f
     return slope, min(low, slope), max(high, slope)
 
 
+def vm_slopes(xs: Sequence[float], rows: Sequence[Sequence[float]]) -> list[float]:
+    """The Theil-Sen slope (theil_sen()'s, without its band) of each row of ``rows`` against
+    ``xs``, for many rows at once: the median of the slopes between every two points at
+    different times. Thousands of VMs share a few sets of dates; one call of scipy per VM
+    would cost a millisecond each."""
+    import numpy as np
+
+    i, j = np.triu_indices(len(xs), k=1)
+    x = np.asarray(xs, dtype=float)
+    dx = x[j] - x[i]
+    keep = dx > 0
+    y = np.asarray(rows, dtype=float)
+    slopes = (y[:, j[keep]] - y[:, i[keep]]) / dx[keep]
+    return [float(v) for v in np.median(slopes, axis=1)]
+
+
 # --- following VMs through the snapshots ---------------------------------------------------
 
 
@@ -310,6 +326,9 @@ def learn(snapshots: Sequence[Inventory]) -> History:
             add, remove, resize = steps.get(key, [0, 0, 0])
             step_of[name] = Steps(add, remove, resize, span)
             hist[name] = tuple(level[i].get(key, 0) for i in indices)
+    # each VM's own organic growth, over its last unbroken run: the same Theil-Sen slope,
+    # for every VM of one set of dates at once (only the hosts' fits need a band)
+    runs: dict[tuple[int, ...], list[tuple[VM, list[float]]]] = defaultdict(list)
     for life in lives:
         end = life[-1]
         if end.index != n - 1 or not end.on:
@@ -319,13 +338,14 @@ def learn(snapshots: Sequence[Inventory]) -> History:
             if not p.continues(run_[0]):
                 break
             run_.insert(0, p)
-        pts = [(xs[s.index], float(s.held)) for s in run_]
-        if len({x for x, _ in pts}) < 2:
-            continue
-        slope = theil_sen([x for x, _ in pts], [y for _, y in pts])[0]
-        if end.vm.uuid:
-            history.vm_by_uuid[end.vm.uuid] = slope
-        history.vm_by_name[end.vm.name] = slope
+        if len({xs[s.index] for s in run_}) >= 2:
+            runs[tuple(s.index for s in run_)].append((end.vm, [float(s.held) for s in run_]))
+    for run_at, vms in runs.items():
+        own = vm_slopes([xs[i] for i in run_at], [ys for _, ys in vms])
+        for vm, slope in zip((v for v, _ in vms), own, strict=True):
+            if vm.uuid:
+                history.vm_by_uuid[vm.uuid] = slope
+            history.vm_by_name[vm.name] = slope
     return history
 
 
