@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from scripts import gen_readme
 from scripts.gen_rules_doc import render
 from tests.helpers import ROOT
 
@@ -22,3 +23,11 @@ def test_readme_setup_commands_match_ci() -> None:
     blocks = re.findall(r"```sh\n(.*?)```", readme, re.S)
     test_cmd = next(b.strip() for b in blocks if "pytest" in b)
     assert test_cmd in ci
+
+
+def test_readme_excerpts_are_current() -> None:
+    """README's output excerpts are what the commands print at their width today;
+    regenerate them when this fails."""
+    text = (ROOT / "README.md").read_text()
+    assert len(gen_readme.EXCERPT.findall(text)) >= 4
+    assert text == gen_readme.render(text), "run: python scripts/gen_readme.py"
