@@ -957,6 +957,9 @@ class PoweredOffVM:
     None when no snapshot date says."""
     snapshots: int
     """Snapshots that saw it off in that run."""
+    state_if_on: tuple[MemState, MemState] | None = None
+    """Its host's state today, and with it powered on (at its configured size, the worst
+    case); None when it has no host."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -465,3 +465,11 @@ def test_the_what_if_uses_the_history_peak() -> None:
     earlier = [snapshot(0, "{name: v, memory: 32GiB, active: 8GiB}")]  # 8 x 1.25 = 10 GiB
     assert rightsize.rightsized(now, DEFAULT).vms[0].memory == 3 * GIB
     assert rightsize.rightsized(now, DEFAULT, earlier).vms[0].memory == 10 * GIB
+
+
+def test_powered_off_vm_says_what_power_on_does_to_its_host() -> None:
+    text = SOFT_HOST.replace("{name: d, memory: 14GiB,", "{name: d, power: off, memory: 14GiB,")
+    (off,) = rightsize.report(inv(text), DEFAULT).powered_off
+    on = evaluate(inv(SOFT_HOST)).hosts[0].state  # the same host with d on, as check sees it
+    assert off.state_if_on == (evaluate(inv(text)).hosts[0].state, on)
+    assert off.state_if_on == (MemState.HIGH, MemState.SOFT)

@@ -20,7 +20,8 @@ from fractions import Fraction
 
 from memplan import esxi
 from memplan.engine import observed
-from memplan.engine.evaluate import evaluate, headroom_report
+from memplan.engine.evaluate import evaluate, headroom_report, place, vms_by_host
+from memplan.engine.hostmodel import evaluate_host
 from memplan.model import (
     VM,
     ClusterSizing,
@@ -196,6 +197,34 @@ def plan(
     return tuple(sized), tuple(off)
 
 
+def _power_on_states(
+    inventory: Inventory, off: tuple[PoweredOffVM, ...]
+) -> tuple[PoweredOffVM, ...]:
+    """Each powered-off VM with its host's state today and with it powered on, alone."""
+    if not any(p.host for p in off):
+        return off
+    seen = observed.observe(inventory)  # hosts resting on observation start from it
+    host_of, _ = place(seen)
+    by_host = vms_by_host(seen, host_of)
+    hosts = {h.name: h for h in seen.hosts}
+    vm_of = {vm.name: vm for vm in seen.vms}
+    today: dict[str, MemState] = {}
+    out = []
+    for p in off:
+        host = hosts.get(p.host) if p.host else None
+        if host is None:
+            out.append(p)
+            continue
+        vms = by_host[host.name]
+        if host.name not in today:
+            today[host.name] = evaluate_host(host, vms, seen.policy, per_vm=False)[0].state
+        on = replace(vm_of[p.name], powered_on=True)
+        with_it = [on if vm.name == p.name else vm for vm in vms]
+        state = evaluate_host(host, with_it, seen.policy, per_vm=False)[0].state
+        out.append(replace(p, state_if_on=(today[host.name], state)))
+    return tuple(out)
+
+
 def resized(vm: VM, size: int) -> VM:
     """``vm`` with ``size`` bytes of configured memory: consumed and active capped by it,
     an estimated overhead estimated again, a share level's shares scaled with it."""
@@ -254,6 +283,7 @@ def report(
     before = evaluate(inventory, scenario)
     host_of = {r.vm.name: r.host for r in before.vms}
     vms, off = plan(inventory, sizing, history_of(snapshots, inventory), host_of, cluster)
+    off = _power_on_states(inventory, off)
     resized_inventory = apply(inventory, vms)
     after = evaluate(resized_inventory, scenario)
     rooms: tuple[HeadroomReport, HeadroomReport] | None = None

@@ -168,6 +168,8 @@ def _doc(r: RightsizeReport) -> dict[str, Any]:
             "admission_bytes": p.admission,
             "off_since": p.off_since.isoformat() if p.off_since else None,
             "off_days": p.off_days, "snapshots_off": p.snapshots,
+            "host_state": None if p.state_if_on is None else {
+                "today": p.state_if_on[0].value, "powered_on": p.state_if_on[1].value},
         } for p in r.powered_off],
         "clusters": clusters,
         "hosts": hosts,
@@ -382,16 +384,19 @@ def _others(r: RightsizeReport, console: Console) -> None:
     if r.powered_off:
         put(
             console,
-            "powered off: they hold no memory today; power-on would use up to Power-on and need"
-            " Admission unreserved",
+            "powered off: no memory held today. Power-on: what it may use; Admission: unreserved"
+            " memory it needs; Host state: today -> with it on",
         )
         t = _new_table("")
-        for col in ("VM", "Host", "Config", "Power-on", "Admission", "Off for"):
-            t.add_column(col, justify="left" if col in ("VM", "Host", "Off for") else "right")
+        for col in ("VM", "Host", "Config", "Power-on", "Admission", "Host state", "Off for"):
+            t.add_column(
+                col, justify="right" if col in ("Config", "Power-on", "Admission") else "left"
+            )
         for p in r.powered_off:
             off = "one sample" if p.off_days is None else f">= {plural(p.off_days, 'day')}"
+            state = "-" if p.state_if_on is None else _arrow(p.state_if_on, _s)
             t.add_row(p.name, p.host or "-", _gib(p.configured), _gib(p.power_on),
-                      _gib(p.admission), off)  # fmt: skip
+                      _gib(p.admission), state, off)  # fmt: skip
         put(console, t)
 
 
@@ -420,6 +425,10 @@ def _markdown(r: RightsizeReport, console: Console, top: int) -> None:
         if forecast:
             row += f" {_arrow(c.balloon_at, _dater(r))} | {_arrow(c.swap_at, _dater(r))} |"
         lines.append(row)
+    changed = [h for h in r.hosts if h.state[0] is not h.state[1]]
+    if changed:
+        lines += ["", "Hosts whose state changes: " + ", ".join(
+            f"`{h.host}` {_arrow(h.state, _s)}" for h in changed)]  # fmt: skip
     shown, more = _largest(r, top)
     if shown:
         lines += ["", f"<details><summary>{len(shown) + more} oversized VMs</summary>", "",
