@@ -114,9 +114,11 @@ def evaluate(
             vm_results[vr.vm.name] = replace(vr, placed=True) if vr.vm.name in placed else vr
     unplaced: tuple[VM, ...] = ()
     if len(vm_results) < len(inventory.vms):  # some VMs have no host
+        left = _left_to_data(inventory)
         unplaced = tuple(
             vm for vm in inventory.vms
-            if host_of[vm.name] is None and vm.powered_on and not _left_to_data(vm, inventory)
+            if host_of[vm.name] is None and vm.powered_on
+            and not (vm.seen_on is not None and vm.cluster in left)
         )  # fmt: skip
         for vm in inventory.vms:
             if vm.name not in vm_results:
@@ -168,14 +170,15 @@ def _on_observation(result: HostResult, load: Load) -> HostResult:
     )
 
 
-def _left_to_data(vm: VM, inventory: Inventory) -> bool:
-    """A seen_on VM memplan does not place: its memory is in its cluster's observed usage,
-    or its cluster has no host to hold it (rule MP208 says which, once per missing host)."""
-    if vm.seen_on is None:
-        return False
-    if vm.cluster in observed.unplaced_by_observation(inventory):
-        return True
-    return not any(h.cluster == vm.cluster and not h.maintenance for h in inventory.hosts)
+def _left_to_data(inventory: Inventory) -> set[str | None]:
+    """Clusters whose seen_on VMs memplan does not place: their memory is in the cluster's
+    observed usage, or the cluster has no host to hold them (rule MP208 says which, once
+    per missing host). Not counted as VMs no host admits (MP105)."""
+    if not any(vm.seen_on for vm in inventory.vms):
+        return set()
+    usable = {h.cluster for h in inventory.hosts if not h.maintenance}
+    left: set[str | None] = {c.name for c in inventory.clusters if c.name not in usable}
+    return left | observed.unplaced_by_observation(inventory)
 
 
 def notes(report: Report) -> tuple[Note, ...]:
