@@ -1199,3 +1199,5 @@ class TrendReport:
     """VMs whose growth reaches their size within the horizon, earliest first."""
     notes: tuple[str, ...]
     """What the fit had to decide."""
+    new_vms: tuple[Arrivals, ...] = ()
+    """Per cluster (or standalone host) with arrivals, the new VMs the forecast brings."""

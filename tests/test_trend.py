@@ -645,3 +645,35 @@ def test_vm_slopes_are_scipys_theil_sen_slopes() -> None:
     rows = [[rng.uniform(0, 10) + k * x for x in xs] for k in range(20)]
     got = trend.vm_slopes(xs, rows)
     assert got == pytest.approx([float(theilslopes(r, xs)[0]) for r in rows])
+
+
+def test_check_history_reports_the_new_vms_by_each_date(tmp_path: Path) -> None:
+    """A 16 GiB VM holding 12 GiB joins every month: check --history says how many such VMs
+    have arrived by the day a host balloons."""
+    folder = tmp_path / "h"
+    folder.mkdir()
+    for m in range(10):
+        vms = fleet(m, slope=0.0, n=5) + [
+            V(f"n{i}", "esx2", 16, 12 * GIB, uuid=f"n{i}") for i in range(m)
+        ]
+        (folder / f"s{m}.yaml").write_text(text(m, vms, memory="192GiB"))
+    as_of = (START + timedelta(days=9 * MONTH)).date()
+    code, out, err = run("check", str(folder / "s9.yaml"), "--history", str(folder), "--as-of",
+                         as_of.isoformat(), "--horizon", "24m", "-f", "json")  # fmt: skip
+    assert code == 0, err
+    doc = json.loads(out)
+    (arrivals,) = doc["forecast"]["arrivals"]
+    assert arrivals["cluster"] == "prod"
+    assert doc["forecast"]["growth_scope"] == "history"
+    cluster = doc["clusters"][0]
+    assert cluster["balloon_at"] is not None
+    # one VM a month, the k-th at k - 1/2 months: by balloon_at, as many as whole months + 1/2
+    months = (date.fromisoformat(cluster["balloon_at"]) - as_of).days / MONTH
+    rate = 12 * GIB + OVH
+    assert arrivals["new_vms"][-1] == int(24 * rate / (12 * GIB) + 0.5)
+    code, out, _ = run("check", str(folder / "s9.yaml"), "--history", str(folder), "--as-of",
+                       as_of.isoformat(), "--horizon", "24m")  # fmt: skip
+    expected = int(months * rate / (12 * GIB) + 0.5)
+    assert f"+{expected} VMs of 16.0 GiB" in out
+    code, out, _ = run("trend", str(folder))
+    assert "arrivals into cluster prod: new VMs of 16.0 GiB holding 12.0 (the median VM)" in out

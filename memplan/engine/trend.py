@@ -42,6 +42,7 @@ from memplan.engine.projection import typical_vm
 from memplan.errors import UsageError
 from memplan.model import (
     VM,
+    Arrivals,
     Cluster,
     ClusterForecast,
     ClusterTrend,
@@ -395,6 +396,9 @@ class _Plan:
     """Per band, per host: (month it arrives, the new VM), in order of arrival."""
     left_out: dict[Pool, float] = field(default_factory=dict)
     """The month from which a pool's new VMs fit no host."""
+    times: dict[Pool, list[float]] = field(default_factory=dict)
+    """When each of a pool's new VMs arrives (placed or left out), months from its
+    inventory's date."""
 
     def row(self, vm: VM, host: str, months: float, band: int) -> VM:
         """``vm`` after ``months`` of its share of its host's organic growth, up to its size
@@ -444,6 +448,7 @@ class _Plan:
                 events.append((at, pool, k))
                 k += 1
         for at, pool, k in sorted(events, key=lambda e: (e[0], e[1][0] or "", e[1][1] or "")):
+            self.times.setdefault(pool, []).append(at)
             label = pool[0] if pool[0] is not None else pool[1]
             vm = replace(self.shapes[pool], name=f"{label}+{k}")
             demand, reserved = {}, {}
@@ -559,6 +564,17 @@ class Outlook:
     vm_limits: tuple[VMLimit, ...]
     demand: dict[str, int]
     notes: tuple[str, ...]
+    arrivals: tuple[Arrivals, ...] = ()
+    """Each pool's new VMs: their shape and how many arrived by each month."""
+    times: dict[Pool, list[float]] = field(default_factory=dict)
+    lead: float = 0.0
+
+    def arrived(self, pool: Pool, as_of: date, when: date | None) -> int:
+        """New VMs of ``pool`` arrived by ``when`` (0 for None)."""
+        if when is None:
+            return 0
+        m = self.lead + (when - as_of).days / MONTH_DAYS
+        return sum(1 for at in self.times.get(pool, []) if at <= m)
 
 
 def lead_months(today: Inventory, as_of: date) -> float:
@@ -637,7 +653,17 @@ def outlook(
                             as_of + timedelta(days=day))
                 )  # fmt: skip
     limits.sort(key=lambda v: (v.at, v.vm))
-    return Outlook(hosts, clusters, tuple(limits), demand, tuple(notes))
+    placed = plan._placed() if plan.arrival_rate else {}
+    out = Outlook(hosts, clusters, tuple(limits), demand, tuple(notes), (), plan.times, lead)
+    by_pool: list[Arrivals] = []
+    for pool in sorted(plan.shapes, key=lambda p: (p[0] or "", p[1] or "")):
+        counts = tuple(out.arrived(pool, as_of, _add_months(as_of, m))
+                       for m in range(horizon_months + 1))  # fmt: skip
+        kept = sum(1 for vms in placed.values() for _, vm in vms if vm.cluster == pool[0]
+                   and (pool[1] is None or vm.host == pool[1]))  # fmt: skip
+        by_pool.append(Arrivals(pool[0], pool[1], plan.shapes[pool], counts,
+                                len(plan.times.get(pool, [])) - kept))  # fmt: skip
+    return replace(out, arrivals=tuple(by_pool))
 
 
 def _earliest(ranges: list[DateRange]) -> DateRange:
@@ -745,6 +771,7 @@ def trend_report(
         tuple(clusters),
         look.vm_limits,
         (*history.notes, *look.notes),
+        look.arrivals,
     )
 
 
@@ -762,20 +789,29 @@ def forecast(
     said = [describe(history, arrivals), *look.notes]
     if today.planned:
         said.append("the inventory's planned: changes are not part of a forecast from history")
-    hosts = tuple(
-        HostForecast(h.name, h.cluster, look.hosts[h.name][0].at, look.hosts[h.name][1].at,
-                     h.location)
-        for h in sorted(today.hosts, key=lambda h: (h.cluster is None, h.cluster or "", h.name))
-    )  # fmt: skip
-    clusters = tuple(
-        ClusterForecast(c.name, look.clusters[c.name][0].at, look.clusters[c.name][1].at,
-                        c.location)
-        for c in sorted(today.clusters, key=lambda c: c.name)
-    )  # fmt: skip
+
+    def pool(h: Host) -> Pool:
+        return (h.cluster, None) if h.cluster is not None else (None, h.name)
+
+    hosts = []
+    for h in sorted(today.hosts, key=lambda h: (h.cluster is None, h.cluster or "", h.name)):
+        b, w = look.hosts[h.name][0].at, look.hosts[h.name][1].at
+        hosts.append(
+            HostForecast(h.name, h.cluster, b, w, h.location,
+                         look.arrived(pool(h), as_of, b), look.arrived(pool(h), as_of, w))
+        )  # fmt: skip
+    clusters = []
+    for c in sorted(today.clusters, key=lambda c: c.name):
+        b, w = look.clusters[c.name][0].at, look.clusters[c.name][1].at
+        clusters.append(
+            ClusterForecast(c.name, b, w, c.location, look.arrived((c.name, None), as_of, b),
+                            look.arrived((c.name, None), as_of, w))
+        )  # fmt: skip
     window = as_of + timedelta(days=fail_within_days) if fail_within_days is not None else None
     return Forecast(
-        as_of, horizon_months, _add_months(as_of, horizon_months), window, hosts, clusters,
-        tuple(Note("trend", n) for n in said), growth_scope="history", resolution="day",
+        as_of, horizon_months, _add_months(as_of, horizon_months), window, tuple(hosts),
+        tuple(clusters), tuple(Note("trend", n) for n in said), growth_scope="history",
+        arrivals=look.arrivals, resolution="day",
     )  # fmt: skip
 
 

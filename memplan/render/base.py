@@ -108,13 +108,17 @@ def arrived_text(a: Arrivals | None, count: int) -> str:
 
 def growth_lines(f: Forecast) -> list[str]:
     """Which growth ran and, for demand growth, what each pool's new VMs look like."""
-    if f.growth_scope == "history":
-        return ["growth: learnt from dated snapshots (--history), per host (docs/trend.md)"]
     if f.growth_scope == "vm":
         return ["growth: inside VMs only, each up to its configured size or limit (in-VM)"]
-    if f.growth_scope != "demand":
+    if f.growth_scope == "history":
+        lines = ["growth: learnt from dated snapshots (--history): organic per host, arrivals"
+                 " as new VMs shaped like the median VM (docs/trend.md)"]  # fmt: skip
+    elif f.growth_scope == "demand":
+        lines = [
+            "growth: demand (what VMs cannot hold arrives as new VMs shaped like the median VM)"
+        ]
+    else:
         return []
-    lines = ["growth: demand (what VMs cannot hold arrives as new VMs shaped like the median VM)"]
     for a in f.arrivals:
         s = a.shape
         held = min(s.consumed, s.entitled_memory)

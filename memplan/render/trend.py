@@ -134,6 +134,19 @@ def to_json(r: TrendReport) -> dict[str, Any]:
             for v in r.vm_limits
         ],
         "notes": list(r.notes),
+        "new_vms": [
+            {
+                "cluster": a.cluster,
+                "host": a.host,
+                "memory_bytes": a.shape.memory,
+                "consumed_bytes": a.shape.consumed,
+                "active_bytes": a.shape.active,
+                "vcpus": a.shape.vcpus,
+                "by_month": list(a.counts),
+                "left_out": a.left_out,
+            }
+            for a in r.new_vms
+        ],
     }
 
 
@@ -253,9 +266,31 @@ def _table(r: TrendReport, console: Console) -> None:
             f" (+{v.bytes_per_month / GIB:.2f} GiB/month); beyond that its growth needs a resize",
             highlight=False,
         )
+    for line in _new_vms(r):
+        console.print(line, highlight=False)
     console.print(Text(BAND, style="dim"))
     for note in r.notes:
         console.print(Text(f"note: {note}", style="dim"))
+
+
+def _month_after(r: TrendReport) -> str:
+    """YYYY-MM of the horizon's end."""
+    y, m = divmod(r.as_of.month - 1 + r.horizon_months, 12)
+    return f"{r.as_of.year + y}-{m + 1:02d}"
+
+
+def _new_vms(r: TrendReport) -> list[str]:
+    """What arrives, per cluster: "arrivals into cluster shop: ... +11 by 2028-11"."""
+    out = []
+    for a in r.new_vms:
+        s = a.shape
+        held = min(s.consumed, s.entitled_memory)
+        out.append(
+            f"arrivals into {a.pool}: new VMs of {s.memory / GIB:.1f} GiB holding"
+            f" {held / GIB:.1f} (the median VM), +{a.counts[-1]} by {_month_after(r)}"
+            + (f" ({a.left_out} fit no host)" if a.left_out else "")
+        )
+    return out
 
 
 def _markdown(r: TrendReport) -> list[str]:
@@ -283,6 +318,7 @@ def _markdown(r: TrendReport) -> list[str]:
         " growth needs a resize"
         for v in r.vm_limits
     ]
+    lines += [f"- {line}" for line in _new_vms(r)]
     lines.append(f"_{BAND}_")
     lines += [f"- note: {n}" for n in r.notes]
     return lines
