@@ -600,6 +600,16 @@ class ClusterForecast:
     """New VMs that demand growth brought to the cluster by balloon_at."""
     arrived_by_swap: int = 0
     """The same by swap_at."""
+    ha_warn_at: date | None = None
+    """First month the worst host failure (HA, docs/ha.md) leaves a survivor ballooning
+    or worse; None: not within the horizon, or no HA analysis for the cluster."""
+    ha_fail_at: date | None = None
+    """First month the worst host failure leaves a VM that cannot restart or a survivor
+    swapping."""
+    arrived_by_ha_warn: int = 0
+    """New VMs demand growth brought to the cluster by ha_warn_at."""
+    arrived_by_ha_fail: int = 0
+    """The same by ha_fail_at."""
 
 
 @dataclass(frozen=True, slots=True)

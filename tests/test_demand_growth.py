@@ -276,3 +276,45 @@ def test_project_help_names_both_scopes() -> None:
     out = run("project", "--help")[1]
     assert "--growth-scope" in out
     assert "In-VM only" in out
+
+
+HA_PAIR = """
+    clusters:
+      - name: pair
+        growth: 5%/month
+        ha: {policy: host-failures, failures: 1}
+        hosts:
+          - {name: a, memory: 128GiB, system_reserved: 0, vms: [VMS_A]}
+          - {name: b, memory: 128GiB, system_reserved: 0, vms: [VMS_B]}
+"""
+
+
+def test_ha_sees_the_arrivals() -> None:
+    """Two hosts of 128 GiB with four full 8 GiB VMs each, HA for one failure: after a
+    failure the survivor restarts everything (no reservations: admission always holds),
+    so it carries all 8 + k VMs, k = round(8 x (1.05^t - 1)): the standalone host above.
+    HA warns (a survivor balloons) from month 14, 16 VMs; it fails (a survivor swaps) from
+    the first month the model puts a host with that many VMs in hard or low state (under
+    demand growth a VM's active share stays 20%, like the new VMs'). Without a failure a
+    host balloons much later: it carries half the VMs."""
+    vm = "{name: %s%d, memory: 8GiB, overhead: 0, active: 20%%}"
+    text = HA_PAIR.replace("VMS_A", ", ".join(vm % ("a", i) for i in range(4)))
+    text = text.replace("VMS_B", ", ".join(vm % ("b", i) for i in range(4)))
+    r = engine.evaluate(inv(text), Scenario(as_of=AS_OF, horizon_months=36))
+    assert r.forecast is not None
+    (c,) = r.forecast.clusters
+    assert c.ha_warn_at == date(2027, 3, 1)  # month 14
+    assert c.arrived_by_ha_warn == 8
+    fail = next(t for t in range(37) if _state(8 + round(8 * (1.05**t - 1))).rank > 2)
+    assert c.ha_fail_at == projection.add_months(AS_OF, fail)
+    assert c.arrived_by_ha_fail == round(8 * (1.05**fail - 1))
+    # without a failure a host balloons once it carries 16 VMs: 31 in all (the new VMs
+    # alternate between the two hosts), k = round(8 x (1.05^28 - 1)) = round(23.36) = 23
+    assert round(8 * (1.05**27 - 1)) == 22
+    assert round(8 * (1.05**28 - 1)) == 23
+    assert c.balloon_at == projection.add_months(AS_OF, 28)
+    vm_only = engine.evaluate(
+        inv(text), Scenario(as_of=AS_OF, horizon_months=36, growth_scope="vm")
+    )
+    assert vm_only.forecast is not None
+    assert vm_only.forecast.clusters[0].ha_warn_at is None

@@ -137,8 +137,9 @@ def evaluate(
         if analysis is not None:
             failover[c.name] = analysis
     outlook = forecast or _forecast(
-        inventory, host_of, scenario, {n: hc.result.state for n, hc in host_calcs.items()}
-    )
+        inventory, host_of, scenario, {n: hc.result.state for n, hc in host_calcs.items()},
+        {name: r.verdict for name, r in failover.items()},
+    )  # fmt: skip
     ctx = Context(
         inventory, host_calcs, host_of, unplaced, cluster_calcs, failover, outlook, scenario.as_of
     )
@@ -263,6 +264,7 @@ def _forecast(
     host_of: dict[str, str | None],
     scenario: Scenario,
     today: dict[str, MemState] | None = None,
+    today_ha: dict[str, Severity] | None = None,
 ) -> Forecast | None:
     if not wants_forecast(inventory, scenario) or scenario.as_of is None:
         return None
@@ -285,6 +287,9 @@ def _forecast(
         scenario.fail_within_days,
         today,
         scenario.growth_scope,
+        scenario.fail_hosts,
+        scenario.ha_failures,
+        today_ha,
     )
 
 

@@ -35,6 +35,7 @@ from memplan.engine.observed import is_standin
 from memplan.model import (
     VM,
     Arrivals,
+    Cluster,
     ClusterForecast,
     Forecast,
     Host,
@@ -45,6 +46,7 @@ from memplan.model import (
     MemState,
     Note,
     PlannedChange,
+    Severity,
     TimelinePoint,
 )
 
@@ -76,12 +78,18 @@ def grown(vm: VM, months: int) -> VM:
 
 
 def usage(vm: VM, months: int) -> tuple[int, int]:
-    """Consumed and active memory of ``vm`` after ``months`` of growth (see grown())."""
+    """Consumed and active memory of ``vm`` after ``months`` of growth (see grown()).
+
+    In-VM growth grows active memory by the same factor until it reaches consumed. Under
+    demand growth active stays the same share of what the VM holds: the part of its
+    growth it cannot hold arrives as new VMs, with their own active share."""
     if months <= 0 or vm.growth == 0:
         return vm.consumed, vm.active
     factor = (1 + vm.growth) ** months
     held = min(vm.consumed, vm.entitled_memory)
     consumed = min(vm.entitled_memory, round(held * factor))
+    if vm.demand_growth:
+        return consumed, round(min(vm.active, held) * consumed / held) if held else 0
     return consumed, min(consumed, round(min(vm.active, held) * factor))
 
 
@@ -260,6 +268,24 @@ class _World:
     def reclaims(self, name: str, month: int) -> bool:
         """Whether the host is in soft state or worse at ``month`` (no MemSched split)."""
         return reclaims(self.hosts[name], self.load(name, month), self.inventory.policy)
+
+    def ha_verdict(
+        self, cluster: Cluster, month: int, fail_hosts: tuple[str, ...], failures: int | None
+    ) -> Severity | None:
+        """The verdict of the cluster's HA analysis at ``month`` (docs/ha.md), with the VMs
+        as grown and the new VMs demand growth brought; None when it has no HA analysis."""
+        from memplan.engine import ha  # only for clusters with a forecast and HA
+
+        members = [
+            h for h in self.hosts.values() if h.cluster == cluster.name and not h.maintenance
+        ]
+        by_host = {h.name: self.on_host(h.name, month) for h in members}
+        loads = {h.name: self.load(h.name, month) for h in members}
+        base = {h.name: evaluate_load(h, loads[h.name], self.inventory.policy) for h in members}
+        result = ha.analyse(
+            cluster, members, by_host, base, self.inventory.policy, fail_hosts, failures, loads
+        )
+        return None if result is None else result.verdict
 
     def arrived_on(self, name: str, month: int) -> int:
         """New VMs (brought by demand growth) on host ``name`` at ``month``."""
@@ -508,16 +534,24 @@ def forecast(
     fail_within_days: int | None = None,
     today: dict[str, MemState] | None = None,
     scope: str = "demand",
+    fail_hosts: tuple[str, ...] = (),
+    ha_failures: int | None = None,
+    today_ha: dict[str, Severity] | None = None,
 ) -> Forecast:
-    """balloon_at and swap_at of every host and cluster within ``horizon`` months.
+    """balloon_at and swap_at of every host and cluster within ``horizon`` months, and for
+    each cluster HA analyses (docs/ha.md), the months its worst failure first warns and
+    fails (``fail_hosts`` and ``ha_failures`` as on the command line).
 
     ``today``, the state of each host as just evaluated, stands for month 0 when no
-    planned change applies then: it is the same evaluation, and need not be made twice.
+    planned change applies then: it is the same evaluation, and need not be made twice;
+    ``today_ha``, each cluster's HA verdict, the same way.
     ``scope`` is "demand" (demand growth brings new VMs) or "vm" (growth inside VMs only).
     """
     world = _World.start(inventory, host_of, growth, scope, as_of)
     first: dict[str, dict[str, int]] = {}
+    ha_first: dict[str, dict[str, int]] = {}
     for start, end, changes in _segments(inventory, as_of, horizon):
+        growing: set[str | None] = set()
         for change in changes:
             world.apply(change, start, growth, scope)
         for month in range(start, end):  # new VMs first: the hosts' states depend on them
@@ -556,6 +590,36 @@ def forecast(
                 m = _first(max(start, seen["balloon"]), last, swaps)
                 if m is not None:
                     seen["swap"] = m
+            if grows:
+                growing.add(world.hosts[name].cluster)
+        for c in inventory.clusters:
+            ha_seen = ha_first.setdefault(c.name, {})
+            if "fail" in ha_seen:
+                continue
+            verdicts: dict[int, Severity | None] = {}
+            if start == 0 and not changes and today_ha is not None:
+                verdicts[0] = today_ha.get(c.name)
+
+            def ha_verdict(month: int, c: Cluster = c, verdicts: dict[int, Severity | None]
+                           = verdicts) -> Severity | None:  # fmt: skip
+                if month not in verdicts:
+                    verdicts[month] = world.ha_verdict(c, month, fail_hosts, ha_failures)
+                return verdicts[month]
+
+            if ha_verdict(start) is None:
+                continue  # no HA analysis for this cluster
+            last = end if c.name in growing else start + 1
+            for key, rank in (("warn", Severity.WARN.rank), ("fail", Severity.FAIL.rank)):
+                if key in ha_seen:
+                    continue
+
+                def bad(month: int, rank: int = rank) -> bool:
+                    v = ha_verdict(month)
+                    return v is not None and v.rank >= rank
+
+                m = _first(max(start, ha_seen.get("warn", start)), last, bad)
+                if m is not None:
+                    ha_seen[key] = m
     pools = world.arrivals_by_pool(horizon)
     ran = (
         "demand" if pools or any(v.demand_growth for v in world.vms.values())
@@ -592,6 +656,8 @@ def forecast(
         members = [first.get(h.name, {}) for h in all_hosts.values() if h.cluster == c.name]
         balloon = min((s["balloon"] for s in members if "balloon" in s), default=None)
         swap = min((s["swap"] for s in members if "swap" in s), default=None)
+        ha_seen = ha_first.get(c.name, {})
+        warn, fail = ha_seen.get("warn"), ha_seen.get("fail")
         clusters.append(
             ClusterForecast(
                 c.name,
@@ -600,6 +666,10 @@ def forecast(
                 c.location,
                 arrived((c.name, None), balloon),
                 arrived((c.name, None), swap),
+                add_months(as_of, warn) if warn is not None else None,
+                add_months(as_of, fail) if fail is not None else None,
+                arrived((c.name, None), warn),
+                arrived((c.name, None), fail),
             )
         )
     window = as_of + timedelta(days=fail_within_days) if fail_within_days is not None else None

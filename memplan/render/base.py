@@ -152,3 +152,35 @@ def ha_setup(r: HAResult) -> str:
         f"{basis.get(r.basis, 'HA')} {r.policy} policy, {plural(r.failures, 'host failure')}"
         f" · admission control {admission} · restarts: {placer}"
     )
+
+
+def ha_lines(f: Forecast) -> list[str]:
+    """When each cluster's worst host failure (HA) first leaves a survivor ballooning
+    (warn) and first fails, with the new VMs by then; nothing for clusters without dates."""
+    lines = []
+    for c in f.clusters:
+        if c.ha_warn_at is None and c.ha_fail_at is None:
+            continue
+        a = arrivals_of(f, c.cluster)
+        parts = []
+        for what, at, count in (("warns", c.ha_warn_at, c.arrived_by_ha_warn),
+                                ("fails", c.ha_fail_at, c.arrived_by_ha_fail)):  # fmt: skip
+            if at is None:
+                parts.append(f"{what} not within horizon")
+                continue
+            extra = arrived_text(a, count)
+            parts.append(f"{what} from {at.isoformat()}" + (f" ({extra} by then)" if extra else ""))
+        lines.append(f"{c.cluster}: HA, worst host failure, " + ", ".join(parts))
+    return lines
+
+
+def forecast_clusters(f: Forecast) -> list[dict[str, Any]]:
+    """Per cluster, the forecast's HA dates and the new VMs by each date, for JSON."""
+    return [
+        {"name": c.cluster,
+         "ha_warn_at": c.ha_warn_at.isoformat() if c.ha_warn_at else None,
+         "ha_fail_at": c.ha_fail_at.isoformat() if c.ha_fail_at else None,
+         "new_vms_by_balloon": c.arrived_by_balloon, "new_vms_by_swap": c.arrived_by_swap,
+         "new_vms_by_ha_warn": c.arrived_by_ha_warn, "new_vms_by_ha_fail": c.arrived_by_ha_fail}
+        for c in f.clusters
+    ]  # fmt: skip

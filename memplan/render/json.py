@@ -10,7 +10,7 @@ from typing import Any
 from rich.console import Console
 
 from memplan.model import Finding, HAResult, Host, HostResult, Location, Report, Severity, VMResult
-from memplan.render.base import Renderer, arrivals_dict, counts, write_safe
+from memplan.render.base import Renderer, arrivals_dict, counts, forecast_clusters, write_safe
 
 SCHEMA_VERSION = 1
 
@@ -270,6 +270,7 @@ def to_dict(report: Report, vms: bool = True) -> dict[str, Any]:
             "window_end": _iso(f.window_end),
             "growth_scope": f.growth_scope,
             "arrivals": [arrivals_dict(a) for a in f.arrivals],
+            "clusters": forecast_clusters(f),
             "notes": [n.text for n in f.notes],
         },
     }  # fmt: skip

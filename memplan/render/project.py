@@ -20,6 +20,7 @@ from memplan.render.base import (
     arrivals_of,
     arrived_text,
     growth_lines,
+    ha_lines,
 )
 from memplan.render.layout import Cell, Column, fit, flow, grid, hanging, put
 from memplan.render.notes import put_notes
@@ -70,7 +71,11 @@ def render_project(
                           "balloon_at": c.balloon_at.isoformat() if c.balloon_at else None,
                           "swap_at": c.swap_at.isoformat() if c.swap_at else None,
                           "new_vms_by_balloon": c.arrived_by_balloon,
-                          "new_vms_by_swap": c.arrived_by_swap}
+                          "new_vms_by_swap": c.arrived_by_swap,
+                          "ha_warn_at": c.ha_warn_at.isoformat() if c.ha_warn_at else None,
+                          "ha_fail_at": c.ha_fail_at.isoformat() if c.ha_fail_at else None,
+                          "new_vms_by_ha_warn": c.arrived_by_ha_warn,
+                          "new_vms_by_ha_fail": c.arrived_by_ha_fail}
                          for c in f.clusters],
             "growth_scope": f.growth_scope,
             "arrivals": [arrivals_dict(a) for a in f.arrivals],
@@ -205,6 +210,8 @@ def _table(r: ProjectReport, console: Console, verbose: bool) -> None:
             c.cluster, c.balloon_at, c.swap_at, horizon,
             arrived_text(a, c.arrived_by_balloon), arrived_text(a, c.arrived_by_swap),
         )), width, "", "  "))  # fmt: skip
+    for line in ha_lines(f):
+        put(console, hanging(console, Text(line), width, "", "  "))
     for h in f.hosts:
         if h.cluster is None:
             a = arrivals_of(f, None, h.host)

@@ -26,6 +26,7 @@ from memplan.render.base import (
     arrived_text,
     counts,
     growth_lines,
+    ha_lines,
     ha_setup,
 )
 from memplan.render.layout import (
@@ -375,7 +376,7 @@ class TableRenderer(Renderer):
         layout, cells = fit(columns, rows, console.width)
         put(console, f"forecast to {f.until.isoformat()} ({f.resolution} resolution)")
         put(console, grid(columns, layout, cells))
-        for line in growth_lines(f):
+        for line in [*ha_lines(f), *growth_lines(f)]:
             put(console, line)
         put(console)
         put_notes(console, f.notes, self.verbose)
