@@ -237,3 +237,34 @@ def test_project_summary_covers_standalone_hosts() -> None:
         in lines
     )
     assert not any("not within horizon" in line for line in lines)
+
+
+EVERY_COMMAND = [
+    ["check", "samples/realistic.yaml", "--vms"],
+    ["check", "samples/realistic.yaml", "--explain", "--as-of", "2026-12-01", "--growth", "2%/month"],
+    ["project", "samples/realistic.yaml", "--as-of", "2026-12-01", "--horizon", "6m"],
+    ["headroom", "samples/realistic.yaml", "--vm", "16GiB"],
+    ["rightsize", "samples/realistic.yaml"],
+    ["diff", "samples/small.yaml", "samples/realistic.yaml"],
+    ["trend", "samples/history/"],
+    ["thresholds", "130607MiB"],
+    ["validate", "samples/realistic.yaml"],
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("args", EVERY_COMMAND, ids=lambda a: a[0])
+def test_every_commands_table_fits_80_columns_without_cuts(args: list[str]) -> None:
+    """Also the commands without a layout of their own: the console folds any cell a table
+    would cut and drops the spaces Rich pads lines with."""
+    code, lines = run(*args, columns=80)
+    assert code in (0, 1), lines
+    for n, line in enumerate(lines, 1):
+        assert len(line) <= 80, (n, line)
+        assert "…" not in line, (n, line)
+        assert line == line.rstrip(), (n, line)
+
+
+def test_thresholds_colours_its_states_without_printing_markup() -> None:
+    _, lines = run("thresholds", "130607MiB")
+    assert not any("[green]" in line or "[/]" in line for line in lines)
+    assert any(line.split()[:1] == ["high"] for line in lines)

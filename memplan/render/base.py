@@ -9,6 +9,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.segment import Segment
+from rich.table import Table
 
 from memplan.model import Arrivals, Forecast, HAResult, MemState, Report, Severity
 from memplan.units import GIB, plural
@@ -57,15 +58,56 @@ def safe_line(text: str) -> str:
 class SafeConsole(Console):
     """A console that never passes markup, emoji codes or control characters from the
     text it prints: a name like '[link=...]x' or 'x\\x1b]8;;...' prints as written, and
-    styles memplan adds itself still work."""
+    styles memplan adds itself still work.
+
+    It also keeps output within the terminal's promises (docs/output.md): no line ends in
+    spaces, and a Rich table too wide for the width wraps or folds its cells instead of
+    cutting them with an ellipsis."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(markup=False, emoji=False, **kwargs)
 
+    def render(self, renderable: Any, options: Any = None) -> Any:
+        if isinstance(renderable, Table):
+            for column in renderable.columns:
+                if column.overflow == "ellipsis":  # Rich's default: never cut, fold
+                    column.overflow = "fold"
+                    column.no_wrap = False
+        return super().render(renderable, options)
+
     def _render_buffer(self, buffer: Iterable[Segment]) -> str:
         return super()._render_buffer(
-            seg if seg.control else Segment(safe_text(seg.text), seg.style) for seg in buffer
+            seg if seg.control else Segment(safe_text(seg.text), seg.style)
+            for seg in without_trailing_spaces(buffer)
         )
+
+
+def without_trailing_spaces(buffer: Iterable[Segment]) -> list[Segment]:
+    """``buffer`` with the spaces before each line end removed (Rich pads table rows and
+    titles to the table's width); styles and control codes are kept."""
+    out: list[Segment] = []
+    start = 0  # where the current line begins in ``out``
+
+    def trim() -> None:
+        while len(out) > start and not out[-1].control:
+            text = out[-1].text.rstrip(" ")
+            if text:
+                out[-1] = Segment(text, out[-1].style)
+                return
+            out.pop()
+
+    for seg in buffer:
+        if seg.control or "\n" not in seg.text:
+            out.append(seg)
+            continue
+        for i, part in enumerate(seg.text.split("\n")):
+            if i:
+                trim()
+                out.append(Segment("\n", seg.style))
+                start = len(out)
+            if part:
+                out.append(Segment(part, seg.style))
+    return out
 
 
 def write_safe(console: Console, text: str) -> None:

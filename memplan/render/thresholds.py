@@ -9,6 +9,7 @@ from fractions import Fraction
 from rich import box
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from memplan.esxi import Band
 from memplan.render.base import STATE_STYLE
@@ -83,7 +84,7 @@ def render_table(r: ThresholdReport, console: Console) -> None:
         else:
             band = f"{_mib(b.lower_bytes)} to {_mib(upper)}"
         t.add_row(
-            f"[{STATE_STYLE[b.state]}]{b.state.value}[/]",
+            Text(b.state.value, style=STATE_STYLE[b.state]),
             f"{float(b.threshold) * 100:g}% of minFree",
             band,
         )
