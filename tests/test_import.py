@@ -290,11 +290,13 @@ cells = st.one_of(st.none(), st.just(""), st.integers(-2, 70000), names)
 @given(
     st.lists(st.tuples(st.one_of(st.none(), names), cells, st.one_of(st.none(), names),
                        st.sampled_from(["c1", "c2", None])), max_size=12),
-    st.lists(st.tuples(st.one_of(st.none(), names), st.sampled_from(["c1", None]), cells), max_size=6),
+    st.lists(st.tuples(st.one_of(st.none(), names), st.sampled_from(["c1", None]), cells, cells,
+                       cells, st.sampled_from(["True", "False", "", "yes"])), max_size=6),
 )  # fmt: skip
 @example(vm_rows=[], host_rows=[("0", "c1", 1)])  # below ESXi's own 4 GiB: found by hypothesis
 @example(vm_rows=[], host_rows=[("0", "c1", "1e10")])  # above 1 PiB: found by hypothesis
 @example(vm_rows=[("v", "1e10", "h", "c1")], host_rows=[])  # a VM above 1 PiB: found in review
+@example(vm_rows=[], host_rows=[("h", "c1", 8192, 250, "1e12", "True")])  # absurd observations
 def test_every_non_blank_row_is_imported_or_reported(
     tmp_path: Path, vm_rows: list[tuple[object, ...]], host_rows: list[tuple[object, ...]]
 ) -> None:
@@ -310,7 +312,8 @@ def test_every_non_blank_row_is_imported_or_reported(
         return sum(any(c not in (None, "") for c in r) for r in rows)
 
     read = write("vInfo", ["VM", "Memory", "Host", "Cluster"], vm_rows)
-    read += write("vHost", ["Host", "Cluster", "# Memory"], host_rows)
+    read += write("vHost", ["Host", "Cluster", "# Memory", "Memory usage %", "VM Memory Ballooned",
+                            "in Maintenance Mode"], host_rows)  # fmt: skip
     r = rvtools.read([str(folder)])
     assert len(r.vms) + len(r.hosts) + len(r.skipped) == r.rows_read == read
     inventory.parse(common.to_yaml(r, "gen").encode(), "gen.yaml")  # always a valid inventory

@@ -619,7 +619,13 @@ def _observed(
         record.observed_consumed = round(Fraction(usage) * Fraction(memory) * MIB / 100)
     for key in ("ballooned", "swapped"):
         value = _num(row.get(key))
-        if value is not None and value >= 0:
+        if value is not None and value > memory:  # more than the host has: not a reading
+            result.repair(
+                "observed-implausible",
+                f"{where} ({record.name}): VM Memory {key.capitalize()} {value:g} MiB is above"
+                f" the host's {memory:g} MiB; left out",
+            )
+        elif value is not None and value >= 0:
             setattr(record, f"observed_{key}", mib(value))
     if any(v is not None for v in (record.observed_consumed, record.observed_ballooned,
                                    record.observed_swapped)):  # fmt: skip

@@ -52,6 +52,7 @@ HEADINGS: dict[str, str] = {
     "host-unsized": "hosts VMs name that vHost lists without a memory size: VMs kept in their cluster",
     "no-esx-version": "hosts without an ESX version: planned as ESXi 8.0",
     "cluster-by-ref": "clusters named by their govc reference",
+    "observed-implausible": "hosts whose ballooned or swapped figure is above their memory: left out",
     "effective-hosts": "clusters whose numEffectiveHosts differs from vHost's usable hosts",
     "host-maintenance": "hosts in maintenance mode: planned with no capacity",
     "host-disconnected": "hosts not connected: planned with no capacity",
