@@ -637,3 +637,48 @@ def test_the_simulator_gets_every_option(sim: Vcsim) -> None:
         assert vcenter._options_path(si, si.content.rootFolder) == vcenter.ALL_OPTIONS
     finally:
         Disconnect(si)
+
+
+def test_password_prompt_on_a_terminal(sim: Vcsim, tmp_path: Path) -> None:
+    """On a terminal with no password in the environment, memplan asks without echo."""
+    import os
+    import pty
+    import select
+    import signal
+    import sys
+    import time
+
+    out = tmp_path / "inv.yaml"
+    env = {k: v for k, v in os.environ.items() if "PASSWORD" not in k and not k.startswith("GOVC")}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
+    args = [sys.executable, "-c", "from memplan.cli import main; main()", "collect", "vcenter"]
+    args += ["--server", sim.server, "--username", USERNAME, "--ca-file", str(sim.ca)]
+    args += ["--cluster", "prod", "-o", str(out)]
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: memplan on the terminal
+        os.execve(sys.executable, args, env)
+    seen = b""
+    typed = False
+    deadline = time.monotonic() + 60
+    while True:
+        if not select.select([fd], [], [], max(deadline - time.monotonic(), 0))[0]:
+            os.kill(pid, signal.SIGKILL)  # waiting for something that never came
+            break
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # the terminal closed: memplan ended
+            break
+        if not chunk:
+            break
+        seen += chunk
+        if not typed and b"Password for" in seen:
+            os.write(fd, PASSWORD.encode() + b"\n")
+            typed = True
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    text = seen.decode(errors="replace")
+    assert os.waitstatus_to_exitcode(status) == 0, text
+    assert f"Password for {USERNAME} at {sim.server}: " in text
+    assert PASSWORD not in text  # not echoed
+    assert "imported 4 VMs, 2 hosts, 1 cluster" in text
+    assert "db01" in out.read_text()

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from memplan import inventory
 from memplan.cli.exits import usage_exit
 from memplan.cli.imports import ImportOutput, inventory_text, write_inventory
 from memplan.cli.loading import import_notes
@@ -165,6 +166,7 @@ def collect_vcenter(
     """
     from memplan.importers import vcenter
 
+    inventory.release_parse_trees()  # each file written is parsed once, to validate it
     try:
         url = server or os.environ.get("GOVC_URL")
         if not url:

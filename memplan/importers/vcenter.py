@@ -14,6 +14,7 @@ as before and only ``collect vcenter`` needs it.
 from __future__ import annotations
 
 import contextlib
+import gc
 import http.client
 import socket
 import ssl
@@ -181,6 +182,9 @@ def collect(
     of every host and VM read since then; CollectError for any connection problem."""
     from pyVim.connect import Disconnect
 
+    collecting = gc.isenabled()
+    gc.enable()  # pyVmomi's objects hold reference cycles: without the collector (the CLI
+    # turns it off) every page read would stay in memory to the end
     si = _connect(target, password)
     try:
         result, refs = _read(si, target, datacenter, clusters, progress)
@@ -195,6 +199,8 @@ def collect(
     finally:
         with contextlib.suppress(Exception):  # a session the server already dropped
             Disconnect(si)  # type: ignore[no-untyped-call]
+        if not collecting:
+            gc.disable()
 
 
 def _pc() -> Any:
@@ -223,9 +229,11 @@ def _pages(si: Any, root: Any, specs: list[tuple[Any, list[str]]]) -> Iterator[A
         page = collector.RetrievePropertiesEx([spec], pc.RetrieveOptions(maxObjects=PAGE))
         while page is not None:
             yield from page.objects
-            if not page.token:
+            token = page.token
+            if not token:
                 break
-            page = collector.ContinueRetrievePropertiesEx(page.token)
+            page = None  # the next page replaces this one, not joins it
+            page = collector.ContinueRetrievePropertiesEx(token)
     finally:
         view.DestroyView()
 

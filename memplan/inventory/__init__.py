@@ -18,6 +18,7 @@ from memplan.inventory.loader import (
     load,
     load_with_shape,
     parse,
+    release_parse_trees,
     retain_parse_trees,
 )
 from memplan.inventory.sources import (
@@ -38,5 +39,6 @@ __all__ = [
     "read_bytes",
     "read_git",
     "read_source",
+    "release_parse_trees",
     "retain_parse_trees",
 ]

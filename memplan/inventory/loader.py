@@ -43,6 +43,13 @@ def retain_parse_trees() -> None:
         _RETAINED = []
 
 
+def release_parse_trees() -> None:
+    """Free the trees kept so far and keep no more: for a command that parses many
+    documents it then drops (collect validates each snapshot it writes)."""
+    global _RETAINED
+    _RETAINED = None
+
+
 def load(path: str, whatifs: tuple[WhatIf, ...] = (), notes: list[Note] | None = None) -> Inventory:
     """Read and validate the inventory at ``path`` with ``whatifs`` applied in memory.
 
