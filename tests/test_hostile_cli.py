@@ -323,3 +323,16 @@ def test_messages_say_what_is_wrong_first(tmp_path: Path, text: str, first: str)
     code, _, err = cli("check", str(path))
     assert code == 4
     assert err.splitlines()[0] == f"{path}:{first}"
+
+
+def test_trend_and_rightsize_history_inputs_are_protected(inv: Path, tmp_path: Path) -> None:
+    old = tmp_path / "old.yaml"
+    shutil.copy(inv, old)
+    _refused(["trend", str(old), str(inv), "-o", str(old)],
+             f"-o {old} would overwrite {old}, which memplan reads; write elsewhere", old)  # fmt: skip
+    folder = tmp_path / "history"
+    folder.mkdir()
+    snap = folder / "2026-01.yaml"
+    shutil.copy(inv, snap)
+    _refused(["rightsize", str(inv), "--history", str(folder), "-o", str(snap)],
+             f"-o {snap} would overwrite {snap}, which memplan reads; write elsewhere", snap)  # fmt: skip

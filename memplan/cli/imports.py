@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 import sys
 from datetime import date
 from typing import TYPE_CHECKING, Annotated
@@ -18,7 +16,7 @@ if TYPE_CHECKING:
 from memplan.cli.exits import error_exit, usage_exit
 from memplan.cli.loading import import_notes
 from memplan.cli.options import VerboseOpt
-from memplan.cli.output import distinct, write_text
+from memplan.cli.output import distinct, inputs_of, write_text
 
 ImportOutput = Annotated[
     str | None,
@@ -75,12 +73,7 @@ def _distinct(paths: list[str], output: str | None) -> None:
     """The output must not be one of the files read (a folder's CSV files included)."""
     if output is None:
         return
-    inputs = [(p, p) for p in paths]
-    for p in paths:
-        if os.path.isdir(p):
-            with contextlib.suppress(OSError):
-                inputs += [(os.path.join(p, f),) * 2 for f in os.listdir(p)]
-    distinct(inputs, [(f"-o {output}", output)])
+    distinct(inputs_of(paths), [(f"-o {output}", output)])
 
 
 def _write_import(

@@ -200,6 +200,16 @@ def distinct(inputs: list[tuple[str, str]], outputs: list[tuple[str, str]]) -> N
         seen[key] = label
 
 
+def inputs_of(paths: list[str]) -> list[tuple[str, str]]:
+    """(label, path) of each file read for ``paths``: a folder stands for its files."""
+    out = [(p, p) for p in paths]
+    for p in paths:
+        if os.path.isdir(p):
+            with contextlib.suppress(OSError):
+                out += [(os.path.join(p, f),) * 2 for f in os.listdir(p)]
+    return out
+
+
 def _identity(path: str) -> tuple[object, ...]:
     try:
         st = os.stat(path)

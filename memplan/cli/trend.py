@@ -10,7 +10,7 @@ import typer
 from memplan.cli.exits import error_exit, usage_exit
 from memplan.cli.loading import import_notes, parse_months
 from memplan.cli.options import NoColorOpt, VerboseOpt
-from memplan.cli.output import emit, require_extra
+from memplan.cli.output import distinct, emit, inputs_of, require_extra
 from memplan.errors import InventoryError, UsageError
 from memplan.model import Forecast, Inventory, Note, Scenario
 from memplan.render.trend import TrendFormat, render_trend
@@ -117,6 +117,8 @@ def trend(
         months = parse_months(horizon)
     except UnitError as exc:
         raise usage_exit(str(exc)) from None
+    if output is not None:
+        distinct(inputs_of(snapshots), [(f"-o {output}", output)])
     history = load_history(snapshots, verbose)
     from memplan.engine import trend as engine_trend
 
