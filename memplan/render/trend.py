@@ -31,7 +31,8 @@ class TrendFormat(StrEnum):
 
 BAND = (
     "band: the 95% confidence interval of the Theil-Sen slope; dates in [ ] are those at the"
-    " band's high and low ends (the fitted growth could be anywhere in it)"
+    " band's high and low ends (the fitted growth could be anywhere in it); '-' is not within"
+    " the horizon"
 )
 """What the band means, in one line (docs/trend.md)."""
 
@@ -204,11 +205,11 @@ def _rate(f: Fit | None) -> str:
     return f"{_gib(f.bytes_per_month)} [{_gib(f.low)}, {_gib(f.high)}]"
 
 
-def _when(r: DateRange | None) -> str:
+def _when(r: DateRange | None, never: str = "not within horizon") -> str:
     if r is None:
         return "-"
     if r.at is None and r.earliest is None:
-        return "not within horizon"
+        return never
     at = r.at.isoformat() if r.at else "later"
     if r.earliest == r.at and r.latest == r.at:
         return at
@@ -241,13 +242,19 @@ def _table(r: TrendReport, console: Console) -> None:
             )
             if c.ha_fail is not None:
                 title += f" · HA fails {_when(c.ha_fail)}"
-        t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
-                  collapse_padding=True)  # fmt: skip
+        console.print(Text(title, style="bold"), highlight=False)  # wraps as text, whole
+        t = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
         for col, justify in (("Host", "left"), ("Demand", "right"), ("Cap", "right"),
-                             ("Organic/month [band]", "right"), ("Arrivals", "right"),
+                             ("Organic [band]", "right"), ("Arrivals", "right"),
                              ("Balloons", "left"), ("Swaps", "left"),
                              ("History", "left")):  # fmt: skip
-            t.add_column(col, justify=justify)  # type: ignore[arg-type]
+            t.add_column(  # host names, rates and history never wrap or shrink; dates wrap whole
+                col, justify=justify,  # type: ignore[arg-type]
+                no_wrap=col in ("Host", "Organic [band]", "History"),
+                min_width=max(len(h.host) for h in hosts) if col == "Host"
+                else 12 if col in ("Balloons", "Swaps") else None,  # a date and its bracket
+                max_width=12 if col in ("Balloons", "Swaps") else None,
+            )  # fmt: skip
         for h in hosts:
             t.add_row(
                 h.host,
@@ -255,8 +262,8 @@ def _table(r: TrendReport, console: Console) -> None:
                 f"{h.capacity / GIB:.1f}",
                 _rate(h.fit),
                 _gib(h.steps.arrivals_per_month),
-                _when(h.balloon),
-                _when(h.swap),
+                _when(h.balloon, "-"),
+                _when(h.swap, "-"),
                 Text(sparkline(h.history)),
             )
         console.print(t)
