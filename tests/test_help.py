@@ -86,3 +86,10 @@ def test_a_format_the_command_cannot_write_is_a_usage_error(command: list[str], 
 def test_table_and_json_still_work(command: list[str]) -> None:
     assert invoke(*command, "-f", "json")[1].lstrip().startswith("{")
     assert invoke(*command, "--format", "table")[0] == 0
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_no_python_type_anywhere_in_help(command: list[str]) -> None:
+    """Typer 0.29 wrote 'INVENTORY <list[str]>'; no help line names a Python type."""
+    _, out, _ = invoke(*command, "--help", columns=100)
+    assert not re.search(r"list\[|\[str\]|<int>|<str>|<float>|<bool>|\bINTEGER\b|\bTEXT\b", out)
