@@ -109,3 +109,27 @@ def test_govc_names_with_nul_and_lone_surrogates(tmp_path: Path) -> None:
     assert "import: VM #1: the name contains a NUL character" in result.stderr
     assert '"c?d"' in result.stdout
     assert not UNSAFE.search(result.stderr)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["project", "{evil}", "-f", "csv"],
+        ["project", "{evil}", "-f", "json"],
+        ["project", "{evil}"],
+        ["diff", "{evil}", "{evil}", "-f", "markdown"],
+        ["diff", "{evil}", "{evil}", "-f", "json"],
+        ["headroom", "{evil}", "--vm", "1GiB", "-f", "json"],
+        ["headroom", "{evil}", "--vm", "1GiB"],
+        ["rightsize", "{evil}", "-f", "csv"],
+        ["rightsize", "{evil}", "-f", "markdown"],
+        ["rightsize", "{evil}"],
+    ],
+)
+def test_other_commands_pass_no_control_characters_on(evil: Path, args: list[str]) -> None:
+    result = CliRunner().invoke(app, [a.format(evil=evil) for a in args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert result.exit_code in (0, 1), result.output
+    assert not UNSAFE.search(result.stdout), UNSAFE.findall(result.stdout)
+    if "json" in args:
+        json.loads(result.stdout)

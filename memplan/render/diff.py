@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from memplan.model import DiffReport, MemState
+from memplan.render.base import write_safe
 from memplan.render.layout import put
 from memplan.render.markdown import ICON, findings_list
 from memplan.units import GIB
@@ -93,7 +94,7 @@ def render_markdown(d: DiffReport, console: Console) -> None:
             lines += ["", f"<details><summary>{len(items)} {label}</summary>", ""]
             lines += findings_list(list(items))
             lines += ["", "</details>"]
-    console.file.write("\n".join(lines) + "\n")
+    write_safe(console, "\n".join(lines) + "\n")
 
 
 def render_json(d: DiffReport, console: Console) -> None:

@@ -21,6 +21,7 @@ from memplan.render.base import (
     arrived_text,
     growth_lines,
     ha_lines,
+    write_safe,
 )
 from memplan.render.layout import Cell, Column, fit, flow, grid, hanging, put
 from memplan.render.notes import put_notes
@@ -88,7 +89,7 @@ def render_project(
         writer.writeheader()
         for p in r.points:
             writer.writerow(_row(p))
-        console.file.write(buffer.getvalue())
+        write_safe(console, buffer.getvalue())
     elif fmt is ProjectFormat.TABLE:
         _table(r, console, verbose)
     elif fmt is ProjectFormat.HTML:

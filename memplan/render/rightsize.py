@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from memplan.model import MemState, RightsizeReport, VMSizing
+from memplan.render.base import write_safe
 from memplan.render.layout import put
 from memplan.units import GIB, format_size, plural
 
@@ -61,7 +62,7 @@ def render_rightsize(
                 "" if s.limit is None else s.limit, _blank(s.peak_active), _blank(s.recommended),
                 s.reclaimable, s.idle, s.basis, s.reason,
             ])  # fmt: skip
-        console.file.write(buffer.getvalue())
+        write_safe(console, buffer.getvalue())
     elif fmt is RightsizeFormat.MARKDOWN:
         _markdown(r, console, top)
     elif fmt is RightsizeFormat.TABLE:
@@ -442,4 +443,4 @@ def _markdown(r: RightsizeReport, console: Console, top: int) -> None:
         if more:
             lines.append(f"\n... and {more} more")
         lines += ["", "</details>"]
-    console.file.write("\n".join(lines) + "\n")
+    write_safe(console, "\n".join(lines) + "\n")

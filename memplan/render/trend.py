@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from memplan.model import ClusterTrend, DateRange, Fit, HostTrend, Steps, TrendReport
+from memplan.render.base import write_safe
 from memplan.units import GIB, plural
 
 
@@ -186,9 +187,9 @@ def render_trend(r: TrendReport, fmt: TrendFormat, console: Console) -> None:
             writer.writerow(_csv_row("host", _host(h), h.cluster))
         for c in r.clusters:
             writer.writerow(_csv_row("cluster", _cluster(c), c.cluster))
-        console.file.write(buffer.getvalue())
+        write_safe(console, buffer.getvalue())
     elif fmt is TrendFormat.MARKDOWN:
-        console.file.write("\n".join(_markdown(r)) + "\n")
+        write_safe(console, "\n".join(_markdown(r)) + "\n")
     elif fmt is TrendFormat.TABLE:
         _table(r, console)
     else:
