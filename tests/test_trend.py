@@ -12,6 +12,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from memplan import engine, inventory
@@ -677,3 +679,34 @@ def test_check_history_reports_the_new_vms_by_each_date(tmp_path: Path) -> None:
     assert f"+{expected} VMs of 16.0 GiB" in out
     code, out, _ = run("trend", str(folder))
     assert "arrivals into cluster prod: new VMs of 16.0 GiB holding 12.0 (the median VM)" in out
+
+
+# --- any dates, any order ----------------------------------------------------------------
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    days=st.lists(st.integers(0, 200).map(lambda k: 15 * k), min_size=2, max_size=9, unique=True),
+    slopes=st.lists(st.integers(0, 2 * 1024), min_size=1, max_size=6),
+    order=st.randoms(use_true_random=False),
+)
+def test_noise_free_series_are_fitted_exactly_whatever_the_dates(
+    days: list[int], slopes: list[int], order: random.Random
+) -> None:
+    """VMs growing linearly by ``slopes`` MiB a month, snapshots on any distinct days (15 or
+    more apart) in any order: the host's slope is their sum, exactly but for each reading's
+    rounding to a byte, with no steps."""
+
+    def at(day: int) -> Inventory:
+        month = day / MONTH
+        vms = [V(f"vm{i}", "esx1", 512, round(4 * GIB + s * MIB * month), uuid=f"u{i}")
+               for i, s in enumerate(slopes)]  # fmt: skip
+        return snap(month, vms, memory="4TiB")
+
+    snaps = [at(d) for d in days]
+    order.shuffle(snaps)
+    history = trend.learn(snaps)
+    fit = history.host_fits["esx1"]
+    assert fit.bytes_per_month == pytest.approx(sum(slopes) * MIB, abs=4 * len(slopes) + 1)
+    steps = history.host_steps["esx1"]
+    assert (steps.added, steps.removed, steps.resized) == (0, 0, 0)
