@@ -318,3 +318,24 @@ def test_ha_sees_the_arrivals() -> None:
     )
     assert vm_only.forecast is not None
     assert vm_only.forecast.clusters[0].ha_warn_at is None
+
+
+def test_fail_within_gates_on_the_failover_of_tomorrow() -> None:
+    """MP403's failing example by hand: two hosts of 128 GiB with seven busy 8 GiB VMs
+    each, 30%/month. Today a survivor takes all 14: 112 GiB, free 16 GiB, high. Month 1:
+    round(14 x 0.3) = 4 new VMs, a survivor takes 18 x 8 = 144 GiB, more than it has, all
+    of it active: it swaps, so the failover fails on 2026-02-01, within 90 days."""
+    import re
+
+    from memplan.rules import RULES
+
+    failing = re.findall(r"::\n\n((?:    .*\n|\n)+)", (RULES["MP403"].__doc__ or "") + "\n")[1]
+    r = engine.evaluate(inv(failing), Scenario(as_of=AS_OF, fail_within_days=90))
+    assert r.forecast is not None
+    (c,) = r.forecast.clusters
+    assert round(14 * 0.3) == 4
+    assert (c.ha_fail_at, c.arrived_by_ha_fail) == (date(2026, 2, 1), 4)
+    assert r.clusters[0].ha is not None
+    assert r.clusters[0].ha.verdict == "ok"  # today's failover is clean
+    assert r.clusters[0].verdict == "fail"  # MP403 counts for the cluster
+    assert "MP403" in {f.rule for f in r.findings}

@@ -11,6 +11,8 @@ from memplan.rules import (
     consumed_above_bound,
     expired_waiver,
     forecast_ballooning,
+    forecast_ha_ballooning,
+    forecast_ha_failover,
     forecast_swapping,
     ha_admission_control,
     ha_survivor_ballooning,
@@ -52,6 +54,8 @@ _MODULES: tuple[Rule, ...] = (
     ha_vm_on_failover_host,
     forecast_swapping,
     forecast_ballooning,
+    forecast_ha_failover,
+    forecast_ha_ballooning,
     expired_waiver,
 )
 
