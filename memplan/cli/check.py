@@ -110,7 +110,7 @@ def check(
         typer.Option(
             "--fail-host",
             metavar="HOST",
-            help="Fail this host (repeatable) and restart its VMs (HA).",
+            help="Fail this host (repeatable); its VMs restart where HA and DRS put them (docs/ha.md).",
         ),
     ] = None,
     ha_failures: Annotated[
@@ -119,7 +119,7 @@ def check(
             "--ha-failures",
             metavar="N",
             min=0,
-            help="Host failures to simulate in every cluster (HA).",
+            help="Host failures to simulate in every cluster (HA; default: ha.failures, or 1 where HA is assumed).",
         ),
     ] = None,
     add_vm: AddVmOpt = None,
