@@ -9,14 +9,13 @@ Rich table; ``put`` prints anything without trailing spaces.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
-from rich import box
+from rich.cells import cell_len
 from rich.console import Console, RenderableType
 from rich.segment import Segment, Segments
-from rich.table import Table
 from rich.text import Text
 
 R = TypeVar("R")
@@ -66,7 +65,10 @@ def _units(c: Cell) -> tuple[str | Text, ...]:
 
 
 def _len(u: str | Text) -> int:
-    return max((len(line) for line in str(u).split("\n")), default=0)
+    plain = u if isinstance(u, str) else u.plain
+    if "\n" not in plain:
+        return len(plain)
+    return max(len(line) for line in plain.split("\n"))
 
 
 def _natural(c: Cell) -> int:
@@ -129,6 +131,15 @@ def _wrap(cell: Cell, width: int) -> str | Text:
     """A multi-unit cell as lines of at most ``width`` (a unit wider stays whole)."""
     if not isinstance(cell, tuple):
         return cell
+    if all(isinstance(u, str) for u in cell):  # plain words: no styles to carry
+        out: list[str] = []
+        for u in cell:
+            assert isinstance(u, str)
+            if out and len(out[-1]) + 1 + len(u) <= width:
+                out[-1] += " " + u
+            else:
+                out.append(u)
+        return "\n".join(out)
     lines: list[Text] = []
     for u in cell:
         unit = u if isinstance(u, Text) else Text(u)
@@ -140,21 +151,117 @@ def _wrap(cell: Cell, width: int) -> str | Text:
     return Text("\n").join(lines)
 
 
-def grid(columns: Sequence[Column[R]], f: Fit, cells: list[list[Cell]]) -> Table:
-    """The Rich table of ``f``: a header, a rule under it, no edges."""
-    t = Table(
-        box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True,
-        padding=(0, GAP // 2),
-    )  # fmt: skip
-    for i, w in zip(f.shown, f.widths, strict=True):
-        # "fold": should a cell still not fit (a host name longer than the terminal is
-        # wide), it continues on the next line; it is never cut with an ellipsis.
-        t.add_column(
-            columns[i].header, justify=columns[i].justify, width=w, no_wrap=False, overflow="fold"
-        )
+class Grid:
+    """A table as its lines of text: what ``grid`` returns and ``put`` prints.
+
+    Rich's Table measures and lays out every cell again when printed, which made a check
+    of 100,000 VMs spend most of its time printing (issue 22); the widths are known here
+    already (``fit``), so the lines are built directly, as Rich would lay them out: a bold
+    header, a rule, cells padded to their column, GAP spaces apart, wrapped cells top
+    aligned, no trailing spaces."""
+
+    def __init__(self, lines: list[Text]) -> None:
+        self.lines = lines
+
+    def __rich_console__(self, console: Console, options: Any) -> Iterator[Text]:
+        yield from self.lines
+
+
+def _fold(line: Text, width: int) -> list[Text]:
+    """``line`` wrapped between words at ``width``; a word wider than that is folded."""
+    if line.cell_len <= width:
+        return [line]
+    out: list[Text] = []
+    current: Text | None = None
+    offset = 0
+    for word in line.plain.split(" "):
+        piece = line[offset : offset + len(word)]
+        offset += len(word) + 1
+        while piece.cell_len > width:  # fold what no line can hold
+            if current is not None:
+                out.append(current)
+                current = None
+            out.append(piece[:width])
+            piece = piece[width:]
+        if current is not None and current.cell_len + 1 + piece.cell_len <= width:
+            current.append(" ")
+            current.append(piece)
+        else:
+            if current is not None:
+                out.append(current)
+            current = piece.copy()
+    if current is not None:
+        out.append(current)
+    return out
+
+
+Piece = tuple[str, Text | None]
+"""One line of a cell: its text, and the Text it came from when that carries styles."""
+
+
+def _cell_lines(cell: Cell, width: int) -> list[Piece]:
+    wrapped = _wrap(cell, width)
+    if isinstance(wrapped, str):
+        if "\n" not in wrapped and len(wrapped) <= width:  # the common case, kept cheap
+            return [(wrapped, None)]
+        wrapped = Text(wrapped)
+    lines = wrapped.split("\n") if "\n" in wrapped.plain else [wrapped]
+    out: list[Piece] = []
+    for line in lines:
+        for part in _fold(line, width):
+            styled = part.style or part.spans
+            out.append((part.plain, part if styled else None))
+    return out
+
+
+def grid(columns: Sequence[Column[R]], f: Fit, cells: list[list[Cell]]) -> Grid:
+    """The table of ``f``: a header, a rule under it, no edges; a cell too wide for its
+    column wraps between words and folds a word that no line holds (never cut)."""
+    right = [columns[i].justify == "right" for i in f.shown]
+    widths = f.widths
+
+    def line(parts: list[Piece]) -> Text:
+        plain: list[str] = []
+        styled: list[tuple[int, Text]] = []
+        at = 0
+        for k, ((text, source), w) in enumerate(zip(parts, widths, strict=True)):
+            if k:
+                plain.append(" " * GAP)
+                at += GAP
+            room = w - cell_len(text) if source is not None else w - len(text)
+            if right[k] and room > 0:
+                plain.append(" " * room)
+                at += room
+            if source is not None:
+                styled.append((at, source))
+            plain.append(text)
+            at += len(text)
+            if not right[k] and room > 0:
+                plain.append(" " * room)
+                at += room
+        out = Text("".join(plain).rstrip())
+        for start, source in styled:
+            if source.style:
+                out.stylize(source.style, start, start + len(source.plain))
+            for span in source.spans:
+                out.stylize(span.style, start + span.start, start + span.end)
+        return out
+
+    header = [_cell_lines(Text(columns[i].header, style="table.header"), w)
+              for i, w in zip(f.shown, widths, strict=True)]  # fmt: skip
+    lines = _rows(header, line)
+    lines.append(Text("─" * table_width(widths)))
     for row in cells:
-        t.add_row(*(_wrap(row[i], w) for i, w in zip(f.shown, f.widths, strict=True)))
-    return t
+        parts = [_cell_lines(row[i], w) for i, w in zip(f.shown, widths, strict=True)]
+        lines += _rows(parts, line)
+    return Grid(lines)
+
+
+def _rows(parts: list[list[Piece]], line: Callable[[list[Piece]], Text]) -> list[Text]:
+    height = max((len(p) for p in parts), default=1)
+    if height == 1:
+        return [line([p[0] if p else ("", None) for p in parts])]
+    return [line([p[k] if k < len(p) else ("", None) for p in parts]) for k in range(height)]
 
 
 def hidden_line(fits: Iterable[Fit], width: int) -> Text | None:
@@ -200,6 +307,13 @@ def hanging(console: Console, text: Text, width: int, first: str, rest: str) -> 
 def put(console: Console, renderable: RenderableType = "", width: int | None = None) -> None:
     """Print ``renderable`` with no trailing spaces on any line (Rich pads table cells and
     rows with spaces). ``width`` overrides the console's width (``--wide``)."""
+    if isinstance(renderable, Grid):  # lines laid out already: no measuring, no wrapping
+        segments: list[Segment] = []
+        for text in renderable.lines:
+            segments += text.render(console)
+            segments.append(Segment.line())
+        console.print(Segments(segments), end="", crop=False, soft_wrap=True)
+        return
     if isinstance(renderable, str):
         renderable = Text(renderable)
     options = console.options if width is None else console.options.update_width(width)

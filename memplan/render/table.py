@@ -428,13 +428,20 @@ def _message(f: Finding) -> Text:
     return message
 
 
+def _message_words(f: Finding) -> tuple[str | Text, ...]:
+    """The message as units that wrap between words (plain words: cheap to lay out)."""
+    if not f.suppressed:
+        return tuple(w for w in f.message.split(" ") if w)
+    return tuple(_message(f).split(" ", allow_blank=False))
+
+
 def finding_columns() -> list[Column[Finding]]:
     """The findings table: the message wraps between words."""
     return [
         Column("Sev", lambda f: Text(f.severity.value, style=_severity_style(f))),
         Column("Rule", lambda f: f"{f.rule} {f.name}"),
         Column("Subject", lambda f: f"{f.kind} {f.subject}"),
-        Column("Message", lambda f: tuple(_message(f).split(" ", allow_blank=False))),
+        Column("Message", _message_words),
     ]
 
 
