@@ -100,8 +100,9 @@ def import_rvtools(
 
     Skipped and repaired rows are printed on stderr with their sheet and row number,
     grouped by kind with a count and the first few (--verbose: every row), then a summary
-    line. docs/import.md has the column mapping. Exit codes: 0 done,
-    2 unreadable input.
+    line. docs/import.md has the column mapping and how CSV encodings, delimiters and
+    thousands separators are detected. Exit codes: 0 done, 2 unreadable input or no VM
+    imported, 4 input beyond a limit (docs/performance.md).
     """
     from memplan.importers import rvtools
 
@@ -132,7 +133,7 @@ def import_govc(
     Example: memplan import govc hosts.json vms.json -o inventory.yaml
 
     Reads PascalCase (govc < 0.31) and camelCase keys alike. Exit codes: 0 done,
-    2 unreadable input.
+    2 unreadable input or no VM imported, 4 input beyond a limit (docs/performance.md).
     """
     from memplan.importers import govc
 
