@@ -15,7 +15,16 @@ from collections.abc import Callable, Iterable
 from itertools import combinations
 
 from memplan import esxi
-from memplan.engine.hostmodel import Load, Row, admits, evaluate_load, host_bands, load_of
+from memplan.engine.hostmodel import (
+    Load,
+    Row,
+    admits,
+    evaluate_load,
+    figures,
+    host_bands,
+    load_of,
+)
+from memplan.engine.observed import is_standin, pieces
 from memplan.model import (
     VM,
     Cluster,
@@ -87,7 +96,7 @@ def _place(
     """
     survivors = [h for h in hosts if h.name not in failed]
     unreserved = {h.name: h.capacity - reserved[h.name] for h in survivors}
-    moving = [row for name in failed for row in load(name).rows]
+    moving = [row for name in failed for row in _restarting(load(name).rows)]
     moving.sort(key=lambda row: (-row[0].memory, row[0].name))
     restarted: list[tuple[str, str]] = []
     unrestartable: list[str] = []
@@ -122,6 +131,19 @@ def _place(
         extra.setdefault(name, []).append(row)
         restarted.append((vm.name, name))
     return restarted, sorted(unrestartable), extra
+
+
+def _restarting(rows: Iterable[Row]) -> list[Row]:
+    """The rows of what restarts: each VM, but a stand-in for unlisted VMs as the pieces it
+    stands for (observed.pieces()), so that its memory spreads over the survivors as the
+    VMs it stands for would."""
+    out: list[Row] = []
+    for row in rows:
+        if not is_standin(row[0]):
+            out.append(row)
+            continue
+        out += [(p, *figures(p, p.consumed, p.active)) for p in pieces(row[0])]
+    return out
 
 
 def _pick(
