@@ -710,3 +710,29 @@ def test_noise_free_series_are_fitted_exactly_whatever_the_dates(
     assert fit.bytes_per_month == pytest.approx(sum(slopes) * MIB, abs=4 * len(slopes) + 1)
     steps = history.host_steps["esx1"]
     assert (steps.added, steps.removed, steps.resized) == (0, 0, 0)
+
+
+def test_govc_json_is_a_snapshot_too(tmp_path: Path) -> None:
+    """An inventory and, two months on, govc JSON of the same cluster (dated by its file):
+    app01 is followed from one to the other, and its growth is the host's."""
+    import os
+
+    from tests.test_import import HOSTS_PASCAL, VMS_PASCAL
+
+    (tmp_path / "a.yaml").write_text(
+        "version: 1\ncollected: 2026-01-01\nclusters:\n  - name: domain-c7\n    hosts:\n"
+        "      - name: esx01\n        memory: 256GiB\n        vms:\n"
+        "          - {name: app01, memory: 16GiB, vcpus: 4, consumed: 8GiB}\n"
+        "      - {name: esx02, memory: 128GiB}\n"
+    )
+    govc_file = tmp_path / "b.json"
+    govc_file.write_text(json.dumps({**HOSTS_PASCAL, **VMS_PASCAL}))
+    stamp = datetime(2026, 3, 2).timestamp()
+    os.utime(govc_file, (stamp, stamp))
+    code, out, err = run("trend", str(tmp_path / "a.yaml"), str(govc_file), "-f", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert [s["collected"][:10] for s in doc["snapshots"]] == ["2026-01-01", "2026-03-02"]
+    esx01 = next(h for h in doc["hosts"] if h["name"] == "esx01")
+    assert esx01["steps"]["added_bytes"] == esx01["steps"]["removed_bytes"] == 0
+    assert esx01["trend"]["bytes_per_month"] > 0
