@@ -682,3 +682,36 @@ def test_password_prompt_on_a_terminal(sim: Vcsim, tmp_path: Path) -> None:
     assert PASSWORD not in text  # not echoed
     assert "imported 4 VMs, 2 hosts, 1 cluster" in text
     assert "db01" in out.read_text()
+
+
+def _dc(name: str, host: str) -> dict[str, Any]:
+    vm = {"name": "web", "memory_mb": 2048, "vcpus": 1, "power": "poweredOff"}
+    return {
+        "datacenter": name,
+        "clusters": [
+            {
+                "name": "prod",
+                "hosts": [{"name": host, "memory_size": 64 * GIB, "version": "8.0.3", "vms": [vm]}],
+            }
+        ],
+    }
+
+
+def test_two_datacenters_with_the_same_names(tmp_path: Path) -> None:
+    """Cluster names repeat across datacenters: the second is qualified by its datacenter;
+    a VM name seen twice is kept once and the other reported, since names are unique in an
+    inventory."""
+    spec = {**_dc("dc-a", "esx-a.example"), "datacenters": [_dc("dc-b", "esx-b.example")]}
+    with Vcsim(spec) as sim:
+        code, stdout, stderr = collect(sim)
+        assert code == 0, stderr
+        clusters = {c["name"]: c for c in yaml.safe_load(stdout)["clusters"]}
+        assert set(clusters) == {"prod", "dc-b/prod"}
+        assert clusters["dc-b/prod"]["hosts"][0]["name"] == "esx-b.example"
+        assert "import: VM web: a second VM of that name; the first is kept\n" in stderr
+        code, stdout, stderr = collect(sim, "--datacenter", "dc-b")
+        assert code == 0, stderr
+        (only,) = yaml.safe_load(stdout)["clusters"]
+        assert only["name"] == "prod"
+        assert only["hosts"][0]["name"] == "esx-b.example"
+        assert only["hosts"][0]["vms"][0]["name"] == "web"

@@ -69,6 +69,8 @@ type Spec struct {
 	// Perf: entity name -> counter name ("mem.consumed.average") -> daily values (KB),
 	// oldest first, the last one yesterday.
 	Perf map[string]map[string][]int64 `json:"perf"`
+	// More datacenters, each built as this one is (their own perf is ignored).
+	More []Spec `json:"datacenters"`
 }
 
 // ClusterSpec is a cluster with its HA and DRS configuration.
@@ -409,32 +411,35 @@ func build(ctx context.Context, u *url.URL, spec *Spec) {
 	c, err := govmomi.NewClient(ctx, u, true)
 	check(err, "connect to self")
 	defer func() { _ = c.Logout(ctx) }()
-	name := spec.Datacenter
-	if name == "" {
-		name = "dc"
-	}
-	dc, err := object.NewRootFolder(c.Client).CreateDatacenter(ctx, name)
-	check(err, "datacenter")
-	folders, err := dc.Folders(ctx)
-	check(err, "folders")
 	dir, err := ioutil.TempDir("", "memplan-vcsim-")
 	check(err, "datastore dir")
-	b := &builder{ctx: ctx, c: c, folders: folders, dsDir: dir,
-		hosts: map[string]types.ManagedObjectReference{}, names: map[string]types.ManagedObjectReference{}}
-	for _, cs := range spec.Clusters {
-		b.cluster(cs)
-	}
-	for _, h := range spec.Hosts {
-		b.host(h, func(s types.HostConnectSpec) (*object.Task, error) {
-			return folders.HostFolder.AddStandaloneHost(ctx, s, true, nil, nil)
-		}, func(host *object.HostSystem) *object.ResourcePool {
-			pool, err := host.ResourcePool(ctx)
-			check(err, "host pool")
-			return pool
-		})
+	names := map[string]types.ManagedObjectReference{}
+	for _, dcSpec := range append([]Spec{*spec}, spec.More...) {
+		name := dcSpec.Datacenter
+		if name == "" {
+			name = "dc"
+		}
+		dc, err := object.NewRootFolder(c.Client).CreateDatacenter(ctx, name)
+		check(err, "datacenter")
+		folders, err := dc.Folders(ctx)
+		check(err, "folders")
+		b := &builder{ctx: ctx, c: c, folders: folders, dsDir: dir,
+			hosts: map[string]types.ManagedObjectReference{}, names: names}
+		for _, cs := range dcSpec.Clusters {
+			b.cluster(cs)
+		}
+		for _, h := range dcSpec.Hosts {
+			b.host(h, func(s types.HostConnectSpec) (*object.Task, error) {
+				return folders.HostFolder.AddStandaloneHost(ctx, s, true, nil, nil)
+			}, func(host *object.HostSystem) *object.ResourcePool {
+				pool, err := host.ResourcePool(ctx)
+				check(err, "host pool")
+				return pool
+			})
+		}
 	}
 	if len(spec.Perf) > 0 {
-		installPerf(spec, b.names)
+		installPerf(spec, names)
 	}
 }
 
