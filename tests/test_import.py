@@ -317,3 +317,15 @@ def test_every_non_blank_row_is_imported_or_reported(
     r = rvtools.read([str(folder)])
     assert len(r.vms) + len(r.hosts) + len(r.skipped) == r.rows_read == read
     inventory.parse(common.to_yaml(r, "gen").encode(), "gen.yaml")  # always a valid inventory
+
+
+def test_rvtools_host_memory_beyond_a_float_is_skipped(tmp_path: Path) -> None:
+    """# Memory 1.7e302 MiB (found by test_fuzz_inputs) is skipped as above 1 PiB; as
+    bytes it overflowed a float and ended in an internal error."""
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    (folder / "RVTools_tabvInfo.csv").write_text("VM\n")
+    (folder / "RVTools_tabvHost.csv").write_text("Host,# Memory\nesx1,1.7144137714980277e+302\n")
+    result = CliRunner().invoke(app, ["import", "rvtools", str(folder)])
+    assert result.exit_code in (2, 4), result.stderr
+    assert "esx1): # Memory 1.71441e+302 MiB is above 1 PiB" in result.stderr

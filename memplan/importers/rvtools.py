@@ -35,7 +35,7 @@ from memplan.importers.common import (
     read_file,
 )
 from memplan.model import Note
-from memplan.units import MIB, clip, plural
+from memplan.units import MAX_SIZE, MIB, clip, plural
 
 SHEETS = ("vinfo", "vmemory", "vhost", "vcluster", "vmetadata")
 
@@ -572,6 +572,12 @@ def _hosts(rows: list[Row], result: ImportResult) -> set[str]:
         if memory is None or memory <= 0:
             result.skip(
                 "skip-no-memory", f"{where}: host {name}: vHost gives no memory size ('# Memory')"
+            )
+            unsized.add(name)
+            continue
+        if memory > MAX_SIZE // MIB:  # also keeps 1e302 MiB from overflowing to bytes
+            result.skip(
+                "skip-implausible", f"{where} ({name}): # Memory {memory:g} MiB is above 1 PiB"
             )
             unsized.add(name)
             continue
