@@ -244,3 +244,19 @@ def test_output_to_a_device_is_written_directly() -> None:
     """/dev/null (like /dev/stdout or a pipe) is not a regular file: nothing is staged."""
     assert run("check", SMALL, "-f", "json", "-o", "/dev/null")[0] == 0
     assert not Path("/dev/null").is_file()
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif", "junit", "csv", "codeclimate", "html"])
+def test_several_inventories_with_a_one_document_format_is_a_usage_error(fmt: str) -> None:
+    code, stdout, stderr = run("check", "samples/small.yaml", "samples/realistic.yaml", "-f", fmt)
+    assert code == 2
+    assert stdout == ""
+    assert f"-f {fmt} writes one document per inventory" in stderr
+
+
+def test_several_inventories_print_one_table_each_and_exit_with_the_worst() -> None:
+    code, stdout, _ = run("check", "samples/small.yaml", "samples/realistic.yaml")
+    assert code == 1  # realistic fails
+    assert stdout.count("verdict: ") == 2
+    assert "memplan check samples/small.yaml" in stdout
+    assert "memplan check samples/realistic.yaml" in stdout

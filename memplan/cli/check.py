@@ -223,6 +223,14 @@ def check(
     if len(inventory_files) > 1 and (output or write_baseline):
         raise usage_exit("--output and --write-baseline take one inventory at a time")
     targets = _outputs(output or [], fmt, bool(os.environ.get("GITHUB_ACTIONS")))
+    whole = [f.value for f, _ in targets if f not in STREAMABLE]
+    if len(inventory_files) > 1 and whole:
+        # one JSON, SARIF, JUnit, CSV or HTML document per file, printed one after the
+        # other, is not a document any reader accepts
+        raise usage_exit(
+            f"-f {whole[0]} writes one document per inventory: give one inventory at a time"
+            " (the table, markdown and github formats take several)"
+        )
     distinct(
         [(path, path) for path in inventory_files]
         + ([(f"--baseline {baseline}", baseline)] if baseline else []),
@@ -255,6 +263,10 @@ def _with_timeline(
     host_of, _ = engine.place(inv)
     points, _ = projection.timeline(inv, host_of, f.as_of, f.horizon_months, 1, growth)
     return replace(report, timeline=points)
+
+
+STREAMABLE = frozenset({Format.TABLE, Format.MARKDOWN, Format.GITHUB})
+"""Formats whose outputs for several inventories can follow one another on stdout."""
 
 
 def _rules(names: list[str]) -> tuple[str, ...]:
