@@ -715,3 +715,22 @@ def test_two_datacenters_with_the_same_names(tmp_path: Path) -> None:
         assert only["name"] == "prod"
         assert only["hosts"][0]["name"] == "esx-b.example"
         assert only["hosts"][0]["vms"][0]["name"] == "web"
+
+
+def test_a_fault_while_reading_is_one_line_and_logs_out(
+    sim: Vcsim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A role without System.Read somewhere makes vCenter answer NoPermission mid-way."""
+    from pyVmomi import vim
+
+    def refuse(*args: object) -> None:
+        raise vim.fault.NoPermission(msg="Permission to perform this operation was denied.")
+
+    monkeypatch.setattr(vcenter, "_read", refuse)
+    code, stdout, stderr = collect(sim)
+    assert (code, stdout) == (4, "")
+    assert stderr == (
+        f"memplan: error: vCenter {sim.server}: refused: NoPermission:"
+        " Permission to perform this operation was denied.\n"
+    )
+    assert sessions(sim) == []

@@ -181,6 +181,7 @@ def collect(
     """Read ``target`` into an ImportResult, and with ``history_since`` the daily history
     of every host and VM read since then; CollectError for any connection problem."""
     from pyVim.connect import Disconnect
+    from pyVmomi import vmodl
 
     collecting = gc.isenabled()
     gc.enable()  # pyVmomi's objects hold reference cycles: without the collector (the CLI
@@ -196,6 +197,12 @@ def collect(
         raise
     except (OSError, http.client.HTTPException) as exc:
         raise CollectError(f"vCenter {target.server}: connection lost: {exc}") from None
+    except vmodl.MethodFault as exc:  # e.g. NoPermission: the role lacks System.Read somewhere
+        detail = getattr(exc, "msg", None) or ""
+        raise CollectError(
+            f"vCenter {target.server}: refused: {type(exc).__name__.rsplit('.', 1)[-1]}"
+            + (f": {detail}" if detail else "")
+        ) from None
     finally:
         with contextlib.suppress(Exception):  # a session the server already dropped
             Disconnect(si)  # type: ignore[no-untyped-call]
