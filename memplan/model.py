@@ -155,6 +155,13 @@ class Observed:
     """Memory of its VMs swapped now, bytes (RVTools vHost "VM Memory Swapped")."""
     source: str
     """Where the figures come from, e.g. "RVTools vHost", "govc quickStats", "inventory"."""
+    vms: int | None = None
+    """Powered-on VMs on the host (RVTools vHost "# VMs"): counts the VMs the inventory
+    does not list, where the host's demand rests on observation."""
+    vms_total: int | None = None
+    """VMs registered on the host, powered off included (RVTools vHost "# VMs total")."""
+    configured: int | None = None
+    """Configured memory of its powered-on VMs, bytes (RVTools vHost "vRAM")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -471,6 +478,14 @@ class HostResult:
     observed_demand: bool = False
     """True when its demand rests on vCenter's observed usage (its powered-on VMs give no
     consumed figures): demand = observed consumed - system_reserved (docs/model.md)."""
+    active_assumed: bool = False
+    """True when its demand rests on observation and no VM on it gives an active figure:
+    its active memory is the observed demand taken as fully active (a worst case, not a
+    reading: the export gives no active figure)."""
+    observed_counts: bool = False
+    """True when its VM counts and configured memory are vCenter's (Observed.vms,
+    vms_total, configured) rather than the inventory's VMs: a resting host whose
+    observation gives them."""
     ha_verdict: Severity | None = None
     """Worst failover finding (MP301-MP303) about it or its VMs in the worst host failure
     of its cluster: what the failover does to it, beside today's verdict; None when its

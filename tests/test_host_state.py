@@ -150,9 +150,12 @@ def test_json_has_maintenance_and_observed_on_every_host() -> None:
     doc = to_dict(report(OBSERVED + "  - {name: esx04, memory: 64GiB, maintenance: true}\n"))
     hosts = {h["name"]: h for h in doc["hosts"]}
     assert hosts["esx01"]["observed"] == {"consumed_bytes": 64 * GIB, "ballooned_bytes": GIB,
-                                          "swapped_bytes": 0, "source": "RVTools vHost"}  # fmt: skip
+                                          "swapped_bytes": 0, "source": "RVTools vHost",
+                                          "vms": None, "vms_total": None,
+                                          "configured_bytes": None}  # fmt: skip
     assert hosts["esx03"]["observed"] == {"consumed_bytes": None, "ballooned_bytes": None,
-                                          "swapped_bytes": None, "source": None}  # fmt: skip
+                                          "swapped_bytes": None, "source": None, "vms": None,
+                                          "vms_total": None, "configured_bytes": None}  # fmt: skip
     assert [n for n, h in hosts.items() if h["maintenance"]] == ["esx04"]
 
 

@@ -298,3 +298,72 @@ def test_demand_growth_brings_vms_shaped_like_real_ones_not_stand_ins(tmp_path: 
     )
     assert result.exit_code == 0, result.stderr
     assert "cluster c: new VMs of 8.0 GiB, 2 vCPUs" in result.stdout
+
+
+def _counted_export(path: Path, counts: bool) -> None:
+    """vInfo lists 2 of esx01's VMs (8 GiB each); vHost: 128 GiB at 50% used and, with
+    ``counts``, 10 running VMs of 20 registered holding 160 GiB of vRAM."""
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)  # type: ignore[arg-type]
+    ws = wb.create_sheet("vInfo")
+    ws.append(["VM", "Powerstate", "CPUs", "Memory", "Host", "Cluster"])
+    for i in range(2):
+        ws.append([f"vm{i:02}", "poweredOn", 2, 8192, "esx01", None])
+    ws = wb.create_sheet("vHost")
+    head = ["Host", "# Memory", "Memory usage %", "ESX Version"]
+    row: list[object] = ["esx01", 131072, 50, "VMware ESXi 8.0.3 build-24022510"]
+    if counts:
+        head += ["# VMs total", "# VMs", "vRAM"]
+        row += [20, 10, 163840]
+    ws.append(head)
+    ws.append(row)
+    wb.save(path)
+
+
+def test_observed_counts_give_the_hosts_vms_and_overcommit(tmp_path: Path) -> None:
+    """vHost # VMs 10, # VMs total 20, vRAM 163840 MiB = 160 GiB: the host shows 10/20 VMs,
+    160 GiB configured and ratio 160 / 124 = 1.29 (capacity 128 - 4 GiB), marked observed,
+    not the 2 listed VMs' 16 GiB (0.13). The active memory is assumed, not read."""
+    path = tmp_path / "rv.xlsx"
+    _counted_export(path, counts=True)
+    result = CliRunner().invoke(app, ["check", str(path), "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    (host,) = json.loads(result.stdout)["hosts"]
+    assert (host["vms_on"], host["vms_total"]) == (10, 20)
+    assert host["configured_bytes"] == 160 * GIB
+    assert host["overcommit_ratio"] == 1.2903
+    assert host["counts_basis"] == "observed"
+    assert host["active_basis"] == "assumed"
+    assert host["observed"]["vms"] == 10
+    assert host["observed"]["vms_total"] == 20
+    assert host["observed"]["configured_bytes"] == 160 * GIB
+    table = CliRunner().invoke(app, ["check", str(path), "--wide"])
+    (line,) = [x for x in table.stdout.splitlines() if x.startswith("esx01 obs")]
+    assert "10/20" in line
+    assert " 160.0 " in line
+    assert " 1.29 " in line
+    assert line.split()[7] == "-"  # Active: the export gives none
+    legend = [x for x in table.stdout.splitlines() if x.startswith("obs: ")]
+    assert len(legend) == 1
+    assert "vHost # VMs" in table.stdout
+
+
+def test_without_observed_counts_the_table_says_unknown_not_zero(tmp_path: Path) -> None:
+    """Without # VMs and vRAM the 2 listed VMs are only some of the host's: VMs, Config and
+    Ratio print '-', and the legend says why; JSON keeps the listed figures, counts_basis
+    vms. The note's used figure and the demand agree: 64.0 GiB used less 4.0 GiB: 60.0."""
+    path = tmp_path / "rv.xlsx"
+    _counted_export(path, counts=False)
+    table = CliRunner().invoke(app, ["check", str(path), "--wide"])
+    assert table.exit_code == 0, table.stderr
+    (line,) = [x for x in table.stdout.splitlines() if x.startswith("esx01 obs")]
+    cells = line.split()  # Host, obs, Mem, VMs, Config, Ovh, Resv, Active, Free, Ratio
+    assert [cells[3], cells[4], cells[7], cells[9]] == ["-", "-", "-", "-"]
+    text = " ".join(table.stdout.split())
+    assert "the export does not count the VMs the inventory lacks" in text
+    assert "64.0 GiB used, RVTools vHost, less 4.0 GiB system reserved: 60.0 GiB" in text
+    (host,) = json.loads(CliRunner().invoke(app, ["check", str(path), "--format", "json"]).stdout)[
+        "hosts"
+    ]
+    assert host["counts_basis"] == "vms"
+    assert host["vms_on"] == 2

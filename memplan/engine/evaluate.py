@@ -108,7 +108,7 @@ def evaluate(
         loads[host.name] = load_of(by_host[host.name])
         result, vrs = evaluate_host(host, by_host[host.name], policy, load=loads[host.name])
         if host.name in rest:
-            result = _on_observation(result, loads[host.name])
+            result = _on_observation(result, loads[host.name], placed)
         host_calcs[host.name] = HostCalc(result, tuple(row[0] for row in loads[host.name].rows))
         for vr in vrs:
             vm_results[vr.vm.name] = replace(vr, placed=True) if vr.vm.name in placed else vr
@@ -156,18 +156,42 @@ def evaluate(
     )
 
 
-def _on_observation(result: HostResult, load: Load) -> HostResult:
+def _on_observation(result: HostResult, load: Load, placed_vms: set[str]) -> HostResult:
     """A resting host's result: marked, and its counts and configured memory without the
-    stand-in VM (engine/observed.py), which is demand, not a VM of the inventory."""
+    stand-in VM (engine/observed.py), which is demand, not a VM of the inventory.
+
+    Where the observation counts the host's VMs (``observed.vms``, ``vms_total``,
+    ``configured``: RVTools vHost ``# VMs``, ``# VMs total``, ``vRAM``), those are the
+    host's VMs, the listed ones among them, so the counts and the overcommit ratio agree
+    with the export; VMs memplan places there (cluster VMs without a host) come on top."""
+    host = result.host
     standins = [row[0] for row in load.rows if observed.is_standin(row[0])]
+    placed = [row[0] for row in load.rows if row[0].name in placed_vms]
+    vms_on = result.vms_on - len(standins)
+    vms_total = result.vms_total - len(standins)
     configured = result.configured - sum(vm.memory for vm in standins)
+    o = host.observed
+    counted = o is not None and (o.vms, o.vms_total, o.configured) != (None, None, None)
+    if o is not None and counted:
+        extra, extra_memory = len(placed), sum(vm.memory for vm in placed)
+        if o.vms is not None:
+            vms_on = max(o.vms, vms_on - extra) + extra
+        if o.vms_total is not None:
+            vms_total = max(o.vms_total, vms_total - extra) + extra
+        vms_total = max(vms_total, vms_on)
+        if o.configured is not None:
+            configured = max(o.configured, configured - extra_memory) + extra_memory
     return replace(
         result,
-        vms_on=result.vms_on - len(standins),
-        vms_total=result.vms_total - len(standins),
+        vms_on=vms_on,
+        vms_total=vms_total,
         configured=configured,
         overcommit_ratio=configured / result.capacity,
         observed_demand=True,
+        observed_counts=counted,
+        active_assumed=not any(
+            row[0].active_given for row in load.rows if not observed.is_standin(row[0])
+        ),
     )
 
 
@@ -196,8 +220,9 @@ def notes(report: Report) -> tuple[Note, ...]:
         Note(
             "observed-demand",
             f"demand of {h.host.name} is vCenter's observed usage"
-            f" ({format_size(h.host.observed.consumed)} used, {h.host.observed.source}):"
-            " its VMs give no consumed figures",
+            f" ({format_size(h.host.observed.consumed)} used, {h.host.observed.source},"
+            f" less {format_size(h.host.system_reserved)} system reserved:"
+            f" {format_size(h.demand)}): its VMs give no consumed figures",
         )
         for h in report.hosts
         if h.observed_demand and h.host.observed and h.host.observed.consumed is not None

@@ -57,6 +57,12 @@ class HostRecord:
     """Host memory in use as vCenter observed it, bytes (VMkernel included)."""
     observed_ballooned: int | None = None
     observed_swapped: int | None = None
+    observed_vms: int | None = None
+    """Powered-on VMs on the host (RVTools vHost "# VMs")."""
+    observed_vms_total: int | None = None
+    """VMs on the host, powered off included (RVTools vHost "# VMs total")."""
+    observed_configured: int | None = None
+    """Configured memory of its powered-on VMs, bytes (RVTools vHost "vRAM")."""
     observed_source: str = ""
     """Where the observed figures come from, e.g. "RVTools vHost"."""
     maintenance: bool = False
@@ -271,7 +277,13 @@ def implausible(record: VMRecord | HostRecord) -> str | None:
     fields = (
         SIZE_FIELDS
         if isinstance(record, VMRecord)
-        else ("managed", "installed", "observed_ballooned", "observed_swapped")
+        else (
+            "managed",
+            "installed",
+            "observed_ballooned",
+            "observed_swapped",
+            "observed_configured",
+        )
     )
     for name in fields:
         value = getattr(record, name)
@@ -340,7 +352,11 @@ def _host_lines(h: HostRecord, vms: list[VMRecord], indent: str) -> list[str]:
                            ("swapped", h.observed_swapped))
         if value is not None
     ]  # fmt: skip
-    if seen:
+    if seen:  # counts only beside a reading: observed needs consumed, ballooned or swapped
+        seen += [f"{key}: {value}" for key, value in (("vms", h.observed_vms),
+                 ("vms_total", h.observed_vms_total)) if value is not None]  # fmt: skip
+        if h.observed_configured is not None:
+            seen.append(f"configured: {_size(h.observed_configured)}")
         source = f", source: {_q(h.observed_source)}" if h.observed_source else ""
         lines.append(f"{indent}  observed: {{{', '.join(seen)}{source}}}")
     if vms:

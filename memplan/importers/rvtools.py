@@ -78,6 +78,9 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "usage": ("memoryusage", "memoryusagepct", "memoryusagepercent"),
         "ballooned": ("vmmemoryballooned",),
         "swapped": ("vmmemoryswapped",),
+        "vms": ("vms",),
+        "vms_total": ("vmstotal",),
+        "vram": ("vram",),
         "maintenance": ("inmaintenancemode", "maintenancemode"),
         "connection": ("connectionstate",),
     },
@@ -633,6 +636,13 @@ def _observed(
             )
         elif value is not None and value >= 0:
             setattr(record, f"observed_{key}", mib(value))
+    for key in ("vms", "vms_total"):
+        count = _num(row.get(key))
+        if count is not None and count >= 0 and count == int(count):
+            setattr(record, f"observed_{key}", int(count))
+    vram = _num(row.get("vram"))
+    if vram is not None and vram >= 0:
+        record.observed_configured = mib(vram)
     if any(v is not None for v in (record.observed_consumed, record.observed_ballooned,
                                    record.observed_swapped)):  # fmt: skip
         record.observed_source = "RVTools vHost"

@@ -36,7 +36,7 @@ HOST_VALUE_FIELDS = ("memory", "managed", "system_reserved", "esxi")
 HOST_STATE_FIELDS = ("observed", "maintenance")
 """What vCenter says of a host now: per host, not in defaults.host or a planned host."""
 HOST_FIELDS = ("name", *HOST_VALUE_FIELDS, "growth", *HOST_STATE_FIELDS, "vms")
-OBSERVED_FIELDS = ("consumed", "ballooned", "swapped", "source")
+OBSERVED_FIELDS = ("consumed", "ballooned", "swapped", "vms", "vms_total", "configured", "source")
 VM_VALUE_FIELDS = (
     "memory", "vcpus", "power", "reservation", "limit", "shares", "active", "consumed",
     "overhead", "balloon_max", "tags", "growth", "ballooned", "swapped",

@@ -88,6 +88,9 @@ def schema() -> dict[str, Any]:
         "observed": _obj({
             "consumed": _size(percent=True) | {"description": "Host memory in use, VMkernel included (a percentage is of memory)."},
             "ballooned": _size(), "swapped": _size(),
+            "vms": {"type": "integer", "minimum": 0, "description": "Powered-on VMs on the host (vHost # VMs)."},
+            "vms_total": {"type": "integer", "minimum": 0, "description": "VMs on the host, powered off included."},
+            "configured": _size() | {"description": "Configured memory of its powered-on VMs (vHost vRAM)."},
             "source": {"type": "string", "minLength": 1},
         }) | {"anyOf": [{"required": [k]} for k in ("consumed", "ballooned", "swapped")]},
         "maintenance": {"type": "boolean", "description": "In maintenance mode or disconnected: no capacity."},

@@ -54,6 +54,8 @@ def _host(r: HostResult) -> dict[str, Any]:
         "maintenance": h.maintenance,
         "observed": _observed(h),
         "demand_basis": "observed" if r.observed_demand else "vms",
+        "counts_basis": "observed" if r.observed_counts else "vms",
+        "active_basis": "assumed" if r.active_assumed else "vms",
         "verdict": r.verdict.value,
         "ha_verdict": None if r.ha_verdict is None else r.ha_verdict.value,
         "location": _loc(h.location),
@@ -64,11 +66,15 @@ def _observed(h: Host) -> dict[str, Any]:
     """What vCenter observed on the host; every value null when nothing was."""
     o = h.observed
     if o is None:
-        return dict.fromkeys(("ballooned_bytes", "consumed_bytes", "source", "swapped_bytes"))
+        return dict.fromkeys(("ballooned_bytes", "configured_bytes", "consumed_bytes", "source",
+                              "swapped_bytes", "vms", "vms_total"))  # fmt: skip
     return {
         "consumed_bytes": o.consumed,
         "ballooned_bytes": o.ballooned,
         "swapped_bytes": o.swapped,
+        "vms": o.vms,
+        "vms_total": o.vms_total,
+        "configured_bytes": o.configured,
         "source": o.source,
     }
 

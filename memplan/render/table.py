@@ -51,6 +51,32 @@ HA_LEGEND = (
 )
 
 
+def obs_legend(hosts: list[HostResult]) -> str | None:
+    """The line that explains the ``obs`` mark and the '-' cells of such hosts, saying only
+    what applies to ``hosts``; None when none rests on observation."""
+    obs = [h for h in hosts if h.observed_demand]
+    if not obs:
+        return None
+    parts = [
+        "obs: demand is vCenter's observed usage less system reserved (its VMs give no"
+        " consumed figures)"
+    ]
+    if any(h.observed_counts for h in obs):
+        parts.append(
+            "VMs, Config and Ratio are the export's counts (vHost # VMs, # VMs total, vRAM)"
+        )
+    if not all(h.observed_counts for h in obs):
+        parts.append(
+            "VMs, Config, Ratio '-': the export does not count the VMs the inventory lacks"
+        )
+    if any(h.active_assumed for h in obs):
+        parts.append(
+            "Active '-': the export gives no active figure; memplan takes the demand as fully"
+            " active (worst case)"
+        )
+    return "; ".join(parts) + " (docs/model.md)"
+
+
 def _g(n: int) -> str:
     """Bytes as GiB with one decimal, the unit of every table column."""
     return f"{n / GIB:.1f}"
@@ -95,6 +121,13 @@ def _reclaim(r: HostResult) -> tuple[str, ...]:
     return tuple(parts) or ("-",)
 
 
+def _unknown(r: HostResult) -> str:
+    """'-' for the VM count, configured memory and ratio of a host that rests on
+    observation without observed counts: the inventory lists only some of its VMs, so its
+    own figures would understate them (OBS_LEGEND); '' otherwise."""
+    return "-" if r.observed_demand and not r.observed_counts else ""
+
+
 def _host_cell(r: HostResult) -> Cell:
     """The host's name, marked ``obs`` when its demand is vCenter's observed usage (its VMs
     give no consumed figures) and ``maint`` when it is in maintenance (no capacity)."""
@@ -120,13 +153,13 @@ def host_columns(ha: bool = False) -> list[Column[HostResult]]:
     return [
         Column("Host", _host_cell),
         Column("Mem", lambda r: _g(r.host.memory), "right", hide=4),
-        Column("VMs", lambda r: f"{r.vms_on}/{r.vms_total}", "right", hide=3),
-        Column("Config", lambda r: _g(r.configured), "right", hide=5),
+        Column("VMs", lambda r: _unknown(r) or f"{r.vms_on}/{r.vms_total}", "right", hide=3),
+        Column("Config", lambda r: _unknown(r) or _g(r.configured), "right", hide=5),
         Column("Ovh", lambda r: _g(r.overhead), "right", hide=8),
         Column("Resv", lambda r: _g(r.reserved), "right", hide=7),
-        Column("Active", lambda r: _g(r.active), "right", hide=6),
+        Column("Active", lambda r: "-" if r.active_assumed else _g(r.active), "right", hide=6),
         Column("Free", lambda r: _g(r.free), "right"),
-        Column("Ratio", lambda r: f"{r.overcommit_ratio:.2f}", "right", hide=2),
+        Column("Ratio", lambda r: _unknown(r) or f"{r.overcommit_ratio:.2f}", "right", hide=2),
         Column("State", lambda r: Text(r.state.value, style=STATE_STYLE[r.state])),
         Column("Reclaim", _reclaim),
         Column("Verdict", lambda r: Text(r.verdict.value, style=SEVERITY_STYLE[r.verdict])),
@@ -279,6 +312,7 @@ class TableRenderer(Renderer):
         layout, cells = fit(columns, report.hosts, width, self.wide)
         rows = dict(zip((h.host.name for h in report.hosts), cells, strict=True))
         out = max(width, table_width(layout.widths)) if self.wide else None
+        legend = obs_legend(list(report.hosts))  # once, under the first table with an obs host
         for c in report.clusters:
             members = [h for h in report.hosts if h.host.cluster == c.name]
             away = sum(1 for h in members if h.host.maintenance)
@@ -295,6 +329,9 @@ class TableRenderer(Renderer):
             if c.ha is not None:
                 for line in _ha_lines(c.ha, console, width):
                     put(console, line)
+            if legend is not None and any(h.observed_demand for h in members):
+                put(console, hanging(console, Text(legend, style="dim"), width, "", "  "))
+                legend = None
             put(console)
         if simulated:
             put(console, hanging(console, Text(HA_LEGEND, style="dim"), width, "", "  "))
@@ -303,6 +340,8 @@ class TableRenderer(Renderer):
         if standalone:
             put(console, "standalone hosts")
             put(console, grid(columns, layout, [rows[h.host.name] for h in standalone]), out)
+            if legend is not None and any(h.observed_demand for h in standalone):
+                put(console, hanging(console, Text(legend, style="dim"), width, "", "  "))
             put(console)
         hidden = hidden_line([layout], width)
         if hidden is not None:

@@ -163,6 +163,17 @@ class HostsAndVMs(NodeReader):
                     sizes[key] = resolve_size(value, memory)
             else:
                 sizes[key] = value
+        configured = None
+        if "configured" in o:
+            configured = self.size(o["configured"], f"{what} observed.configured", ())
+            ok = ok and configured is not None
+        counts: dict[str, int | None] = {}
+        for key in ("vms", "vms_total"):
+            counts[key] = None
+            if key not in o:
+                continue
+            counts[key] = self.integer(o[key], f"{what} observed.{key}", 0, 10**9)
+            ok = ok and counts[key] is not None
         consumed = sizes["consumed"]
         if consumed is not None and memory is not None and consumed > memory:
             self.error(o["consumed"], f"{what} observed.consumed is above its installed memory")
@@ -176,7 +187,10 @@ class HostsAndVMs(NodeReader):
                 source = text
         if not ok:
             return None
-        return Observed(consumed, sizes["ballooned"], sizes["swapped"], source)
+        return Observed(
+            consumed, sizes["ballooned"], sizes["swapped"], source,
+            counts["vms"], counts["vms_total"], configured,
+        )  # fmt: skip
 
     def vm(
         self,
