@@ -259,3 +259,15 @@ def test_report_opens_in_a_real_browser_without_errors_or_requests(tmp_path: Pat
     assert all(b is not None and b["width"] > 300 and b["height"] > 100 for b in boxes)
     assert shot.stat().st_size > 50_000, "a real rendering, not a blank page"
     assert pdf_width <= 1100
+
+
+def test_real_export_marks_observed_hosts_and_shows_each_hosts_ha_verdict(tmp_path: Path) -> None:
+    out = tmp_path / "x.html"
+    code, _, stderr = run("check", "tests/data/rvtools/example1.xlsx", "-o", f"html={out}")
+    assert code in (0, 1, 3), stderr
+    text = out.read_text()
+    assert text.count("(observed usage)") == 7  # every host of the export rests on vCenter's
+    assert "<th>HA</th>" in text
+    report = Page(text)
+    assert report.open == []
+    assert report.mismatched == []

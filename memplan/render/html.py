@@ -98,6 +98,16 @@ def _host(r: HostResult) -> dict[str, Any]:
         "reclaim": " ".join(reclaim) or "-",
         "verdict": r.verdict.value,
         "icon": ICON[r.verdict],
+        "ha": None if r.ha_verdict is None else r.ha_verdict.value,
+        "ha_icon": None if r.ha_verdict is None else ICON[r.ha_verdict],
+        "marks": [
+            m
+            for m, on in (
+                ("observed usage", r.observed_demand),
+                ("in maintenance: no capacity", r.host.maintenance),
+            )
+            if on
+        ],
     }
 
 
