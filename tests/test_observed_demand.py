@@ -144,6 +144,20 @@ def test_a_failed_hosts_observed_usage_restarts_spread_as_the_vms_it_stands_for(
     assert c.ha.verdict.value == "ok"
 
 
+def test_the_observed_vm_count_says_how_many_pieces_restart() -> None:
+    """With vHost's count (observed.vms: 2) each host's 64 GiB restarts as the 2 VMs it
+    stands for, 32 GiB each, on the two freest survivors: 96, 96 and 64 GiB."""
+    text = HALF.replace("consumed: 50%}", "consumed: 50%, vms: 2}")
+    (c,) = report(text).clusters
+    assert c.ha is not None
+    (failed,) = c.ha.failed_hosts
+    assert [vm for vm, _ in c.ha.restarted] == [
+        f"(unlisted on {failed}) 1/2",
+        f"(unlisted on {failed}) 2/2",
+    ]
+    assert sorted(s.demand for s in c.ha.survivors) == [64 * GIB, 96 * GIB, 96 * GIB]
+
+
 def test_headroom_with_ha_on_observed_hosts_is_not_zero(tmp_path: Path) -> None:
     """The same cluster takes 16 GiB VMs with HA kept: a failed host's observed usage no
     longer lands whole on one survivor, so HA does not stop at the first VM. A host stays

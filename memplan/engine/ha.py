@@ -96,7 +96,8 @@ def _place(
     """
     survivors = [h for h in hosts if h.name not in failed]
     unreserved = {h.name: h.capacity - reserved[h.name] for h in survivors}
-    moving = [row for name in failed for row in _restarting(load(name).rows)]
+    by_host = {h.name: h for h in hosts}
+    moving = [row for name in failed for row in _restarting(by_host[name], load(name).rows)]
     moving.sort(key=lambda row: (-row[0].memory, row[0].name))
     restarted: list[tuple[str, str]] = []
     unrestartable: list[str] = []
@@ -133,16 +134,21 @@ def _place(
     return restarted, sorted(unrestartable), extra
 
 
-def _restarting(rows: Iterable[Row]) -> list[Row]:
+def _restarting(host: Host, rows: Iterable[Row]) -> list[Row]:
     """The rows of what restarts: each VM, but a stand-in for unlisted VMs as the pieces it
     stands for (observed.pieces()), so that its memory spreads over the survivors as the
-    VMs it stands for would."""
+    VMs it stands for would: as many as the host's observed running VMs (vHost ``# VMs``)
+    less those the inventory lists, when the observation counts them."""
+    rows = list(rows)
+    count = None
+    if host.observed is not None and host.observed.vms is not None:
+        count = host.observed.vms - sum(not is_standin(r[0]) for r in rows)
     out: list[Row] = []
     for row in rows:
         if not is_standin(row[0]):
             out.append(row)
             continue
-        out += [(p, *figures(p, p.consumed, p.active)) for p in pieces(row[0])]
+        out += [(p, *figures(p, p.consumed, p.active)) for p in pieces(row[0], count)]
     return out
 
 

@@ -73,15 +73,17 @@ def is_standin(vm: VM) -> bool:
     return UNLISTED in vm.tags
 
 
-def pieces(vm: VM) -> list[VM]:
+def pieces(vm: VM, count: int | None = None) -> list[VM]:
     """A stand-in as the VMs it stands for, for an HA restart: vSphere restarts many VMs,
     each on the survivor HA or DRS picks, never one block of the host's whole usage. The
-    stand-in's consumed memory (what it holds) is cut into ceil(consumed / STANDIN_PIECE)
-    equal pieces in whole bytes (the first ones take a byte more), each fully active and
-    named ``(unlisted on HOST) i/n``. Any other VM, or a stand-in that fits one piece,
-    stays itself."""
+    stand-in's consumed memory (what it holds) is cut into ``count`` equal pieces (the
+    running VMs the observation counts that the inventory does not list), or without a
+    count into ceil(consumed / STANDIN_PIECE), in whole bytes (the first ones take a byte
+    more), each fully active and named ``(unlisted on HOST) i/n``. Any other VM, or a
+    stand-in of one piece, stays itself."""
     size = min(vm.consumed, vm.memory)
-    n = -(-size // STANDIN_PIECE)
+    n = count if count is not None and count > 0 else -(-size // STANDIN_PIECE)
+    n = min(n, max(1, size))
     if not is_standin(vm) or n <= 1:
         return [vm]
     base, extra = divmod(size, n)
