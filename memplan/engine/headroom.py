@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from memplan.engine import ha
-from memplan.engine.hostmodel import admits, evaluate_host, vm_demand
+from memplan.engine.hostmodel import Load, admits, evaluate_load, load_of, vm_demand
 from memplan.esxi import MAX_VMS_PER_CLUSTER, MAX_VMS_PER_HOST
 from memplan.model import (
     VM,
@@ -32,36 +32,50 @@ MAX_COPIES = MAX_VMS_PER_CLUSTER
 a host never more than its VMs per host: a shape of 1 MiB ends there, in seconds."""
 
 
-def _copies(shape: VM, host: str, start: int, n: int) -> list[VM]:
-    return [replace(shape, name=f"{shape.name}#{i}", host=host) for i in range(start, start + n)]
+def _times(one: Load, k: int) -> Load:
+    """``k`` copies of the one-VM load ``one``, added up without building k VMs (the host
+    model needs their rows and sums only; copies are alike)."""
+    return Load(
+        one.rows * k, one.vms_total * k, one.demand * k, one.overhead * k, one.active * k,
+        one.configured * k, one.reserved * k, one.balloonable * k,
+    )  # fmt: skip
 
 
-def _holds(host: Host, vms: list[VM], shape: VM, k: int, policy: Policy, keep: MemState) -> bool:
-    """Does ``host`` take ``k`` copies of ``shape`` and stay at ``keep`` or better?"""
-    on = [v for v in vms if v.powered_on]
-    reserved = sum(v.reservation + v.overhead for v in on)
-    if k and not admits(host, shape, reserved + (k - 1) * (shape.reservation + shape.overhead)):
-        return False
-    result = evaluate_host(host, vms + _copies(shape, host.name, 0, k), policy)[0]
-    return result.state.rank <= keep.rank
+def _admits(host: Host, shape: VM, base: Load, k: int) -> bool:
+    """Admission of the k-th copy: reservations + overhead of the VMs and k - 1 copies."""
+    held = base.reserved + base.overhead + (k - 1) * (shape.reservation + shape.overhead)
+    return admits(host, shape, held)
+
+
+def _state(host: Host, base: Load, one: Load, k: int, policy: Policy) -> MemState:
+    return evaluate_load(host, base.plus(_times(one, k)) if k else base, policy).state
 
 
 def host_headroom(
     host: Host, vms: list[VM], shape: VM, policy: Policy, keep: MemState
 ) -> HostHeadroom:
     """The largest k the host takes on its own (bisection: more copies never help); none
-    on a host in maintenance."""
+    on a host in maintenance. The host's load is reduced once; each probe adds k copies'
+    sums to it (issue 22: it rebuilt k VMs and every VM's result at each probe)."""
     if host.maintenance:
         return HostHeadroom(host.name, host.cluster, 0, "in maintenance")
-    if not _holds(host, vms, shape, 0, policy, keep):
-        state = evaluate_host(host, vms, policy)[0].state.value
-        return HostHeadroom(host.name, host.cluster, 0, f"already {state}")
+    base, one = load_of(vms), load_of([shape])
+
+    def holds(k: int) -> bool:
+        if k and not _admits(host, shape, base, k):
+            return False
+        return _state(host, base, one, k, policy).rank <= keep.rank
+
+    if not holds(0):
+        return HostHeadroom(
+            host.name, host.cluster, 0, f"already {_state(host, base, one, 0, policy).value}"
+        )
     room = max(0, MAX_VMS_PER_HOST - len(vms))
     hi = min(room, host.capacity // max(1, vm_demand(shape)) + 1)
     lo = 0  # holds
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        if _holds(host, vms, shape, mid, policy, keep):
+        if holds(mid):
             lo = mid
         else:
             hi = mid - 1
@@ -69,32 +83,28 @@ def host_headroom(
         return HostHeadroom(
             host.name, host.cluster, lo, f"vSphere's {MAX_VMS_PER_HOST} VMs per host"
         )
-    why = _why(host, vms, shape, lo + 1, policy, keep)
-    return HostHeadroom(host.name, host.cluster, lo, why)
-
-
-def _why(host: Host, vms: list[VM], shape: VM, k: int, policy: Policy, keep: MemState) -> str:
-    on = [v for v in vms if v.powered_on]
-    reserved = sum(v.reservation + v.overhead for v in on)
     if shape.memory > host.memory:
-        return "the VM is larger than the host"
-    if not admits(host, shape, reserved + (k - 1) * (shape.reservation + shape.overhead)):
-        return "admission: reservations + overhead"
-    state = evaluate_host(host, vms + _copies(shape, host.name, 0, k), policy)[0].state
-    return f"one more: {state.value}"
+        why = "the VM is larger than the host"
+    elif not _admits(host, shape, base, lo + 1):
+        why = "admission: reservations + overhead"
+    else:
+        why = f"one more: {_state(host, base, one, lo + 1, policy).value}"
+    return HostHeadroom(host.name, host.cluster, lo, why)
 
 
 def _greedy(
     hosts: list[Host], by_host: dict[str, list[VM]], shape: VM, policy: Policy, keep: MemState
 ) -> tuple[list[str], str]:
-    """Hosts chosen for copy 1, 2, ... and why the next copy does not fit."""
+    """Hosts chosen for copy 1, 2, ... and why the next copy does not fit. Each host's
+    load is kept and grows by one copy's row at a time."""
     placed: list[str] = []
     extra: dict[str, int] = dict.fromkeys((h.name for h in hosts), 0)
+    loads: dict[str, Load] = {h.name: load_of(by_host[h.name]) for h in hosts}
     results: dict[str, HostResult] = {
-        h.name: evaluate_host(h, by_host[h.name], policy)[0] for h in hosts
+        h.name: evaluate_load(h, loads[h.name], policy) for h in hosts
     }
+    one = load_of([shape])
     room = MAX_COPIES - sum(len(by_host[h.name]) for h in hosts)
-    copies: dict[str, list[VM]] = {}
     while len(placed) < room:
         fits = [
             h for h in hosts
@@ -110,13 +120,12 @@ def _greedy(
             )
             return placed, why
         best = max(fits, key=lambda h: (results[h.name].free, h.name))
-        mine = copies.setdefault(best.name, [])
-        mine += _copies(shape, best.name, len(mine), 1)  # one more, not all of them again
-        trial = evaluate_host(best, by_host[best.name] + mine, policy)[0]
+        load = loads[best.name].plus(one)
+        trial = evaluate_load(best, load, policy)
         if trial.state.rank > keep.rank:
-            mine.pop()
             return placed, f"{best.name} would be {trial.state.value}"
         extra[best.name] += 1
+        loads[best.name] = load
         results[best.name] = trial
         placed.append(best.name)
     return placed, f"vSphere's {MAX_COPIES:,} VMs per cluster"
@@ -136,16 +145,22 @@ def cluster_headroom(
     targets = [h for h in hosts if h.name not in spare]
     order, why = _greedy(targets, by_host, shape, policy, keep)
 
+    copies = [replace(shape, name=f"{shape.name}#{i}", host=name) for i, name in enumerate(order)]
+
     def layout(k: int) -> dict[str, list[VM]]:
         out = {h.name: list(by_host[h.name]) for h in hosts}
-        for i, name in enumerate(order[:k]):
-            out[name] += _copies(shape, name, i, 1)
+        for vm in copies[:k]:  # built once: each probe only lays them out
+            assert vm.host is not None
+            out[vm.host].append(vm)
         return out
 
     def keeps_failover(k: int) -> bool | None:
         lay = layout(k)
-        base = {h.name: evaluate_host(h, lay[h.name], policy)[0] for h in hosts}
-        r = ha.analyse(cluster, hosts, lay, base, policy, scenario.fail_hosts, scenario.ha_failures)
+        loads = {h.name: load_of(lay[h.name]) for h in hosts}
+        base = {h.name: evaluate_load(h, loads[h.name], policy) for h in hosts}
+        r = ha.analyse(
+            cluster, hosts, lay, base, policy, scenario.fail_hosts, scenario.ha_failures, loads
+        )
         if r is None:
             return None
         ok = not r.unrestartable and r.state_after.rank <= keep.rank
