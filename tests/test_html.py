@@ -271,3 +271,23 @@ def test_real_export_marks_observed_hosts_and_shows_each_hosts_ha_verdict(tmp_pa
     report = Page(text)
     assert report.open == []
     assert report.mismatched == []
+
+
+def test_the_chart_over_time_starts_from_todays_demand_on_an_observed_export(
+    tmp_path: Path,
+) -> None:
+    """Month 0 of the chart is the report's today: hosts resting on observed usage too."""
+    out = tmp_path / "x.html"
+    code, _, stderr = run(
+        "check", "tests/data/rvtools/example1.xlsx", "--growth", "5%/month",
+        "--as-of", "2026-01-01", "-o", f"html={out}",
+    )  # fmt: skip
+    assert code in (0, 1, 3), stderr
+    text = out.read_text()
+    summary = re.search(r'<a href="#cluster-Cluster">Cluster</a></td>(.*?)</tr>', text, re.S)
+    first_month = re.search(r"<tr><td>2026-01</td><td class=\"num\">([\d.]+)</td>", text)
+    assert summary is not None
+    assert first_month is not None
+    demand = re.findall(r'<td class="num">([\d.]+)</td>', summary.group(1))[2]
+    assert first_month.group(1) == demand
+    assert float(demand) > 100

@@ -16,7 +16,7 @@ from memplan.units import suggest
 
 if TYPE_CHECKING:
     from memplan.engine.trend import History
-    from memplan.model import Inventory, Report
+    from memplan.model import Inventory, Report, Scenario
 from memplan.cli.exits import EXIT_RANK, exit_for, usage_exit
 from memplan.cli.loading import build_scenario, load_inventory
 from memplan.cli.options import (
@@ -204,7 +204,7 @@ def check(
             said = (OVERRIDDEN, *report.forecast.notes)
             report = replace(report, forecast=replace(report.forecast, notes=said))
         if report.forecast is not None and any(f is Format.HTML for f, _ in targets):
-            report = _with_timeline(inv, report, scenario.growth, learnt)  # the HTML charts it
+            report = _with_timeline(inv, report, scenario, learnt)  # the HTML charts it
         make = functools.partial(
             renderer, explain=explain, vms=vms, host=host, csv_vms=csv_vms, verbose=verbose,
             wide=wide, quiet=quiet,
@@ -249,19 +249,23 @@ def check(
 
 
 def _with_timeline(
-    inv: Inventory, report: Report, growth: float | None, learnt: History | None = None
+    inv: Inventory, report: Report, scenario: Scenario, learnt: History | None = None
 ) -> Report:
-    """``report`` with every host month by month over its forecast's horizon."""
+    """``report`` with every host month by month over its forecast's horizon, from the
+    inventory as the forecast saw it (observed usage applied, same growth and scope)."""
     from memplan.engine import projection
 
     f = report.forecast
     assert f is not None
+    inv = engine.observe(inv)
     if learnt is not None:
         from memplan.engine import trend
 
         return replace(report, timeline=trend.timeline(inv, learnt, f.as_of, f.horizon_months))
     host_of, _ = engine.place(inv)
-    points, _ = projection.timeline(inv, host_of, f.as_of, f.horizon_months, 1, growth)
+    points, _ = projection.timeline(
+        inv, host_of, f.as_of, f.horizon_months, 1, scenario.growth, scenario.growth_scope
+    )
     return replace(report, timeline=points)
 
 
