@@ -268,3 +268,15 @@ def test_thresholds_colours_its_states_without_printing_markup() -> None:
     _, lines = run("thresholds", "130607MiB")
     assert not any("[green]" in line or "[/]" in line for line in lines)
     assert any(line.split()[:1] == ["high"] for line in lines)
+
+
+def test_columns_align_on_terminal_cells_with_wide_characters() -> None:
+    """A CJK name takes two cells a character: the next column still lines up."""
+    rows = [("東京-esx01", "1.0"), ("esx02", "22.5")]
+    columns = [Column("Host", lambda r: r[0]), Column("Free", lambda r: r[1], "right")]
+    layout, cells = fit(columns, rows, 80)
+    buffer = io.StringIO()
+    put(Console(file=buffer, width=80, color_system=None), grid(columns, layout, cells))
+    lines = buffer.getvalue().splitlines()
+    assert lines[2] == "東京-esx01   1.0"
+    assert lines[3] == "esx02       22.5"

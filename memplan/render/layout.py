@@ -64,11 +64,16 @@ def _units(c: Cell) -> tuple[str | Text, ...]:
     return c if isinstance(c, tuple) else (c,)
 
 
+def _width(text: str) -> int:
+    """Terminal cells of ``text``: CJK and emoji take two (the ASCII test is the fast path)."""
+    return len(text) if text.isascii() else cell_len(text)
+
+
 def _len(u: str | Text) -> int:
     plain = u if isinstance(u, str) else u.plain
     if "\n" not in plain:
-        return len(plain)
-    return max(len(line) for line in plain.split("\n"))
+        return _width(plain)
+    return max(_width(line) for line in plain.split("\n"))
 
 
 def _natural(c: Cell) -> int:
@@ -202,7 +207,7 @@ Piece = tuple[str, Text | None]
 def _cell_lines(cell: Cell, width: int) -> list[Piece]:
     wrapped = _wrap(cell, width)
     if isinstance(wrapped, str):
-        if "\n" not in wrapped and len(wrapped) <= width:  # the common case, kept cheap
+        if "\n" not in wrapped and _width(wrapped) <= width:  # the common case, kept cheap
             return [(wrapped, None)]
         wrapped = Text(wrapped)
     lines = wrapped.split("\n") if "\n" in wrapped.plain else [wrapped]
@@ -228,7 +233,7 @@ def grid(columns: Sequence[Column[R]], f: Fit, cells: list[list[Cell]]) -> Grid:
             if k:
                 plain.append(" " * GAP)
                 at += GAP
-            room = w - cell_len(text) if source is not None else w - len(text)
+            room = w - _width(text)
             if right[k] and room > 0:
                 plain.append(" " * room)
                 at += room
