@@ -19,6 +19,8 @@ from memplan.cli.loading import build_scenario, import_notes, table_or_json
 from memplan.cli.options import (
     AddHostOpt,
     AddVmOpt,
+    ClusterOpt,
+    FailHostOpt,
     InventoryArg,
     KeepState,
     NoColorOpt,
@@ -46,18 +48,13 @@ def headroom(
             show_default=False,
         ),
     ],
-    cluster: Annotated[
-        str | None,
-        typer.Option("--cluster", metavar="CLUSTER", help="Only this cluster (and its hosts)."),
-    ] = None,
+    cluster: ClusterOpt = None,
     keep_state: Annotated[
         KeepState,
         typer.Option("--keep-state", help="clear: stop before ballooning; soft: before swapping."),
     ] = KeepState.CLEAR,
     fmt: TableOrJsonOpt = "table",
-    fail_host: Annotated[
-        list[str] | None, typer.Option("--fail-host", metavar="HOST", help="HA: fail these hosts.")
-    ] = None,
+    fail_host: FailHostOpt = None,
     ha_failures: Annotated[
         int | None,
         typer.Option("--ha-failures", metavar="N", min=0, help="HA: host failures to keep."),

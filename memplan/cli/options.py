@@ -210,6 +210,15 @@ AsOfOpt = Annotated[
     ),
 ]
 
+ClusterOpt = Annotated[
+    str | None,
+    typer.Option("--cluster", metavar="CLUSTER", help="Only this cluster (and its hosts)."),
+]
+
+FailHostOpt = Annotated[
+    list[str] | None, typer.Option("--fail-host", metavar="HOST", help="HA: fail these hosts.")
+]
+
 
 _NB_HYPHEN = "\u2011"
 

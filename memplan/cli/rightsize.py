@@ -15,6 +15,8 @@ from memplan.cli.options import (
     AddHostOpt,
     AddVmOpt,
     AsOfOpt,
+    ClusterOpt,
+    FailHostOpt,
     GrowthOpt,
     HorizonOpt,
     InventoryArg,
@@ -129,10 +131,7 @@ def rightsize(
             " idle VMs, how long VMs are off, and the forecast grows by their trend.",
         ),
     ] = None,
-    cluster: Annotated[
-        str | None,
-        typer.Option("--cluster", metavar="CLUSTER", help="Only this cluster (and its hosts)."),
-    ] = None,
+    cluster: ClusterOpt = None,
     vm: Annotated[
         str | None,
         typer.Option(
@@ -162,9 +161,7 @@ def rightsize(
             "--output", "-o", metavar="FILE", help="Write to this file instead of stdout."
         ),
     ] = None,
-    fail_host: Annotated[
-        list[str] | None, typer.Option("--fail-host", metavar="HOST", help="HA: fail these hosts.")
-    ] = None,
+    fail_host: FailHostOpt = None,
     ha_failures: Annotated[
         int | None,
         typer.Option("--ha-failures", metavar="N", min=0, help="HA: host failures to simulate."),
