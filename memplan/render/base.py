@@ -115,6 +115,37 @@ def write_safe(console: Console, text: str) -> None:
     console.file.write(safe_text(text))
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+"""What makes a spreadsheet read a CSV cell as a formula (OWASP, CSV Injection)."""
+_CSV_QUOTE = re.compile('[,;"\t\r\n]')
+
+
+def csv_field(value: object) -> str:
+    """One CSV cell: ``None`` empty, numbers as Python writes them, and text that would
+    start a formula in Excel or LibreOffice (``=``, ``+``, ``-``, ``@``, tab, CR, LF
+    first) behind a single quote, so that it opens as the text it is (OWASP's CSV
+    Injection advice). Text holding a separator (comma, or the semicolon and tab other
+    locales split on), a quote or a line break is quoted, so that no part of it can
+    start a cell of its own."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        return str(value)
+    if value.startswith(_FORMULA_START):
+        value = "'" + value
+    if _CSV_QUOTE.search(value):
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
+def write_csv(console: Console, header: Iterable[str], rows: Iterable[Iterable[object]]) -> None:
+    """Write a CSV document (header, then ``rows``; LF line ends) with every cell made
+    safe by csv_field, and unsafe characters escaped as write_safe does."""
+    lines = [",".join(header)]
+    lines.extend(",".join(map(csv_field, row)) for row in rows)
+    write_safe(console, "\n".join(lines) + "\n")
+
+
 class Renderer(ABC):
     """Turns a finished report into output on an injected console."""
 

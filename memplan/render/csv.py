@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from rich.console import Console
 
 from memplan.model import Report
-from memplan.render.base import Renderer, write_safe
+from memplan.render.base import Renderer, write_csv
 
 HOST_FIELDS = (
     "cluster", "host", "esxi", "memory_bytes", "managed_bytes", "capacity_bytes",
@@ -31,25 +28,18 @@ class CsvRenderer(Renderer):
 
     def render(self, report: Report, console: Console) -> None:
         """Write the header and one row per host (or VM)."""
-        buffer = io.StringIO()
-        w = csv.writer(buffer, lineterminator="\n")
         if self.vms:
-            w.writerow(VM_FIELDS)
-            for r in report.vms:
-                v = r.vm
-                w.writerow([
-                    v.name, v.cluster or "", r.host or "", r.placed, "on" if v.powered_on else "off",
-                    v.vcpus, v.memory, v.overhead, v.reservation, "" if v.limit is None else v.limit,
-                    v.active, v.consumed, r.demand, r.balloon, r.compressed, r.swapped,
-                    r.active_hit, r.verdict.value,
-                ])  # fmt: skip
+            write_csv(console, VM_FIELDS, ([
+                    r.vm.name, r.vm.cluster or "", r.host or "", r.placed,
+                    "on" if r.vm.powered_on else "off", r.vm.vcpus, r.vm.memory, r.vm.overhead,
+                    r.vm.reservation, "" if r.vm.limit is None else r.vm.limit, r.vm.active,
+                    r.vm.consumed, r.demand, r.balloon, r.compressed, r.swapped, r.active_hit,
+                    r.verdict.value,
+                ] for r in report.vms))  # fmt: skip
         else:
-            w.writerow(HOST_FIELDS)
-            for h in report.hosts:
-                w.writerow([
+            write_csv(console, HOST_FIELDS, ([
                     h.host.cluster or "", h.host.name, h.host.esxi, h.host.memory, h.host.managed,
                     h.capacity, h.min_free, h.vms_on, h.configured, h.overhead, h.reserved,
                     h.active, h.demand, h.free, f"{h.overcommit_ratio:.4f}", h.state.value,
                     h.balloon, h.swap, h.verdict.value,
-                ])  # fmt: skip
-        write_safe(console, buffer.getvalue())
+                ] for h in report.hosts))  # fmt: skip

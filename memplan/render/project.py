@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections import defaultdict
 from datetime import date
@@ -21,7 +19,7 @@ from memplan.render.base import (
     arrived_text,
     growth_lines,
     ha_lines,
-    write_safe,
+    write_csv,
 )
 from memplan.render.layout import Cell, Column, fit, flow, grid, hanging, put
 from memplan.render.notes import put_notes
@@ -84,12 +82,9 @@ def render_project(
         }  # fmt: skip
         console.file.write(json.dumps(doc, indent=2, sort_keys=True) + "\n")
     elif fmt is ProjectFormat.CSV:
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS, lineterminator="\n")
-        writer.writeheader()
-        for p in r.points:
-            writer.writerow(_row(p))
-        write_safe(console, buffer.getvalue())
+        write_csv(
+            console, CSV_FIELDS, ([row[k] for k in CSV_FIELDS] for row in map(_row, r.points))
+        )
     elif fmt is ProjectFormat.TABLE:
         _table(r, console, verbose)
     elif fmt is ProjectFormat.HTML:

@@ -3,8 +3,6 @@ and what applying the recommendations buys, as a table, JSON, CSV or Markdown.""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Callable
 from datetime import date
@@ -17,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from memplan.model import MemState, RightsizeReport, VMSizing
-from memplan.render.base import write_safe
+from memplan.render.base import write_csv, write_safe
 from memplan.render.layout import put
 from memplan.units import GIB, format_size, plural
 
@@ -53,16 +51,11 @@ def render_rightsize(
     if fmt is RightsizeFormat.JSON:
         console.file.write(json.dumps(_doc(r), indent=2, sort_keys=True) + "\n")
     elif fmt is RightsizeFormat.CSV:
-        buffer = io.StringIO()
-        w = csv.writer(buffer, lineterminator="\n")
-        w.writerow(CSV_FIELDS)
-        for s in r.vms:
-            w.writerow([
+        write_csv(console, CSV_FIELDS, ([
                 s.name, s.cluster or "", s.host or "", s.configured, s.reservation,
                 "" if s.limit is None else s.limit, _blank(s.peak_active), _blank(s.recommended),
                 s.reclaimable, s.idle, s.basis, s.reason,
-            ])  # fmt: skip
-        write_safe(console, buffer.getvalue())
+            ] for s in r.vms))  # fmt: skip
     elif fmt is RightsizeFormat.MARKDOWN:
         _markdown(r, console, top)
     elif fmt is RightsizeFormat.TABLE:

@@ -3,8 +3,6 @@ and the dates, as a table, JSON, CSV or Markdown."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Sequence
 from datetime import date
@@ -17,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from memplan.model import ClusterTrend, DateRange, Fit, HostTrend, Steps, TrendReport
-from memplan.render.base import write_safe
+from memplan.render.base import write_csv, write_safe
 from memplan.units import GIB, plural
 
 
@@ -180,14 +178,9 @@ def render_trend(r: TrendReport, fmt: TrendFormat, console: Console) -> None:
     if fmt is TrendFormat.JSON:
         console.file.write(json.dumps(to_json(r), indent=2, sort_keys=True) + "\n")
     elif fmt is TrendFormat.CSV:
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS, lineterminator="\n")
-        writer.writeheader()
-        for h in r.hosts:
-            writer.writerow(_csv_row("host", _host(h), h.cluster))
-        for c in r.clusters:
-            writer.writerow(_csv_row("cluster", _cluster(c), c.cluster))
-        write_safe(console, buffer.getvalue())
+        rows = [_csv_row("host", _host(h), h.cluster) for h in r.hosts]
+        rows += [_csv_row("cluster", _cluster(c), c.cluster) for c in r.clusters]
+        write_csv(console, CSV_FIELDS, ([row[k] for k in CSV_FIELDS] for row in rows))
     elif fmt is TrendFormat.MARKDOWN:
         write_safe(console, "\n".join(_markdown(r)) + "\n")
     elif fmt is TrendFormat.TABLE:
