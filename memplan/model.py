@@ -840,6 +840,10 @@ class HeadroomReport:
     """Per cluster."""
     whatifs: tuple[WhatIf, ...]
     """Flags applied, in order."""
+    ahead: Forecast | None = None
+    """With growth or a horizon: the projection the counts stand at (its ``until``), which
+    growth ran, the new VMs that arrived by then and its notes (no hosts or clusters);
+    None: the counts are today's."""
 
 
 # memplan diff
@@ -1073,6 +1077,9 @@ class RightsizeReport:
     """The --cluster the report is limited to."""
     whatifs: tuple[WhatIf, ...]
     """Flags applied, in order."""
+    headroom_ahead: Forecast | None = None
+    """With --vm and a typed growth or horizon: where the headroom counts stand
+    (HeadroomReport.ahead: the horizon, the growth that ran, what arrived); None: today."""
 
 
 # memplan trend

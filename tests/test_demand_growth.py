@@ -339,3 +339,81 @@ def test_fail_within_gates_on_the_failover_of_tomorrow() -> None:
     assert r.clusters[0].ha.verdict == "ok"  # today's failover is clean
     assert r.clusters[0].verdict == "fail"  # MP403 counts for the cluster
     assert "MP403" in {f.rule for f in r.findings}
+
+
+def _headroom(text: str, scenario: Scenario):  # type: ignore[no-untyped-def]
+    shape = next(vm for vm in inv(full_host(1)).vms)  # 8 GiB, overhead 0, active 20%, full
+    return engine.headroom_report(inv(text), shape, MemState.CLEAR, scenario)
+
+
+def test_headroom_at_the_horizon_counts_after_the_arrivals() -> None:
+    """The standalone host takes VMs of 8 GiB while free memory stays at or above minFree
+    (1925.12 MiB): 15 in all (free 8192 MiB), not 16 (free 0). Today it has 8: 7 more.
+    Twelve months of 5%/month bring round(8 x (1.05^12 - 1)) = round(6.37) = 6 new VMs:
+    14 on the host, 1 more. Thirteen months bring 7: none. In-VM growth moves nothing."""
+    assert round(8 * (1.05**12 - 1)) == 6
+    assert round(8 * (1.05**13 - 1)) == 7
+    assert _headroom(full_host(8), Scenario()).hosts[0].count == 7
+    assert _headroom(full_host(8), Scenario()).ahead is None
+    at12 = _headroom(full_host(8), Scenario(as_of=AS_OF, horizon_months=12, growth=0.05))
+    assert at12.hosts[0].count == 1
+    assert at12.ahead is not None
+    assert (at12.ahead.until, at12.ahead.growth_scope) == (date(2027, 1, 1), "demand")
+    assert at12.ahead.arrivals[0].counts[-1] == 6
+    # the model's own count for the host written out with its 14 VMs
+    assert _headroom(full_host(14), Scenario()).hosts[0].count == 1
+    at13 = _headroom(full_host(8), Scenario(as_of=AS_OF, horizon_months=13, growth=0.05))
+    assert at13.hosts[0].count == 0
+    vm = Scenario(as_of=AS_OF, horizon_months=12, growth=0.05, growth_scope="vm")
+    in_vm = _headroom(full_host(8), vm)
+    assert in_vm.hosts[0].count == 7
+    assert in_vm.ahead is not None
+    assert (in_vm.ahead.growth_scope, in_vm.ahead.arrivals) == ("vm", ())
+    # growth: on the host and --horizon alone: the same demand growth
+    on_host = full_host(8, "\n        growth: 5%/month")
+    assert _headroom(on_host, Scenario(as_of=AS_OF, horizon_months=12)).hosts[0].count == 1
+
+
+def test_cluster_headroom_at_the_horizon_is_the_grown_clusters() -> None:
+    """The cluster of test_cluster_arrivals_spread_over_its_hosts at month 12: a 8 VMs,
+    b 4 + 3, c1 7, all of 8 GiB on hosts of 128 GiB. Each host takes up to 15: a 7, b 8,
+    c1 8 more; the cluster, placing on the most free host each time, 45 - 22 = 23. The
+    same counts (HA ones too) as the model gives that cluster written out by hand."""
+    grown = _headroom(_cluster(), Scenario(as_of=AS_OF, horizon_months=12))
+    assert {h.host: h.count for h in grown.hosts} == {"a": 7, "b": 8, "c1": 8}
+    assert grown.clusters[0].count == 23
+    vm = "{name: %s%d, memory: 8GiB, overhead: 0, active: 20%%}"
+    by_hand = CLUSTER.replace("        growth: 5%/month\n", "")
+    by_hand = by_hand.replace("VMS_A", ", ".join(vm % ("a", i) for i in range(8)))
+    by_hand = by_hand.replace("VMS_B", ", ".join(vm % ("b", i) for i in range(7)))
+    new_vms = ", ".join(vm % ("n", i) for i in range(7))
+    by_hand = by_hand.replace(
+        "{name: c1, memory: 128GiB, system_reserved: 0}",
+        "{name: c1, memory: 128GiB, system_reserved: 0, vms: [" + new_vms + "]}",
+    )
+    today = _headroom(by_hand, Scenario())
+    assert grown.clusters == today.clusters
+    assert grown.hosts == today.hosts
+
+
+def test_cli_headroom_horizon_says_what_arrived(standalone: str) -> None:
+    args = ["headroom", standalone, "--vm", "8GiB,overhead=0,active=20%"]
+    code, out, err = run(*args, "--as-of", "2026-01-01", "--growth", "5%/month", "--horizon", "12m")
+    assert (code, err) == (0, "")
+    assert "at 2027-01-01 (12 months from 2026-01-01)" in out
+    assert "growth: demand" in out
+    assert "host h: new VMs of 8.0 GiB, 1 vCPU, consumed 100%, active 20%; +6 by 2027-01" in out
+    assert "h            1  one more: soft" in out
+    code, out, _ = run(*args, "--as-of", "2026-01-01", "--growth", "5%/month", "-f", "json")
+    doc = json.loads(out)
+    assert doc["at"]["date"] == "2027-01-01"  # --growth alone: 12 months
+    assert doc["at"]["growth_scope"] == "demand"
+    assert doc["at"]["arrivals"][0]["new_vms"][-1] == 6
+    assert doc["hosts"][0]["count"] == 1
+    code, out, _ = run(*args, "-f", "json")
+    assert json.loads(out)["at"] is None
+    assert json.loads(out)["hosts"][0]["count"] == 7
+    code, out, _ = run(*args, "--growth", "5%/month", "--growth-scope", "vm", "--as-of",
+                       "2026-01-01")  # fmt: skip
+    assert "growth: inside VMs only" in out
+    assert "h            7  one more: soft" in out

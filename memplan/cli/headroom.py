@@ -19,8 +19,13 @@ from memplan.cli.loading import build_scenario, import_notes, table_or_json
 from memplan.cli.options import (
     AddHostOpt,
     AddVmOpt,
+    AsOfOpt,
     ClusterOpt,
     FailHostOpt,
+    GrowthOpt,
+    GrowthScope,
+    GrowthScopeOpt,
+    HorizonOpt,
     InventoryArg,
     KeepState,
     NoColorOpt,
@@ -68,6 +73,10 @@ def headroom(
     rightsize: RightsizeOpt = False,
     buffer: BufferOpt = None,
     size_step: SizeStepOpt = None,
+    growth: GrowthOpt = None,
+    growth_scope: GrowthScopeOpt = GrowthScope.DEMAND,
+    horizon: HorizonOpt = None,
+    as_of: AsOfOpt = None,
     no_color: NoColorOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -77,8 +86,14 @@ def headroom(
 
     VMs are placed the way check places cluster VMs (most free memory that admits them,
     overhead included) until the first host would pass --keep-state. With HA configured
-    the count also keeps the cluster's failover capacity. Exit codes: 0 done, 2 usage
-    error, 4 invalid inventory.
+    the count also keeps the cluster's failover capacity.
+
+    At a horizon: memplan headroom inv.yaml --vm 16GiB --growth 5%/month --horizon 12m
+    counts on the inventory the forecast sees 12 months on (--horizon or --growth; default
+    12m): VMs grown, planned changes applied, and the new VMs demand growth brought placed
+    as project places them; the report says which growth ran and how many arrived.
+
+    Exit codes: 0 done, 2 usage error, 4 invalid inventory.
     """
     as_json = table_or_json(fmt, "headroom")
     notes: list[Note] = []
@@ -96,8 +111,10 @@ def headroom(
     clusters = [c.name for c in inv.clusters]
     if cluster is not None and cluster not in clusters:
         raise usage_exit(f"--cluster {cluster}: no such cluster{suggest(cluster, clusters)}")
-    scenario = build_scenario(ctx, inv, as_of=None, growth=None, horizon=None, fail_host=fail_host,
-                         ha_failures=ha_failures)  # fmt: skip
+    scenario = build_scenario(
+        ctx, inv, as_of=as_of, growth=growth, horizon=horizon, fail_host=fail_host,
+        ha_failures=ha_failures, growth_scope=growth_scope.value,
+    )  # fmt: skip
     report = engine.headroom_report(inv, shape, MemState(keep_state.value), scenario, cluster)
     from memplan.render.headroom import render_headroom_json, render_headroom_table
 

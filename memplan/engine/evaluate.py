@@ -439,12 +439,27 @@ def headroom_report(
     scenario: Scenario | None = None,
     cluster: str | None = None,
 ) -> HeadroomReport:
-    """How many more VMs of ``shape`` fit per host and per cluster (docs/projection.md)."""
+    """How many more VMs of ``shape`` fit per host and per cluster (docs/projection.md).
+
+    With a growth rate or a horizon in ``scenario``, the counts stand at the horizon
+    (default 12 months): on the inventory the forecast sees then (projection.ahead(): VMs
+    grown, planned changes applied, demand growth's new VMs placed)."""
     from memplan.engine import headroom as room  # the headroom command's alone
 
     scenario = scenario or Scenario()
     inventory = observed.observe(inventory)
     host_of, _ = place(inventory)
+    ahead = None
+    if scenario.as_of is not None and (
+        scenario.growth is not None or scenario.horizon_months is not None
+    ):
+        from memplan.engine import projection  # only at a horizon: start-up time
+
+        months = scenario.horizon_months or projection.DEFAULT_HORIZON_MONTHS
+        inventory, ahead = projection.ahead(
+            inventory, host_of, scenario.as_of, months, scenario.growth, scenario.growth_scope
+        )
+        host_of = {vm.name: vm.host for vm in inventory.vms}
     by_host = vms_by_host(inventory, host_of)
     chosen = [h for h in inventory.hosts if cluster is None or h.cluster == cluster]
     spare = {n for c in inventory.clusters if c.ha for n in c.ha.failover_hosts}
@@ -461,4 +476,4 @@ def headroom_report(
         for c in sorted(inventory.clusters, key=lambda c: c.name)
         if cluster is None or c.name == cluster
     )  # fmt: skip
-    return HeadroomReport(inventory.source, shape, keep, hosts, clusters, scenario.echo)
+    return HeadroomReport(inventory.source, shape, keep, hosts, clusters, scenario.echo, ahead)

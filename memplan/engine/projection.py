@@ -621,11 +621,7 @@ def forecast(
                 if m is not None:
                     ha_seen[key] = m
     pools = world.arrivals_by_pool(horizon)
-    ran = (
-        "demand" if pools or any(v.demand_growth for v in world.vms.values())
-        else "vm" if any(v.growth for v in world.vms.values())
-        else "none"
-    )  # fmt: skip
+    ran = _ran(world, pools)
     by_pool = {(a.cluster, a.host): a.counts for a in pools}
 
     def arrived(pool: tuple[str | None, str | None], month: int | None) -> int:
@@ -679,6 +675,15 @@ def forecast(
     )  # fmt: skip
 
 
+def _ran(world: _World, pools: tuple[Arrivals, ...]) -> str:
+    """Which growth ran: "demand", "vm" or "none" (Forecast.growth_scope)."""
+    return (
+        "demand" if pools or any(v.demand_growth for v in world.vms.values())
+        else "vm" if any(v.growth for v in world.vms.values())
+        else "none"
+    )  # fmt: skip
+
+
 def timeline(
     inventory: Inventory,
     host_of: dict[str, str | None],
@@ -714,3 +719,40 @@ def timeline(
                 )
             )
     return tuple(points), tuple(world.notes)
+
+
+def ahead(
+    inventory: Inventory,
+    host_of: dict[str, str | None],
+    as_of: date,
+    months: int,
+    growth: float | None = None,
+    scope: str = "demand",
+) -> tuple[Inventory, Forecast]:
+    """The inventory as the forecast sees it ``months`` after ``as_of``: the planned changes
+    applied, every VM grown and on the host it then runs on, the new VMs demand growth
+    brought placed where they went (``memplan headroom --horizon``), and a Forecast without
+    hosts or clusters that says which growth ran, what arrived and what the projection
+    had to decide. The same months as timeline() and forecast() walk, no arithmetic of
+    its own."""
+    world = _World.start(inventory, host_of, growth, scope, as_of)
+    changes = {m: cs for m, _, cs in _segments(inventory, as_of, months)}
+    for month in range(months + 1):
+        for change in changes.get(month, []):
+            world.apply(change, month, growth, scope)
+        world.arrive(month)
+    running = [
+        replace(grown(world.vms[n], months - world.born[n]), growth=0.0, demand_growth=False)
+        for h in world.hosts for n in world.here(h, months)
+    ]  # fmt: skip
+    off = [
+        vm if vm.host == host_of.get(vm.name) else replace(vm, host=host_of.get(vm.name))
+        for vm in inventory.vms
+        if not vm.powered_on and host_of.get(vm.name) in world.hosts
+    ]  # fmt: skip
+    then = replace(inventory, hosts=tuple(world.hosts.values()), vms=(*running, *off), planned=())
+    pools = world.arrivals_by_pool(months)
+    until = add_months(as_of, months)
+    return then, Forecast(
+        as_of, months, until, None, (), (), tuple(world.notes), _ran(world, pools), pools
+    )

@@ -286,15 +286,19 @@ def report(
     off = _power_on_states(inventory, off)
     resized_inventory = apply(inventory, vms)
     after = evaluate(resized_inventory, scenario)
-    rooms: tuple[HeadroomReport, HeadroomReport] | None = None
-    if shape is not None:
-        rooms = (
-            headroom_report(inventory, shape, keep, scenario, cluster),
-            headroom_report(resized_inventory, shape, keep, scenario, cluster),
-        )
     before_fc, after_fc = before.forecast, after.forecast
     growth = _growth_basis(inventory, scenario) if before_fc is not None else None
     trend = _trend_forecasts(inventory, resized_inventory, snapshots, scenario)
+    rooms: tuple[HeadroomReport, HeadroomReport] | None = None
+    if shape is not None:
+        # with a typed growth or horizon the counts stand at the horizon, new VMs arrived, as
+        # memplan headroom counts them; growth learnt from snapshots has no such inventory
+        # (engine/trend.py): then they are today's
+        at = scenario if trend is None else replace(scenario, growth=None, horizon_months=None)
+        rooms = (
+            headroom_report(inventory, shape, keep, at, cluster),
+            headroom_report(resized_inventory, shape, keep, at, cluster),
+        )
     if trend is not None:
         (before_fc, after_fc), growth = trend
     reclaim: dict[str | None, int] = defaultdict(int)
@@ -310,6 +314,7 @@ def report(
     return RightsizeReport(
         inventory.source, sizing, len(dates), min(known, default=None), inventory.collected,
         vms, off, hosts, clusters, before_fc, growth, shape, keep, cluster, scenario.echo,
+        rooms[0].ahead if rooms else None,
     )  # fmt: skip
 
 

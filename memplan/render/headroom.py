@@ -7,9 +7,11 @@ import json
 from rich.console import Console
 from rich.text import Text
 
-from memplan.model import ClusterHeadroom, HeadroomReport, HostHeadroom
+from memplan.model import ClusterHeadroom, Forecast, HeadroomReport, HostHeadroom
+from memplan.render.base import arrivals_dict, growth_lines
 from memplan.render.layout import Column, fit, flow, grid, hanging, put
-from memplan.units import format_size
+from memplan.render.notes import put_notes
+from memplan.units import format_size, plural
 
 
 def render_headroom_json(r: HeadroomReport, console: Console) -> None:
@@ -23,12 +25,22 @@ def render_headroom_json(r: HeadroomReport, console: Console) -> None:
                   "reservation_bytes": s.reservation, "active_bytes": s.active,
                   "consumed_bytes": s.consumed},
         "whatifs": [str(w) for w in r.whatifs],
+        "at": None if r.ahead is None else _at_json(r.ahead),
         "clusters": [{"name": c.cluster, "count": c.count, "limit": c.limit,
                       "count_ha": c.count_ha, "limit_ha": c.limit_ha} for c in r.clusters],
         "hosts": [{"name": h.host, "cluster": h.cluster, "count": h.count, "limit": h.limit}
                   for h in r.hosts],
     }  # fmt: skip
     console.file.write(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+
+
+def _at_json(f: Forecast) -> dict[str, object]:
+    """Where the counts stand: the horizon's date, which growth ran, what arrived."""
+    return {
+        "as_of": f.as_of.isoformat(), "horizon_months": f.horizon_months,
+        "date": f.until.isoformat(), "growth_scope": f.growth_scope,
+        "arrivals": [arrivals_dict(a) for a in f.arrivals], "notes": [n.text for n in f.notes],
+    }  # fmt: skip
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -69,13 +81,16 @@ def render_headroom_table(r: HeadroomReport, console: Console) -> None:
             [f"memplan headroom {r.source}",
              f"VM {format_size(s.memory)}, {s.vcpus} vCPU, overhead {format_size(s.overhead)}"
              + reserved,
-             f"keep {r.keep.value} ({keep})"],
+             f"keep {r.keep.value} ({keep})", *_at(r.ahead)],
             width,
         ),
     )  # fmt: skip
     if r.whatifs:
         whatif = Text(" ".join(str(w) for w in r.whatifs), style="bold")
         put(console, hanging(console, whatif, width, "what-if: ", "  "))
+    for line in growth_lines(r.ahead) if r.ahead is not None else []:
+        indent = " " * (len(line) - len(line.lstrip()))
+        put(console, hanging(console, Text(line.lstrip()), width, indent, indent + "  "))
     if r.clusters:
         columns = cluster_columns()
         layout, cells = fit(columns, r.clusters, width)
@@ -86,3 +101,14 @@ def render_headroom_table(r: HeadroomReport, console: Console) -> None:
     layout_h, cells_h = fit(hosts, r.hosts, width)
     put(console, "each host on its own")
     put(console, grid(hosts, layout_h, cells_h))
+    if r.ahead is not None and r.ahead.notes:
+        put(console)
+        put_notes(console, r.ahead.notes)
+
+
+def _at(f: Forecast | None) -> list[str]:
+    """ "at 2027-12-01 (12 months from 2026-12-01)", or nothing for today's counts."""
+    if f is None:
+        return []
+    return [f"at {f.until.isoformat()} ({plural(f.horizon_months, 'month')} from"
+            f" {f.as_of.isoformat()})"]  # fmt: skip

@@ -136,7 +136,10 @@ def _doc(r: RightsizeReport) -> dict[str, Any]:
             "as_of": r.forecast.as_of.isoformat(), "until": r.forecast.until.isoformat(),
             "growth": r.growth},
         "headroom_vm": None if r.shape is None else {
-            "configured_bytes": r.shape.memory, "keep_state": r.keep.value},
+            "configured_bytes": r.shape.memory, "keep_state": r.keep.value,
+            "at": None if r.headroom_ahead is None else r.headroom_ahead.until.isoformat(),
+            "new_vms": None if r.headroom_ahead is None else
+            sum(a.counts[-1] for a in r.headroom_ahead.arrivals)},
         "totals": {
             "vms_on": len(r.vms),
             "recommended": sum(s.recommended is not None for s in r.vms),
@@ -295,8 +298,21 @@ def _buys(r: RightsizeReport, console: Console) -> None:
         put(
             console,
             f"More VMs: of {format_size(r.shape.memory)} each, keeping {r.keep.value}"
-            " (clusters: with HA failover capacity when configured)",
+            " (clusters: with HA failover capacity when configured)" + _ahead(r),
         )
+
+
+def _ahead(r: RightsizeReport) -> str:
+    """Where the headroom counts stand, when not today."""
+    f = r.headroom_ahead
+    if f is None:
+        return ""
+    new = sum(a.counts[-1] for a in f.arrivals)
+    return f"; at {f.until.isoformat()}" + (
+        f", after the {plural(new, 'new VM')} demand growth brings (before rightsizing)"
+        if new
+        else ""
+    )
 
 
 def _new_table(title: str) -> Table:
