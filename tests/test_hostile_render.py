@@ -51,6 +51,22 @@ def test_safe_text_and_line() -> None:
     assert json.loads('"' + safe_text("\ud800\u2028") + '"') == "\ud800\u2028"  # valid JSON
 
 
+def test_exactly_the_unsafe_characters_are_escaped() -> None:
+    """Every code point of the BMP (and astral samples), against the list spelled out one
+    by one: C0 and C1 controls, DEL, line and paragraph separators, bidirectional
+    embeddings, overrides and isolates, lone surrogates and the two non-characters XML
+    refuses."""
+    unsafe = {*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029, *range(0x202A, 0x202F),
+              *range(0x2066, 0x206A), *range(0xD800, 0xE000), 0xFFFE, 0xFFFF}  # fmt: skip
+    unsafe_in_text = unsafe - {0x09, 0x0A, 0x0D}
+    points = [*range(0x10000), 0x10000, 0x1F600, 0x10FFFF]  # the BMP and astral samples
+    every = "".join(map(chr, points))
+    line = "".join(f"\\u{c:04x}" if c in unsafe else chr(c) for c in points)
+    text = "".join(f"\\u{c:04x}" if c in unsafe_in_text else chr(c) for c in points)
+    assert safe_line(every) == line
+    assert safe_text(every) == text
+
+
 @pytest.mark.parametrize("fmt", ["table", "json", "csv", "markdown", "junit", "sarif", "github",
                                  "codeclimate"])  # fmt: skip
 def test_no_output_format_passes_control_characters_on(
