@@ -3,10 +3,13 @@ command class that keeps what-ifs in the order they were typed."""
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable, Iterator, MutableMapping
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 import typer
+import typer.main
 from typer import _click as click
 from typer.core import TyperArgument, TyperCommand, TyperGroup
 
@@ -251,6 +254,75 @@ class Group(TyperGroup):
     """The root and the import and collect groups: help wrapped between words."""
 
     context_class = Context
+
+
+class _Commands(MutableMapping[str, click.Command]):
+    """A group's commands, in order, each built on first access by ``build``."""
+
+    def __init__(self, lazy: list[str], built: dict[str, click.Command],
+                 build: Callable[[str], click.Command]) -> None:  # fmt: skip
+        self._names = [*lazy, *(name for name in built if name not in lazy)]
+        self._built = built
+        self._build = build
+
+    def __getitem__(self, name: str) -> click.Command:
+        if name not in self._built:
+            if name not in self._names:
+                raise KeyError(name)
+            self._built[name] = self._build(name)
+        return self._built[name]
+
+    def __setitem__(self, name: str, command: click.Command) -> None:
+        if name not in self._names:
+            self._names.append(name)
+        self._built[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        self._names.remove(name)
+        self._built.pop(name, None)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._names))
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names
+
+
+CommandSpecs = dict[str, tuple[str, str, type[TyperCommand]]]
+"""Command name -> (module in memplan.cli, function, command class)."""
+
+
+class LazyGroup(Group):
+    """A group whose commands are imported and built only when one is run, listed (help)
+    or completed. Typer would build every command's options from its signature on every
+    run: for ``check``, 12 commands and their modules cost more than the command itself
+    on a small inventory (docs/performance.md).
+
+    ``COMMANDS`` maps each command's name, in the order help lists them, to its module in
+    ``memplan.cli``, its function and its command class."""
+
+    COMMANDS: ClassVar[CommandSpecs] = {}
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.commands = _Commands(list(self.COMMANDS), dict(self.commands), self._build)
+
+    def _build(self, name: str) -> click.Command:
+        module, function, cls = self.COMMANDS[name]
+        callback = getattr(importlib.import_module(f"memplan.cli.{module}"), function)
+        registry = typer.Typer(rich_markup_mode=self.rich_markup_mode)
+        registry.command(name, cls=cls)(callback)
+        return typer.main.get_command_from_info(
+            registry.registered_commands[0],
+            pretty_exceptions_short=registry.pretty_exceptions_short,
+            rich_markup_mode=self.rich_markup_mode,
+        )
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.commands)
 
 
 class Command(TyperCommand):

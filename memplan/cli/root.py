@@ -6,29 +6,51 @@ from __future__ import annotations
 
 import gc
 import os
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated, ClassVar
 
 import typer
 
 from memplan import __version__, inventory
-
-if TYPE_CHECKING:
-    pass
-from memplan.cli import check as check_cmd
-from memplan.cli import collect as collect_cmd
-from memplan.cli import diff as diff_cmd
 from memplan.cli import guard
-from memplan.cli import headroom as headroom_cmd
-from memplan.cli import imports as import_cmd
-from memplan.cli import project as project_cmd
-from memplan.cli import rightsize as rightsize_cmd
-from memplan.cli import schema as schema_cmd
-from memplan.cli import thresholds as thresholds_cmd
-from memplan.cli import trend as trend_cmd
-from memplan.cli import validate as validate_cmd
-from memplan.cli.options import EXIT_CODES_HELP, Command, Group, OrderedCommand
+from memplan.cli.options import (
+    EXIT_CODES_HELP,
+    Command,
+    CommandSpecs,
+    LazyGroup,
+    OrderedCommand,
+)
 
-# are imported inside that command: start-up time is paid on every run (docs/performance.md).
+
+class Root(LazyGroup):
+    """memplan's commands. Each is imported and built only when it runs, so that start-up
+    pays for one command's module and options, not all of them (docs/performance.md)."""
+
+    COMMANDS: ClassVar[CommandSpecs] = {
+        "check": ("check", "check", OrderedCommand),
+        "project": ("project", "project", OrderedCommand),
+        "headroom": ("headroom", "headroom", OrderedCommand),
+        "rightsize": ("rightsize", "rightsize", OrderedCommand),
+        "diff": ("diff", "diff", OrderedCommand),
+        "trend": ("trend", "trend", Command),
+        "schema": ("schema", "schema_command", Command),
+        "validate": ("validate", "validate", Command),
+        "thresholds": ("thresholds", "thresholds", Command),
+    }
+
+
+class Imports(LazyGroup):
+    """``memplan import``."""
+
+    COMMANDS: ClassVar[CommandSpecs] = {
+        "rvtools": ("imports", "import_rvtools", Command),
+        "govc": ("imports", "import_govc", Command),
+    }
+
+
+class Collect(LazyGroup):
+    """``memplan collect``."""
+
+    COMMANDS: ClassVar[CommandSpecs] = {"vcenter": ("collect", "collect_vcenter", Command)}
 
 
 app = typer.Typer(
@@ -43,7 +65,7 @@ app = typer.Typer(
     add_completion=True,
     context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode=None,
-    cls=Group,
+    cls=Root,
 )
 
 
@@ -65,37 +87,23 @@ def main_callback(
     """memplan: capacity planning for VMware vSphere memory."""
 
 
-app.command(cls=OrderedCommand)(check_cmd.check)
-app.command(cls=OrderedCommand)(project_cmd.project)
-app.command(cls=OrderedCommand)(headroom_cmd.headroom)
-app.command(cls=OrderedCommand)(rightsize_cmd.rightsize)
-app.command(cls=OrderedCommand)(diff_cmd.diff)
-app.command(cls=Command)(trend_cmd.trend)
-app.command("schema", cls=Command)(schema_cmd.schema_command)
-app.command(cls=Command)(validate_cmd.validate)
-app.command(cls=Command)(thresholds_cmd.thresholds)
-
 import_app = typer.Typer(
     help="Turn an RVTools export or govc JSON into an inventory YAML file.",
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode=None,
-    cls=Group,
+    cls=Imports,
 )
 app.add_typer(import_app, name="import")
-
-import_app.command("rvtools", cls=Command)(import_cmd.import_rvtools)
-import_app.command("govc", cls=Command)(import_cmd.import_govc)
 
 collect_app = typer.Typer(
     help="Read a live source (vCenter) into an inventory YAML file.",
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode=None,
-    cls=Group,
+    cls=Collect,
 )
 app.add_typer(collect_app, name="collect")
-collect_app.command("vcenter", cls=Command)(collect_cmd.collect_vcenter)
 
 
 def main() -> None:

@@ -1,0 +1,41 @@
+"""Start-up stays small (issue 22, docs/performance.md): a command imports and builds only
+what it runs. Checked by the modules a fresh process ends with, not by timing."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from tests.helpers import ROOT
+
+PROBE = """
+import json, sys
+from memplan.cli import root
+try:
+    root.app(sys.argv[1:], prog_name="memplan", standalone_mode=False)
+except SystemExit:
+    pass
+print(json.dumps(sorted(m for m in sys.modules if m.startswith("memplan"))))
+"""
+
+
+def modules_after(*args: str) -> set[str]:
+    out = subprocess.run([sys.executable, "-c", PROBE, *args], cwd=ROOT, capture_output=True,
+                         text=True, check=True, env={"PYTHONPATH": str(ROOT), "COLUMNS": "100"})  # fmt: skip
+    return set(json.loads(out.stdout.splitlines()[-1]))
+
+
+def test_check_imports_no_other_command() -> None:
+    loaded = modules_after("check", "samples/small.yaml")
+    assert "memplan.cli.check" in loaded
+    others = {f"memplan.cli.{m}" for m in ("project", "headroom", "diff", "schema", "validate",
+                                           "thresholds", "imports", "collect")}  # fmt: skip
+    assert not loaded & others, loaded & others
+    assert not {m for m in loaded if m.startswith("memplan.importers")}
+
+
+def test_help_builds_every_command() -> None:
+    loaded = modules_after("--help")
+    assert {"memplan.cli.project", "memplan.cli.thresholds", "memplan.cli.validate"} <= loaded
+    assert "memplan.cli.imports" not in loaded  # listed by its group's own help only
