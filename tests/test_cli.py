@@ -240,6 +240,51 @@ def test_host_drill_down_and_unknown_host() -> None:
     assert "no host 'esx-db0'; did you mean 'esx-db01.prod.example'?" in err
 
 
+TWO_HOSTS = """version: 1
+clusters:
+  - name: c
+    hosts:
+      - name: esx1
+        memory: 16GiB
+        vms: [{name: big, memory: 32GiB}]
+      - name: esx10
+        memory: 256GiB
+        vms: [{name: v10, memory: 16GiB, limit: 8GiB}]
+    vms: [{name: p, memory: 4GiB}]
+"""
+
+
+def test_host_shows_that_host_alone_and_the_whole_verdict(tmp_path: Path) -> None:
+    """--host esx10 prints esx10's row, its VMs (p placed on it by most free memory), its
+    one finding and the note naming it; nothing of esx1 (a name esx10 starts with), whose
+    failures still set the verdict and the exit code (docs/ci.md)."""
+    path = tmp_path / "two.yaml"
+    path.write_text(TWO_HOSTS)
+    code, out, err = run("check", str(path), "--host", "esx10", env={"COLUMNS": "80"})
+    assert (code, err) == (1, "")
+    lines = out.splitlines()
+    assert "cluster c · 2 hosts · ratio 0.20 · worst state low · fail" in lines
+    assert [line.split()[0] for line in lines if line.startswith("esx")] == ["esx10", "esx10:"]
+    assert "note: placed p on esx10 (cluster VM without host:, most free memory)" in lines
+    assert not [line for line in lines if "managed" in line or "esx1 " in line or "big" in line]
+    assert [line.split()[:2] for line in lines if line.startswith(("fail ", "warn "))] == [
+        ["warn", "MP102"]
+    ]
+    assert "reclamation on esx10 · high · need 0.0 GiB" in lines
+    assert [line.split()[0] for line in lines[lines.index("reclamation on esx10 · high · need"
+                                                          " 0.0 GiB") + 3:][:2]] == ["p", "v10"]  # fmt: skip
+    assert lines[-3:] == [
+        "esx10: 0 fail, 1 warn (the host, its 2 VMs, cluster c) · not shown: 3 findings",
+        "  and the notes about the rest · verdict and exit code: the whole inventory's",
+        "verdict: FAIL · 3 fail, 1 warn · 1 cluster, 2 hosts, 3 VMs (3 on)",
+    ]
+    code, out, _ = run("check", str(path), "--host", "esx1", env={"COLUMNS": "80"})
+    assert code == 1
+    assert "placed p on esx10" not in out
+    assert "fail MP101 vm-larger-than-host · vm big" in out
+    assert "esx1: 3 fail, 0 warn (the host, its 1 VM, cluster c)" in out
+
+
 def test_output_to_a_device_is_written_directly() -> None:
     """/dev/null (like /dev/stdout or a pipe) is not a regular file: nothing is staged."""
     assert run("check", SMALL, "-f", "json", "-o", "/dev/null")[0] == 0

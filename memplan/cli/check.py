@@ -102,7 +102,11 @@ def check(
     host: Annotated[
         str | None,
         typer.Option(
-            "--host", metavar="HOST", help="Drill down into one host's VMs, contended or not."
+            "--host",
+            metavar="HOST",
+            help="Table: that host alone, contended or not: its row, its VMs, the findings"
+            " about it, its VMs and its cluster (the verdict and exit code stay the whole"
+            " inventory's).",
         ),
     ] = None,
     fail_host: Annotated[

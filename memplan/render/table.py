@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from datetime import date
 
 from rich.console import Console
@@ -14,6 +16,7 @@ from memplan.model import (
     HostResult,
     Input,
     MemState,
+    Note,
     Report,
     Severity,
     VMResult,
@@ -228,6 +231,71 @@ def _explain(f: Finding, console: Console, width: int) -> Text:
     )
 
 
+def about_host(report: Report, host: str) -> Report:
+    """``report`` as ``check --host HOST`` shows it: the host's cluster (with every host,
+    for the cluster's title), and only the VMs on the host, the findings about the host,
+    its VMs and its cluster, and the notes and forecast lines that name them."""
+    h = next(h for h in report.hosts if h.host.name == host)
+    cluster = h.host.cluster
+    vms = tuple(r for r in report.vms if r.host == host)
+    names = {r.vm.name for r in vms}
+
+    def about(f: Finding) -> bool:
+        return (
+            (f.kind == "host" and f.subject == host)
+            or (f.kind == "vm" and f.subject in names)
+            or (f.kind == "cluster" and f.subject == cluster)
+        )
+
+    words = re.compile(
+        "(?<![\\w.-])(?:"
+        + "|".join(map(re.escape, sorted({host, *names}, key=len, reverse=True)))
+        + ")(?![\\w-]|\\.\\w)"
+    )  # a name, not part of a longer one ("esx1" is not in "esx10" nor in "esx1.lab")
+
+    def named(notes: tuple[Note, ...]) -> tuple[Note, ...]:
+        return tuple(n for n in notes if words.search(n.text))
+
+    f = report.forecast
+    if f is not None:
+        f = replace(
+            f,
+            hosts=tuple(x for x in f.hosts if x.host == host),
+            clusters=tuple(c for c in f.clusters if c.cluster == cluster),
+            arrivals=tuple(a for a in f.arrivals if (a.cluster, a.host) in ((cluster, None),
+                                                                           (None, host))),
+            notes=named(f.notes),
+        )  # fmt: skip
+    return replace(
+        report,
+        clusters=tuple(c for c in report.clusters if c.name == cluster),
+        vms=vms,
+        findings=tuple(x for x in report.findings if about(x)),
+        notes=named(report.notes),
+        forecast=f,
+    )
+
+
+def _host_summary(whole: Report, about: Report, host: str) -> Text:
+    """The line under ``check --host``'s findings: what it counted, what it left out, and
+    that the verdict and exit code stay the whole inventory's (docs/output.md)."""
+    n = counts(about)
+    where = f"cluster {about.clusters[0].name}" if about.clusters else "standalone"
+    parts = [f"{host}: {n['fail']} fail, {n['warn']} warn (the host, its"
+             f" {plural(len(about.vms), 'VM')}, {where})"]  # fmt: skip
+    findings = len(whole.findings) - len(about.findings)
+    notes = len(whole.notes) > len(about.notes) or (
+        whole.forecast is not None and about.forecast is not None
+        and len(whole.forecast.notes) > len(about.forecast.notes)
+    )  # fmt: skip
+    rest = [plural(findings, "finding")] if findings else []
+    rest += ["the notes"] if notes else []
+    if rest:
+        parts.append(f"not shown: {' and '.join(rest)} about the rest")
+    parts.append("verdict and exit code: the whole inventory's")
+    return Text(" · ".join(parts), style="dim")
+
+
 class TableRenderer(Renderer):
     """``--format table``: what people read in a terminal, at any width from 80 columns up
     (docs/output.md)."""
@@ -251,9 +319,15 @@ class TableRenderer(Renderer):
     def render(self, report: Report, console: Console) -> None:
         """Print the host tables, the placements, the findings and the verdict line (only
         the verdict line when quiet)."""
+        whole = report
+        if self.host is not None:
+            report = about_host(report, self.host)
         if not self.quiet:
             self._body(report, console)
-        n = counts(report)
+            if self.host is not None:
+                summary = _host_summary(whole, report, self.host)
+                put(console, hanging(console, summary, console.width, "", "  "))
+        n = counts(whole)
         line = Text("verdict: ")
         line.append(report.verdict.value.upper(), style=SEVERITY_STYLE[report.verdict])
         put(
@@ -309,10 +383,11 @@ class TableRenderer(Renderer):
         width = console.width
         simulated = [c for c in report.clusters if c.ha is not None and c.ha.method != "none"]
         columns = host_columns(ha=bool(simulated))
-        layout, cells = fit(columns, report.hosts, width, self.wide)
-        rows = dict(zip((h.host.name for h in report.hosts), cells, strict=True))
+        shown = [h for h in report.hosts if self.host in (None, h.host.name)]  # --host: one
+        layout, cells = fit(columns, shown, width, self.wide)
+        rows = dict(zip((h.host.name for h in shown), cells, strict=True))
         out = max(width, table_width(layout.widths)) if self.wide else None
-        legend = obs_legend(list(report.hosts))  # once, under the first table with an obs host
+        legend = obs_legend(shown)  # once, under the first table with an obs host
         for c in report.clusters:
             members = [h for h in report.hosts if h.host.cluster == c.name]
             away = sum(1 for h in members if h.host.maintenance)
@@ -324,6 +399,7 @@ class TableRenderer(Renderer):
                 f"worst state {c.state.value}",
                 Text(c.verdict.value, style=SEVERITY_STYLE[c.verdict]),
             ]
+            members = [h for h in members if h.host.name in rows]
             put(console, flow(title, width))
             put(console, grid(columns, layout, [rows[h.host.name] for h in members]), out)
             if c.ha is not None:
@@ -336,7 +412,7 @@ class TableRenderer(Renderer):
         if simulated:
             put(console, hanging(console, Text(HA_LEGEND, style="dim"), width, "", "  "))
             put(console)
-        standalone = [h for h in report.hosts if h.host.cluster is None]
+        standalone = [h for h in shown if h.host.cluster is None]
         if standalone:
             put(console, "standalone hosts")
             put(console, grid(columns, layout, [rows[h.host.name] for h in standalone]), out)
