@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -417,3 +418,16 @@ def test_cli_headroom_horizon_says_what_arrived(standalone: str) -> None:
                        "2026-01-01")  # fmt: skip
     assert "growth: inside VMs only" in out
     assert "h            7  one more: soft" in out
+
+
+def test_arrival_months_invert_arrivals() -> None:
+    """A fitted arrival rate (trend) counts new VMs by arrivals() too: with 3 GiB of demand
+    a month and VMs holding 6 GiB, the k-th arrives when 3 x t reaches (k - 1/2) x 6, at
+    t = 1, 3, 5 months; just before each, arrivals() still says k - 1."""
+    shape = replace(inv(full_host(1)).vms[0], memory=8 * GIB, consumed=6 * GIB)
+    times = projection.arrival_months(3 * GIB, shape, 5.0)
+    assert times == [1.0, 3.0, 5.0]
+    for k, t in enumerate(times, 1):
+        assert projection.arrivals(3 * GIB * t, shape) == k
+        assert projection.arrivals(3 * GIB * (t - 1e-9), shape) == k - 1
+    assert projection.arrival_months(0.0, shape, 5.0) == []

@@ -129,6 +129,34 @@ def arrivals(excess: float, shape: VM) -> int:
     return int(excess / held + 0.5) if excess > 0 else 0
 
 
+def arrival_months(rate: float, shape: VM, until: float) -> list[float]:
+    """When new VMs of ``shape`` arrive for demand that grows by ``rate`` bytes a month (a
+    rate fitted from history, engine/trend.py), up to ``until`` months: the k-th at the
+    first month t at which arrivals(rate x t, shape) reaches k, that is when the demand
+    reaches k - 1/2 of the VMs' held memory. arrivals() inverted, not a rule of its own."""
+    held = min(shape.consumed, shape.entitled_memory)
+    if rate <= 0 or held <= 0:
+        return []
+    out, k = [], 1
+    while (at := (k - 0.5) * held / rate) <= until:
+        out.append(at)
+        k += 1
+    return out
+
+
+def place_arrival(
+    members: list[Host], shape: VM, label: str, k: int, demand: dict[str, int],
+    reserved: dict[str, int],
+) -> VM | None:  # fmt: skip
+    """The k-th new VM of a pool (named ``label+k``, a copy of ``shape``) on the host
+    where memplan puts any new cluster VM (choose_host(): the most free memory that admits
+    it), given each member's ``demand`` and reservations + overheads; None when no host
+    admits it. Demand growth and a trend's fitted arrivals both place through it."""
+    vm = replace(shape, name=f"{label}+{k}")
+    host = choose_host(members, vm, demand, reserved)
+    return None if host is None else replace(vm, host=host.name)
+
+
 @dataclass
 class _Overflow:
     """The demand-growing VMs of one pool, grouped by rate and birth month and sorted by
@@ -415,9 +443,8 @@ class _World:
         demand, reserved = self._tallies(members, month)
         label = pool[0] if pool[0] is not None else pool[1]
         for k in range(first + 1, last + 1):
-            vm = replace(shape, name=f"{label}+{k}")
-            host = choose_host(members, vm, demand, reserved)
-            if host is None:
+            vm = place_arrival(members, shape, str(label), k, demand, reserved)
+            if vm is None:
                 if pool not in self.left_out:
                     where = f"cluster {pool[0]}" if pool[0] is not None else f"host {pool[1]}"
                     when = add_months(self.as_of, month).isoformat() if self.as_of else month
@@ -431,11 +458,12 @@ class _World:
                     )
                 self.left_out[pool] = self.left_out.get(pool, 0) + 1
                 continue
+            assert vm.host is not None
             self.born[vm.name] = month
             self.new.add(vm.name)
-            self.put(replace(vm, host=host.name))
-            demand[host.name] += vm_demand(vm)
-            reserved[host.name] += vm.reservation + vm.overhead
+            self.put(vm)
+            demand[vm.host] += vm_demand(vm)
+            reserved[vm.host] += vm.reservation + vm.overhead
 
     def arrivals_by_pool(self, horizon: int) -> tuple[Arrivals, ...]:
         """Each pool's arrivals, month by month."""

@@ -17,8 +17,10 @@ Method (docs/trend.md):
    slopes, so it cannot swing the median.
 4. **When.** From "today" the host's fitted organic growth is spread over its VMs in
    proportion to each VM's own fitted growth, each VM capped at its size (growth beyond it
-   is reported per VM); with arrivals, the cluster's arrival rate is added as new load on
-   its hosts in proportion to their capacity. balloon_at and swap_at are the first days
+   is reported per VM); with arrivals, the cluster's arrival rate brings new VMs by
+   demand growth's mechanism (engine/projection.py): shaped by typical_vm(), counted by
+   arrivals() (arrival_months() inverts it), each placed by place_arrival() as any new
+   cluster VM is. balloon_at and swap_at are the first days
    the host model that ``check`` runs puts the host in the soft (hard) state, found by
    bisection over days: demand only grows, so the state only worsens. The band's ends
    give the range of dates.
@@ -36,9 +38,9 @@ from datetime import date, datetime, timedelta
 from memplan import esxi
 from memplan.engine import ha
 from memplan.engine.evaluate import place, vms_by_host
-from memplan.engine.hostmodel import Load, choose_host, evaluate_load, load_of, reclaims
+from memplan.engine.hostmodel import Load, evaluate_load, load_of, reclaims
 from memplan.engine.observed import is_standin, observe
-from memplan.engine.projection import typical_vm
+from memplan.engine.projection import arrival_months, place_arrival, typical_vm
 from memplan.errors import UsageError
 from memplan.model import (
     VM,
@@ -440,26 +442,25 @@ class _Plan:
         done: dict[str, list[tuple[float, VM]]] = defaultdict(list)
         self.placed[MID] = done
         band = MID
-        events = []
-        for pool, rate in self.arrival_rate.items():
-            held = min(self.shapes[pool].consumed, self.shapes[pool].entitled_memory)
-            k = 1
-            while (at := (k - 0.5) * held / rate) <= self.horizon_months:
-                events.append((at, pool, k))
-                k += 1
+        events = [
+            (at, pool, k)
+            for pool, rate in self.arrival_rate.items()
+            for k, at in enumerate(arrival_months(rate, self.shapes[pool], self.horizon_months), 1)
+        ]
         for at, pool, k in sorted(events, key=lambda e: (e[0], e[1][0] or "", e[1][1] or "")):
             self.times.setdefault(pool, []).append(at)
             label = pool[0] if pool[0] is not None else pool[1]
-            vm = replace(self.shapes[pool], name=f"{label}+{k}")
             demand, reserved = {}, {}
             for h in self.members[pool]:
                 load = self.load(h.name, at, band)
                 demand[h.name], reserved[h.name] = load.demand, load.reserved + load.overhead
-            host = choose_host(self.members[pool], vm, demand, reserved)
-            if host is None:
+            vm = place_arrival(self.members[pool], self.shapes[pool], str(label), k, demand,
+                               reserved)  # fmt: skip
+            if vm is None:
                 self.left_out.setdefault(pool, at)
                 continue
-            done[host.name].append((at, replace(vm, host=host.name)))
+            assert vm.host is not None
+            done[vm.host].append((at, vm))
         return done
 
 
