@@ -31,14 +31,18 @@ ImportOutput = Annotated[
 
 def inventory_text(result: ImportResult, origin: str, output: str | None) -> str:
     """The inventory YAML of ``result`` with its header, validated: an importer bug is
-    exit 4 here, never a file that memplan itself cannot read."""
+    exit 4 here, never a file that memplan itself cannot read. The records are checked
+    (inventory/imported.py); only what that check cannot vouch for is parsed back."""
     header = (
         f"{origin} by memplan {__version__} on {date.today().isoformat()}.\n"
         "Check the 'import:' lines memplan printed for skipped and repaired rows."
     )
     from memplan.importers.common import to_yaml
+    from memplan.inventory.imported import writes_valid
 
     text = to_yaml(result, header)
+    if writes_valid(result, header):
+        return text
     try:
         inventory.parse(text.encode(), output or "<import>")
     except InventoryError as exc:  # pragma: no cover - an importer bug, not user input

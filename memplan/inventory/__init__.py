@@ -8,7 +8,9 @@
 - ``sections/``: one module per section (hosts and VMs, clusters and HA, policy,
   planned changes, waivers); ``document`` combines them and checks cross-references;
 - ``whatif``: command-line what-ifs applied to the composed nodes;
-- ``fields``: the field names and limits; ``schema``: the JSON Schema of the format.
+- ``fields``: the field names and limits; ``schema``: the JSON Schema of the format;
+- ``imported``: an importer's records checked against the validator's rules, so that an
+  import need not parse back the YAML it writes.
 """
 
 from __future__ import annotations
