@@ -39,3 +39,25 @@ def test_help_builds_every_command() -> None:
     loaded = modules_after("--help")
     assert {"memplan.cli.project", "memplan.cli.thresholds", "memplan.cli.validate"} <= loaded
     assert "memplan.cli.imports" not in loaded  # listed by its group's own help only
+
+
+def test_check_creates_no_report_class_of_other_commands() -> None:
+    loaded = modules_after("check", "samples/small.yaml")
+    assert not {m for m in loaded if m.startswith("memplan.model.")}
+
+
+def test_every_report_class_is_reachable_from_the_model() -> None:
+    """memplan.model names each class of its submodules (imported on first use)."""
+    import dataclasses
+    import importlib
+
+    import memplan.model
+
+    for sub in ("diff", "rightsize", "trend"):
+        module = importlib.import_module(f"memplan.model.{sub}")
+        classes = [v for v in vars(module).values()
+                   if dataclasses.is_dataclass(v) and v.__module__ == module.__name__]  # fmt: skip
+        assert classes
+        for cls in classes:
+            assert getattr(memplan.model, cls.__name__) is cls
+    assert not hasattr(memplan.model, "NoSuchReport")

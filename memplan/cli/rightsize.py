@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from fractions import Fraction
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -32,9 +32,12 @@ from memplan.cli.options import (
 from memplan.cli.output import distinct, emit, inputs_of, require_extra
 from memplan.errors import InventoryError, UsageError
 from memplan.inventory import whatif
-from memplan.model import Inventory, MemState, Note, Sizing
+from memplan.model import Inventory, MemState, Note
 from memplan.render.rightsize import RightsizeFormat
 from memplan.units import MIB, UnitError, parse_percent, parse_size, suggest
+
+if TYPE_CHECKING:
+    from memplan.model import Sizing
 
 MAX_BUFFER = Fraction(10)
 """A buffer above 1000% is a typo."""
@@ -69,6 +72,8 @@ SizeStepOpt = Annotated[
 
 def parse_sizing(buffer: str | None, step: str | None) -> Sizing:
     """--buffer and --step (--size-step) into a Sizing; bad values are usage errors."""
+    from memplan.model import Sizing  # rightsize's classes, imported only when asked for
+
     sizing = Sizing()
     try:
         if buffer is not None:

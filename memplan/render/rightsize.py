@@ -7,17 +7,20 @@ import json
 from collections.abc import Callable
 from datetime import date
 from enum import StrEnum
-from typing import Any, TypeVar, assert_never
+from typing import TYPE_CHECKING, Any, TypeVar, assert_never
 
 from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from memplan.model import MemState, RightsizeReport, VMSizing
+from memplan.model import MemState
 from memplan.render.base import write_csv, write_safe
 from memplan.render.layout import put
 from memplan.units import GIB, format_size, plural
+
+if TYPE_CHECKING:  # check imports this module for RightsizeFormat: no report classes
+    from memplan.model import RightsizeReport, VMSizing
 
 
 class RightsizeFormat(StrEnum):

@@ -7,16 +7,18 @@ import json
 from collections.abc import Sequence
 from datetime import date
 from enum import StrEnum
-from typing import Any, assert_never
+from typing import TYPE_CHECKING, Any, assert_never
 
 from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from memplan.model import ClusterTrend, DateRange, Fit, HostTrend, Steps, TrendReport
 from memplan.render.base import write_csv, write_safe
 from memplan.units import GIB, plural
+
+if TYPE_CHECKING:  # check imports this module for TrendFormat: no report classes
+    from memplan.model import ClusterTrend, DateRange, Fit, HostTrend, Steps, TrendReport
 
 
 class TrendFormat(StrEnum):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from fractions import Fraction
+from typing import TYPE_CHECKING, Any
 
 
 class MemState(StrEnum):
@@ -846,390 +848,91 @@ class HeadroomReport:
     None: the counts are today's."""
 
 
-# memplan diff
+# --- the reports of other commands ------------------------------------------------------------
+# They live in submodules imported on first use: creating a frozen, slotted dataclass costs
+# about a millisecond at import, and ``check`` needs none of these (docs/performance.md).
+# ``from memplan.model import TrendReport`` works as before, through __getattr__ below.
+
+if TYPE_CHECKING:
+    from memplan.model.diff import (
+        Change as Change,
+    )
+    from memplan.model.diff import (
+        ClusterDelta as ClusterDelta,
+    )
+    from memplan.model.diff import (
+        DiffReport as DiffReport,
+    )
+    from memplan.model.rightsize import (
+        ClusterSizing as ClusterSizing,
+    )
+    from memplan.model.rightsize import (
+        HostSizing as HostSizing,
+    )
+    from memplan.model.rightsize import (
+        PoweredOffVM as PoweredOffVM,
+    )
+    from memplan.model.rightsize import (
+        RightsizeReport as RightsizeReport,
+    )
+    from memplan.model.rightsize import (
+        Sizing as Sizing,
+    )
+    from memplan.model.rightsize import (
+        VMSample as VMSample,
+    )
+    from memplan.model.rightsize import (
+        VMSizing as VMSizing,
+    )
+    from memplan.model.trend import (
+        ClusterTrend as ClusterTrend,
+    )
+    from memplan.model.trend import (
+        DateRange as DateRange,
+    )
+    from memplan.model.trend import (
+        Fit as Fit,
+    )
+    from memplan.model.trend import (
+        HostTrend as HostTrend,
+    )
+    from memplan.model.trend import (
+        Steps as Steps,
+    )
+    from memplan.model.trend import (
+        TrendReport as TrendReport,
+    )
+    from memplan.model.trend import (
+        VMLimit as VMLimit,
+    )
+
+_ELSEWHERE = {
+    "Change": "diff",
+    "ClusterDelta": "diff",
+    "DiffReport": "diff",
+    "Sizing": "rightsize",
+    "VMSample": "rightsize",
+    "VMSizing": "rightsize",
+    "PoweredOffVM": "rightsize",
+    "HostSizing": "rightsize",
+    "ClusterSizing": "rightsize",
+    "RightsizeReport": "rightsize",
+    "Fit": "trend",
+    "Steps": "trend",
+    "DateRange": "trend",
+    "HostTrend": "trend",
+    "ClusterTrend": "trend",
+    "VMLimit": "trend",
+    "TrendReport": "trend",
+}
+"""Name -> the submodule that defines it."""
 
 
-@dataclass(frozen=True, slots=True)
-class Change:
-    """One thing added, removed or resized."""
-
-    kind: str
-    """vm or host."""
-    name: str
-    """Its name."""
-    what: str
-    """added, removed or resized."""
-    old: int | None
-    """Memory before, bytes (configured for a VM, installed for a host)."""
-    new: int | None
-    """Memory after, bytes."""
-
-
-@dataclass(frozen=True, slots=True)
-class ClusterDelta:
-    """A cluster before and after (None on the side where it does not exist)."""
-
-    name: str
-    """Cluster name."""
-    ratio: tuple[float | None, float | None]
-    """Overcommit ratio."""
-    free: tuple[int | None, int | None]
-    """Free memory, bytes."""
-    state: tuple[MemState | None, MemState | None]
-    """Worst host state."""
-    balloon_at: tuple[date | None, date | None]
-    """First ballooning date (forecast)."""
-    swap_at: tuple[date | None, date | None]
-    """First swapping date (forecast)."""
-    headroom: tuple[int | None, int | None]
-    """More VMs of the --vm shape (when asked)."""
-
-
-@dataclass(frozen=True, slots=True)
-class DiffReport:
-    """``memplan diff``."""
-
-    old_source: str
-    """Where the old revision came from."""
-    new_source: str
-    """The new revision."""
-    changes: tuple[Change, ...]
-    """VMs and hosts added, removed or resized."""
-    clusters: tuple[ClusterDelta, ...]
-    """Per cluster, sorted by name."""
-    new_findings: tuple[Finding, ...]
-    """Findings of the new revision absent from the old one."""
-    resolved: tuple[Finding, ...]
-    """Findings of the old revision gone in the new one."""
-    verdict: Severity
-    """Worst new finding that counts: decides the exit code."""
-
-
-# memplan rightsize
-
-
-@dataclass(frozen=True, slots=True)
-class Sizing:
-    """How ``memplan rightsize`` (and the ``--rightsize`` what-if) sizes a VM."""
-
-    buffer: Fraction = Fraction(1, 4)
-    """Added to the peak active memory: recommended = peak active x (1 + buffer)."""
-    step: int = 1 << 30
-    """Recommendations are rounded up to a multiple of this, bytes."""
-
-
-@dataclass(frozen=True, slots=True)
-class VMSample:
-    """One VM as one dated snapshot saw it (the inventory itself is the last one)."""
-
-    at: datetime | None
-    """When the snapshot was collected; None when the inventory does not say."""
-    powered_on: bool
-    """Its power state then."""
-    memory: int
-    """Its configured memory then, bytes."""
-    active: int | None
-    """Its active memory then, bytes; None when the snapshot gives no active figure."""
-
-
-@dataclass(frozen=True, slots=True)
-class VMSizing:
-    """One powered-on VM's recommended size."""
-
-    name: str
-    """VM name."""
-    cluster: str | None
-    """Its cluster."""
-    host: str | None
-    """The host it runs on (placed by memplan when the inventory gives none)."""
-    configured: int
-    """Configured memory today, bytes."""
-    reservation: int
-    """Reservation, bytes: the recommendation never goes below it."""
-    limit: int | None
-    """Limit, bytes: memory above it is reclaimable at no cost to the guest."""
-    peak_active: int | None
-    """The largest active figure over the snapshots; None without any."""
-    recommended: int | None
-    """Recommended configured memory, bytes; None without an active figure."""
-    reclaimable: int
-    """configured - recommended (0 without a recommendation)."""
-    basis: str
-    """"one sample", "N snapshots over D days" or "no active figure"."""
-    reason: str
-    """What decided the recommendation, in one line."""
-    idle: bool = False
-    """Active below 1% of configured in every snapshot, over two or more snapshots at
-    least 7 days apart."""
-
-
-@dataclass(frozen=True, slots=True)
-class PoweredOffVM:
-    """A powered-off VM: it holds no host memory today, but would on power-on."""
-
-    name: str
-    """VM name."""
-    cluster: str | None
-    """Its cluster."""
-    host: str | None
-    """Its host, when the inventory gives one."""
-    configured: int
-    """Configured memory, bytes."""
-    power_on: int
-    """Host memory it may use once powered on: min(configured, limit) + overhead, bytes."""
-    admission: int
-    """Unreserved capacity power-on needs: reservation + overhead, bytes."""
-    off_since: datetime | None
-    """The earliest snapshot of the run of snapshots, up to today, that saw it off."""
-    off_days: int | None
-    """Days from off_since to the latest snapshot (it has been off at least this long);
-    None when no snapshot date says."""
-    snapshots: int
-    """Snapshots that saw it off in that run."""
-    state_if_on: tuple[MemState, MemState] | None = None
-    """Its host's state today, and with it powered on (at its configured size, the worst
-    case); None when it has no host."""
-
-
-@dataclass(frozen=True, slots=True)
-class HostSizing:
-    """One host before and after the recommendations are applied."""
-
-    host: str
-    """Host name."""
-    cluster: str | None
-    """Its cluster."""
-    reclaimable: int
-    """Sum of its powered-on VMs' reclaimable memory, bytes."""
-    free: tuple[int, int]
-    """Free memory (capacity - demand), bytes."""
-    state: tuple[MemState, MemState]
-    """Settled state."""
-    balloon: tuple[int, int]
-    """Expected ballooning, bytes."""
-    swap: tuple[int, int]
-    """Expected compression and swapping, bytes."""
-    balloon_at: tuple[date | None, date | None]
-    """First month it balloons (forecast); None when not within the horizon or no forecast."""
-    swap_at: tuple[date | None, date | None]
-    """First month it swaps (forecast)."""
-    headroom: tuple[int | None, int | None]
-    """More VMs of the --vm shape it takes on its own (None without --vm)."""
-
-
-@dataclass(frozen=True, slots=True)
-class ClusterSizing:
-    """One cluster before and after the recommendations are applied."""
-
-    name: str
-    """Cluster name."""
-    reclaimable: int
-    """Sum of its powered-on VMs' reclaimable memory, bytes."""
-    free: tuple[int, int]
-    """Free memory of its hosts, bytes."""
-    ratio: tuple[float, float]
-    """Overcommit ratio (configured / capacity)."""
-    state: tuple[MemState, MemState]
-    """Worst host state."""
-    balloon_at: tuple[date | None, date | None]
-    """First month a host balloons (forecast)."""
-    swap_at: tuple[date | None, date | None]
-    """First month a host swaps (forecast)."""
-    headroom: tuple[int | None, int | None]
-    """More VMs of the --vm shape (with HA when the cluster has it); None without --vm."""
-    ha_state: tuple[MemState | None, MemState | None]
-    """Worst survivor state of the worst failure scenario; None without HA analysis."""
-
-
-@dataclass(frozen=True, slots=True)
-class RightsizeReport:
-    """What ``memplan rightsize`` prints."""
-
-    source: str
-    """The inventory file."""
-    sizing: Sizing
-    """Buffer and step used."""
-    snapshots: int
-    """Snapshots read, the inventory included."""
-    first: datetime | None
-    """The earliest snapshot's date."""
-    last: datetime | None
-    """The latest snapshot's date (the inventory's ``collected``)."""
-    vms: tuple[VMSizing, ...]
-    """Every powered-on VM, sorted by name."""
-    powered_off: tuple[PoweredOffVM, ...]
-    """Every powered-off VM, sorted by name."""
-    hosts: tuple[HostSizing, ...]
-    """Per host, sorted by cluster then name."""
-    clusters: tuple[ClusterSizing, ...]
-    """Per cluster, sorted by name."""
-    forecast: Forecast | None
-    """The forecast before rightsizing, when growth, plans, --horizon or snapshots ask for
-    one (its as_of and until say what the dates mean)."""
-    growth: str | None
-    """What the forecast grows by: "trend of N snapshots", "--growth RATE" or "the
-    inventory's growth"; None without a forecast."""
-    shape: VM | None
-    """The --vm shape counted for headroom."""
-    keep: MemState
-    """The worst state headroom allows."""
-    cluster: str | None
-    """The --cluster the report is limited to."""
-    whatifs: tuple[WhatIf, ...]
-    """Flags applied, in order."""
-    headroom_ahead: Forecast | None = None
-    """With --vm and a typed growth or horizon: where the headroom counts stand
-    (HeadroomReport.ahead: the horizon, the growth that ran, what arrived); None: today."""
-
-
-# memplan trend
-
-
-@dataclass(frozen=True, slots=True)
-class Fit:
-    """A robust linear fit of organic demand against time, with its confidence band."""
-
-    bytes_per_month: float
-    """Theil-Sen slope: the median of the slopes between every two snapshots, bytes/month."""
-    low: float
-    """Lower end of the slope's 95% confidence band, bytes/month."""
-    high: float
-    """Upper end of the band, bytes/month."""
-    snapshots: int
-    """Snapshots the fit saw."""
-    first: datetime
-    """The earliest snapshot."""
-    last: datetime
-    """The latest snapshot."""
-    method: str
-    """How it was fitted (e.g. "theil-sen")."""
-
-
-@dataclass(frozen=True, slots=True)
-class Steps:
-    """Demand that arrived in steps between snapshots, not by organic growth, bytes."""
-
-    added: int
-    """Demand of VMs that appeared (or were powered on)."""
-    removed: int
-    """Demand of VMs that disappeared (or were powered off), as a positive number."""
-    resized: int
-    """Net demand change of VMs at the snapshot where their configured size or limit changed."""
-    months: float
-    """Months between the first and the last snapshot."""
-
-    @property
-    def arrivals_per_month(self) -> float:
-        """Net demand new and removed VMs brought, per month on average."""
-        return (self.added - self.removed) / self.months if self.months > 0 else 0.0
-
-    @property
-    def resizes_per_month(self) -> float:
-        """Net demand resizes brought, per month on average."""
-        return self.resized / self.months if self.months > 0 else 0.0
-
-
-@dataclass(frozen=True, slots=True)
-class DateRange:
-    """When a host (or cluster) reaches a state: the date at the fitted growth and the
-    dates at the band's ends. None: not within the horizon."""
-
-    at: date | None
-    """At the fitted growth."""
-    earliest: date | None
-    """At the band's high end."""
-    latest: date | None
-    """At the band's low end."""
-
-
-@dataclass(frozen=True, slots=True)
-class HostTrend:
-    """One host's history, fitted organic growth and when it balloons and swaps."""
-
-    host: str
-    """Host name."""
-    cluster: str | None
-    """Its cluster."""
-    capacity: int
-    """Capacity today, bytes."""
-    demand: int
-    """Demand today (the last snapshot, or the inventory checked), bytes."""
-    history: tuple[int, ...]
-    """Its demand in each snapshot it is in, oldest first, bytes (steps included)."""
-    fit: Fit | None
-    """Organic growth; None when the history does not know the host."""
-    steps: Steps
-    """What arrived in steps on it."""
-    balloon: DateRange
-    """When it first settles in soft state or worse."""
-    swap: DateRange
-    """When it first settles in hard or low state."""
-    location: Location
-    """Where the host is written."""
-
-
-@dataclass(frozen=True, slots=True)
-class ClusterTrend:
-    """A cluster's fitted growth, its first host to balloon and swap, and HA."""
-
-    cluster: str
-    """Cluster name."""
-    capacity: int
-    """Sum of its hosts' capacity, bytes."""
-    demand: int
-    """Sum of its hosts' demand today, bytes."""
-    history: tuple[int, ...]
-    """Its demand in each snapshot, oldest first, bytes (steps included)."""
-    fit: Fit | None
-    """Organic growth of the cluster as a whole."""
-    steps: Steps
-    """What arrived in steps in it."""
-    balloon: DateRange
-    """Its first host to balloon."""
-    swap: DateRange
-    """Its first host to swap."""
-    ha_fail: DateRange | None
-    """When the HA failover analysis first fails (a VM cannot restart or a survivor would
-    swap); None without HA."""
-    location: Location
-    """Where the cluster is written."""
-
-
-@dataclass(frozen=True, slots=True)
-class VMLimit:
-    """A VM whose organic growth reaches its size: beyond that date its growth needs a resize."""
-
-    vm: str
-    """VM name."""
-    host: str
-    """Its host."""
-    bound: int
-    """min(configured, limit), bytes: the most it can hold."""
-    bytes_per_month: float
-    """Its share of its host's organic growth, bytes/month."""
-    at: date
-    """The day it reaches the bound."""
-
-
-@dataclass(frozen=True, slots=True)
-class TrendReport:
-    """What ``memplan trend`` prints."""
-
-    snapshots: tuple[tuple[str, datetime], ...]
-    """(source, collected) of each snapshot, oldest first."""
-    as_of: date
-    """Day 0 of the forecast: the last snapshot's date."""
-    horizon_months: int
-    """Months searched for balloon_at and swap_at."""
-    arrivals: bool
-    """True when the forecast adds each cluster's arrival rate to the organic growth."""
-    hosts: tuple[HostTrend, ...]
-    """Per host, sorted by cluster then name."""
-    clusters: tuple[ClusterTrend, ...]
-    """Per cluster, sorted by name."""
-    vm_limits: tuple[VMLimit, ...]
-    """VMs whose growth reaches their size within the horizon, earliest first."""
-    notes: tuple[str, ...]
-    """What the fit had to decide."""
-    new_vms: tuple[Arrivals, ...] = ()
-    """Per cluster (or standalone host) with arrivals, the new VMs the forecast brings."""
+def __getattr__(name: str) -> Any:
+    """Import a report class's submodule the first time the class is asked for."""
+    module = _ELSEWHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
