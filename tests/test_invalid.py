@@ -58,6 +58,7 @@ CASES: list[tuple[str, list[str]]] = [
         "python_tag.yaml",
         [
             "3:11: error: tag '!!python/object/apply:os.system' is not allowed; memplan reads plain YAML only",
+            "3:11: error: host name must be non-empty text, not a list",
         ],
     ),
     ("empty.yaml", ["1:1: error: file is empty; an inventory starts with 'version: 1'"]),
@@ -69,6 +70,43 @@ CASES: list[tuple[str, list[str]]] = [
             "5:5: error: host 'esx02' has no 'memory' (installed memory, e.g. '512GiB')",
             "6:5: error: unknown field 'memroy' in a host; did you mean 'memory'?",
             "8:41: error: VM 'a' shares must be low, normal, high or a positive number of shares, not 'lots'",
+        ],
+    ),
+    (
+        "every_problem.yaml",  # one of each: every problem in one run, none hiding another
+        [
+            "10:15: error: tag '!!python/name:os.system' is not allowed; memplan reads plain YAML only",
+            "3:21: error: defaults.vm balloon_max: cannot read 'some' as a size; write a number"
+            " and a unit, e.g. '16GiB' (or one of: unlimited)",
+            "6:18: error: ha.policy must be one of host-failures, percentage, slots, dedicated,"
+            " disabled",
+            "6:39: error: ha.failures must be a whole number, not 'many'",
+            "6:62: error: failover host 'esx9' is not a host of cluster 'prod'; did you mean 'esx1'?",
+            "12:31: error: VM 'a' memory: cannot read 'lots' as a size; write a number and a unit,"
+            " e.g. '16GiB'",
+            "12:44: error: VM 'a' power must be 'on' or 'off', not 'sideways'",
+            "13:20: error: duplicate VM name 'a' (first at line 12)",
+            "13:45: error: VM 'a' shares must be low, normal, high or a positive number of shares,"
+            " not 'medium'",
+            "14:13: error: VM 'b' has no 'memory' (configured size, e.g. '16GiB')",
+            "14:30: error: VM 'b' power must be 'on' or 'off', not 'maybe'",
+            "14:44: error: VM 'b' vcpus must be at least 1, not 0",
+            "15:43: error: VM 'c' is listed under host 'esx1' but says host: 'esx2'",
+            "15:62: error: VM 'c' reservation is above its configured memory",
+            "16:15: error: duplicate host name 'esx1' (first at line 8)",
+            "17:17: error: host 'esx1' memory: unknown unit 'XB' in '64XB'; use B, KiB, MiB, GiB"
+            " or TiB (KB, MB, GB, TB and K, M, G, T mean the same, as in vSphere)",
+            "18:30: error: host 'esx1' observed.consumed is above 100%",
+            "20:9: error: VM has no 'name'",
+            "20:31: error: a VM without a name: limit: cannot read 'none' as a size; write a number"
+            " and a unit, e.g. '16GiB' (or one of: unlimited)",
+            "22:9: error: planned.at must be a date as YYYY-MM-DD, not '2027-02-30'",
+            "23:31: error: VM 'p' memory: cannot read '1TB2' as a size; write a number and a unit,"
+            " e.g. '16GiB'",
+            "23:46: error: cluster 'staging' does not exist",
+            "25:43: error: host 'esx7' does not exist; did you mean 'esx1'?",
+            "27:5: error: a waiver needs reason (reason says why it is accepted)",
+            "27:12: error: unknown rule 'MP999'; did you mean 'MP901'?",
         ],
     ),
     ("bad_power.yaml", ["6:40: error: VM 'a' power must be 'on' or 'off', not 'maybe'"]),

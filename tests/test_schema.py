@@ -32,6 +32,7 @@ SEMANTIC = {
     "reservation.yaml": "a comparison between two fields",
     "python_tag.yaml": "a tag no safe loader constructs",
     "non_utf8.yaml": "bytes, not YAML",
+    "every_problem.yaml": "a tag no safe loader constructs, beside one of every other problem",
 }
 
 

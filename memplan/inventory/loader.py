@@ -129,9 +129,8 @@ def _parse_nodes(
         _RETAINED.append(root)
     whatif.apply(root, whatifs)
     reader = Reader(path)
-    if _may_have_tags_or_aliases(data, whatifs):
-        reader.check_tags(root)
-    inventory = reader.inventory(root) if not reader.problems else None
+    walkable = not _may_have_tags_or_aliases(data, whatifs) or reader.check_tags(root)
+    inventory = reader.inventory(root) if walkable else None
     shape = None
     if spec is not None and inventory is not None:
         shape = reader.vm(whatif.shape(spec), reader.defaults_vm, None, None)

@@ -46,6 +46,14 @@ Field = tuple[Any, Node]
 """A parsed value and the node it came from (for positions of later errors)."""
 
 
+PLAIN_TAGS: dict[type, str] = {
+    yaml.ScalarNode: TAG + "str",
+    yaml.SequenceNode: TAG + "seq",
+    yaml.MappingNode: TAG + "map",
+}
+"""The tag a node with a refused tag is read with, after the refusal is reported."""
+
+
 class NodeReader:
     """Walks composed nodes, collecting problems instead of stopping at the first."""
 
@@ -56,6 +64,8 @@ class NodeReader:
         self._host_names: dict[str, Node] = {}
         self._vm_names: dict[str, Node] = {}
         self._failover: list[tuple[str, str, Node]] = []
+        self._wrong: set[int] = set()
+        """Nodes whose value was reported wrong (ids; the tree outlives the reader)."""
         self.defaults_vm: dict[str, Node] = {}
         self._sizes: dict[tuple[str, tuple[str, ...], bool], Any] = {}
         self._shapes: dict[tuple[Any, ...], tuple[Any, ...]] = {}
@@ -71,9 +81,12 @@ class NodeReader:
         loc = self.loc(node)
         self.problems.append(Problem(loc.file, loc.line, loc.column, message, first))
 
-    def check_tags(self, root: Node) -> None:
-        """Reject every tag that is not plain YAML, and bound what aliases expand to.
+    def check_tags(self, root: Node) -> bool:
+        """Reject every tag that is not plain YAML, and bound what aliases expand to; False
+        when aliases expand beyond the bound (the tree must not be walked).
 
+        A node with a refused tag is then read as the plain string, list or mapping it is
+        written as, so that the file's other problems are reported in the same run.
         Each node is visited once; an alias (a node seen again) adds the expanded size of
         what it points at, computed once per node, so an alias bomb is caught in linear time.
         """
@@ -86,7 +99,9 @@ class NodeReader:
             node = stack.pop()
             if node.tag not in allowed:
                 tag = node.tag.replace(TAG, "!!")
-                self.error(node, f"tag {tag!r} is not allowed; memplan reads plain YAML only")
+                message = f"tag {tag!r} is not allowed; memplan reads plain YAML only"
+                self.error(node, message, first=True)  # may cause problems reported later
+                node.tag = PLAIN_TAGS[type(node)]
             if type(node) is scalar or id(node) in seen:
                 continue
             seen.add(id(node))
@@ -103,7 +118,8 @@ class NodeReader:
             size[id(node)] = 1 + sum(size.get(id(x), 1) for x in items)
             if size[id(node)] > MAX_NODES:
                 self.error(root, f"aliases expand to more than {MAX_NODES} YAML nodes")
-                return
+                return False
+        return True
 
     def scalar(self, node: Node) -> Any:
         """The Python value of a scalar node (str, int, float, bool or None)."""

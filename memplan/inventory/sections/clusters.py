@@ -28,6 +28,7 @@ class Clusters(NodeReader):
         h = self.mapping(node, HA_FIELDS, f"ha of cluster {cluster!r}")
         if h is None:
             return None
+        ok = True  # after a problem, the other fields are still read and checked
         policy = "host-failures"
         if "policy" in h:
             p = self.scalar(h["policy"])
@@ -36,14 +37,16 @@ class Clusters(NodeReader):
                     h["policy"],
                     f"ha.policy must be one of {', '.join(HA_POLICIES)}{suggest(str(p), HA_POLICIES)}",
                 )
-                return None
-            policy = p
+                ok = False
+            else:
+                policy = p
         failures = esxi.HA_DEFAULT_FAILURES
         if "failures" in h:
             f = self.integer(h["failures"], "ha.failures", 0, 64)
             if f is None:
-                return None
-            failures = f
+                ok = False
+            else:
+                failures = f
         percentage = self.percent(h["percentage"], "ha.percentage") if "percentage" in h else None
         if policy == "percentage" and percentage is None and "percentage" not in h:
             self.error(node, "ha.policy 'percentage' needs ha.percentage, e.g. '25%'")
@@ -53,11 +56,13 @@ class Clusters(NodeReader):
             if name is not None:
                 failover.append(name)
                 self._failover.append((cluster, name, fnode))
-        if policy == "dedicated" and not failover:
+        if ok and policy == "dedicated" and not failover:
             self.error(node, "ha.policy 'dedicated' needs ha.failover_hosts")
         admission = True
         if "admission_control" in h:
             admission = self.flag(h["admission_control"], "ha.admission_control") is not False
+        if not ok:
+            return None
         return HAConfig(policy, failures, percentage, tuple(failover), admission)
 
     def drs(self, node: Node, cluster: str) -> DRSConfig:

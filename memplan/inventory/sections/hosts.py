@@ -71,16 +71,20 @@ class HostsAndVMs(NodeReader):
             self.growth(h["growth"], f"host {name!r} growth")
         if name is None:
             return None, vm_nodes
+        ok = True  # after a problem, the other fields are still read and checked
         if name in self._host_names:
             first = self._host_names[name].start_mark.line + 1
             self.error(h["name"], f"duplicate host name {name!r} (first at line {first})")
-            return None, vm_nodes
-        self._host_names[name] = h["name"]
+            ok = False
+        else:
+            self._host_names[name] = h["name"]
         what = f"host {name!r}"
+        memory = None
         if "memory" not in fields:
             self.error(node, f"{what} has no 'memory' (installed memory, e.g. '512GiB')")
-            return None, vm_nodes
-        memory = self.size(fields["memory"], f"{what} memory")
+            ok = False
+        else:
+            memory = self.size(fields["memory"], f"{what} memory")
         managed = self.size(fields["managed"], f"{what} managed") if "managed" in fields else memory
         reserved = (
             self.size(fields["system_reserved"], f"{what} system_reserved")
@@ -114,9 +118,8 @@ class HostsAndVMs(NodeReader):
         observed = None
         if "observed" in h:
             observed = self.observed(h["observed"], what, memory)
-            if observed is None:
-                return None, vm_nodes
-        if memory is None or managed is None or reserved is None:
+            ok = ok and observed is not None
+        if not ok or memory is None or managed is None or reserved is None:
             return None, vm_nodes
         if memory == 0:
             self.error(fields["memory"], f"{what} memory must be above 0")
@@ -207,45 +210,51 @@ class HostsAndVMs(NodeReader):
         if v is None:
             return None
         name = self.required_text(v, node, "name", "VM")
-        if name is None:
+        if name is None:  # its fields' problems too, in the same run
+            for k, n in v.items():
+                if k in VM_VALUE_FIELDS:
+                    self._vm_field_once(k, n, "a VM without a name:")
             return None
+        ok = True  # after a problem, the other fields are still read and checked
         if name in self._vm_names:
             first = self._vm_names[name].start_mark.line + 1
             self.error(v["name"], f"duplicate VM name {name!r} (first at line {first})")
-            return None
-        self._vm_names[name] = v["name"]
+            ok = False
+        else:
+            self._vm_names[name] = v["name"]
         if "host" in v:
             what = f"VM {name!r}"
             pin = self.text(v["host"], f"{what} host")
             if pin is None:
-                return None
-            if host and pin != host:  # "": the host has no usable name, already reported
+                ok = False
+            elif host and pin != host:  # "": the host has no usable name, already reported
                 self.error(
                     v["host"], f"{what} is listed under host {host!r} but says host: {pin!r}"
                 )
-                return None
-            if (
+                ok = False
+            elif (
                 host is None and cluster is None
             ):  # pragma: no cover - standalone VMs nest under hosts
                 return None
-            host = pin
+            else:
+                host = pin
         seen_on = None
         if "seen_on" in v:
             seen_on = self.text(v["seen_on"], f"VM {name!r} seen_on")
             if seen_on is None:
-                return None
-            if host is not None:
+                ok = False
+            elif host is not None:
                 self.error(
                     v["seen_on"],
                     f"VM {name!r} has a host; seen_on names a host the inventory does not list,"
                     " for a cluster VM without host:",
                 )
-                return None
+                ok = False
         uuid = None
         if "uuid" in v:
             uuid = self.text(v["uuid"], f"VM {name!r} uuid")
             if uuid is None:
-                return None
+                ok = False
         key = self._shape_key(v, defaults, inherited_growth)
         parsed = self._shapes.get(key) if key is not None else None
         if parsed is None:
@@ -258,12 +267,16 @@ class HostsAndVMs(NodeReader):
                 f["growth"] = inherited_growth
             if "memory" not in f:
                 self.error(node, f"{what} has no 'memory' (configured size, e.g. '16GiB')")
+                for k, n in f.items():  # the other fields' problems, in the same run
+                    self._vm_field_once(k, n, "defaults.vm" if defaults.get(k) is n else what)
                 return None
-            parsed = self._vm_values(f, what)
+            parsed = self._vm_values(f, what, defaults)
             if parsed is None:
                 return None
             if key is not None and len(self._shapes) < _MAX_SHAPES:
                 self._shapes[key] = parsed
+        if not ok:
+            return None
         (memory, vcpus, power, res, lim, shares, level, act, act_given, cons, cons_given, ovh,
          est, bmax, tags, growth, ballooned, swapped) = parsed  # fmt: skip
         demand = "growth" not in v and inherited_growth is not None  # a host's or cluster's rate
@@ -298,42 +311,47 @@ class HostsAndVMs(NodeReader):
                 key.append((k, n.tag, n.value))
         return tuple(key)
 
-    def _vm_values(self, f: dict[str, Node], what: str) -> tuple[Any, ...] | None:
+    def _vm_values(
+        self, f: dict[str, Node], what: str, defaults: dict[str, Node]
+    ) -> tuple[Any, ...] | None:
         """The VM's fields after its name, in VM's order, without host, cluster and location
-        (which come after tags); None after reporting every problem."""
-        ok = True
+        (which come after tags); None after reporting every problem. A value taken from
+        ``defaults`` is reported as defaults.vm's, once."""
         values = _VM_DEFAULTS.copy()
+        bad: set[str] = set()  # fields reported wrong; the others are still read and checked
         for key, n in f.items():
-            value = self._vm_field(key, n, what)
+            value = self._vm_field_once(key, n, "defaults.vm" if defaults.get(key) is n else what)
             if value is None:
-                ok = False  # reported; the other fields are still read and checked
+                bad.add(key)
             values[key] = value
-        if not ok:
-            return None
         memory, vcpus, power = values["memory"], values["vcpus"], values["power"]
         reservation, limit, shares = values["reservation"], values["limit"], values["shares"]
         active, consumed, overhead = values["active"], values["consumed"], values["overhead"]
         balloon_max, tags, growth = values["balloon_max"], values["tags"], values["growth"]
         ballooned, swapped = values["ballooned"], values["swapped"]
+        if "memory" in bad:
+            return None  # nothing to compare the others with
         if memory == 0:
             self.error(f["memory"], f"{what} memory must be above 0")
             return None
+        ok = not bad
         res = memory if isinstance(reservation, Word) else reservation  # all
         lim = None if isinstance(limit, Word) else limit  # unlimited
-        if res > memory:
+        if "reservation" not in bad and res > memory:
             self.error(f["reservation"], f"{what} reservation is above its configured memory")
             ok = False
-        if lim is not None and res > lim:
+        if not bad & {"reservation", "limit"} and lim is not None and res > lim:
             self.error(f["reservation"], f"{what} reservation is above its limit")
             ok = False
-        cons = memory if consumed is None else resolve_size(consumed, memory)
-        act_given = active is not None
-        act = min(cons, memory) if active is None else resolve_size(active, memory)
-        if act > memory:
-            self.error(f["active"], f"{what} active memory is above its configured memory")
-            ok = False
+        if not bad & {"active", "consumed"}:
+            cons = memory if consumed is None else resolve_size(consumed, memory)
+            act = min(cons, memory) if active is None else resolve_size(active, memory)
+            if act > memory:
+                self.error(f["active"], f"{what} active memory is above its configured memory")
+                ok = False
         if not ok:
             return None
+        act_given = active is not None
         if isinstance(shares, str):
             share_count = esxi.SHARES_PER_MIB[shares] * memory // (1 << 20)
             level = shares
@@ -346,6 +364,17 @@ class HostsAndVMs(NodeReader):
             memory, vcpus, power, res, lim, share_count, level, act, act_given, cons,
             consumed is not None, ovh, est, bmax, tags, growth, ballooned, swapped,
         )  # fmt: skip
+
+    def _vm_field_once(self, key: str, node: Node, what: str) -> Any:
+        """As _vm_field, and a node found wrong is not read (nor reported) again: a wrong
+        value in defaults.vm, or a host's or cluster's growth, is one problem, not one per
+        VM that uses it."""
+        if id(node) in self._wrong:
+            return None
+        value = self._vm_field(key, node, what)
+        if value is None:
+            self._wrong.add(id(node))
+        return value
 
     def _vm_field(self, key: str, node: Node, what: str) -> Any:
         """One field of a VM (None after reporting a problem); sizes seen before are free."""

@@ -39,15 +39,15 @@ class PlannedChanges(HostsAndVMs):
             p = self.mapping(pnode, PLANNED_FIELDS, "a planned change")
             if p is None:
                 continue
+            when = self.date(p["at"], "planned.at") if "at" in p else None
+            if "at" not in p:
+                self.error(pnode, "a planned change needs 'at: YYYY-MM-DD'")
             actions = [k for k in ("add_vm", "add_host", "retire_host") if k in p]
             if len(actions) != 1:
                 self.error(
                     pnode, "a planned change needs exactly one of add_vm, add_host, retire_host"
                 )
                 continue
-            when = self.date(p["at"], "planned.at") if "at" in p else None
-            if "at" not in p:
-                self.error(pnode, "a planned change needs 'at: YYYY-MM-DD'")
             change = self.planned_change(actions[0], p[actions[0]], defaults_host, defaults_vm,
                                          cluster_hosts, known)  # fmt: skip
             if when is None or change is None:
@@ -71,13 +71,14 @@ class PlannedChanges(HostsAndVMs):
                 self.error(node, f"host {name!r} does not exist{suggest(name, known)}")
                 return None
             return None if name is None else ("retire-host", None, None, name)
+        ok = True  # after a problem, the host or VM is still read and checked
         cnode = whatif.child(node, "cluster")
         cluster = self.text(cnode, "cluster") if cnode is not None else None
         if cnode is not None and cluster is not None and cluster not in cluster_hosts:
             self.error(
                 cnode, f"cluster {cluster!r} does not exist{suggest(cluster, cluster_hosts)}"
             )
-            return None
+            ok, cluster = False, None
         if action == "add_host":
             host, vm_nodes = self.host(
                 node, defaults_host, cluster, extra=("cluster",), state=False
@@ -85,7 +86,7 @@ class PlannedChanges(HostsAndVMs):
             if vm_nodes:
                 self.error(vm_nodes[0], "a planned host starts empty; plan its VMs with add_vm")
                 return None
-            if host is None:
+            if host is None or not ok:
                 return None
             known[host.name] = cluster
             if cluster is not None:
@@ -96,10 +97,11 @@ class PlannedChanges(HostsAndVMs):
         if hnode is not None and pin is not None:
             if pin not in known:
                 self.error(hnode, f"host {pin!r} does not exist{suggest(pin, known)}")
-                return None
-            cluster = cluster or known[pin]
-        if cluster is None and pin is None:
+                ok, pin = False, None
+            else:
+                cluster = cluster or known[pin]
+        if ok and cluster is None and pin is None:
             self.error(node, "a planned VM needs 'cluster:' or 'host:'")
-            return None
+            ok = False
         vm = self.vm(node, defaults_vm, pin, cluster, None, extra=("cluster",))
-        return None if vm is None else ("add-vm", vm, None, None)
+        return None if vm is None or not ok else ("add-vm", vm, None, None)

@@ -34,13 +34,14 @@ class Waivers(NodeReader):
                 self.error(
                     wnode, f"a waiver needs {', '.join(missing)} (reason says why it is accepted)"
                 )
-                continue
-            rule = self.text(w["rule"], "waiver rule")
-            subject = self.text(w["subject"], "waiver subject")
-            reason = self.text(w["reason"], "waiver reason")
+            rule = self.text(w["rule"], "waiver rule") if "rule" in w else None
+            subject = self.text(w["subject"], "waiver subject") if "subject" in w else None
+            reason = self.text(w["reason"], "waiver reason") if "reason" in w else None
             until = self.date(w["until"], "waiver until") if "until" in w else None
             if rule is not None and rule not in known:
                 self.error(w["rule"], f"unknown rule {rule!r}{suggest(rule, known)}")
+                continue
+            if missing:
                 continue
             if rule and subject and reason and ("until" not in w or until is not None):
                 out.append(Waiver(rule, subject, reason, until, self.loc(wnode)))
