@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from itertools import combinations
+from operator import itemgetter
 
 from memplan import esxi
 from memplan.engine.hostmodel import (
@@ -73,17 +74,35 @@ def percent_math(hosts: list[Host], vms: list[VM], required: float) -> PercentMa
     return PercentMath(capacity, reserved, failover, required)
 
 
+_Move = tuple[tuple[int, str], int, int, int, int, Row]
+"""A row that restarts, ready to place: its order (largest first, then the name), what
+admission needs (reservation + overhead), its configured memory, the demand it adds
+(held + overhead), its balloonable memory, and the row."""
+
+
+def _moves(host: Host, rows: Iterable[Row]) -> list[_Move]:
+    """What restarts when ``host`` fails (_restarting()), in the order it is placed."""
+    out: list[_Move] = []
+    for row in _restarting(host, rows):
+        vm = row[0]
+        need = vm.reservation + vm.overhead
+        out.append(((-vm.memory, vm.name), need, vm.memory, row[1] + vm.overhead, row[3], row))
+    out.sort(key=itemgetter(0))  # stable: as the rows come on a tie
+    return out
+
+
 def _place(
-    failed: set[str],
-    hosts: list[Host],
-    reserved: dict[str, int],
-    load: Callable[[str], Load],
+    moving: list[_Move],
+    survivors: list[Host],
+    unreserved_today: dict[str, int],
+    free_today: dict[str, int],
     by_demand: bool,
     spare: frozenset[str] = frozenset(),
-) -> tuple[list[tuple[str, str]], list[str], dict[str, list[Row]]]:
-    """Where the failed hosts' powered-on VMs restart: (VM, survivor) pairs, the VMs no
-    survivor admits, and the rows each survivor takes. ``load`` gives each host's own load
-    (its VMs' figures, computed once per host).
+) -> tuple[list[tuple[str, str]], list[str], dict[str, list[_Move]]]:
+    """Where the failed hosts' powered-on VMs (``moving``, in order: _moves()) restart:
+    (VM, survivor) pairs, the VMs no survivor admits, and the moves each survivor takes.
+    ``unreserved_today`` and ``free_today``: each host's capacity less its reservations +
+    overheads, and less its demand, before the failure.
 
     Largest VM first, each on a survivor that admits it (its reservation + overhead fits the
     unreserved memory: what HA checks, with or without admission control). Which one:
@@ -94,43 +113,41 @@ def _place(
     failover hosts (``spare``) come first while they admit the VM: HA restarts there first
     and on the other hosts only when it cannot (API, ClusterFailoverHostAdmissionControlPolicy).
     """
-    survivors = [h for h in hosts if h.name not in failed]
-    unreserved = {h.name: h.capacity - reserved[h.name] for h in survivors}
-    by_host = {h.name: h for h in hosts}
-    moving = [row for name in failed for row in _restarting(by_host[name], load(name).rows)]
-    moving.sort(key=lambda row: (-row[0].memory, row[0].name))
+    unreserved = {h.name: unreserved_today[h.name] for h in survivors}
     restarted: list[tuple[str, str]] = []
     unrestartable: list[str] = []
-    extra: dict[str, list[Row]] = {}
+    extra: dict[str, list[_Move]] = {}
     by_name = {h.name: h for h in survivors}
     # Survivors in order of preference, best last: a sorted list keeps the pick at the top
     # (usually the first try admits the VM) and the update one bisect away.
     # (failover host, then DRS: free memory, 0 / HA: -restarts taken, unreserved; name).
     ranked: list[tuple[bool, int, int, str]] = sorted(
-        (h.name in spare, h.capacity - load(h.name).demand, 0, h.name) if by_demand
+        (h.name in spare, free_today[h.name], 0, h.name) if by_demand
         else (h.name in spare, 0, unreserved[h.name], h.name)
         for h in survivors
     )  # fmt: skip
     most = max(unreserved.values(), default=0)  # an upper bound: unreserved only falls
-    for row in moving:
-        vm = row[0]
-        need = vm.reservation + vm.overhead
+    for move in moving:
+        _, need, memory, demand, _, row = move
         name = ranked[-1][3] if ranked else ""
-        if ranked and need <= unreserved[name] and vm.memory <= by_name[name].memory:
+        if ranked and need <= unreserved[name] and memory <= by_name[name].memory:
             i: int | None = len(ranked) - 1  # the best survivor admits it: the usual case
         else:
-            i = None if need > most else _pick(ranked, vm, by_name, unreserved)
+            i = None if need > most else _pick(ranked, row[0], by_name, unreserved)
         if i is None:
-            unrestartable.append(vm.name)
+            unrestartable.append(row[0].name)
             continue
         pref, first, _, name = ranked.pop(i)
         unreserved[name] -= need
         if by_demand:  # its demand, held + overhead, comes off the free memory
-            bisect.insort(ranked, (pref, first - (row[1] + vm.overhead), 0, name))
+            bisect.insort(ranked, (pref, first - demand, 0, name))
         else:  # one more restart there: less preferred
             bisect.insort(ranked, (pref, first - 1, unreserved[name], name))
-        extra.setdefault(name, []).append(row)
-        restarted.append((vm.name, name))
+        if name in extra:
+            extra[name].append(move)
+        else:
+            extra[name] = [move]
+        restarted.append((row[0].name, name))
     return restarted, sorted(unrestartable), extra
 
 
@@ -187,31 +204,33 @@ def _key(unrestartable: list[str], survivors: Iterable[HostResult]) -> _Key:
 def _bound(
     unrestartable: list[str],
     survivors: list[Host],
-    after: dict[str, Load],
+    after: dict[str, tuple[int, int]],
     base: dict[str, HostResult],
-    policy: Policy,
+    tables: dict[str, tuple[esxi.Band, ...]],
 ) -> _Key:
     """A key at least as bad as the scenario's, in every part, without MemSched: a survivor
     that must reclaim ``need`` swaps at most ``need`` and balloons at most its balloonable
-    memory, and may settle as low as low; one that need not reclaim is exact."""
+    memory, and may settle as low as low; one that need not reclaim is exact. ``after``:
+    the demand and balloonable memory of each survivor that takes restarts; ``tables``:
+    each host's bands."""
     state = swap = balloon = free = 0
     contended = False
     for h in survivors:
-        load = after.get(h.name)
-        if load is None:
+        sums = after.get(h.name)
+        if sums is None:
             r = base[h.name]
             state, swap, balloon = max(state, r.state.rank), swap + r.swap, balloon + r.balloon
             free += r.free
             contended = contended or r.state.rank >= MemState.SOFT.rank
             continue
-        table = host_bands(h, policy)
-        left = h.capacity - load.demand
+        table = tables[h.name]
+        left = h.capacity - sums[0]
         free += left
         need = esxi.soft_upper_edge(table) - left
         if need > 0:
             contended = True
             state, swap = MemState.LOW.rank, swap + need
-            balloon += min(need, load.balloonable)
+            balloon += min(need, sums[1])
         else:
             state = max(state, esxi.state_for_free(left, table).rank)
     if not survivors:
@@ -289,37 +308,67 @@ def analyse(
             loads[name] = load_of(by_host[name])
         return loads[name]
 
+    # What each host restarts, ready to place, and each host's figures before the failure:
+    # built once for every scenario (issue 22).
+    host_of = {h.name: h for h in hosts}
+    moves: dict[str, list[_Move]] = {}
+
+    def moving(failed: tuple[str, ...]) -> list[_Move]:
+        for name in failed:
+            if name not in moves:
+                moves[name] = _moves(host_of[name], load(name).rows)
+        if len(failed) == 1:
+            return moves[failed[0]]
+        out = [m for name in failed for m in moves[name]]
+        out.sort(key=itemgetter(0))  # stable: as the failed hosts come on a tie
+        return out
+
+    unreserved = {h.name: h.capacity - reserved[h.name] for h in hosts}
+    free = {h.name: h.capacity - load(h.name).demand for h in hosts}
+    tables = {h.name: host_bands(h, policy) for h in hosts}
+
+    def after(name: str, extra: list[_Move]) -> Load:  # a survivor's load with its restarts
+        rows = [m[5] for m in extra]
+        return load(name).plus(Load.of(rows, len(rows)))
+
     # Place every scenario's restarts (cheap), bound how bad each can be, then evaluate the
     # survivors (MemSched: the expensive part) worst bound first, until no bound left can
     # beat the worst scenario found. Ties go to the earlier scenario, as in a plain scan.
     spare = frozenset(ha.failover_hosts if ha is not None and ha.policy == "dedicated" else ())
     prepared = []
     for index, failed in enumerate(scenarios):
-        restarted, unrestartable, extra = _place(
-            set(failed), hosts, reserved, load, cluster.drs.places, spare
-        )
-        after = {n: load(n).plus(Load.of(rows, len(rows))) for n, rows in extra.items()}
         members = [h for h in hosts if h.name not in failed]
-        bound = _bound(unrestartable, members, after, base, policy)
-        prepared.append((bound, index, failed, restarted, unrestartable, members, after))
+        restarted, unrestartable, extra = _place(
+            moving(failed), members, unreserved, free, cluster.drs.places, spare
+        )
+        sums: dict[str, tuple[int, int]] = {}  # demand and balloonable, restarts included
+        for name, ms in extra.items():
+            own = load(name)
+            sums[name] = (
+                own.demand + sum(m[3] for m in ms),
+                own.balloonable + sum(m[4] for m in ms),
+            )
+        bound = _bound(unrestartable, members, sums, base, tables)
+        prepared.append((bound, index, failed, restarted, unrestartable, members, extra))
     prepared.sort(key=lambda p: (p[0], -p[1]), reverse=True)
     worst: tuple[_Key, int, int] | None = None  # key, -index, position in prepared
-    for position, (bound, index, _, _, unrestartable, members, after) in enumerate(prepared):
+    for position, (bound, index, _, _, unrestartable, members, extra) in enumerate(prepared):
         if worst is not None and (bound, -index) <= worst[:2]:
             break  # sorted: no later bound is worse
         key = _key(
             unrestartable,
-            (evaluate_load(h, after[h.name], policy) if h.name in after else base[h.name]
-             for h in members),
+            (evaluate_load(h, after(h.name, extra[h.name]), policy) if h.name in extra
+             else base[h.name] for h in members),
         )  # fmt: skip
         if worst is None or (key, -index) > worst[:2]:
             worst = (key, -index, position)
     assert worst is not None
-    _, _, failed, restarted, unrestartable, members, after = prepared[worst[2]]
+    _, _, failed, restarted, unrestartable, members, extra = prepared[worst[2]]
     survivors = tuple(
-        evaluate_load(h, after[h.name], policy) if h.name in after else base[h.name]
+        evaluate_load(h, after(h.name, extra[h.name]), policy) if h.name in extra
+        else base[h.name]
         for h in members
-    )
+    )  # fmt: skip
     capacity = sum(r.capacity for r in survivors)
     configured = sum(r.configured for r in survivors)
     return HAResult(
