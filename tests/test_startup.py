@@ -16,7 +16,7 @@ try:
     root.app(sys.argv[1:], prog_name="memplan", standalone_mode=False)
 except SystemExit:
     pass
-print(json.dumps(sorted(m for m in sys.modules if m.startswith("memplan"))))
+print(json.dumps(sorted(m for m in sys.modules if m.startswith(("memplan", "rich")))))
 """
 
 
@@ -33,6 +33,7 @@ def test_check_imports_no_other_command() -> None:
                                            "thresholds", "imports", "collect")}  # fmt: skip
     assert not loaded & others, loaded & others
     assert not {m for m in loaded if m.startswith("memplan.importers")}
+    assert "rich.table" not in loaded  # its tables are laid out by render/layout.py
 
 
 def test_help_builds_every_command() -> None:

@@ -9,9 +9,7 @@ from datetime import date
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar, assert_never
 
-from rich import box
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from memplan.model import MemState
@@ -20,6 +18,8 @@ from memplan.render.layout import put
 from memplan.units import GIB, format_size, plural
 
 if TYPE_CHECKING:  # check imports this module for RightsizeFormat: no report classes
+    from rich.table import Table
+
     from memplan.model import RightsizeReport, VMSizing
 
 
@@ -319,6 +319,9 @@ def _ahead(r: RightsizeReport) -> str:
 
 
 def _new_table(title: str) -> Table:
+    from rich import box  # here: check imports this module for RightsizeFormat alone
+    from rich.table import Table
+
     return Table(title=title or None, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
                  collapse_padding=True)  # fmt: skip
 

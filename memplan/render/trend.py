@@ -9,9 +9,7 @@ from datetime import date
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, assert_never
 
-from rich import box
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from memplan.render.base import write_csv, write_safe
@@ -223,6 +221,9 @@ def _header(r: TrendReport) -> str:
 
 
 def _table(r: TrendReport, console: Console) -> None:
+    from rich import box  # here: check imports this module for TrendFormat alone
+    from rich.table import Table
+
     console.print(_header(r), highlight=False)
     groups: dict[str | None, list[HostTrend]] = {}
     for h in r.hosts:
