@@ -62,3 +62,20 @@ def test_every_report_class_is_reachable_from_the_model() -> None:
         for cls in classes:
             assert getattr(memplan.model, cls.__name__) is cls
     assert not hasattr(memplan.model, "NoSuchReport")
+
+
+def test_yaml_forbidden_characters_are_pyyaml_s_class() -> None:
+    """memplan hands PyYAML a cheaper compilation of its own class of forbidden characters
+    (memplan/__init__.py): the same for every code point, and the one yaml's import gets."""
+    import re
+
+    import memplan
+
+    every = "".join(map(chr, range(0x110000)))
+    pyyaml_s = re.compile(memplan.YAML_NON_PRINTABLE, re.DOTALL)  # DOTALL: not the cached one
+    assert pyyaml_s.findall(every) == re.compile(memplan.YAML_FORBIDDEN).findall(every)
+    assert len(pyyaml_s.findall(every)) == 9 + 2 + 18 + 6 + 26 + 2048 + 2
+    probe = "import memplan, yaml.reader; print(yaml.reader.Reader.NON_PRINTABLE.pattern)"
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True,
+                         text=True, check=True, env={"PYTHONPATH": str(ROOT)})  # fmt: skip
+    assert out.stdout.strip() == memplan.YAML_FORBIDDEN
