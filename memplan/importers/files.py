@@ -34,11 +34,26 @@ MAX_NAME_CHARS = 255
 """Longest VM, host or cluster name: a host's DNS name is at most 255 characters
 (RFC 1035); vSphere limits VM names to 80."""
 
-_CELL = re.compile(rb'<c r="([A-Z]{1,4})([0-9]{1,10})"[^>/]*>')
-"""A value cell written as Excel, LibreOffice and RVTools write it: the reference first."""
-_ANY_CELL = re.compile(rb'<c\s[^>/]*?\br="([A-Z]{1,4})([0-9]{1,10})"[^>/]*>')
-"""A value cell with its reference anywhere among its attributes."""
-_ANY_REF = re.compile(rb'<c[\s>][^>]*?\br="[A-Z]{1,4}[0-9]{1,10}"')
+_PREFIX = rb"(?:[^\s<>/!?=\"':]+:)?"
+"""A namespace prefix (x:c): calamine matches elements by their local name."""
+_NEAR = rb"(?:[A-Z]|[A-D][A-Z]|E[A-C])(?:[1-9][0-9]{0,4}|1[0-4][0-9]{4}|15000[01])"
+"""A cell reference in A1:EC150001: value cells there alone span at most 150,001 rows by
+133 columns, 19,950,133 cells, within both limits."""
+_ODD = re.compile(rb'<c(?! r="' + _NEAR + rb'"(?![^<]*\sr\s*=))[\s/>]')
+"""A cell element that is not <c r="NEAR" ...> with one r= (calamine takes the last):
+its reference is elsewhere, far, in another form or repeated, so the sheet is read cell
+by cell. Excel, LibreOffice, openpyxl and RVTools write every cell in the first form."""
+_ODD_PREFIXED = re.compile(b"<" + _PREFIX + rb'c(?! r="' + _NEAR + rb'"(?![^<]*\sr\s*=))[\s/>]')
+"""_ODD, also for prefixed elements (slower: tried at every '<'), when ':c' occurs."""
+_TAG = re.compile(b"<" + _PREFIX + rb"c[\s/>]")
+"""Every cell element (the start of its tag)."""
+_FULL_TAG = re.compile(
+    b"<" + _PREFIX + rb"""c((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(/?)>"""
+)
+"""A well-formed cell start tag: its attributes, and '/' when it is empty (no value:
+calamine skips it, so only value cells count towards the extent)."""
+_REF_ATTR = re.compile(rb"""(?:^|\s)r\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_REF = re.compile(rb"([A-Za-z]{1,4})([0-9]{1,10})")
 _SHEET = re.compile(rb'<sheet\s[^>]*?name="([^"]*)"[^>]*?r:id="([^"]*)"')
 _SHEET_ID_FIRST = re.compile(rb'<sheet\s[^>]*?r:id="([^"]*)"[^>]*?name="([^"]*)"')
 _REL = re.compile(rb'<Relationship\s[^>]*?Id="([^"]*)"[^>]*?Target="([^"]*)"')
@@ -47,7 +62,7 @@ _REL_TARGET_FIRST = re.compile(rb'<Relationship\s[^>]*?Target="([^"]*)"[^>]*?Id=
 
 def _column(letters: bytes) -> int:
     n = 0
-    for ch in letters:
+    for ch in letters.upper():
         n = n * 26 + ch - 64
     return n
 
@@ -134,32 +149,61 @@ def _drain(z: zipfile.ZipFile, part: str, budget: list[int]) -> None:
 
 
 def _scan_sheet(z: zipfile.ZipFile, part: str, sheet: str, budget: list[int]) -> None:
-    """The extent of the value cells of one sheet, streamed; a LimitError when too large."""
-    rows: list[int] = []
-    letters: set[bytes] = set()
+    """Refuse a sheet whose value cells span too much: a regular expression finds, without
+    making an object per cell, that every cell is written <c r="A1" ...> within
+    A1:EC150001 (about 10 ms per MB of XML); any other sheet is read cell by cell."""
+    spent = budget[0]
+    for data in _tags(z, part, budget):
+        odd = _ODD_PREFIXED if b":c" in data else _ODD
+        if odd.search(data) is not None:
+            budget[0] = spent  # read again, counted once
+            _extent(z, part, sheet, budget)
+            return
+
+
+def _tags(z: zipfile.ZipFile, part: str, budget: list[int]) -> Iterable[bytes]:
+    """The part in chunks that end before a '<', so that no tag is cut in two."""
     carry = b""
     for chunk in _chunks(z, part, budget):
         data = carry + chunk
         cut = data.rfind(b"<")
         data, carry = (data[:cut], data[cut:]) if cut >= 0 else (data, b"")
-        cells = data.count(b"<c ") + data.count(b"<c>")
-        if not cells:
-            continue
-        referenced = data.count(b'<c r="')
-        if cells != referenced and len(_ANY_REF.findall(data)) != cells:
+        yield data
+    yield carry
+
+
+def _extent(z: zipfile.ZipFile, part: str, sheet: str, budget: list[int]) -> None:
+    """The extent of the value cells of one sheet, cell by cell; a LimitError when too
+    large or when a value cell's reference cannot be read."""
+    rows: list[int] = []
+    columns: set[int] = set()
+    for data in _tags(z, part, budget):
+        tags = _FULL_TAG.findall(data)
+        if len(tags) != len(_TAG.findall(data)):
             raise LimitError(
-                f"sheet {sheet} has cells without a cell reference (r=...), so its size cannot"
-                " be checked before reading; save it again with Excel or LibreOffice"
+                f"sheet {sheet} has a cell element memplan cannot read, so its size cannot be"
+                " checked before reading; save it again with Excel or LibreOffice"
             )
-        # value cells have content (<c ...>...</c>); style-only cells are <c .../>
-        found = (_CELL if cells == referenced else _ANY_CELL).findall(data)
-        if found:
-            numbers = [int(r) for _, r in found]
-            rows += (min(numbers), max(numbers))
-            letters.update(c for c, _ in found)
+        for attributes, empty in tags:
+            if empty:
+                continue
+            refs = [a or b for a, b in _REF_ATTR.findall(attributes)]
+            if not refs:
+                raise LimitError(
+                    f"sheet {sheet} has cells without a cell reference (r=...), so its size"
+                    " cannot be checked before reading; save it again with Excel or LibreOffice"
+                )
+            for ref in refs:
+                m = _REF.fullmatch(ref)
+                if m is None:
+                    raise LimitError(
+                        f"sheet {sheet} has a cell reference r={_unescape(ref[:20])!r} that is"
+                        " not like A1, so its size cannot be checked before reading"
+                    )
+                rows.append(int(m.group(2)))
+                columns.add(_column(m.group(1)))
     if not rows:
         return
-    columns = [_column(c) for c in letters]
     height = max(rows) - min(rows) + 1
     width = max(columns) - min(columns) + 1
     if height - 1 > MAX_SHEET_ROWS:
