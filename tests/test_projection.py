@@ -183,3 +183,65 @@ def test_reclaiming_from_totals_is_the_state_being_soft_or_worse() -> None:
             assert world.reclaims(name, month) == soft_or_worse
             seen.add(soft_or_worse)
     assert seen == {True, False}
+
+
+CHANGING = """
+    clusters:
+      - name: c
+        growth: 4%/month
+        ha: {policy: host-failures, failures: 1}
+        hosts:
+          - {name: a, memory: 128GiB, system_reserved: 0, vms: [VMS_A]}
+          - {name: b, memory: 128GiB, system_reserved: 0, vms: [VMS_B]}
+          - {name: d, memory: 96GiB, system_reserved: 0}
+      - name: quiet
+        hosts:
+          - name: q
+            memory: 64GiB
+            vms: [{name: q1, memory: 40GiB, active: 60%, growth: 2%/month}, {name: q2, memory: 16GiB}]
+    hosts:
+      - name: s
+        memory: 64GiB
+        growth: 3%/month
+        vms: [{name: s1, memory: 24GiB, consumed: 20GiB, active: 50%}, {name: s2, memory: 24GiB}]
+    planned:
+      - {at: 2026-04-01, add_host: {name: e, memory: 128GiB, system_reserved: 0, cluster: c}}
+      - {at: 2026-05-01, add_vm: {name: huge, memory: 200GiB, cluster: c}}
+      - {at: 2026-07-01, add_vm: {name: big, memory: 64GiB, overhead: 0, active: 90%, cluster: c}}
+      - {at: 2026-10-01, retire_host: d}
+"""
+
+
+def _changing() -> str:
+    vm = "{name: %s%d, memory: %dGiB, overhead: 0, active: %d%%}"
+    a = ", ".join(vm % ("a", i, 8 + 4 * (i % 3), 20 + 10 * i) for i in range(8))
+    b = ", ".join(vm % ("b", i, 16, 70) for i in range(5))
+    return CHANGING.replace("VMS_A", a).replace("VMS_B", b)
+
+
+def test_one_pass_gives_the_timeline_and_the_forecast_made_apart() -> None:
+    """``memplan project`` walks the months once (projection.project()): new VMs placed
+    once, the forecast's search reading the timeline's states. It must give exactly what
+    timeline() and forecast() give apart, through planned changes (a host added, a VM
+    added, a host retired), demand growth's new VMs, in-VM growth and HA, at any step."""
+    from memplan.model import MemState
+
+    inventory = inv(_changing())
+    host_of, _ = engine.place(inventory)
+    seen_states, found = set(), []
+    for growth, scope in ((None, "demand"), (0.06, "demand"), (0.06, "vm")):
+        apart = projection.forecast(inventory, host_of, AS_OF, 18, growth, scope=scope)
+        for step in (1, 4):
+            points, notes = projection.timeline(inventory, host_of, AS_OF, 18, step, growth, scope)
+            assert projection.project(inventory, host_of, AS_OF, 18, step, growth, scope) == (
+                points, notes, apart
+            )  # fmt: skip
+            seen_states |= {p.state for p in points}
+        found.append(apart)
+    # not trivial: states change, new VMs arrive, hosts swap, HA fails, a VM is left out
+    assert {MemState.HIGH, MemState.SOFT, MemState.LOW} <= seen_states
+    assert all(f.arrivals for f in found[:2])
+    assert not found[2].arrivals
+    assert any(h.swap_at for h in found[1].hosts)
+    assert all(f.clusters[0].ha_fail_at for f in found[:2])
+    assert all(len(f.notes) == 1 and "huge" in f.notes[0].text for f in found)

@@ -130,13 +130,9 @@ def project(
         emit(lambda r, c: render_project(r, fmt, c, verbose), report, output, no_color)
         return
     host_of, _ = engine.place(inv)
-    points, notes = projection.timeline(
+    points, notes, outlook = projection.project(
         inv, host_of, scenario.as_of, scenario.horizon_months, every, scenario.growth,
         scenario.growth_scope,
-    )  # fmt: skip
-    outlook = projection.forecast(
-        inv, host_of, scenario.as_of, scenario.horizon_months, scenario.growth,
-        scope=scenario.growth_scope,
     )  # fmt: skip
     if history:  # and --growth, which overrides it
         notes = (OVERRIDDEN, *notes)

@@ -235,6 +235,10 @@ class _World:
     """Month 0's date, for notes."""
     _overflow: dict[Pool, _Overflow] | None = None
     """The demand-growing VMs per pool; None when a change asks to build it again."""
+    states: dict[tuple[str, int], MemState] = field(default_factory=dict)
+    """Each host's state by month as evaluated so far in the current segment (forget())."""
+    _soft: dict[tuple[str, int], bool] = field(default_factory=dict)
+    """reclaims() by host and month, the same way."""
 
     @classmethod
     def start(
@@ -293,9 +297,38 @@ class _World:
     def host_result(self, name: str, month: int) -> HostResult:
         return evaluate_load(self.hosts[name], self.load(name, month), self.inventory.policy)
 
+    def state(self, name: str, month: int) -> MemState:
+        """The host's settled state at ``month``, evaluated once per segment."""
+        state = self.states.get((name, month))
+        if state is None:
+            state = self.states[name, month] = self.host_result(name, month).state
+        return state
+
+    def point(self, name: str, month: int, at: date) -> TimelinePoint:
+        """The host at ``month`` (dated ``at``) as the timeline shows it; its state is kept
+        for state()."""
+        host, load = self.hosts[name], self.load(name, month)
+        state = self.states.get((name, month))
+        if state is None:
+            state = evaluate_load(host, load, self.inventory.policy).state
+            self.states[name, month] = state
+        return TimelinePoint(
+            month, at, host.cluster, name, host.capacity, load.demand,
+            host.capacity - load.demand, state, self.arrived_on(name, month),
+        )  # fmt: skip
+
+    def forget(self) -> None:
+        """Drop the states evaluated so far: a planned change moved VMs."""
+        self.states.clear()
+        self._soft.clear()
+
     def reclaims(self, name: str, month: int) -> bool:
         """Whether the host is in soft state or worse at ``month`` (no MemSched split)."""
-        return reclaims(self.hosts[name], self.load(name, month), self.inventory.policy)
+        soft = self._soft.get((name, month))
+        if soft is None:
+            load = self.load(name, month)
+            soft = self._soft[name, month] = reclaims(self.hosts[name], load, self.inventory.policy)
+        return soft
 
     def ha_verdict(
         self, cluster: Cluster, month: int, fail_hosts: tuple[str, ...], failures: int | None
@@ -553,6 +586,176 @@ def _first(lo: int, hi: int, bad: Callable[[int], bool]) -> int | None:
     return lo
 
 
+def _walk(
+    world: _World,
+    as_of: date,
+    horizon: int,
+    growth: float | None,
+    scope: str,
+    step: int | None,
+    find: _Firsts | None,
+    today: dict[str, MemState] | None = None,
+) -> list[TimelinePoint]:
+    """Walk ``world`` from month 0 to ``horizon``, a segment between planned changes at a
+    time: apply the segment's changes, place its new VMs, then take every host's point
+    every ``step`` months (None: no timeline) and let ``find`` search the segment for the
+    forecast's first months. Both read one cache of host states, so a month the timeline
+    evaluated is not evaluated again by the search."""
+    points: list[TimelinePoint] = []
+    for start, end, changes in _segments(world.inventory, as_of, horizon):
+        for change in changes:
+            world.apply(change, start, growth, scope)
+        for month in range(start, end):  # new VMs first: the hosts' states depend on them
+            world.arrive(month)
+        world.forget()  # states probed before these changes saw other VMs
+        if start == 0 and not changes and today:
+            world.states.update(((n, 0), s) for n, s in today.items() if n in world.hosts)
+        if step is not None:
+            hosts = sorted(world.hosts, key=lambda n: (world.hosts[n].cluster or "~", n))
+            for month in range(start, end):
+                if month % step and month != horizon:
+                    continue
+                at = add_months(as_of, month)
+                points.extend(world.point(name, month, at) for name in hosts)
+        if find is not None:
+            find.segment(world, start, end, bool(changes))
+    return points
+
+
+@dataclass
+class _Firsts:
+    """The forecast's search: per host the first month it balloons and swaps, per cluster
+    the first month its HA analysis warns and fails, found segment by segment."""
+
+    fail_hosts: tuple[str, ...] = ()
+    ha_failures: int | None = None
+    today_ha: dict[str, Severity] | None = None
+    hosts: dict[str, dict[str, int]] = field(default_factory=dict)
+    ha: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def segment(self, world: _World, start: int, end: int, changed: bool) -> None:
+        """Search months ``start`` to ``end`` (exclusive): between planned changes demand
+        only grows, so each state, once reached, stays (bisection, exact at months)."""
+        growing: set[str | None] = set()
+        for name in sorted(world.hosts):
+            seen = self.hosts.setdefault(name, {})
+
+            def balloons(month: int, name: str = name) -> bool:
+                """Worse than clear: free memory below the top of the soft band."""
+                state = world.states.get((name, month))
+                if state is not None:
+                    return state.rank > MemState.CLEAR.rank
+                return world.reclaims(name, month)
+
+            def swaps(month: int, name: str = name) -> bool:
+                """Worse than soft: this needs the host's whole evaluation."""
+                return world.state(name, month).rank > MemState.SOFT.rank
+
+            grows = any(
+                world.vms[n].growth or world.born[n] > start for n in world.by_host.get(name, ())
+            )
+            last = end if grows else start + 1  # nothing grows: the state stays as it starts
+            if "balloon" not in seen:
+                m = _first(start, last, balloons)
+                if m is not None:
+                    seen["balloon"] = m
+            if "swap" not in seen and "balloon" in seen:  # soft comes before hard and low
+                m = _first(max(start, seen["balloon"]), last, swaps)
+                if m is not None:
+                    seen["swap"] = m
+            if grows:
+                growing.add(world.hosts[name].cluster)
+        for c in world.inventory.clusters:
+            ha_seen = self.ha.setdefault(c.name, {})
+            if "fail" in ha_seen:
+                continue
+            verdicts: dict[int, Severity | None] = {}
+            if start == 0 and not changed and self.today_ha is not None:
+                verdicts[0] = self.today_ha.get(c.name)
+
+            def ha_verdict(month: int, c: Cluster = c, verdicts: dict[int, Severity | None]
+                           = verdicts) -> Severity | None:  # fmt: skip
+                if month not in verdicts:
+                    verdicts[month] = world.ha_verdict(c, month, self.fail_hosts, self.ha_failures)
+                return verdicts[month]
+
+            if ha_verdict(start) is None:
+                continue  # no HA analysis for this cluster
+            last = end if c.name in growing else start + 1
+            for key, rank in (("warn", Severity.WARN.rank), ("fail", Severity.FAIL.rank)):
+                if key in ha_seen:
+                    continue
+
+                def bad(month: int, rank: int = rank) -> bool:
+                    v = ha_verdict(month)
+                    return v is not None and v.rank >= rank
+
+                m = _first(max(start, ha_seen.get("warn", start)), last, bad)
+                if m is not None:
+                    ha_seen[key] = m
+
+    def outlook(
+        self, world: _World, as_of: date, horizon: int, fail_within_days: int | None
+    ) -> Forecast:
+        """The forecast of every host and cluster, from the months found."""
+        inventory = world.inventory
+        pools = world.arrivals_by_pool(horizon)
+        ran = _ran(world, pools)
+        by_pool = {(a.cluster, a.host): a.counts for a in pools}
+
+        def arrived(pool: tuple[str | None, str | None], month: int | None) -> int:
+            counts = by_pool.get(pool)
+            return counts[month] if counts is not None and month is not None else 0
+
+        all_hosts = {h.name: h for h in inventory.hosts}
+        all_hosts.update({c.host.name: c.host for c in inventory.planned if c.host is not None})
+        hosts = []
+        for name, h in sorted(
+            all_hosts.items(), key=lambda kv: (kv[1].cluster is None, kv[1].cluster or "", kv[0])
+        ):
+            seen = self.hosts.get(name, {})
+            pool = (h.cluster, None) if h.cluster is not None else (None, name)
+            hosts.append(
+                HostForecast(
+                    name,
+                    h.cluster,
+                    add_months(as_of, seen["balloon"]) if "balloon" in seen else None,
+                    add_months(as_of, seen["swap"]) if "swap" in seen else None,
+                    h.location,
+                    arrived(pool, seen.get("balloon")),
+                    arrived(pool, seen.get("swap")),
+                )
+            )
+        clusters = []
+        for c in sorted(inventory.clusters, key=lambda c: c.name):
+            members = [
+                self.hosts.get(h.name, {}) for h in all_hosts.values() if h.cluster == c.name
+            ]
+            balloon = min((s["balloon"] for s in members if "balloon" in s), default=None)
+            swap = min((s["swap"] for s in members if "swap" in s), default=None)
+            ha_seen = self.ha.get(c.name, {})
+            warn, fail = ha_seen.get("warn"), ha_seen.get("fail")
+            clusters.append(
+                ClusterForecast(
+                    c.name,
+                    add_months(as_of, balloon) if balloon is not None else None,
+                    add_months(as_of, swap) if swap is not None else None,
+                    c.location,
+                    arrived((c.name, None), balloon),
+                    arrived((c.name, None), swap),
+                    add_months(as_of, warn) if warn is not None else None,
+                    add_months(as_of, fail) if fail is not None else None,
+                    arrived((c.name, None), warn),
+                    arrived((c.name, None), fail),
+                )
+            )
+        window = as_of + timedelta(days=fail_within_days) if fail_within_days is not None else None
+        return Forecast(
+            as_of, horizon, add_months(as_of, horizon), window, tuple(hosts), tuple(clusters),
+            tuple(world.notes), ran, pools,
+        )  # fmt: skip
+
+
 def forecast(
     inventory: Inventory,
     host_of: dict[str, str | None],
@@ -576,131 +779,9 @@ def forecast(
     ``scope`` is "demand" (demand growth brings new VMs) or "vm" (growth inside VMs only).
     """
     world = _World.start(inventory, host_of, growth, scope, as_of)
-    first: dict[str, dict[str, int]] = {}
-    ha_first: dict[str, dict[str, int]] = {}
-    for start, end, changes in _segments(inventory, as_of, horizon):
-        growing: set[str | None] = set()
-        for change in changes:
-            world.apply(change, start, growth, scope)
-        for month in range(start, end):  # new VMs first: the hosts' states depend on them
-            world.arrive(month)
-        for name in sorted(world.hosts):
-            seen = first.setdefault(name, {})
-            states: dict[int, MemState] = {}
-            if start == 0 and not changes and today and name in today:
-                states[0] = today[name]
-            soft: dict[int, bool] = {}
-
-            def balloons(month: int, name: str = name, states: dict[int, MemState] = states,
-                         soft: dict[int, bool] = soft) -> bool:  # fmt: skip
-                """Worse than clear: free memory below the top of the soft band."""
-                if month in states:
-                    return states[month].rank > MemState.CLEAR.rank
-                if month not in soft:
-                    soft[month] = world.reclaims(name, month)
-                return soft[month]
-
-            def swaps(month: int, name: str = name, states: dict[int, MemState] = states) -> bool:
-                """Worse than soft: this needs the host's whole evaluation."""
-                if month not in states:
-                    states[month] = world.host_result(name, month).state
-                return states[month].rank > MemState.SOFT.rank
-
-            grows = any(
-                world.vms[n].growth or world.born[n] > start for n in world.by_host.get(name, ())
-            )
-            last = end if grows else start + 1  # nothing grows: the state stays as it starts
-            if "balloon" not in seen:
-                m = _first(start, last, balloons)
-                if m is not None:
-                    seen["balloon"] = m
-            if "swap" not in seen and "balloon" in seen:  # soft comes before hard and low
-                m = _first(max(start, seen["balloon"]), last, swaps)
-                if m is not None:
-                    seen["swap"] = m
-            if grows:
-                growing.add(world.hosts[name].cluster)
-        for c in inventory.clusters:
-            ha_seen = ha_first.setdefault(c.name, {})
-            if "fail" in ha_seen:
-                continue
-            verdicts: dict[int, Severity | None] = {}
-            if start == 0 and not changes and today_ha is not None:
-                verdicts[0] = today_ha.get(c.name)
-
-            def ha_verdict(month: int, c: Cluster = c, verdicts: dict[int, Severity | None]
-                           = verdicts) -> Severity | None:  # fmt: skip
-                if month not in verdicts:
-                    verdicts[month] = world.ha_verdict(c, month, fail_hosts, ha_failures)
-                return verdicts[month]
-
-            if ha_verdict(start) is None:
-                continue  # no HA analysis for this cluster
-            last = end if c.name in growing else start + 1
-            for key, rank in (("warn", Severity.WARN.rank), ("fail", Severity.FAIL.rank)):
-                if key in ha_seen:
-                    continue
-
-                def bad(month: int, rank: int = rank) -> bool:
-                    v = ha_verdict(month)
-                    return v is not None and v.rank >= rank
-
-                m = _first(max(start, ha_seen.get("warn", start)), last, bad)
-                if m is not None:
-                    ha_seen[key] = m
-    pools = world.arrivals_by_pool(horizon)
-    ran = _ran(world, pools)
-    by_pool = {(a.cluster, a.host): a.counts for a in pools}
-
-    def arrived(pool: tuple[str | None, str | None], month: int | None) -> int:
-        counts = by_pool.get(pool)
-        return counts[month] if counts is not None and month is not None else 0
-
-    all_hosts = {h.name: h for h in inventory.hosts}
-    all_hosts.update({c.host.name: c.host for c in inventory.planned if c.host is not None})
-    hosts = []
-    for name, h in sorted(
-        all_hosts.items(), key=lambda kv: (kv[1].cluster is None, kv[1].cluster or "", kv[0])
-    ):
-        seen = first.get(name, {})
-        pool = (h.cluster, None) if h.cluster is not None else (None, name)
-        hosts.append(
-            HostForecast(
-                name,
-                h.cluster,
-                add_months(as_of, seen["balloon"]) if "balloon" in seen else None,
-                add_months(as_of, seen["swap"]) if "swap" in seen else None,
-                h.location,
-                arrived(pool, seen.get("balloon")),
-                arrived(pool, seen.get("swap")),
-            )
-        )
-    clusters = []
-    for c in sorted(inventory.clusters, key=lambda c: c.name):
-        members = [first.get(h.name, {}) for h in all_hosts.values() if h.cluster == c.name]
-        balloon = min((s["balloon"] for s in members if "balloon" in s), default=None)
-        swap = min((s["swap"] for s in members if "swap" in s), default=None)
-        ha_seen = ha_first.get(c.name, {})
-        warn, fail = ha_seen.get("warn"), ha_seen.get("fail")
-        clusters.append(
-            ClusterForecast(
-                c.name,
-                add_months(as_of, balloon) if balloon is not None else None,
-                add_months(as_of, swap) if swap is not None else None,
-                c.location,
-                arrived((c.name, None), balloon),
-                arrived((c.name, None), swap),
-                add_months(as_of, warn) if warn is not None else None,
-                add_months(as_of, fail) if fail is not None else None,
-                arrived((c.name, None), warn),
-                arrived((c.name, None), fail),
-            )
-        )
-    window = as_of + timedelta(days=fail_within_days) if fail_within_days is not None else None
-    return Forecast(
-        as_of, horizon, add_months(as_of, horizon), window, tuple(hosts), tuple(clusters),
-        tuple(world.notes), ran, pools,
-    )  # fmt: skip
+    find = _Firsts(fail_hosts, ha_failures, today_ha)
+    _walk(world, as_of, horizon, growth, scope, None, find, today)
+    return find.outlook(world, as_of, horizon, fail_within_days)
 
 
 def _ran(world: _World, pools: tuple[Arrivals, ...]) -> str:
@@ -723,29 +804,7 @@ def timeline(
 ) -> tuple[tuple[TimelinePoint, ...], tuple[Note, ...]]:
     """Every host, every ``step`` months from 0 to ``horizon``, and the projection's notes."""
     world = _World.start(inventory, host_of, growth, scope, as_of)
-    points: list[TimelinePoint] = []
-    changes = {m: cs for m, _, cs in _segments(inventory, as_of, horizon)}
-    for month in range(horizon + 1):
-        for change in changes.get(month, []):
-            world.apply(change, month, growth, scope)
-        world.arrive(month)
-        if month % step and month != horizon:
-            continue
-        for name in sorted(world.hosts, key=lambda n: (world.hosts[n].cluster or "~", n)):
-            r = world.host_result(name, month)
-            points.append(
-                TimelinePoint(
-                    month,
-                    add_months(as_of, month),
-                    r.host.cluster,
-                    name,
-                    r.capacity,
-                    r.demand,
-                    r.free,
-                    r.state,
-                    world.arrived_on(name, month),
-                )
-            )
+    points = _walk(world, as_of, horizon, growth, scope, step, None)
     return tuple(points), tuple(world.notes)
 
 
@@ -784,3 +843,22 @@ def ahead(
     return then, Forecast(
         as_of, months, until, None, (), (), tuple(world.notes), _ran(world, pools), pools
     )
+
+
+def project(
+    inventory: Inventory,
+    host_of: dict[str, str | None],
+    as_of: date,
+    horizon: int,
+    step: int = 1,
+    growth: float | None = None,
+    scope: str = "demand",
+) -> tuple[tuple[TimelinePoint, ...], tuple[Note, ...], Forecast]:
+    """timeline() and forecast() of the same inventory in one pass, as ``memplan project``
+    shows them: the new VMs are placed once, and the forecast's search reads the states
+    the timeline evaluated (every month with ``step`` 1) instead of evaluating them again.
+    The same answers as the two functions called apart."""
+    world = _World.start(inventory, host_of, growth, scope, as_of)
+    find = _Firsts()
+    points = _walk(world, as_of, horizon, growth, scope, step, find)
+    return tuple(points), tuple(world.notes), find.outlook(world, as_of, horizon, None)
