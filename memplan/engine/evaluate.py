@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from memplan.engine import ha, observed
 from memplan.engine.hostmodel import Load, choose_host, evaluate_host, load_of, vm_demand
@@ -23,7 +24,6 @@ from memplan.model import (
     Finding,
     Forecast,
     HAResult,
-    HeadroomReport,
     Host,
     HostResult,
     Inventory,
@@ -38,6 +38,9 @@ from memplan.model import (
 from memplan.rules import RULES
 from memplan.rules.base import ClusterCalc, Context, HostCalc
 from memplan.units import format_size
+
+if TYPE_CHECKING:
+    from memplan.model import HeadroomReport
 
 
 def place(inventory: Inventory) -> tuple[dict[str, str | None], set[str]]:
@@ -476,4 +479,6 @@ def headroom_report(
         for c in sorted(inventory.clusters, key=lambda c: c.name)
         if cluster is None or c.name == cluster
     )  # fmt: skip
+    from memplan.model import HeadroomReport  # headroom's classes: not created for check
+
     return HeadroomReport(inventory.source, shape, keep, hosts, clusters, scenario.echo, ahead)
