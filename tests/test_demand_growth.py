@@ -431,3 +431,64 @@ def test_arrival_months_invert_arrivals() -> None:
         assert projection.arrivals(3 * GIB * t, shape) == k
         assert projection.arrivals(3 * GIB * (t - 1e-9), shape) == k - 1
     assert projection.arrival_months(0.0, shape, 5.0) == []
+
+
+OBSERVED = """
+    clusters:
+      - name: c
+        growth: 5%/month
+        hosts:
+          - {name: a, memory: 128GiB, system_reserved: 0,
+             observed: {consumed: 64GiB, vms: 8, configured: 64GiB}}
+          - {name: b, memory: 128GiB, system_reserved: 0,
+             observed: {consumed: 96GiB, vms: 6, configured: 120GiB}}
+          - {name: c1, memory: 128GiB, system_reserved: 0,
+             observed: {consumed: 32GiB, vms: 2, configured: 32GiB}}
+"""
+
+
+def test_observed_hosts_shape_new_vms_by_the_vms_they_count() -> None:
+    """A real export lists few VMs; its hosts' observed usage stands for the rest. The new
+    VMs copy the VMs the observation counts, at their average: a 8 VMs of 64 GiB (8 GiB
+    each, holding 8), b 6 of 120 GiB (20 GiB, holding 96 / 6 = 16: 80%), c1 2 of 32 GiB
+    (16 GiB, holding 16). Lower medians over the 16 VMs: size 8 GiB (the 8th is a's),
+    consumed ratio 100% (10 of 16 hold all). Nothing listed: 1 vCPU, fully active, as
+    memplan takes observed demand."""
+    r = engine.evaluate(inv(OBSERVED), Scenario(as_of=AS_OF, horizon_months=12))
+    assert r.forecast is not None
+    (a,) = r.forecast.arrivals
+    assert (a.shape.memory, a.shape.consumed, a.shape.active) == (8 * GIB, 8 * GIB, 8 * GIB)
+    # D0 = 64 + 96 + 32 = 192 GiB: 24 x (1.05^12 - 1) = 19.1 -> 19 new VMs of 8 GiB
+    assert a.counts[-1] == round(24 * (1.05**12 - 1)) == 19
+
+
+def test_a_failed_observed_host_restarts_the_vms_it_counts_not_fewer_for_new_vms() -> None:
+    """HA restarts a's observed usage as the 8 VMs vHost counts (docs/ha.md). New VMs of
+    demand growth placed on a are no VMs of that count: a still restarts 8 pieces of
+    8 GiB (and its new VMs as themselves), not 8 - k larger pieces."""
+    host_of, _ = engine.place(engine.observe(inv(OBSERVED)))
+    then, _ = projection.ahead(engine.observe(inv(OBSERVED)), host_of, AS_OF, 6)
+    on_a = [vm for vm in then.vms if vm.host == "a" and vm.name.startswith("c+")]
+    assert on_a  # some new VMs went to a
+    r = engine.evaluate(then, Scenario(fail_hosts=("a",)))
+    assert r.clusters[0].ha is not None
+    restarted = [vm for vm, _ in r.clusters[0].ha.restarted]
+    assert sum(vm.startswith("(unlisted on a) ") and vm.endswith("/8") for vm in restarted) == 8
+    assert sorted(vm for vm in restarted if vm.startswith("c+")) == sorted(v.name for v in on_a)
+
+
+def test_real_export_new_vms_look_like_the_vms_vhost_counts() -> None:
+    """tests/data/rvtools/example1.xlsx lists 3 running VMs (4, 40 and 40 GiB) of the 77
+    vHost counts. The new VMs copy the counted ones: per host vRAM / # VMs, and the lower
+    median of the 80 sizes is 10.203.51.150's 158 GiB / 14 = 11.3 GiB (10 to 10.3 GiB on
+    three hosts hold 37 of them with the 4 GiB VM, 11.07 GiB 14 more: the 40th is in the
+    next host's 14); vCPUs and active ratio from the 3 listed VMs: 3 vCPUs, 24%."""
+    from memplan import inventory
+
+    export = inventory.load("tests/data/rvtools/example1.xlsx", (), [])
+    r = engine.evaluate(export, Scenario(as_of=AS_OF, horizon_months=12, growth=0.05))
+    assert r.forecast is not None
+    (a,) = r.forecast.arrivals
+    assert a.shape.memory == 158 * GIB // 14
+    assert a.shape.vcpus == 3
+    assert round(a.shape.active / a.shape.consumed, 2) == 0.24

@@ -25,7 +25,7 @@ from memplan.engine.hostmodel import (
     host_bands,
     load_of,
 )
-from memplan.engine.observed import is_standin, pieces
+from memplan.engine.observed import in_count, is_standin, pieces
 from memplan.model import (
     VM,
     Cluster,
@@ -155,11 +155,12 @@ def _restarting(host: Host, rows: Iterable[Row]) -> list[Row]:
     """The rows of what restarts: each VM, but a stand-in for unlisted VMs as the pieces it
     stands for (observed.pieces()), so that its memory spreads over the survivors as the
     VMs it stands for would: as many as the host's observed running VMs (vHost ``# VMs``)
-    less those the inventory lists, when the observation counts them."""
+    less those the inventory lists (demand growth's new VMs are not among them), when the
+    observation counts them."""
     rows = list(rows)
     count = None
     if host.observed is not None and host.observed.vms is not None:
-        count = host.observed.vms - sum(not is_standin(r[0]) for r in rows)
+        count = host.observed.vms - sum(in_count(r[0]) for r in rows)
     out: list[Row] = []
     for row in rows:
         if not is_standin(row[0]):

@@ -10,8 +10,8 @@ inventory has the host's ``observed.consumed``, the observation is today's deman
 Its VMs' consumed memory is scaled down to fit that demand (their overhead kept), or,
 when they hold less than it, a stand-in VM ``(unlisted on HOST)`` holds the rest: memory
 the host uses for VMs the inventory does not list, assumed fully active (nothing known to
-balloon) and without growth of its own. The stand-in runs, fails over and grows like any
-VM, so the state, free memory, forecasts, HA and headroom all start from the observation;
+balloon), growing by its host's (or cluster's) demand growth. The stand-in runs, fails
+over and grows like any VM, so the state, free memory, forecasts, HA and headroom all start from the observation;
 reports leave it out of VM lists and counts.
 
 Cluster VMs with ``seen_on`` (their host, as the source names it, is not in the
@@ -37,6 +37,22 @@ STANDIN_PIECE = 8 * GIB
 assumption, not a vSphere figure: the memory it holds belongs to many VMs, and the real
 export tests/data/rvtools/example1.xlsx averages 9.6 GiB used per running VM (vHost
 ``Memory usage %`` x ``# Memory`` / ``# VMs``); 8 GiB keeps a piece below that."""
+
+
+COUNTED = "memplan:counted"
+"""Tag of the average VMs counted() makes: sizes from the observation, no figures of their
+own for vCPUs or activity."""
+
+
+NEW = "memplan:new"
+"""Tag of the new VMs demand growth brings (projection.typical_vm()): no observation of
+today counts them."""
+
+
+def in_count(vm: VM) -> bool:
+    """Whether ``vm`` is among the running VMs an observation of today counts (vHost
+    ``# VMs``) when the inventory lists it: not a stand-in, nor a new VM of demand growth."""
+    return not (UNLISTED in vm.tags or NEW in vm.tags)
 
 
 def target(host: Host) -> int | None:
@@ -71,6 +87,32 @@ def unplaced_by_observation(inventory: Inventory) -> set[str]:
 def is_standin(vm: VM) -> bool:
     """True for a stand-in VM (observe() adds them)."""
     return UNLISTED in vm.tags
+
+
+def counted(host: Host, vms: list[VM]) -> list[VM]:
+    """The VMs the stand-in among ``vms`` (the host's VMs) stands for, as alike VMs of
+    their average size, for the shape of demand growth's new VMs (projection.typical_vm()):
+    the observation's running VMs (RVTools vHost ``# VMs``) less those the inventory lists,
+    each configured (``vRAM`` less the listed VMs' sizes) / n and holding the stand-in's
+    memory / n (its overhead included, as vCenter counts it), with the stand-in's assumed
+    full activity and one vCPU: figures the export does not give, which typical_vm() takes
+    from listed VMs when there are any. Empty without a stand-in, or when the observation
+    does not count the host's VMs and their memory."""
+    o = host.observed
+    standin = next((vm for vm in vms if is_standin(vm)), None)
+    if standin is None or o is None or o.vms is None or o.configured is None:
+        return []
+    listed = [vm for vm in vms if vm.powered_on and in_count(vm)]
+    n = o.vms - len(listed)
+    size = (o.configured - sum(vm.memory for vm in listed)) // n if n > 0 else 0
+    if size <= 0:
+        return []
+    held = min(size, min(standin.consumed, standin.memory) // n)
+    one = replace(
+        standin, name=f"{standin.name} (average)", memory=size, consumed=held, active=held,
+        shares=esxi.SHARES_PER_MIB["normal"] * size // (1 << 20), tags=(COUNTED,),
+    )  # fmt: skip
+    return [one] * n
 
 
 def pieces(vm: VM, count: int | None = None) -> list[VM]:
@@ -152,7 +194,8 @@ def _shrink(held: list[int], total: int) -> list[int]:
 
 def _standin(host: Host, size: int, vms: list[VM]) -> VM:
     """A VM holding ``size`` bytes on ``host``: fully active, normal shares, no overhead;
-    it grows as fast as the fastest of the host's own VMs (0 without any)."""
+    it grows by the host's (or its cluster's) demand growth, as the VMs it stands for
+    would, else as fast as the fastest of the host's own VMs (0 without any)."""
     fastest = max(vms, key=lambda vm: vm.growth, default=None)
     return VM(
         name=f"(unlisted on {host.name})",
@@ -174,6 +217,6 @@ def _standin(host: Host, size: int, vms: list[VM]) -> VM:
         host=host.name,
         cluster=host.cluster,
         location=host.location,
-        growth=fastest.growth if fastest else 0.0,
-        demand_growth=fastest.demand_growth if fastest else False,
+        growth=host.growth or (fastest.growth if fastest else 0.0),
+        demand_growth=bool(host.growth) or (fastest.demand_growth if fastest else False),
     )

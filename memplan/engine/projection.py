@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from memplan import esxi
+from memplan.engine import observed
 from memplan.engine.hostmodel import (
     Load,
     admits,
@@ -31,7 +32,7 @@ from memplan.engine.hostmodel import (
     reclaims,
     vm_demand,
 )
-from memplan.engine.observed import is_standin
+from memplan.engine.observed import COUNTED, NEW, is_standin
 from memplan.model import (
     VM,
     Arrivals,
@@ -97,21 +98,25 @@ def typical_vm(vms: Sequence[VM], name: str, cluster: str | None, location: Loca
     """The VM that demand growth brings to a pool whose powered-on VMs are ``vms``: the
     median configured size, vCPUs and overhead, and the median consumed ratio (held /
     configured) and active ratio (active / held), each the lower median (a value some VM
-    has); shares normal, no reservation, limit or growth of its own."""
+    has); shares normal, no reservation, limit or growth of its own. The average VMs an
+    observation counts (observed.counted()) give sizes, overhead and consumed ratios; the
+    vCPUs and active ratio come from the listed VMs when there are any."""
     memory = statistics.median_low(vm.memory for vm in vms)
-    vcpus = statistics.median_low(vm.vcpus for vm in vms)
+    listed = [vm for vm in vms if COUNTED not in vm.tags] or list(vms)
+    vcpus = statistics.median_low(vm.vcpus for vm in listed)
     overhead = statistics.median_low(vm.overhead for vm in vms)
     helds = [(vm, min(vm.consumed, vm.entitled_memory)) for vm in vms]
     consumed_ratio = statistics.median_low(held / vm.memory for vm, held in helds)
     active_ratio = statistics.median_low(
-        [min(vm.active, held) / held for vm, held in helds if held] or [1.0]
+        [min(vm.active, h) / h for vm in listed if (h := min(vm.consumed, vm.entitled_memory))]
+        or [1.0]
     )
     consumed = max(1, round(memory * consumed_ratio))
     active = round(consumed * active_ratio)
     shares = esxi.SHARES_PER_MIB["normal"] * memory // (1 << 20)
     return VM(
         name, memory, vcpus, True, 0, None, shares, "normal", active, True, consumed, True,
-        overhead, False, None, (), None, cluster, location,
+        overhead, False, None, (NEW,), None, cluster, location,
     )  # fmt: skip
 
 
@@ -453,12 +458,21 @@ class _World:
         ]  # fmt: skip
         cluster, host = pool
         # Stand-ins for observed usage (engine/observed.py) are no VM shape: the pool's own
-        # VMs are, else its cluster's VMs that memplan left to the observation, else they.
-        vms = [vm for vm in every if not is_standin(vm)] or [
+        # VMs are, and the VMs the observations count, as their average VMs (a real export
+        # lists few of them); without own VMs, its cluster's VMs that memplan left to the
+        # observation too; else the stand-ins.
+        own = [vm for vm in every if not is_standin(vm)]
+        counted = [
+            vm for h in self._members(pool)
+            for vm in observed.counted(h, [self.vms[n] for n in self.here(h.name, month)
+                                           if n not in self.new])
+        ]  # fmt: skip
+        left = [] if own else [
             vm for vm in self.inventory.vms
             if vm.powered_on and vm.cluster == cluster and cluster is not None and vm.host is None
             and not is_standin(vm)
-        ] or every  # fmt: skip
+        ]  # fmt: skip
+        vms = own + counted + left or every
         if not vms:
             return None
         where = self.hosts[host].location if host is not None else None

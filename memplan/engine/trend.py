@@ -39,7 +39,7 @@ from memplan import esxi
 from memplan.engine import ha
 from memplan.engine.evaluate import place, vms_by_host
 from memplan.engine.hostmodel import Load, evaluate_load, load_of, reclaims
-from memplan.engine.observed import is_standin, observe
+from memplan.engine.observed import counted, is_standin, observe
 from memplan.engine.projection import arrival_months, place_arrival, typical_vm
 from memplan.errors import UsageError
 from memplan.model import (
@@ -517,6 +517,8 @@ def _plan(
             continue
         vms = [vm for m in members for vm in by_host.get(m.name, [])
                if vm.powered_on and not is_standin(vm)]  # fmt: skip
+        # and the VMs the observations count, as demand growth shapes its new VMs
+        vms += [vm for m in members for vm in counted(m, by_host.get(m.name, []))]
         if not vms:
             continue
         name = f"new VM of {'cluster ' + str(pool[0]) if pool[0] else 'host ' + str(pool[1])}"

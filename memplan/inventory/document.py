@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import yaml
 
 from memplan.inventory import whatif
@@ -27,7 +29,7 @@ from memplan.model import (
     Inventory,
     Policy,
 )
-from memplan.units import suggest
+from memplan.units import UnitError, parse_growth, suggest
 
 
 class Reader(PlannedChanges, Clusters, PolicySection, Waivers):
@@ -75,10 +77,10 @@ class Reader(PlannedChanges, Clusters, PolicySection, Waivers):
             cluster_growth = c.get("growth")
             for hnode in self.sequence(c.get("hosts", null_node()), f"hosts of cluster {name!r}"):
                 host, vm_nodes = self.host(hnode, defaults_host, name)
-                if host is not None:
-                    hosts.append(host)
-                    members.add(host.name)
                 inherited = whatif.child(hnode, "growth") or cluster_growth
+                if host is not None:
+                    hosts.append(_with_growth(host, inherited))
+                    members.add(host.name)
                 for vnode in vm_nodes:
                     vm = self.vm(vnode, defaults_vm, name_of(host, hnode), name, inherited)
                     if vm is not None:
@@ -98,7 +100,7 @@ class Reader(PlannedChanges, Clusters, PolicySection, Waivers):
         for hnode in self.sequence(top.get("hosts", null_node()), "hosts"):
             host, vm_nodes = self.host(hnode, defaults_host, None)
             if host is not None:
-                hosts.append(host)
+                hosts.append(_with_growth(host, whatif.child(hnode, "growth")))
             for vnode in vm_nodes:
                 vm = self.vm(
                     vnode, defaults_vm, name_of(host, hnode), None, whatif.child(hnode, "growth")
@@ -139,3 +141,15 @@ class Reader(PlannedChanges, Clusters, PolicySection, Waivers):
             waivers=tuple(waivers),
             collected=collected,
         )
+
+
+def _with_growth(host: Host, node: Node | None) -> Host:
+    """``host`` with the rate of its own or its cluster's ``growth:`` (validated, and any
+    error reported, where the host and cluster are read; an invalid one counts as none)."""
+    if not isinstance(node, yaml.ScalarNode) or not isinstance(node.value, str):
+        return host
+    try:
+        rate = parse_growth(node.value)
+    except UnitError:
+        return host
+    return replace(host, growth=rate) if rate else host

@@ -191,6 +191,10 @@ class Host:
     maintenance: bool = False
     """In maintenance mode or not connected: it runs nothing new, takes no restarted VMs
     and adds nothing to its cluster's capacity, headroom or HA survivors."""
+    growth: float = 0.0
+    """Monthly demand growth of its ``growth:`` or its cluster's (0: none), the rate its
+    VMs inherit; the memory it uses for VMs the inventory does not list (observed usage)
+    grows by it too."""
 
     @property
     def capacity(self) -> int:
