@@ -92,7 +92,7 @@ def test_fuzz_rvtools_csv(tmp_path: Path, export: tuple[bytes, bytes]) -> None:
     folder.mkdir(exist_ok=True)
     (folder / "RVTools_tabvInfo.csv").write_bytes(export[0])
     (folder / "RVTools_tabvHost.csv").write_bytes(export[1])
-    result = invoke(["import", "rvtools", str(folder)], (0, 2, 4))
+    result = invoke(["import", "rvtools", str(folder)], (0, 4))
     if result.exit_code == 0:  # what it wrote is a valid inventory
         out = tmp_path / "imported.yaml"
         out.write_text(result.stdout)
@@ -132,7 +132,7 @@ def sheet_rows(draw: st.DrawFn) -> str:
 @given(sheet_rows(), st.sampled_from(["vInfo", "vMemory", "vHost", "Other"]))
 def test_fuzz_rvtools_xlsx_in_fresh_processes(tmp_path: Path, rows: str, sheet: str) -> None:
     path = workbook(tmp_path / "x.xlsx", rows, sheet)
-    fresh(["import", "rvtools", str(path)], (0, 2, 4))
+    fresh(["import", "rvtools", str(path)], (0, 4))
 
 
 # --- govc JSON --------------------------------------------------------------------------------
@@ -203,7 +203,7 @@ def _dump(doc: Any) -> str:
 def test_fuzz_govc_json(tmp_path: Path, doc: Any) -> None:
     path = tmp_path / "g.json"
     path.write_text(_dump(doc))
-    result = invoke(["import", "govc", str(path)], (0, 2, 4))
+    result = invoke(["import", "govc", str(path)], (0, 4))
     if result.exit_code == 0:
         out = tmp_path / "imported.yaml"
         out.write_text(result.stdout)
@@ -215,7 +215,7 @@ def test_fuzz_govc_json(tmp_path: Path, doc: Any) -> None:
 def test_fuzz_govc_json_in_fresh_processes(tmp_path: Path, doc: Any) -> None:
     path = tmp_path / "g.json"
     path.write_text(_dump(doc))
-    fresh(["import", "govc", str(path)], (0, 2, 4))
+    fresh(["import", "govc", str(path)], (0, 4))
 
 
 # --- what-if values ---------------------------------------------------------------------------

@@ -90,21 +90,24 @@ def test_govc_values_of_the_wrong_type(tmp_path: Path) -> None:
 def test_govc_object_collect_with_a_wrong_propset(tmp_path: Path) -> None:
     doc = [{"obj": {"type": "HostSystem", "value": "host-1"}, "propSet": 7},
            {"obj": {"type": "VirtualMachine", "value": "vm-1"}, "propSet": "x"}]  # fmt: skip
-    code, _, err = cli("import", "govc", str(write_json(tmp_path, doc)))
-    assert code == 2
+    path = write_json(tmp_path, doc)
+    code, _, err = cli("import", "govc", str(path))
+    assert code == 4
     assert "import: object #1: propSet is a number, not a list" in err
     assert "import: object #2: propSet is text, not a list" in err
-    assert err.endswith("memplan: error: g.json: no VM imported: 2 rows read, none usable"
-                        " (the 'import:' lines say why)\n")  # fmt: skip
+    assert err.endswith(f"{path}:1:1: error: no VM imported: 2 rows read, none usable"
+                        " (the 'import:' lines say why)\nmemplan: 1 problem; nothing was"
+                        " imported\n")  # fmt: skip
 
 
 def test_an_import_without_vms_is_an_error_unless_it_is_hosts_alone(tmp_path: Path) -> None:
     bad = vm("v", config={"hardware": {"memoryMB": None}})
     path = write_json(tmp_path, {"hostSystems": [HOST], "virtualMachines": [bad]})
     code, out, err = cli("import", "govc", str(path))
-    assert (code, out) == (2, "")
-    assert err.endswith("memplan: error: g.json: no VM imported: 2 rows read, none usable"
-                        " (the 'import:' lines say why)\n")  # fmt: skip
+    assert (code, out) == (4, "")
+    assert err.endswith(f"{path}:1:1: error: no VM imported: 2 rows read, none usable"
+                        " (the 'import:' lines say why)\nmemplan: 1 problem; nothing was"
+                        " imported\n")  # fmt: skip
     code, out, _ = cli("import", "govc", str(write_json(tmp_path, {"hostSystems": [HOST]})))
     assert code == 0  # hosts alone: a plan for an empty cluster
     assert 'name: "esx1"' in out
@@ -116,7 +119,8 @@ def test_json_nested_5000_deep(tmp_path: Path, which: str) -> None:
     path.write_text("[" * 5000 + "]" * 5000)
     if which == "govc":
         code, _, err = cli("import", "govc", str(path))
-        assert (code, err) == (2, f"memplan: error: {path}: JSON nested too deeply\n")
+        assert (code, err) == (4, f"{path}:1:1: error: JSON nested too deeply\n"
+                                  "memplan: 1 problem; nothing was imported\n")  # fmt: skip
     else:
         code, _, err = cli("check", str(SAMPLES / "small.yaml"), "--baseline", str(path))
         assert (code, err) == (2, f"memplan: error: --baseline {path}: JSON nested too deeply\n")
@@ -127,9 +131,9 @@ def test_govc_nested_just_below_the_json_limit(tmp_path: Path) -> None:
     path = tmp_path / "deep.json"
     path.write_text('{"a":' * 900 + "1" + "}" * 900)
     code, _, err = cli("import", "govc", str(path))
-    assert code == 2
-    assert err.startswith("memplan: error: ")
-    assert err.count("\n") == 1
+    assert code == 4
+    assert err.startswith(f"{path}:1:1: error: ")
+    assert err.count("\n") == 2  # the problem and the summary
 
 
 # --- every file is checked before it is read -------------------------------------------------
@@ -143,10 +147,15 @@ def test_govc_nested_just_below_the_json_limit(tmp_path: Path) -> None:
     ],
 )
 def test_devices_are_refused_before_reading(args: list[str], label: str) -> None:
+    """A flag's file is a usage error (exit 2); an import's input is the data (exit 4,
+    FILE:1:1, as check says of an inventory)."""
     code, _, err = cli(*args)
-    assert (code, err) == (
-        2, f"memplan: error: {label}: is not a regular file (a FIFO, socket or device);"
-        " memplan reads files only\n")  # fmt: skip
+    why = "is not a regular file (a FIFO, socket or device); memplan reads files only"
+    if args[0] == "check":
+        assert (code, err) == (2, f"memplan: error: {label}: {why}\n")
+    else:
+        assert (code, err) == (4, f"{label}:1:1: error: {why}\n"
+                                  "memplan: 1 problem; nothing was imported\n")  # fmt: skip
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
@@ -163,8 +172,9 @@ def test_a_huge_sparse_govc_file_is_refused_by_its_size(tmp_path: Path) -> None:
     with open(path, "wb") as fh:
         fh.truncate(200 * 1024 * 1024)
     code, _, err = cli("import", "govc", str(path))
-    assert (code, err) == (2, f"memplan: error: {path}: file is larger than 134217728 bytes"
-                              " (128 MiB), the limit\n")  # fmt: skip
+    assert (code, err) == (4, f"{path}:1:1: error: file is larger than 134217728 bytes"
+                              " (128 MiB), the limit\nmemplan: 1 problem; nothing was"
+                              " imported\n")  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -315,12 +325,13 @@ def test_an_export_where_every_row_is_unusable_is_an_error(tmp_path: Path) -> No
     folder.mkdir()
     (folder / "RVTools_tabvInfo.csv").write_text("Name|Size\nweb01|1024\nweb02|2048\n")
     code, out, err = cli("import", "rvtools", str(folder))
-    assert (code, out) == (2, "")
-    assert err.endswith("memplan: error: x: no VM imported: 2 rows read, none usable"
-                        " (the 'import:' lines say why)\n")  # fmt: skip
+    assert (code, out) == (4, "")
+    message = f"{folder}:1:1: error: no VM imported: 2 rows read, none usable"
+    assert err.endswith(f"{message} (the 'import:' lines say why)\n"
+                        "memplan: 1 problem; nothing was imported\n")  # fmt: skip
     code, _, err = cli("check", str(folder))
     assert code == 4
-    assert f"{folder}:1:1: error: no VM imported: 2 rows read, none usable" in err
+    assert message in err
 
 
 def test_csv_with_nul_and_huge_cells(tmp_path: Path) -> None:
@@ -329,13 +340,14 @@ def test_csv_with_nul_and_huge_cells(tmp_path: Path) -> None:
     tab = folder / "RVTools_tabvInfo.csv"
     tab.write_bytes(b"VM,Memory,Host\nweb\x0001,1024,esx1\n")
     code, _, err = cli("import", "rvtools", str(folder))
-    assert (code, err) == (2, f"memplan: error: {tab}: contains NUL characters: not a text CSV"
-                              " export\n")  # fmt: skip
+    assert (code, err) == (4, f"{tab}:1:1: error: contains NUL characters: not a text CSV"
+                              " export\nmemplan: 1 problem; nothing was imported\n")  # fmt: skip
     tab.write_text("VM,Memory,Host\n" + "x" * 40_000 + ",1024,esx1\n")
-    code, _, err = cli("import", "rvtools", str(folder))
-    assert code == 4
-    assert err.startswith(f"{tab}:1:1: error: line 2: a cell longer than 32,767 characters"
-                          " (Excel's limit)\n")  # fmt: skip
+    for command in (["import", "rvtools"], ["check"]):  # the same line from both
+        code, _, err = cli(*command, str(folder))
+        assert code == 4
+        assert err.startswith(f"{tab}:2:1: error: a cell longer than 32,767 characters"
+                              " (Excel's limit)\n")  # fmt: skip
 
 
 # --- RVTools workbooks: bounded before calamine sees them ------------------------------------

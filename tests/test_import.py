@@ -210,12 +210,36 @@ def test_check_on_a_broken_workbook_is_an_invalid_inventory(tmp_path: Path) -> N
 
 
 def test_cli_import_errors(tmp_path: Path) -> None:
-    result = CliRunner().invoke(app, ["import", "rvtools", str(tmp_path / "nope.xlsx")])
-    assert result.exit_code == 2
-    assert "no such file or folder" in result.stderr
-    (tmp_path / "junk.xlsx").write_text("not a workbook")
-    result = CliRunner().invoke(app, ["import", "rvtools", str(tmp_path / "junk.xlsx")])
-    assert (result.exit_code, "not a readable .xlsx workbook" in result.stderr) == (2, True)
+    nope = tmp_path / "nope.xlsx"
+    result = CliRunner().invoke(app, ["import", "rvtools", str(nope)])
+    assert (result.exit_code, result.stderr) == (
+        4, f"{nope}:1:1: error: no such file or folder\nmemplan: 1 problem; nothing was imported\n"
+    )  # fmt: skip
+
+
+def test_a_file_that_is_not_a_workbook_is_the_same_error_in_import_and_check(
+    tmp_path: Path,
+) -> None:
+    """Exit 4 and one FILE:1:1 line from both: it is unreadable input (docs/ci.md), not a
+    usage error (import used to exit 2, check 4)."""
+    junk = tmp_path / "junk.xlsx"
+    junk.write_text("not a workbook")
+    line = f"{junk}:1:1: error: not a readable .xlsx workbook (File is not a zip file)\n"
+    result = CliRunner().invoke(app, ["import", "rvtools", str(junk), "-o", str(tmp_path / "o")])
+    assert (result.exit_code, result.stdout) == (4, "")
+    assert result.stderr == line + "memplan: 1 problem; nothing was imported\n"
+    assert not (tmp_path / "o").exists()
+    result = CliRunner().invoke(app, ["check", str(junk)])
+    assert (result.exit_code, result.stdout) == (4, "")
+    assert result.stderr == line + "memplan: 1 problem; nothing was checked\n"
+
+
+def test_an_invalid_govc_json_names_its_line_and_column(tmp_path: Path) -> None:
+    path = tmp_path / "g.json"
+    path.write_text('{"hostSystems":\n  [}\n')
+    result = CliRunner().invoke(app, ["import", "govc", str(path)])
+    assert result.exit_code == 4
+    assert result.stderr.startswith(f"{path}:2:4: error: not valid JSON (Expecting value: line 2")
 
 
 HOSTS_PASCAL = {"HostSystems": [

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from memplan import __version__, inventory
-from memplan.errors import InventoryError, LimitError, Problem, UsageError
+from memplan.errors import InventoryError, UsageError
 
 if TYPE_CHECKING:
     from memplan.importers.common import ImportResult
@@ -51,12 +51,20 @@ def inventory_text(result: ImportResult, origin: str, output: str | None) -> str
 
 
 def write_inventory(
-    result: ImportResult, output: str | None, origin: str, verbose: bool = False
+    result: ImportResult,
+    output: str | None,
+    origin: str,
+    verbose: bool = False,
+    paths: list[str] | None = None,
 ) -> None:
-    """Validate the YAML of ``result``, print the notes, then write stdout or ``output``."""
+    """Validate the YAML of ``result``, print the notes, then write stdout or ``output``.
+    Nothing imported from the files ``paths`` is invalid input (exit 4, as ``check`` says
+    of the same export); from vCenter, it is what the flags chose (exit 2)."""
     text = inventory_text(result, origin, output)
     import_notes(result.notes(), verbose)
     empty = result.nothing_imported()
+    if empty and paths:
+        raise _input_exit(UsageError(f"{paths[0]}: {empty}"), paths)
     if empty:
         raise usage_exit(f"{result.source}: {empty}")
     if output is None:
@@ -65,12 +73,14 @@ def write_inventory(
         write_text(output, text)
 
 
-def _limit_exit(exc: LimitError, paths: list[str]) -> typer.Exit:
-    """An input beyond a documented limit: FILE:1:1: error: and exit 4, as for an inventory."""
-    from memplan.importers.common import where_of
+def _input_exit(exc: UsageError, paths: list[str]) -> typer.Exit:
+    """An input file memplan cannot read, beyond a documented limit, or giving nothing to
+    import: one FILE:LINE:COLUMN: error: line and exit 4, as ``check`` says of the same
+    file (docs/ci.md's exit codes: 4 is invalid or unreadable input, 2 the command line)."""
+    from memplan.importers.common import problem_of
 
-    file, message = where_of(str(exc), paths[0] if paths else "")
-    return error_exit(InventoryError([Problem(file, 1, 1, message)]))
+    problem = problem_of(str(exc), paths)
+    return error_exit(InventoryError([problem]), "nothing was imported")
 
 
 def _distinct(paths: list[str], output: str | None) -> None:
@@ -81,9 +91,10 @@ def _distinct(paths: list[str], output: str | None) -> None:
 
 
 def _write_import(
-    result: ImportResult, output: str | None, origin: str, verbose: bool = False
+    result: ImportResult, output: str | None, paths: list[str], verbose: bool = False
 ) -> None:
-    write_inventory(result, output, f"memplan inventory imported from {origin}", verbose)
+    origin = f"memplan inventory imported from {', '.join(paths)}"
+    write_inventory(result, output, origin, verbose, paths)
 
 
 def import_rvtools(
@@ -105,19 +116,18 @@ def import_rvtools(
     Skipped and repaired rows are printed on stderr with their sheet and row number,
     grouped by kind with a count and the first few (--verbose: every row), then a summary
     line. docs/import.md has the column mapping and how CSV encodings, delimiters and
-    thousands separators are detected. Exit codes: 0 done, 2 unreadable input or no VM
-    imported, 4 input beyond a limit (docs/performance.md).
+    thousands separators are detected. Exit codes: 0 done, 2 usage error, 4 an input
+    unreadable, beyond a limit (docs/performance.md) or without a usable VM, as
+    FILE:LINE:COLUMN: error: MESSAGE.
     """
     from memplan.importers import rvtools
 
     _distinct(paths, output)
     try:
         result = rvtools.read(paths)
-    except LimitError as exc:  # beyond a documented limit: exit 4, as for an inventory
-        raise _limit_exit(exc, paths) from None
-    except UsageError as exc:
-        raise usage_exit(str(exc)) from None
-    _write_import(result, output, ", ".join(paths), verbose)
+    except UsageError as exc:  # unreadable or beyond a limit: exit 4, as for an inventory
+        raise _input_exit(exc, paths) from None
+    _write_import(result, output, paths, verbose)
 
 
 def import_govc(
@@ -136,16 +146,15 @@ def import_govc(
 
     Example: memplan import govc hosts.json vms.json -o inventory.yaml
 
-    Reads PascalCase (govc < 0.31) and camelCase keys alike. Exit codes: 0 done,
-    2 unreadable input or no VM imported, 4 input beyond a limit (docs/performance.md).
+    Reads PascalCase (govc < 0.31) and camelCase keys alike. Exit codes: 0 done, 2 usage
+    error, 4 an input unreadable, beyond a limit (docs/performance.md) or without a usable
+    VM, as FILE:LINE:COLUMN: error: MESSAGE.
     """
     from memplan.importers import govc
 
     _distinct(paths, output)
     try:
         result = govc.read(paths)
-    except LimitError as exc:  # beyond a documented limit: exit 4, as for an inventory
-        raise _limit_exit(exc, paths) from None
-    except UsageError as exc:
-        raise usage_exit(str(exc)) from None
-    _write_import(result, output, ", ".join(paths), verbose)
+    except UsageError as exc:  # unreadable or beyond a limit: exit 4, as for an inventory
+        raise _input_exit(exc, paths) from None
+    _write_import(result, output, paths, verbose)

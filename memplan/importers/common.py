@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from memplan.errors import LimitError, UsageError
+from memplan.errors import LimitError, Problem, UsageError
 from memplan.model import Note
 from memplan.units import GIB, MAX_SIZE, MIB, format_size_input, plural
 
@@ -228,6 +229,28 @@ def where_of(message: str, default: str) -> tuple[str, str]:
     if sep and head and os.path.exists(head):
         return head, rest
     return default, message
+
+
+_AT = re.compile(r"^line (\d+): |\bline (\d+) column (\d+)\b")
+"""Where a message says its problem is: 'line 7: ...' (CSV) or '... (Expecting value: line
+1 column 5 (char 4))' (JSON)."""
+
+
+def problem_of(message: str, paths: list[str]) -> Problem:
+    """The FILE:LINE:COLUMN problem of an importer's message 'FILE: what is wrong' about
+    one of ``paths`` (the first when it names none); a leading 'line N: ' becomes the
+    line, and JSON's 'line N column M' the position."""
+    named = [p for p in paths if message.startswith(f"{p}: ")]  # one that does not exist too
+    if named:
+        file, rest = named[0], message[len(named[0]) + 2 :]
+    else:
+        file, rest = where_of(message, paths[0] if paths else "")
+    at = _AT.search(rest)
+    if at is None:
+        return Problem(file, 1, 1, rest)
+    if at[1]:
+        return Problem(file, int(at[1]), 1, rest[at.end() :])
+    return Problem(file, int(at[2]), int(at[3]), rest)
 
 
 def load_json(data: bytes, where: str) -> Any:

@@ -96,8 +96,7 @@ def read_source(path: str, notes: list[Note] | None = None) -> bytes:
     try:
         result = rvtools.read([path])
     except UsageError as exc:  # here the export is the inventory: unreadable means exit 4
-        file, message = common.where_of(str(exc), path)
-        raise InventoryError([Problem(file, 1, 1, message)]) from None
+        raise InventoryError([common.problem_of(str(exc), [path])]) from None
     if notes is not None:
         notes += result.notes()
     empty = result.nothing_imported()
