@@ -492,3 +492,15 @@ def test_real_export_new_vms_look_like_the_vms_vhost_counts() -> None:
     assert a.shape.memory == 158 * GIB // 14
     assert a.shape.vcpus == 3
     assert round(a.shape.active / a.shape.consumed, 2) == 0.24
+
+
+def test_headroom_at_the_horizon_says_ha_is_short_then_not_today() -> None:
+    """Two full hosts under HA are short of failover capacity at the horizon: the reason
+    names the horizon's date, not "today"."""
+    vm = "{name: %s%d, memory: 8GiB, overhead: 0, active: 20%%}"
+    text = HA_PAIR.replace("VMS_A", ", ".join(vm % ("a", i) for i in range(8)))
+    text = text.replace("VMS_B", ", ".join(vm % ("b", i) for i in range(8)))
+    r = _headroom(text, Scenario(as_of=AS_OF, horizon_months=12))
+    (c,) = r.clusters
+    assert (c.count_ha, c.limit_ha) == (0, "HA already short at 2027-01-01")
+    assert _headroom(text, Scenario()).clusters[0].limit_ha == "HA already short today"
