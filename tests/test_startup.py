@@ -3,27 +3,27 @@ what it runs. Checked by the modules a fresh process ends with, not by timing.""
 
 from __future__ import annotations
 
-import json
+import ast
 import subprocess
 import sys
 
 from tests.helpers import ROOT
 
 PROBE = """
-import json, sys
+import sys
 from memplan.cli import root
 try:
     root.app(sys.argv[1:], prog_name="memplan", standalone_mode=False)
 except SystemExit:
     pass
-print(json.dumps(sorted(m for m in sys.modules if m.startswith(("memplan", "rich")))))
+print(sorted(m for m in sys.modules if m.startswith(("memplan", "rich", "json"))))
 """
 
 
 def modules_after(*args: str) -> set[str]:
     out = subprocess.run([sys.executable, "-c", PROBE, *args], cwd=ROOT, capture_output=True,
                          text=True, check=True, env={"PYTHONPATH": str(ROOT), "COLUMNS": "100"})  # fmt: skip
-    return set(json.loads(out.stdout.splitlines()[-1]))
+    return set(ast.literal_eval(out.stdout.splitlines()[-1]))
 
 
 def test_check_imports_no_other_command() -> None:
@@ -34,6 +34,7 @@ def test_check_imports_no_other_command() -> None:
     assert not loaded & others, loaded & others
     assert not {m for m in loaded if m.startswith("memplan.importers")}
     assert "rich.table" not in loaded  # its tables are laid out by render/layout.py
+    assert not loaded & {"memplan.render.rightsize", "memplan.render.trend", "json"}
 
 
 def test_help_builds_every_command() -> None:

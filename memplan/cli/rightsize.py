@@ -33,7 +33,7 @@ from memplan.cli.output import distinct, emit, inputs_of, require_extra
 from memplan.errors import InventoryError, UsageError
 from memplan.inventory import whatif
 from memplan.model import Inventory, MemState, Note
-from memplan.render.rightsize import RightsizeFormat
+from memplan.render import RightsizeFormat
 from memplan.units import MIB, UnitError, parse_percent, parse_size, suggest
 
 if TYPE_CHECKING:

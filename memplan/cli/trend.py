@@ -13,7 +13,7 @@ from memplan.cli.options import NoColorOpt, VerboseOpt
 from memplan.cli.output import distinct, emit, inputs_of, require_extra
 from memplan.errors import InventoryError, UsageError
 from memplan.model import Forecast, Inventory, Note, Scenario
-from memplan.render.trend import TrendFormat, render_trend
+from memplan.render import TrendFormat
 from memplan.units import UnitError
 
 if TYPE_CHECKING:
@@ -126,4 +126,6 @@ def trend(
         report = engine_trend.trend_report(history, months, arrivals=not organic_only)
     except UsageError as exc:
         raise usage_exit(str(exc)) from None
+    from memplan.render.trend import render_trend
+
     emit(lambda r, c: render_trend(r, fmt, c), report, output, no_color)

@@ -35,6 +35,26 @@ def resolve(fmt: Format, github_actions: bool) -> tuple[Format, ...]:
     return (fmt,)
 
 
+class RightsizeFormat(StrEnum):
+    """``memplan rightsize --format``. Here rather than in render.rightsize, like
+    TrendFormat: check takes rightsize's and trend's what-if options from their command
+    modules, whose signatures name these, and should not import their renderers."""
+
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+    MARKDOWN = "markdown"
+
+
+class TrendFormat(StrEnum):
+    """``memplan trend --format``."""
+
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+    MARKDOWN = "markdown"
+
+
 def renderer(
     fmt: Format,
     *,

@@ -6,31 +6,18 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import date
-from enum import StrEnum
-from typing import TYPE_CHECKING, Any, TypeVar, assert_never
+from typing import Any, TypeVar, assert_never
 
+from rich import box
 from rich.console import Console
+from rich.table import Table
 from rich.text import Text
 
-from memplan.model import MemState
+from memplan.model import MemState, RightsizeReport, VMSizing
+from memplan.render import RightsizeFormat
 from memplan.render.base import write_csv, write_safe
 from memplan.render.layout import put
 from memplan.units import GIB, format_size, plural
-
-if TYPE_CHECKING:  # check imports this module for RightsizeFormat: no report classes
-    from rich.table import Table
-
-    from memplan.model import RightsizeReport, VMSizing
-
-
-class RightsizeFormat(StrEnum):
-    """``memplan rightsize --format``."""
-
-    TABLE = "table"
-    JSON = "json"
-    CSV = "csv"
-    MARKDOWN = "markdown"
-
 
 RISK = (
     "active is a sampled estimate and guests use free memory as cache: resize in steps and"
@@ -319,9 +306,6 @@ def _ahead(r: RightsizeReport) -> str:
 
 
 def _new_table(title: str) -> Table:
-    from rich import box  # here: check imports this module for RightsizeFormat alone
-    from rich.table import Table
-
     return Table(title=title or None, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
                  collapse_padding=True)  # fmt: skip
 

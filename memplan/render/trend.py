@@ -6,27 +6,17 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import date
-from enum import StrEnum
-from typing import TYPE_CHECKING, Any, assert_never
+from typing import Any, assert_never
 
+from rich import box
 from rich.console import Console
+from rich.table import Table
 from rich.text import Text
 
+from memplan.model import ClusterTrend, DateRange, Fit, HostTrend, Steps, TrendReport
+from memplan.render import TrendFormat
 from memplan.render.base import write_csv, write_safe
 from memplan.units import GIB, plural
-
-if TYPE_CHECKING:  # check imports this module for TrendFormat: no report classes
-    from memplan.model import ClusterTrend, DateRange, Fit, HostTrend, Steps, TrendReport
-
-
-class TrendFormat(StrEnum):
-    """``memplan trend --format``."""
-
-    TABLE = "table"
-    JSON = "json"
-    CSV = "csv"
-    MARKDOWN = "markdown"
-
 
 BAND = (
     "band: the 95% confidence interval of the Theil-Sen slope; dates in [ ] are those at the"
@@ -221,9 +211,6 @@ def _header(r: TrendReport) -> str:
 
 
 def _table(r: TrendReport, console: Console) -> None:
-    from rich import box  # here: check imports this module for TrendFormat alone
-    from rich.table import Table
-
     console.print(_header(r), highlight=False)
     groups: dict[str | None, list[HostTrend]] = {}
     for h in r.hosts:
