@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from itertools import combinations
 from operator import itemgetter
+from typing import NamedTuple
 
 from memplan import esxi
 from memplan.engine.hostmodel import (
@@ -24,6 +25,7 @@ from memplan.engine.hostmodel import (
     figures,
     host_bands,
     load_of,
+    settle,
 )
 from memplan.engine.observed import in_count, is_standin, pieces
 from memplan.model import (
@@ -74,19 +76,35 @@ def percent_math(hosts: list[Host], vms: list[VM], required: float) -> PercentMa
     return PercentMath(capacity, reserved, failover, required)
 
 
-_Move = tuple[tuple[int, str], int, int, int, int, Row]
-"""A row that restarts, ready to place: its order (largest first, then the name), what
-admission needs (reservation + overhead), its configured memory, the demand it adds
-(held + overhead), its balloonable memory, and the row."""
+class _Move(NamedTuple):
+    """A row that restarts, ready to place and to add to a survivor."""
+
+    order: tuple[int, str]
+    """Largest first, then the name."""
+    need: int
+    """What admission needs: reservation + overhead."""
+    memory: int
+    """Configured memory."""
+    demand: int
+    """The demand it adds: held + overhead."""
+    balloonable: int
+    busy: int
+    """Active + overhead."""
+    row: Row
 
 
 def _moves(host: Host, rows: Iterable[Row]) -> list[_Move]:
     """What restarts when ``host`` fails (_restarting()), in the order it is placed."""
     out: list[_Move] = []
+    new = tuple.__new__  # a named tuple's own constructor costs a Python call per row
     for row in _restarting(host, rows):
-        vm = row[0]
-        need = vm.reservation + vm.overhead
-        out.append(((-vm.memory, vm.name), need, vm.memory, row[1] + vm.overhead, row[3], row))
+        vm, held, active, balloonable = row
+        out.append(
+            new(_Move, (
+                (-vm.memory, vm.name), vm.reservation + vm.overhead, vm.memory,
+                held + vm.overhead, balloonable, active + vm.overhead, row,
+            ))
+        )  # fmt: skip
     out.sort(key=itemgetter(0))  # stable: as the rows come on a tie
     return out
 
@@ -128,7 +146,7 @@ def _place(
     )  # fmt: skip
     most = max(unreserved.values(), default=0)  # an upper bound: unreserved only falls
     for move in moving:
-        _, need, memory, demand, _, row = move
+        _, need, memory, demand, _, _, row = move
         name = ranked[-1][3] if ranked else ""
         if ranked and need <= unreserved[name] and memory <= by_name[name].memory:
             i: int | None = len(ranked) - 1  # the best survivor admits it: the usual case
@@ -185,59 +203,145 @@ def _pick(
     return None
 
 
+_MARGIN = 1 << 20
+"""Bytes of slack in _ballooned()'s proof: far more than the few bytes by which MemSched's
+floats and its rounding to whole bytes (memsched._round) can move a VM's part."""
+
+
+_SAFE, _SLACK, _WHOLE = 0, 1, 2
+"""Rows by what _ballooned() must prove of them: nothing (all MemSched can take from it is
+balloonable), that it gives up _MARGIN less than its balloonable memory, or that it gives
+up nothing (its balloonable memory is below _MARGIN: little or no idle memory)."""
+
+
+def _threshold(vm: VM, held: int, active: int, balloonable: int, k: float) -> tuple[float, int]:
+    """The row's kind, and the lowest MemSched level (the x of memsched._level(), with
+    ``k`` = 1 / (1 - idle tax)) from which what MemSched takes from it is proven to be
+    balloonable: 0 for a safe row, inf when no level proves it (no shares)."""
+    floor = min(vm.reservation, held)
+    if balloonable >= held - floor:
+        return 0.0, _SAFE
+    if vm.shares <= 0:  # always reclaimed down to its floor
+        return math.inf, _WHOLE
+    if balloonable < _MARGIN:  # above this level it keeps all it holds, exactly (a float
+        # strictly above held is clamped to held)
+        return (active + k * (held - active)) / vm.shares * (1 + 1e-9), _WHOLE
+    keep = held - balloonable + _MARGIN
+    return (keep if keep <= active else active + k * (keep - active)) / vm.shares, _SLACK
+
+
+def _taken(row: Row, x: float, k: float) -> float:
+    """What MemSched takes from the row at level ``x``: held - kept, kept as in
+    memsched._level()."""
+    vm, held, active, _ = row
+    floor = min(vm.reservation, held)
+    pages = vm.shares * x
+    if pages > active:
+        pages = active + (pages - active) / k
+    return held - (floor if pages < floor else held if pages > held else pages)
+
+
+class _Curve:
+    """What MemSched takes from a host's own rows at any level x (the sum of _taken()), as
+    the piecewise linear function it is, built once: each scenario then reads it in
+    O(log n). ``level``: the largest _threshold() of the rows; ``first``: the kind of the
+    first row that is not _SAFE (_SAFE when none is); ``whole``: whether one is _WHOLE."""
+
+    __slots__ = ("at", "base", "first", "level", "slope", "start", "whole")
+
+    def __init__(self, rows: Iterable[Row], k: float) -> None:
+        start, level, first, whole = 0.0, 0.0, _SAFE, False
+        events: list[tuple[float, float, float]] = []  # where, change of base, of slope
+        for vm, held, active, balloonable in rows:
+            at, kind = _threshold(vm, held, active, balloonable, k)
+            level = max(level, at)
+            first = first or kind
+            whole = whole or kind == _WHOLE
+            floor = min(vm.reservation, held)
+            room, s = held - floor, vm.shares
+            start += room  # below every edge, everything above the floor is taken
+            if room <= 0 or s <= 0:
+                continue
+            idle = held - active + active / k  # taken = idle - x * s / k above the active edge
+            if floor < active:  # taken = held - x * s, then idle - x * s / k
+                events.append((floor / s, floor, -s))
+                events.append((active / s, active / k - active, s - s / k))
+            else:
+                events.append(((active + k * (floor - active)) / s, idle - room, -s / k))
+            events.append(((active + k * (held - active)) / s, -idle, s / k))
+        events.sort()
+        self.at: list[float] = []
+        self.base: list[float] = []
+        self.slope: list[float] = []
+        base, slope = start, 0.0
+        for x, d_base, d_slope in events:
+            base += d_base
+            slope += d_slope
+            self.at.append(x)
+            self.base.append(base)
+            self.slope.append(slope)
+        self.start, self.level, self.first, self.whole = start, level, first, whole
+
+    def taken(self, x: float) -> float:
+        j = bisect.bisect_right(self.at, x) - 1
+        return self.start if j < 0 else self.base[j] + self.slope[j] * x
+
+
+def _ballooned(
+    curve: _Curve,
+    extra: list[_Move],
+    need: int,
+    k: float,
+    levels: Callable[[_Move], tuple[float, int]],
+) -> bool:
+    """Whether MemSched, reclaiming ``need`` from a survivor's own rows (``curve``) and the
+    rows restarted there (``extra``, after them), balloons all of it: then the survivor
+    settles as hostmodel.settle() says with ``need`` ballooned, without the MemSched split.
+
+    A proof, never a guess (False when it cannot tell). At the level X from which every
+    row gives up less than its balloonable memory by _MARGIN (_threshold()), or nothing
+    at all, the rows still give up ``need`` + _MARGIN. What they give falls as the level
+    rises, so MemSched's level for ``need`` lies above X, and its parts add up to
+    ``need``, each within its balloonable memory. Rounding the parts to whole bytes
+    (memsched._round) moves at most a byte a row (far below _MARGIN), and hands it to a
+    row that gives up a fraction of a byte first, then by position: a row that must give
+    up nothing stays so when a _SLACK row, which has _MARGIN of room, comes before it.
+    ``levels``: _threshold() of a restarted row."""
+    level, first, whole = curve.level, curve.first, curve.whole
+    for m in extra:
+        at, kind = levels(m)
+        if at > level:
+            level = at
+        if kind:
+            first = first or kind
+            whole = whole or kind == _WHOLE
+    if level == math.inf or (whole and first != _SLACK):
+        return False
+    want = need + _MARGIN
+    taken = curve.taken(level)
+    for m in extra:
+        if taken >= want:
+            return True
+        taken += _taken(m.row, level, k)
+    return taken >= want
+
+
+def _key_of(
+    unrestartable: list[str], survivors: int, state: int, swap: int, balloon: int, free: int
+) -> _Key:
+    """_key() from the survivors' worst state's rank and their sums."""
+    if not survivors:
+        state, verdict = MemState.LOW.rank, Severity.FAIL if unrestartable else Severity.OK
+    elif unrestartable or state >= MemState.HARD.rank:
+        verdict = Severity.FAIL
+    else:
+        verdict = Severity.WARN if state == MemState.SOFT.rank else Severity.OK
+    return (verdict.rank, len(unrestartable), state, swap, balloon, -free)
+
+
 _Key = tuple[int, int, int, int, int, int]
 """How much a scenario hurts, compared in order: verdict, VMs left down, worst survivor
 state, swapping, ballooning, and least free memory (negated)."""
-
-
-def _key(unrestartable: list[str], survivors: Iterable[HostResult]) -> _Key:
-    after = tuple(survivors)
-    return (
-        _verdict(unrestartable, after).rank,
-        len(unrestartable),
-        _state(after).rank,
-        sum(r.swap for r in after),
-        sum(r.balloon for r in after),
-        -sum(r.free for r in after),
-    )
-
-
-def _bound(
-    unrestartable: list[str],
-    survivors: list[Host],
-    after: dict[str, tuple[int, int]],
-    base: dict[str, HostResult],
-    tables: dict[str, tuple[esxi.Band, ...]],
-) -> _Key:
-    """A key at least as bad as the scenario's, in every part, without MemSched: a survivor
-    that must reclaim ``need`` swaps at most ``need`` and balloons at most its balloonable
-    memory, and may settle as low as low; one that need not reclaim is exact. ``after``:
-    the demand and balloonable memory of each survivor that takes restarts; ``tables``:
-    each host's bands."""
-    state = swap = balloon = free = 0
-    contended = False
-    for h in survivors:
-        sums = after.get(h.name)
-        if sums is None:
-            r = base[h.name]
-            state, swap, balloon = max(state, r.state.rank), swap + r.swap, balloon + r.balloon
-            free += r.free
-            contended = contended or r.state.rank >= MemState.SOFT.rank
-            continue
-        table = tables[h.name]
-        left = h.capacity - sums[0]
-        free += left
-        need = esxi.soft_upper_edge(table) - left
-        if need > 0:
-            contended = True
-            state, swap = MemState.LOW.rank, swap + need
-            balloon += min(need, sums[1])
-        else:
-            state = max(state, esxi.state_for_free(left, table).rank)
-    if not survivors:
-        state = MemState.LOW.rank
-    verdict = Severity.FAIL if unrestartable or contended or not survivors else Severity.OK
-    return (verdict.rank, len(unrestartable), state, swap, balloon, -free)
 
 
 def _state(survivors: tuple[HostResult, ...]) -> MemState:
@@ -309,10 +413,12 @@ def analyse(
             loads[name] = load_of(by_host[name])
         return loads[name]
 
-    # What each host restarts, ready to place, and each host's figures before the failure:
-    # built once for every scenario (issue 22).
+    # What each host restarts, ready to place, each host's figures before the failure and
+    # what MemSched can take from its own VMs: built once for every scenario (issue 22).
+    k = 1 / (1 - float(policy.idle_tax))
     host_of = {h.name: h for h in hosts}
     moves: dict[str, list[_Move]] = {}
+    curves: dict[str, _Curve] = {}
 
     def moving(failed: tuple[str, ...]) -> list[_Move]:
         for name in failed:
@@ -324,47 +430,101 @@ def analyse(
         out.sort(key=itemgetter(0))  # stable: as the failed hosts come on a tie
         return out
 
+    thresholds: dict[int, tuple[float, int]] = {}  # by id() of the move, which moves keeps
+
+    def levels(m: _Move) -> tuple[float, int]:
+        key = id(m)
+        if key not in thresholds:
+            vm, held, active, balloonable = m.row
+            thresholds[key] = _threshold(vm, held, active, balloonable, k)
+        return thresholds[key]
+
+    def curve(name: str) -> _Curve:
+        if name not in curves:
+            curves[name] = _Curve(load(name).rows, k)
+        return curves[name]
+
     unreserved = {h.name: h.capacity - reserved[h.name] for h in hosts}
     free = {h.name: h.capacity - load(h.name).demand for h in hosts}
     tables = {h.name: host_bands(h, policy) for h in hosts}
+    edges = {name: esxi.soft_upper_edge(table) for name, table in tables.items()}
 
     def after(name: str, extra: list[_Move]) -> Load:  # a survivor's load with its restarts
-        rows = [m[5] for m in extra]
+        rows = [m.row for m in extra]
         return load(name).plus(Load.of(rows, len(rows)))
 
-    # Place every scenario's restarts (cheap), bound how bad each can be, then evaluate the
-    # survivors (MemSched: the expensive part) worst bound first, until no bound left can
-    # beat the worst scenario found. Ties go to the earlier scenario, as in a plain scan.
+    # Place every scenario's restarts and work out each survivor's state without MemSched
+    # where that is exact: no reclamation, or a proof that ballooning covers it
+    # (_ballooned()). The others (open) are bounded: at worst low, swapping all they must
+    # reclaim. Then evaluate the open survivors (MemSched: the expensive part), worst bound
+    # first, until no bound left can beat the worst scenario found. Ties go to the
+    # earlier scenario, as in a plain scan.
     spare = frozenset(ha.failover_hosts if ha is not None and ha.policy == "dedicated" else ())
+    low = MemState.LOW.rank
     prepared = []
     for index, failed in enumerate(scenarios):
         members = [h for h in hosts if h.name not in failed]
         restarted, unrestartable, extra = _place(
             moving(failed), members, unreserved, free, cluster.drs.places, spare
         )
-        sums: dict[str, tuple[int, int]] = {}  # demand and balloonable, restarts included
-        for name, ms in extra.items():
+        state = swap = balloon = left_sum = 0
+        open_: list[tuple[int, int, Host]] = []  # need, at most ballooned, survivor
+        for h in members:
+            name = h.name
+            ms = extra.get(name)
+            if ms is None:
+                r = base[name]
+                state = max(state, r.state.rank)
+                swap, balloon, left_sum = swap + r.swap, balloon + r.balloon, left_sum + r.free
+                continue
             own = load(name)
-            sums[name] = (
-                own.demand + sum(m[3] for m in ms),
-                own.balloonable + sum(m[4] for m in ms),
-            )
-        bound = _bound(unrestartable, members, sums, base, tables)
-        prepared.append((bound, index, failed, restarted, unrestartable, members, extra))
+            demand = own.demand + sum(m.demand for m in ms)
+            left = h.capacity - demand
+            left_sum += left
+            need = edges[name] - left
+            if need <= 0:
+                state = max(state, esxi.state_for_free(left, tables[name]).rank)
+            elif _ballooned(curve(name), ms, need, k, levels):
+                busy = own.active + own.overhead + sum(m.busy for m in ms)
+                settled = settle(h.capacity, demand, busy, need, tables[name])
+                state = max(state, settled.state.rank)
+                swap, balloon = swap + settled.swap, balloon + settled.balloon
+            else:
+                most = min(need, own.balloonable + sum(m.balloonable for m in ms))
+                open_.append((need, most, h))
+        open_.sort(key=itemgetter(0), reverse=True)  # the loosest bounds first
+        exact = (state, swap, balloon, left_sum)
+        bound = _key_of(
+            unrestartable, len(members), low if open_ else state,
+            swap + sum(o[0] for o in open_), balloon + sum(o[1] for o in open_), left_sum,
+        )  # fmt: skip
+        prepared.append(
+            (bound, index, failed, restarted, unrestartable, members, extra, exact, open_)
+        )
     prepared.sort(key=lambda p: (p[0], -p[1]), reverse=True)
     worst: tuple[_Key, int, int] | None = None  # key, -index, position in prepared
-    for position, (bound, index, _, _, unrestartable, members, extra) in enumerate(prepared):
+    for position, p in enumerate(prepared):
+        bound, index, _, _, unrestartable, members, extra, exact, open_ = p
         if worst is not None and (bound, -index) <= worst[:2]:
             break  # sorted: no later bound is worse
-        key = _key(
-            unrestartable,
-            (evaluate_load(h, after(h.name, extra[h.name]), policy) if h.name in extra
-             else base[h.name] for h in members),
-        )  # fmt: skip
-        if worst is None or (key, -index) > worst[:2]:
+        state, swap, balloon, left_sum = exact
+        key: _Key | None = bound
+        for i, (_, _, h) in enumerate(open_):
+            r = evaluate_load(h, after(h.name, extra[h.name]), policy)
+            state = max(state, r.state.rank)
+            swap, balloon = swap + r.swap, balloon + r.balloon
+            rest = open_[i + 1 :]
+            key = _key_of(
+                unrestartable, len(members), low if rest else state,
+                swap + sum(o[0] for o in rest), balloon + sum(o[1] for o in rest), left_sum,
+            )  # fmt: skip
+            if rest and worst is not None and (key, -index) <= worst[:2]:
+                key = None  # cannot be worse than the worst found
+                break
+        if key is not None and (worst is None or (key, -index) > worst[:2]):
             worst = (key, -index, position)
     assert worst is not None
-    _, _, failed, restarted, unrestartable, members, extra = prepared[worst[2]]
+    _, _, failed, restarted, unrestartable, members, extra, _, _ = prepared[worst[2]]
     survivors = tuple(
         evaluate_load(h, after(h.name, extra[h.name]), policy) if h.name in extra
         else base[h.name]
