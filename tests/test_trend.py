@@ -736,3 +736,21 @@ def test_govc_json_is_a_snapshot_too(tmp_path: Path) -> None:
     esx01 = next(h for h in doc["hosts"] if h["name"] == "esx01")
     assert esx01["steps"]["added_bytes"] == esx01["steps"]["removed_bytes"] == 0
     assert esx01["trend"]["bytes_per_month"] > 0
+
+
+def test_check_history_says_the_day_its_tables_are_of() -> None:
+    """The tables are the inventory's figures, of its collected: day; the forecast runs
+    from --as-of (today by default), grown since: the header says both, not 'as of' the
+    later day alone. Checked on the day it was collected, it is one 'as of'."""
+    history = ["--history", "samples/history/"]
+    code, out, _ = run("check", "samples/history/shop-2026-11.yaml", *history,
+                       "--as-of", "2026-12-07")  # fmt: skip
+    assert code == 0
+    assert (
+        "state as of 2026-11-01 (collected:) · forecast from 2026-12-07 · projected 12 months"
+        " to 2027-12-07" in out.splitlines()
+    )
+    code, out, _ = run("check", "samples/history/shop-2026-11.yaml", *history,
+                       "--as-of", "2026-11-01")  # fmt: skip
+    assert code == 0
+    assert "as of 2026-11-01 · projected 12 months to 2027-11-01" in out.splitlines()

@@ -424,6 +424,7 @@ def _report(
         vms=tuple(vms[n] for n in sorted(vms)),
         findings=tuple(findings),
         policy=inventory.policy,
+        collected=inventory.collected.date() if inventory.collected is not None else None,
     )
 
 

@@ -556,6 +556,8 @@ class Report:
     timeline: tuple[TimelinePoint, ...] = ()
     """Every host month by month over the forecast's horizon; filled only for outputs that
     chart it (HTML), since the other formats print the forecast's dates alone."""
+    collected: date | None = None
+    """The day the inventory's figures are of (its ``collected:``); None when not given."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -361,16 +361,13 @@ class TableRenderer(Renderer):
             put(console, hanging(console, whatif, width, "what-if: ", "  "))
         if report.forecast is not None:
             f = report.forecast
-            put(
-                console,
-                flow(
-                    [
-                        f"as of {f.as_of.isoformat()}",
-                        f"projected {plural(f.horizon_months, 'month')} to {f.until.isoformat()}",
-                    ],
-                    width,
-                ),
-            )
+            when = [f"as of {f.as_of.isoformat()}"]
+            if report.collected is not None and report.collected < f.as_of:
+                # the tables are the inventory's figures, of the day it was collected
+                when = [f"state as of {report.collected.isoformat()} (collected:)",
+                        f"forecast from {f.as_of.isoformat()}"]  # fmt: skip
+            until = f"projected {plural(f.horizon_months, 'month')} to {f.until.isoformat()}"
+            put(console, flow([*when, until], width))
         self._hosts(report, console)
         self._forecast(report, console)
         self._notes(report, console)
