@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from memplan.cli import app
 from memplan.render.base import csv_field, safe_line, safe_text
 
-CLUSTER = "c\x1b[31mred"
+CLUSTER = "c\x1b[31mred\x7f"
 HOST = "h\x1b]8;;http://evil.example/\x07click\x1b]8;;\x07"
 VM1 = "v1\u202e[link=http://x]y[/link]:smile:|`x`\x85\x9b2J"
 VM2 = "v2\r\nline\x00"[:-1]  # a NUL is refused by the reader (test below)

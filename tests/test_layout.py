@@ -13,15 +13,20 @@ import subprocess
 import sys
 import termios
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rich.console import Console
+from rich.segment import Segment, Segments
 from rich.text import Text
 from typer.testing import CliRunner
 
 from memplan.cli import app
 from memplan.cli.output import DEFAULT_PIPE_WIDTH, output_width
-from memplan.render.layout import Column, fit, flow, grid, hidden_line, put, table_width
+from memplan.render.base import SafeConsole
+from memplan.render.layout import Column, _wrap, fit, flow, grid, hidden_line, put, table_width
 from tests.helpers import ROOT
 
 ROWS = [("alpha", "1.0", ("balloon 3.1", "swap 12.0"), "x" * 9), ("b", "22.5", ("-",), "y")]
@@ -280,3 +285,66 @@ def test_columns_align_on_terminal_cells_with_wide_characters() -> None:
     lines = buffer.getvalue().splitlines()
     assert lines[2] == "東京-esx01   1.0"
     assert lines[3] == "esx02       22.5"
+
+
+def _greedy(words: tuple[str, ...], width: int) -> str:
+    """Units filled onto lines one by one: what _wrap did before it searched the text."""
+    out: list[str] = []
+    for u in words:
+        if out and len(out[-1]) + 1 + len(u) <= width:
+            out[-1] += " " + u
+        else:
+            out.append(u)
+    return "\n".join(out)
+
+
+@given(
+    st.lists(st.text(st.sampled_from("ab-é\t"), min_size=1, max_size=12), max_size=30),
+    st.integers(0, 40),
+)
+@settings(max_examples=300, deadline=None)
+def test_words_wrap_as_units_filled_one_by_one(words: list[str], width: int) -> None:
+    assert _wrap(tuple(words), width) == _greedy(tuple(words), width)
+
+
+def _by_text(console: Console, g: object) -> None:
+    """A grid printed line by line as Rich Text, as put printed it before issue 22."""
+    segments: list[Segment] = []
+    for text in g.lines:  # type: ignore[attr-defined]
+        segments += text.render(console)
+        segments.append(Segment.line())
+    console.print(Segments(segments), end="", crop=False, soft_wrap=True)
+
+
+@pytest.mark.parametrize("color", [None, "standard", "truecolor"])
+@pytest.mark.parametrize("width", [30, 80])
+def test_a_grid_prints_what_its_lines_as_text_print(color: str | None, width: int) -> None:
+    """put() builds a grid's output without Rich's Text where it can: byte for byte what
+    rendering each line's Text gives, with and without colour, for styled cells (one
+    style, or spans of their own), control codes Text drops, wide characters, wrapped and
+    folded cells."""
+    obs = Text("esx-obs")
+    obs.append(" obs", style="cyan")
+    rows = [
+        ("alpha", Text("fail", style="bold red"), ("balloon 3.1", "swap 12.0"), "a b c " * 9),
+        (obs, Text("ok", style="green"), ("-",), "x" * 45),
+        ("東京-esx01", Text(""), ("swap 1.0",), "bell\x07 and\r return"),
+        ("tab\there", Text("warn", style="yellow"), ("x",), "ünïcode wörds " * 4),
+        ("", Text("dim", style="dim"), (Text("soft", style="yellow"), "7.2"), "   "),
+    ]
+    columns: list[Column[tuple[Any, Any, Any, Any]]] = [
+        Column("Host", lambda r: r[0]),
+        Column("Verdict", lambda r: r[1], "right"),
+        Column("Reclaim", lambda r: r[2]),
+        Column("Message", lambda r: tuple(filter(None, r[3].split(" ")))),
+    ]
+    layout, cells = fit(columns, rows, width)
+    g = grid(columns, layout, cells)
+    outputs = []
+    for how in (put, _by_text):
+        buffer = io.StringIO()
+        console = SafeConsole(file=buffer, width=width, color_system=color, force_terminal=True)
+        how(console, g)
+        outputs.append(buffer.getvalue())
+    assert outputs[0] == outputs[1]
+    assert "\x1b[" in outputs[0] if color else "\x1b" not in outputs[0]

@@ -102,10 +102,23 @@ def without_trailing_spaces(buffer: Iterable[Segment]) -> list[Segment]:
             out.pop()
 
     for seg in buffer:
-        if seg.control or "\n" not in seg.text:
+        text = seg.text
+        if seg.control or "\n" not in text:
             out.append(seg)
             continue
-        for i, part in enumerate(seg.text.split("\n")):
+        first, last = text.find("\n"), text.rfind("\n")
+        if first < last and not seg.style and " \n" not in text:
+            # Many unstyled lines, none ending in a space (a table laid out already): only
+            # the first line break can trim, and the lines between stay one segment.
+            if first:
+                out.append(Segment(text[:first]))
+            trim()
+            out.append(Segment(text[first : last + 1]))
+            start = len(out)
+            if last + 1 < len(text):
+                out.append(Segment(text[last + 1 :]))
+            continue
+        for i, part in enumerate(text.split("\n")):
             if i:
                 trim()
                 out.append(Segment("\n", seg.style))

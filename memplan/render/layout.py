@@ -9,13 +9,16 @@ Rich table; ``put`` prints anything without trailing spaces.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
 
 from rich.cells import cell_len
 from rich.console import Console, RenderableType
+from rich.control import STRIP_CONTROL_CODES, strip_control_codes
 from rich.segment import Segment, Segments
+from rich.style import Style
 from rich.text import Text
 
 R = TypeVar("R")
@@ -64,6 +67,14 @@ def _units(c: Cell) -> tuple[str | Text, ...]:
     return c if isinstance(c, tuple) else (c,)
 
 
+_CONTROL = re.compile("[" + "".join(map(chr, STRIP_CONTROL_CODES)) + "]")
+"""The control codes Rich's Text removes from what it is given."""
+
+_PRINTABLE_LINES = re.compile(r"[^\x20-\x7e\n]")
+"""Anything but printable ASCII and line breaks: lines without it are one terminal cell
+a character, and Rich's Text keeps them as they are."""
+
+
 def _width(text: str) -> int:
     """Terminal cells of ``text``: CJK and emoji take two (the ASCII test is the fast path)."""
     return len(text) if text.isascii() else cell_len(text)
@@ -76,13 +87,28 @@ def _len(u: str | Text) -> int:
     return max(_width(line) for line in plain.split("\n"))
 
 
-def _natural(c: Cell) -> int:
+def _measure(c: Cell) -> tuple[int, int]:
+    """(natural, least) width of a cell: on one line, and wrapped between its units.
+
+    natural = the units' widths + a space between each two; least = the widest unit.
+    Plain ASCII cells, the great majority (a finding's message is a tuple of words), are
+    measured by C-speed joins instead of unit by unit."""
+    if type(c) is str:
+        if c.isascii() and "\n" not in c:
+            return len(c), len(c)
+        n = _len(c)
+        return n, n
+    if isinstance(c, Text):
+        plain = c.plain
+        if plain.isascii() and "\n" not in plain:
+            return len(plain), len(plain)
+    elif type(c) is tuple and all(type(u) is str for u in c):
+        joined = " ".join(c)  # type: ignore[arg-type]
+        if joined.isascii() and "\n" not in joined:
+            return len(joined), max(map(len, c), default=0)
     units = _units(c)
-    return sum(_len(u) for u in units) + max(0, len(units) - 1)
-
-
-def _least(c: Cell) -> int:
-    return max((_len(u) for u in _units(c)), default=0)
+    widths = [_len(u) for u in units]
+    return sum(widths) + max(0, len(units) - 1), max(widths, default=0)
 
 
 def table_width(widths: Iterable[int]) -> int:
@@ -100,13 +126,17 @@ def fit(
     units; otherwise columns are hidden, highest ``hide`` first, until it does. Multi-unit
     cells are then wrapped only as much as needed. ``wide``: everything, unwrapped.
     """
-    cells = [[c.cell(r) for c in columns] for r in rows]
-    natural = [
-        max([len(c.header), *(_natural(row[i]) for row in cells)]) for i, c in enumerate(columns)
-    ]
-    least = [
-        max([len(c.header), *(_least(row[i]) for row in cells)]) for i, c in enumerate(columns)
-    ]
+    getters = [c.cell for c in columns]
+    cells = [[get(r) for get in getters] for r in rows]
+    natural = [len(c.header) for c in columns]
+    least = list(natural)
+    for i in range(len(columns)):
+        for cell in (row[i] for row in cells):
+            n, m = _measure(cell)
+            if n > natural[i]:
+                natural[i] = n
+            if m > least[i]:
+                least[i] = m
     full = table_width(natural)
     shown = list(range(len(columns)))
     if not wide:
@@ -137,6 +167,10 @@ def _wrap(cell: Cell, width: int) -> str | Text:
     if not isinstance(cell, tuple):
         return cell
     if all(isinstance(u, str) for u in cell):  # plain words: no styles to carry
+        words = cell  # a unit without spaces is a word: wrap by searching the joined text
+        joined = " ".join(words)  # type: ignore[arg-type]
+        if joined.count(" ") == len(words) - 1 and all(words):
+            return _wrap_words(joined, width)
         out: list[str] = []
         for u in cell:
             assert isinstance(u, str)
@@ -156,6 +190,31 @@ def _wrap(cell: Cell, width: int) -> str | Text:
     return Text("\n").join(lines)
 
 
+def _wrap_words(text: str, width: int) -> str:
+    """``text`` (words one space apart) as lines of at most ``width``, filled word by word
+    as _wrap fills units: the last space that keeps a line within ``width`` ends it; a word
+    wider than ``width`` has a line of its own."""
+    lines: list[str] = []
+    start, end = 0, len(text)
+    while end - start > width:
+        cut = text.rfind(" ", start, start + width + 1)
+        if cut < 0:  # the first word alone is wider than the line
+            cut = text.find(" ", start)
+            if cut < 0:
+                break
+        lines.append(text[start:cut])
+        start = cut + 1
+    lines.append(text[start:])
+    return "\n".join(lines)
+
+
+Styled = tuple[int, Text]
+"""Where a cell that carries styles starts in its line, and the cell's Text."""
+
+Line = tuple[str, list[Styled]]
+"""A grid line: its plain text (no trailing spaces) and its styled cells."""
+
+
 class Grid:
     """A table as its lines of text: what ``grid`` returns and ``put`` prints.
 
@@ -163,13 +222,66 @@ class Grid:
     of 100,000 VMs spend most of its time printing (issue 22); the widths are known here
     already (``fit``), so the lines are built directly, as Rich would lay them out: a bold
     header, a rule, cells padded to their column, GAP spaces apart, wrapped cells top
-    aligned, no trailing spaces."""
+    aligned, no trailing spaces. Each line is its plain text and its styled cells, so
+    that output without colour (files, pipes, NO_COLOR) never builds a Text."""
 
-    def __init__(self, lines: list[Text]) -> None:
-        self.lines = lines
+    def __init__(self, rows: list[Line]) -> None:
+        self.rows = rows
+
+    @property
+    def lines(self) -> list[Text]:
+        """Each line as Rich's Text, its cells' styles in place."""
+        return [_text(plain, styled) for plain, styled in self.rows]
 
     def __rich_console__(self, console: Console, options: Any) -> Iterator[Text]:
         yield from self.lines
+
+
+def _text(plain: str, styled: list[Styled]) -> Text:
+    """One line of a grid as a Text: each styled cell's style and spans at its place."""
+    out = Text(plain)
+    for start, source in styled:
+        if source.style:
+            out.stylize(source.style, start, start + len(source.plain))
+        for span in source.spans:
+            out.stylize(span.style, start + span.start, start + span.end)
+    return out
+
+
+def _segments(console: Console, grid: Grid) -> list[Segment]:
+    """The grid's lines as segments to print: exactly what rendering each line's Text
+    gives, built without one where no cell's Text carries spans of its own (header, state
+    and verdict cells carry one style each)."""
+    if console.color_system is None and not console.record:  # no style can show
+        text = "".join(plain + "\n" for plain, _ in grid.rows)
+        return [Segment(strip_control_codes(text) if _CONTROL.search(text) else text)]
+    styles: dict[Any, Style] = {}
+    out: list[Segment] = []
+    line = Segment.line()
+    for plain, styled in grid.rows:
+        if _CONTROL.search(plain) or any(source.spans for _, source in styled):
+            out += _text(plain, styled).render(console)  # Text drops control codes first
+        elif not styled:
+            out.append(Segment(plain))
+        else:
+            at, end = 0, len(plain)
+            for start, source in styled:
+                stop = min(end, start + len(source.plain))
+                if start >= stop:  # a styled cell that is empty or cut off: no style
+                    continue
+                if start > at:
+                    out.append(Segment(plain[at:start]))
+                style = styles.get(source.style)
+                if style is None:
+                    style = styles[source.style] = console.get_style(
+                        source.style, default=Style.null()
+                    )
+                out.append(Segment(plain[start:stop], style))
+                at = stop
+            if at < end:
+                out.append(Segment(plain[at:]))
+        out.append(line)
+    return out
 
 
 def _fold(line: Text, width: int) -> list[Text]:
@@ -205,10 +317,18 @@ Piece = tuple[str, Text | None]
 
 
 def _cell_lines(cell: Cell, width: int) -> list[Piece]:
+    if isinstance(cell, Text):  # a styled word or two (state, verdict): one line as it is
+        plain = cell.plain
+        if len(plain) <= width and plain.isascii() and plain.isprintable():
+            return [(plain, cell if cell.style or cell.spans else None)]
     wrapped = _wrap(cell, width)
     if isinstance(wrapped, str):
         if "\n" not in wrapped and _width(wrapped) <= width:  # the common case, kept cheap
             return [(wrapped, None)]
+        if not _PRINTABLE_LINES.search(wrapped) and not wrapped.endswith("\n"):
+            words = wrapped.split("\n")  # wrapped words: what Text would split, unstyled
+            if max(map(len, words)) <= width:
+                return [(line, None) for line in words]
         wrapped = Text(wrapped)
     lines = wrapped.split("\n") if "\n" in wrapped.plain else [wrapped]
     out: list[Piece] = []
@@ -224,45 +344,41 @@ def grid(columns: Sequence[Column[R]], f: Fit, cells: list[list[Cell]]) -> Grid:
     column wraps between words and folds a word that no line holds (never cut)."""
     right = [columns[i].justify == "right" for i in f.shown]
     widths = f.widths
+    shown = list(zip(f.shown, widths, strict=True))
+    gap = " " * GAP
 
-    def line(parts: list[Piece]) -> Text:
-        plain: list[str] = []
-        styled: list[tuple[int, Text]] = []
+    def line(parts: list[Piece]) -> Line:
+        padded: list[str] = []
+        styled: list[Styled] = []
         at = 0
-        for k, ((text, source), w) in enumerate(zip(parts, widths, strict=True)):
-            if k:
-                plain.append(" " * GAP)
-                at += GAP
-            room = w - _width(text)
-            if right[k] and room > 0:
-                plain.append(" " * room)
-                at += room
+        for (text, source), w, r in zip(parts, widths, right, strict=True):
+            if text.isascii():  # one cell a character: str pads it
+                cell = text.rjust(w) if r else text.ljust(w)
+            else:
+                pad = " " * max(0, w - cell_len(text))
+                cell = pad + text if r else text + pad
             if source is not None:
-                styled.append((at, source))
-            plain.append(text)
-            at += len(text)
-            if not right[k] and room > 0:
-                plain.append(" " * room)
-                at += room
-        out = Text("".join(plain).rstrip())
-        for start, source in styled:
-            if source.style:
-                out.stylize(source.style, start, start + len(source.plain))
-            for span in source.spans:
-                out.stylize(span.style, start + span.start, start + span.end)
-        return out
+                styled.append((at + len(cell) - len(text) if r else at, source))
+            padded.append(cell)
+            at += len(cell) + GAP
+        return gap.join(padded).rstrip(), styled
 
-    header = [_cell_lines(Text(columns[i].header, style="table.header"), w)
-              for i, w in zip(f.shown, widths, strict=True)]  # fmt: skip
-    lines = _rows(header, line)
-    lines.append(Text("─" * table_width(widths)))
+    header = [_cell_lines(Text(columns[i].header, style="table.header"), w) for i, w in shown]
+    rows = _rows(header, line)
+    rows.append(("─" * table_width(widths), []))
     for row in cells:
-        parts = [_cell_lines(row[i], w) for i, w in zip(f.shown, widths, strict=True)]
-        lines += _rows(parts, line)
-    return Grid(lines)
+        parts: list[list[Piece]] = []
+        for i, w in shown:
+            c = row[i]
+            if type(c) is str and len(c) <= w and c.isascii() and "\n" not in c:
+                parts.append([(c, None)])  # the common case, kept cheap
+            else:
+                parts.append(_cell_lines(c, w))
+        rows += _rows(parts, line)
+    return Grid(rows)
 
 
-def _rows(parts: list[list[Piece]], line: Callable[[list[Piece]], Text]) -> list[Text]:
+def _rows(parts: list[list[Piece]], line: Callable[[list[Piece]], Line]) -> list[Line]:
     height = max((len(p) for p in parts), default=1)
     if height == 1:
         return [line([p[0] if p else ("", None) for p in parts])]
@@ -313,10 +429,7 @@ def put(console: Console, renderable: RenderableType = "", width: int | None = N
     """Print ``renderable`` with no trailing spaces on any line (Rich pads table cells and
     rows with spaces). ``width`` overrides the console's width (``--wide``)."""
     if isinstance(renderable, Grid):  # lines laid out already: no measuring, no wrapping
-        segments: list[Segment] = []
-        for text in renderable.lines:
-            segments += text.render(console)
-            segments.append(Segment.line())
+        segments = _segments(console, renderable)
         console.print(Segments(segments), end="", crop=False, soft_wrap=True)
         return
     if isinstance(renderable, str):

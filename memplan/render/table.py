@@ -543,7 +543,7 @@ def _message(f: Finding) -> Text:
 def _message_words(f: Finding) -> tuple[str | Text, ...]:
     """The message as units that wrap between words (plain words: cheap to lay out)."""
     if not f.suppressed:
-        return tuple(w for w in f.message.split(" ") if w)
+        return tuple(filter(None, f.message.split(" ")))
     return tuple(_message(f).split(" ", allow_blank=False))
 
 
