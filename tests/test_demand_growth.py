@@ -504,3 +504,34 @@ def test_headroom_at_the_horizon_says_ha_is_short_then_not_today() -> None:
     (c,) = r.clusters
     assert (c.count_ha, c.limit_ha) == (0, "HA already short at 2027-01-01")
     assert _headroom(text, Scenario()).clusters[0].limit_ha == "HA already short today"
+
+
+def test_a_mix_of_both_kinds_says_so() -> None:
+    """Demand growth on the host, and two VMs with a rate of their own (in-VM): the report
+    names both kinds, and how many VMs grow inside themselves only."""
+    text = (
+        full_host(8, "\n        growth: 5%/month")
+        .replace(
+            "{name: v0, memory: 8GiB, overhead: 0, active: 20%}",
+            "{name: v0, memory: 8GiB, overhead: 0, active: 20%, consumed: 50%, growth: 1%/month}",
+        )
+        .replace(
+            "{name: v1, memory: 8GiB, overhead: 0, active: 20%}",
+            "{name: v1, memory: 8GiB, overhead: 0, active: 20%, consumed: 50%, growth: 1%/month}",
+        )
+    )
+    r = engine.evaluate(inv(text), Scenario(as_of=AS_OF, horizon_months=12))
+    assert r.forecast is not None
+    assert (r.forecast.growth_scope, r.forecast.in_vm) == ("demand", 2)
+    from memplan.render.base import growth_lines
+
+    assert growth_lines(r.forecast)[1] == (
+        "  and inside 2 VMs with a growth: of their own (in-VM, up to configured size or limit)"
+    )
+    only = engine.evaluate(inv(full_host(8, "\n        growth: 5%/month")),
+                           Scenario(as_of=AS_OF, horizon_months=12))  # fmt: skip
+    assert only.forecast is not None
+    assert only.forecast.in_vm == 0
+    r = engine.evaluate(inv(text), Scenario(as_of=AS_OF, horizon_months=12, growth_scope="vm"))
+    assert r.forecast is not None
+    assert (r.forecast.growth_scope, r.forecast.in_vm) == ("vm", 0)

@@ -764,9 +764,10 @@ class _Firsts:
                 )
             )
         window = as_of + timedelta(days=fail_within_days) if fail_within_days is not None else None
+        in_vm = sum(1 for v in world.vms.values() if v.growth and not v.demand_growth)
         return Forecast(
             as_of, horizon, add_months(as_of, horizon), window, tuple(hosts), tuple(clusters),
-            tuple(world.notes), ran, pools,
+            tuple(world.notes), ran, pools, in_vm=in_vm if ran == "demand" else 0,
         )  # fmt: skip
 
 
@@ -854,9 +855,12 @@ def ahead(
     then = replace(inventory, hosts=tuple(world.hosts.values()), vms=(*running, *off), planned=())
     pools = world.arrivals_by_pool(months)
     until = add_months(as_of, months)
+    ran = _ran(world, pools)
+    in_vm = sum(1 for v in world.vms.values() if v.growth and not v.demand_growth)
     return then, Forecast(
-        as_of, months, until, None, (), (), tuple(world.notes), _ran(world, pools), pools
-    )
+        as_of, months, until, None, (), (), tuple(world.notes), ran, pools,
+        in_vm=in_vm if ran == "demand" else 0,
+    )  # fmt: skip
 
 
 def project(

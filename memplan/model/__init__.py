@@ -681,6 +681,9 @@ class Forecast:
     """Per cluster or standalone host with demand growth, the new VMs it brought."""
     resolution: str = "month"
     """"month" (the projection steps months) or "day" (growth learnt from history)."""
+    in_vm: int = 0
+    """VMs that grow inside themselves only (their own ``growth:``) while demand growth
+    runs on others: both kinds ran (growth_scope says "demand")."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -208,6 +208,11 @@ def growth_lines(f: Forecast) -> list[str]:
         lines = [
             "growth: demand (what VMs cannot hold arrives as new VMs shaped like the median VM)"
         ]
+        if f.in_vm:
+            lines.append(
+                f"  and inside {plural(f.in_vm, 'VM')} with a growth: of"
+                f" {'its' if f.in_vm == 1 else 'their'} own (in-VM, up to configured size or limit)"
+            )
     else:
         return []
     for a in f.arrivals:

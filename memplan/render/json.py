@@ -275,6 +275,7 @@ def to_dict(report: Report, vms: bool = True) -> dict[str, Any]:
             "until": f.until.isoformat(),
             "window_end": _iso(f.window_end),
             "growth_scope": f.growth_scope,
+            "in_vm_vms": f.in_vm,
             "arrivals": [arrivals_dict(a) for a in f.arrivals],
             "clusters": forecast_clusters(f),
             "notes": [n.text for n in f.notes],

@@ -77,6 +77,7 @@ def render_project(
                           "new_vms_by_ha_fail": c.arrived_by_ha_fail}
                          for c in f.clusters],
             "growth_scope": f.growth_scope,
+            "in_vm_vms": f.in_vm,
             "arrivals": [arrivals_dict(a) for a in f.arrivals],
             "notes": [n.text for n in r.notes],
         }  # fmt: skip
