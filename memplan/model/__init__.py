@@ -687,30 +687,6 @@ class Forecast:
 
 
 @dataclass(frozen=True, slots=True)
-class TimelinePoint:
-    """One host in one month of ``memplan project``."""
-
-    month: int
-    """Months after as_of."""
-    at: date
-    """The date of that month."""
-    cluster: str | None
-    """Cluster name."""
-    host: str
-    """Host name."""
-    capacity: int
-    """Capacity, bytes."""
-    demand: int
-    """Demand, bytes."""
-    free: int
-    """Free memory, bytes."""
-    state: MemState
-    """Settled state."""
-    arrived: int = 0
-    """New VMs demand growth placed on this host by this month."""
-
-
-@dataclass(frozen=True, slots=True)
 class SlotMath:
     """vSphere HA slot policy, memory only."""
 
@@ -783,32 +759,10 @@ class HAResult:
     even spread, DRS off or manual). docs/ha.md."""
 
 
-@dataclass(frozen=True, slots=True)
-class ProjectReport:
-    """What ``memplan project`` prints: every host, month by month."""
-
-    source: str
-    """The inventory file."""
-    as_of: date
-    """Month 0."""
-    horizon_months: int
-    """Months projected."""
-    step_months: int
-    """Months between points."""
-    points: tuple[TimelinePoint, ...]
-    """Sorted by month, cluster, host."""
-    forecast: Forecast
-    """balloon_at / swap_at of every host and cluster."""
-    notes: tuple[Note, ...]
-    """What the projection had to decide."""
-    whatifs: tuple[WhatIf, ...]
-    """Flags applied, in order."""
-
-
 # --- the reports of other commands ------------------------------------------------------------
 # They live in submodules imported on first use: creating a frozen, slotted dataclass costs
 # about a millisecond at import, and ``check`` needs none of these (docs/performance.md):
-# headroom, diff, rightsize, trend.
+# project, headroom, diff, rightsize, trend.
 # ``from memplan.model import TrendReport`` works as before, through __getattr__ below.
 
 if TYPE_CHECKING:
@@ -829,6 +783,12 @@ if TYPE_CHECKING:
     )
     from memplan.model.headroom import (
         HostHeadroom as HostHeadroom,
+    )
+    from memplan.model.project import (
+        ProjectReport as ProjectReport,
+    )
+    from memplan.model.project import (
+        TimelinePoint as TimelinePoint,
     )
     from memplan.model.rightsize import (
         ClusterSizing as ClusterSizing,
@@ -874,6 +834,8 @@ if TYPE_CHECKING:
     )
 
 _ELSEWHERE = {
+    "TimelinePoint": "project",
+    "ProjectReport": "project",
     "HostHeadroom": "headroom",
     "ClusterHeadroom": "headroom",
     "HeadroomReport": "headroom",

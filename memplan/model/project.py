@@ -1,0 +1,54 @@
+"""The report of ``memplan project``: every host, month by month."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from memplan.model import Forecast, MemState, Note, WhatIf
+
+
+@dataclass(frozen=True, slots=True)
+class TimelinePoint:
+    """One host in one month of ``memplan project``."""
+
+    month: int
+    """Months after as_of."""
+    at: date
+    """The date of that month."""
+    cluster: str | None
+    """Cluster name."""
+    host: str
+    """Host name."""
+    capacity: int
+    """Capacity, bytes."""
+    demand: int
+    """Demand, bytes."""
+    free: int
+    """Free memory, bytes."""
+    state: MemState
+    """Settled state."""
+    arrived: int = 0
+    """New VMs demand growth placed on this host by this month."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectReport:
+    """What ``memplan project`` prints: every host, month by month."""
+
+    source: str
+    """The inventory file."""
+    as_of: date
+    """Month 0."""
+    horizon_months: int
+    """Months projected."""
+    step_months: int
+    """Months between points."""
+    points: tuple[TimelinePoint, ...]
+    """Sorted by month, cluster, host."""
+    forecast: Forecast
+    """balloon_at / swap_at of every host and cluster."""
+    notes: tuple[Note, ...]
+    """What the projection had to decide."""
+    whatifs: tuple[WhatIf, ...]
+    """Flags applied, in order."""
