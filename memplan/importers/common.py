@@ -8,7 +8,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import repeat
+from operator import attrgetter
 from typing import Any
 
 from memplan.errors import LimitError, Problem, UsageError
@@ -309,8 +309,6 @@ def implausible(record: VMRecord | HostRecord) -> str | None:
             "observed_configured",
         )
     )
-    if max(filter(None, map(getattr, repeat(record), fields)), default=0) <= MAX_SIZE:
-        return None  # the common case, without a Python step per field
     for name in fields:
         value = getattr(record, name)
         if value is not None and value > MAX_SIZE:
@@ -375,6 +373,9 @@ def _vm_line(v: VMRecord, with_host: bool) -> str:
     return "{" + ", ".join(parts) + "}"
 
 
+_BY_NAME = attrgetter("name")
+
+
 def _host_lines(h: HostRecord, vms: list[VMRecord], indent: str) -> list[str]:
     installed = h.installed or math.ceil((h.managed or 0) / GIB) * GIB
     lines = [f"{indent}- name: {_q(h.name)}", f"{indent}  memory: {_size(installed)}"]
@@ -399,7 +400,7 @@ def _host_lines(h: HostRecord, vms: list[VMRecord], indent: str) -> list[str]:
         lines.append(f"{indent}  observed: {{{', '.join(seen)}{source}}}")
     if vms:
         lines.append(f"{indent}  vms:")
-        lines += [f"{indent}    - {_vm_line(v, False)}" for v in sorted(vms, key=lambda v: v.name)]
+        lines += [f"{indent}    - {_vm_line(v, False)}" for v in sorted(vms, key=_BY_NAME)]
     return lines
 
 
@@ -464,16 +465,14 @@ def to_yaml(result: ImportResult, header: str) -> str:
                 out.append("    ha: {policy: disabled}")
         if c is not None and c.drs_enabled is not None:
             out.append(f"    drs: {_drs(c)}")
-        members = sorted((h for h in result.hosts if h.cluster == name), key=lambda h: h.name)
+        members = sorted((h for h in result.hosts if h.cluster == name), key=_BY_NAME)
         out.append("    hosts:" if members else "    hosts: []")
         for h in members:
             out += _host_lines(h, on_host.get(h.name, []), "      ")
         if loose.get(name):
             out.append("    vms:  # host unknown (seen_on: the host the source names, not listed)")
-            out += [
-                f"      - {_vm_line(v, False)}" for v in sorted(loose[name], key=lambda v: v.name)
-            ]
-    standalone = sorted((h for h in result.hosts if not h.cluster), key=lambda h: h.name)
+            out += [f"      - {_vm_line(v, False)}" for v in sorted(loose[name], key=_BY_NAME)]
+    standalone = sorted((h for h in result.hosts if not h.cluster), key=_BY_NAME)
     if standalone:
         out.append("hosts:")
         for h in standalone:

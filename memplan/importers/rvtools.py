@@ -442,7 +442,11 @@ def _text(value: object) -> str | None:
 
 
 def _true(value: object) -> bool:
-    return str(value).strip().lower() in ("true", "yes", "1", "wahr", "vrai")
+    text = value if type(value) is str else str(value)
+    return text.strip().lower() in _TRUE
+
+
+_TRUE = frozenset(("true", "yes", "1", "wahr", "vrai"))
 
 
 class _Hosts:
