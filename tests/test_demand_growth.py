@@ -535,3 +535,20 @@ def test_a_mix_of_both_kinds_says_so() -> None:
     r = engine.evaluate(inv(text), Scenario(as_of=AS_OF, horizon_months=12, growth_scope="vm"))
     assert r.forecast is not None
     assert (r.forecast.growth_scope, r.forecast.in_vm) == ("vm", 0)
+
+
+def test_cluster_balloons_when_its_fullest_host_takes_a_16th_vm() -> None:
+    """The cluster of test_cluster_arrivals_spread_over_its_hosts: new VMs go to the host
+    with the most free memory, so the hosts even out (c1 and b catch up with a's 8) and
+    then fill in turn. A host of 128 GiB carries 15 of these VMs in high state and
+    balloons with 16 (the standalone host above, the model's own evaluation), so the
+    cluster holds 45 VMs, 33 new, and the 34th new VM makes a host balloon. Arrivals
+    round(12 x (1.05^t - 1)): month 27 gives 33, month 28 gives 35: 2028-05-01."""
+    assert _state(15) is MemState.HIGH
+    assert _state(16) is MemState.SOFT
+    assert round(12 * (1.05**27 - 1)) == 33
+    assert round(12 * (1.05**28 - 1)) == 35
+    r = engine.evaluate(inv(_cluster()), Scenario(as_of=AS_OF, horizon_months=36))
+    assert r.forecast is not None
+    (c,) = r.forecast.clusters
+    assert (c.balloon_at, c.arrived_by_balloon) == (projection.add_months(AS_OF, 28), 35)
