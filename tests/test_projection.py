@@ -245,3 +245,39 @@ def test_one_pass_gives_the_timeline_and_the_forecast_made_apart() -> None:
     assert any(h.swap_at for h in found[1].hosts)
     assert all(f.clusters[0].ha_fail_at for f in found[:2])
     assert all(len(f.notes) == 1 and "huge" in f.notes[0].text for f in found)
+
+
+def test_state_from_totals_is_the_whole_evaluations_state() -> None:
+    """hostmodel.state_of() settles a host from its load's totals where they decide (free
+    memory above the soft band; active memory that does not fit; a need beyond every
+    balloon, in or below the hard band) and runs MemSched's split only otherwise. Four
+    VMs near a 64 GiB host's soft edge, some idle, some not: every way must give the
+    state the whole evaluation gives, and every way is taken."""
+    from memplan import esxi
+    from memplan.engine import hostmodel
+    from memplan.model import MemState
+
+    ways = set()
+    for size in range(16000, 16400, 8):  # MiB: free memory from 1.5 GiB to below zero
+        for idle in (50, 90, 97, 100):
+            vms = ", ".join(
+                f"{{name: v{i}, memory: {size}MiB, overhead: 0, active: {idle if i else 100}%}}"
+                for i in range(4)
+            )
+            text = f"hosts:\n- {{name: h, memory: 64GiB, system_reserved: 0, vms: [{vms}]}}"
+            inventory = inv(text)
+            host, policy = inventory.hosts[0], inventory.policy
+            load = hostmodel.load_of(list(inventory.vms))
+            state = hostmodel.evaluate_load(host, load, policy).state
+            assert hostmodel.state_of(host, load, policy) is state
+            table = hostmodel.host_bands(host, policy)
+            free, hard = host.capacity - load.demand, esxi.lower_edge(table, MemState.HARD)
+            short = load.balloonable < esxi.soft_upper_edge(table) - free
+            ways.add(
+                "free" if free >= esxi.soft_upper_edge(table)
+                else "active" if load.active + load.overhead > host.capacity
+                else "hard" if short and (hard is None or free >= hard)
+                else "low" if short and free + load.balloonable < hard
+                else f"split {state.value}"
+            )  # fmt: skip
+    assert ways == {"free", "active", "hard", "low", "split soft", "split hard"}

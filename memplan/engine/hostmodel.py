@@ -155,6 +155,30 @@ def reclaims(host: Host, load: Load, policy: Policy) -> bool:
     return host.capacity - load.demand < esxi.soft_upper_edge(host_bands(host, policy))
 
 
+def state_of(host: Host, load: Load, policy: Policy) -> MemState:
+    """The state evaluate_load() settles ``host`` in under ``load``, without the MemSched
+    split where the totals decide it (a forecast needs the state of every host in every
+    month). MemSched balloons at most the need and at most what the VMs' balloons can
+    take (memsched.ballooned()), so settle() gives: free memory at or above the top of the
+    soft band, the band's state; active memory + overhead beyond capacity, low; a need
+    beyond every balloon, hard when free memory is in or above the hard band, low when
+    even every balloon leaves it below. Otherwise the split decides."""
+    table = host_bands(host, policy)
+    free = host.capacity - load.demand
+    edge = esxi.soft_upper_edge(table)
+    if free >= edge:
+        return esxi.state_for_free(free, table)
+    if load.active + load.overhead > host.capacity:
+        return MemState.LOW
+    if load.balloonable < edge - free:  # some of the need is compressed or swapped
+        hard = esxi.lower_edge(table, MemState.HARD)
+        if hard is None or free >= hard:
+            return MemState.HARD
+        if free + load.balloonable < hard:
+            return MemState.LOW
+    return _evaluate(host, load, policy, False)[0].state
+
+
 def evaluate_load(host: Host, load: Load, policy: Policy) -> HostResult:
     """The host's result under ``load`` (verdict still ok); see evaluate_host()."""
     return _evaluate(host, load, policy, False)[0]

@@ -25,11 +25,13 @@ from memplan import esxi
 from memplan.engine import observed
 from memplan.engine.hostmodel import (
     Load,
+    Row,
     admits,
     choose_host,
     evaluate_load,
     figures,
     reclaims,
+    state_of,
     vm_demand,
 )
 from memplan.engine.observed import COUNTED, NEW, is_standin
@@ -157,9 +159,8 @@ def place_arrival(
     where memplan puts any new cluster VM (choose_host(): the most free memory that admits
     it), given each member's ``demand`` and reservations + overheads; None when no host
     admits it. Demand growth and a trend's fitted arrivals both place through it."""
-    vm = replace(shape, name=f"{label}+{k}")
-    host = choose_host(members, vm, demand, reserved)
-    return None if host is None else replace(vm, host=host.name)
+    host = choose_host(members, shape, demand, reserved)  # the name plays no part
+    return None if host is None else replace(shape, name=f"{label}+{k}", host=host.name)
 
 
 @dataclass
@@ -199,6 +200,87 @@ class _Overflow:
             k = bisect.bisect_left(ratios, f)  # VMs whose bound is below their grown demand
             total += f * hs[k] - es[k]
         return max(0.0, total)
+
+
+class _Entry:
+    """A VM on a host as _World.load() reads it."""
+
+    __slots__ = ("born", "grown", "month", "row", "since", "vm")
+
+    def __init__(self, born: int, vm: VM) -> None:
+        self.born = born
+        """Its birth month."""
+        self.vm = vm
+        self.row: Row | None = None if vm.growth else (vm, *figures(vm, vm.consumed, vm.active))
+        """Its load row from age ``since`` on: growth no longer changes it (no rate, or
+        usage at its bounds); None until then."""
+        self.since = 0
+        self.month = -1
+        """The month whose row is ``grown`` (the last asked for)."""
+        self.grown: Row | None = None
+
+    def at(self, month: int) -> Row:
+        """The row at ``month`` (the VM exists then)."""
+        age = month - self.born
+        row = self.row
+        if row is not None and age >= self.since:
+            return row
+        if month == self.month and self.grown is not None:
+            return self.grown
+        vm = self.vm
+        consumed, active = usage(vm, age)
+        grown = (vm, *figures(vm, consumed, active))
+        if (
+            row is None
+            and vm.growth > 0
+            and consumed == vm.entitled_memory
+            and (vm.demand_growth or active == consumed)
+        ):  # at its bounds: usage() stays the same from this age on
+            self.row, self.since = grown, age
+        self.month, self.grown = month, grown
+        return grown
+
+
+class _OnHost:
+    """A host's VMs as _World.load() reads them (_World._on()): the rows growth cannot
+    change laid out and summed once, so that a month costs only the VMs that grow."""
+
+    __slots__ = ("arrived", "base", "last_born", "moving", "names", "stale", "sums", "vms")
+
+    def __init__(self, names: list[str], vms: list[_Entry], arrived: list[int]) -> None:
+        self.names = names
+        """Sorted."""
+        self.vms = vms
+        """In the order of ``names``."""
+        self.arrived = arrived
+        """The birth months of the new VMs demand growth placed here, sorted."""
+        self.last_born = max((e.born for e in vms), default=0)
+        self.base: list[Row | None] = [e.row if e.since == 0 else None for e in vms]
+        """Each VM's row where it holds at every age, None where growth changes it."""
+        self.moving = [i for i, row in enumerate(self.base) if row is None]
+        d = o = a = c = r = b = 0
+        for row in self.base:
+            if row is not None:
+                vm, held, active, balloonable = row
+                d, o, a = d + held + vm.overhead, o + vm.overhead, a + active
+                c, r, b = c + vm.memory, r + vm.reservation, b + balloonable
+        self.sums = (d, o, a, c, r, b)
+        """Load's sums over the rows in ``base`` (demand, overhead, active, configured,
+        reserved, balloonable)."""
+        self.stale = False
+        """A VM arrived, left or changed: build it again (keeping the entries that stand)."""
+
+
+@dataclass(slots=True)
+class _Last:
+    """A host's last load (_World.load()): for ``month`` while ``index`` stands, and with
+    its ``state`` once evaluated."""
+
+    host: Host
+    index: _OnHost
+    month: int
+    load: Load
+    state: MemState | None = None
 
 
 Pool = tuple[str | None, str | None]
@@ -244,6 +326,11 @@ class _World:
     """Each host's state by month as evaluated so far in the current segment (forget())."""
     _soft: dict[tuple[str, int], bool] = field(default_factory=dict)
     """reclaims() by host and month, the same way."""
+    _index: dict[str, _OnHost] = field(default_factory=dict)
+    """Per host, its VMs as load() reads them; built on first use, dropped when they change."""
+    _last: dict[str, _Last] = field(default_factory=dict)
+    """Per host, the last load built and its state once evaluated: a month whose load is
+    the same (nothing on the host grew or arrived) takes both instead of evaluating again."""
 
     @classmethod
     def start(
@@ -275,51 +362,98 @@ class _World:
         self.drop(vm.name)
         self.vms[vm.name] = vm
         self.by_host.setdefault(vm.host or "", set()).add(vm.name)
+        self._stale(vm.host or "")
 
     def drop(self, name: str) -> None:
         """Take ``name`` off its host."""
         old = self.vms.pop(name, None)
         if old is not None:
             self.by_host.get(old.host or "", set()).discard(name)
+            self._stale(old.host or "")
+
+    def _stale(self, host: str) -> None:
+        index = self._index.get(host)
+        if index is not None:
+            index.stale = True
+
+    def _on(self, name: str) -> _OnHost:
+        """Host ``name``'s VMs as load() reads them: built on first use and again after a
+        change, keeping the entries of the VMs that did not change (what they computed)."""
+        index = self._index.get(name)
+        if index is None or index.stale:
+            vms, born, new = self.vms, self.born, self.new
+            kept = dict(zip(index.names, index.vms, strict=True)) if index is not None else {}
+            names = sorted(self.by_host.get(name, ()))
+            entries = []
+            for n in names:
+                e = kept.get(n)
+                if e is None or e.vm is not vms[n] or e.born != born[n]:
+                    e = _Entry(born[n], vms[n])
+                entries.append(e)
+            arrived = sorted(born[n] for n in names if n in new)
+            index = self._index[name] = _OnHost(names, entries, arrived)
+        return index
 
     def here(self, name: str, month: int) -> list[str]:
         """The VMs on host ``name`` at ``month`` (an arrival exists from its month on)."""
-        born = self.born
-        return [n for n in sorted(self.by_host.get(name, ())) if born[n] <= month]
+        index = self._on(name)
+        return [n for n, e in zip(index.names, index.vms, strict=True) if e.born <= month]
 
     def on_host(self, name: str, month: int) -> list[VM]:
         return [grown(self.vms[n], month - self.born[n]) for n in self.here(name, month)]
 
     def load(self, name: str, month: int) -> Load:
         """The host's load at ``month``: the VMs' figures come from their grown usage
-        directly, without building a grown VM for each (this runs for every month probed)."""
-        rows = []
-        for n in self.here(name, month):
-            vm = self.vms[n]
-            rows.append((vm, *figures(vm, *usage(vm, month - self.born[n]))))
-        return Load.of(rows, len(rows))
+        directly, without building a grown VM for each (this runs for every month probed);
+        a VM's row is kept once growth no longer changes it. A load equal to the host's
+        last one is that object, with its state (state()): nothing on the host grew or
+        arrived, and it is not evaluated again."""
+        index, host = self._on(name), self.hosts[name]
+        last = self._last.get(name)
+        if last is not None and last.month == month and last.index is index and last.host is host:
+            return last.load
+        vms = index.vms
+        if month >= index.last_born:  # every VM here exists: only the growing ones change
+            laid = index.base.copy()
+            d, o, a, c, r, b = index.sums
+            for i in index.moving:
+                row = laid[i] = vms[i].at(month)
+                vm, held, active, balloonable = row
+                d, o, a = d + held + vm.overhead, o + vm.overhead, a + active
+                c, r, b = c + vm.memory, r + vm.reservation, b + balloonable
+            rows: list[Row] = laid  # type: ignore[assignment]  # no None left
+            load = Load(tuple(rows), len(rows), d, o, a, c, r, b)
+        else:
+            rows = [e.at(month) for e in vms if e.born <= month]
+            load = Load.of(rows, len(rows))
+        if last is not None and last.host is host and last.load == load:
+            self._last[name] = _Last(host, index, month, last.load, last.state)
+            return last.load
+        self._last[name] = _Last(host, index, month, load)
+        return load
 
     def host_result(self, name: str, month: int) -> HostResult:
         return evaluate_load(self.hosts[name], self.load(name, month), self.inventory.policy)
 
     def state(self, name: str, month: int) -> MemState:
-        """The host's settled state at ``month``, evaluated once per segment."""
+        """The host's settled state at ``month``: evaluated once per segment, and not at all
+        when the host's load is its last one."""
         state = self.states.get((name, month))
         if state is None:
-            state = self.states[name, month] = self.host_result(name, month).state
+            self.load(name, month)
+            last = self._last[name]
+            if last.state is None:
+                last.state = state_of(last.host, last.load, self.inventory.policy)
+            state = self.states[name, month] = last.state
         return state
 
     def point(self, name: str, month: int, at: date) -> TimelinePoint:
         """The host at ``month`` (dated ``at``) as the timeline shows it; its state is kept
         for state()."""
         host, load = self.hosts[name], self.load(name, month)
-        state = self.states.get((name, month))
-        if state is None:
-            state = evaluate_load(host, load, self.inventory.policy).state
-            self.states[name, month] = state
         return TimelinePoint(
             month, at, host.cluster, name, host.capacity, load.demand,
-            host.capacity - load.demand, state, self.arrived_on(name, month),
+            host.capacity - load.demand, self.state(name, month), self.arrived_on(name, month),
         )  # fmt: skip
 
     def forget(self) -> None:
@@ -355,7 +489,7 @@ class _World:
 
     def arrived_on(self, name: str, month: int) -> int:
         """New VMs (brought by demand growth) on host ``name`` at ``month``."""
-        return sum(1 for n in self.here(name, month) if n in self.new)
+        return bisect.bisect_right(self._on(name).arrived, month)
 
     def apply(self, change: PlannedChange, month: int, growth: float | None, scope: str) -> None:
         self._overflow = None  # the pools' VMs change: count them again
@@ -425,30 +559,13 @@ class _World:
                 self._arrive(pool, shape, before, need, month)
 
     def _tallies(self, hosts: list[Host], month: int) -> tuple[dict[str, int], dict[str, int]]:
-        """Each host's demand (held + overhead, as load() sums it) and reservations +
-        overheads at ``month``: what placement needs, without the rest of a load."""
+        """Each host's demand and reservations + overheads at ``month``: what placement
+        needs, from the loads the timeline reads for the month too."""
         demand: dict[str, int] = {}
         reserved: dict[str, int] = {}
-        factors: dict[tuple[float, int], float] = {}
-        born, vms = self.born, self.vms
         for h in hosts:
-            d = r = 0
-            for n in self.by_host.get(h.name, ()):
-                age = month - born[n]
-                if age < 0:
-                    continue
-                vm = vms[n]
-                entitled = vm.entitled_memory
-                held = vm.consumed if vm.consumed < entitled else entitled
-                if vm.growth and age:
-                    key = (vm.growth, age)
-                    f = factors.get(key)
-                    if f is None:
-                        f = factors[key] = (1 + vm.growth) ** age
-                    held = min(entitled, round(held * f))
-                d += held + vm.overhead
-                r += vm.reservation + vm.overhead
-            demand[h.name], reserved[h.name] = d, r
+            load = self.load(h.name, month)
+            demand[h.name], reserved[h.name] = load.demand, load.reserved + load.overhead
         return demand, reserved
 
     def _typical(self, pool: Pool, month: int) -> VM | None:
@@ -611,24 +728,22 @@ def _walk(
     today: dict[str, MemState] | None = None,
 ) -> list[TimelinePoint]:
     """Walk ``world`` from month 0 to ``horizon``, a segment between planned changes at a
-    time: apply the segment's changes, place its new VMs, then take every host's point
-    every ``step`` months (None: no timeline) and let ``find`` search the segment for the
-    forecast's first months. Both read one cache of host states, so a month the timeline
-    evaluated is not evaluated again by the search."""
+    time: apply the segment's changes; then month by month place the new VMs and take
+    every host's point every ``step`` months (None: no timeline); then let ``find`` search
+    the segment for the forecast's first months. Both read one cache of host states, so a
+    month the timeline evaluated is not evaluated again by the search, and placement reads
+    the loads the month's points then reuse."""
     points: list[TimelinePoint] = []
     for start, end, changes in _segments(world.inventory, as_of, horizon):
         for change in changes:
             world.apply(change, start, growth, scope)
-        for month in range(start, end):  # new VMs first: the hosts' states depend on them
-            world.arrive(month)
         world.forget()  # states probed before these changes saw other VMs
         if start == 0 and not changes and today:
             world.states.update(((n, 0), s) for n, s in today.items() if n in world.hosts)
-        if step is not None:
-            hosts = sorted(world.hosts, key=lambda n: (world.hosts[n].cluster or "~", n))
-            for month in range(start, end):
-                if month % step and month != horizon:
-                    continue
+        hosts = sorted(world.hosts, key=lambda n: (world.hosts[n].cluster or "~", n))
+        for month in range(start, end):
+            world.arrive(month)  # new VMs first: the hosts' states depend on them
+            if step is not None and (month % step == 0 or month == horizon):
                 at = add_months(as_of, month)
                 points.extend(world.point(name, month, at) for name in hosts)
         if find is not None:
