@@ -65,20 +65,23 @@ def test_table_golden_at_narrow_widths(width: int, explain: bool) -> None:
 
 
 COMMANDS = {
-    "project": ["project", "samples/realistic.yaml", "--as-of", "2026-12-01", "--horizon", "24m",
-                "--step", "6m", "--growth", "2%/month"],
-    "headroom": ["headroom", "samples/realistic.yaml", "--vm", "16GiB,vcpus=4"],
+    "project.realistic": ["project", "samples/realistic.yaml", "--as-of", "2026-12-01",
+                          "--horizon", "24m", "--step", "6m", "--growth", "2%/month"],
+    "headroom.realistic": ["headroom", "samples/realistic.yaml", "--vm", "16GiB,vcpus=4"],
+    "rightsize.realistic": ["rightsize", "samples/realistic.yaml", "--top", "8"],
+    "trend.history": ["trend", "samples/history/"],
 }  # fmt: skip
-"""The project and headroom goldens: what the commands print for people, through the CLI."""
+"""The project, headroom, rightsize and trend goldens: what the commands print for people,
+through the CLI; at 80 columns columns hide rather than names fold (docs/output.md)."""
 
 
 @pytest.mark.parametrize("width", [80, 100, 132])
-@pytest.mark.parametrize("command", sorted(COMMANDS))
-def test_command_table_goldens(command: str, width: int) -> None:
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_command_table_goldens(name: str, width: int) -> None:
     os.chdir(ROOT)
-    result = CliRunner(env={"COLUMNS": str(width)}).invoke(app, COMMANDS[command])
+    result = CliRunner(env={"COLUMNS": str(width)}).invoke(app, COMMANDS[name])
     assert result.exit_code == 0, result.stderr
-    check_golden(f"{command}.realistic.{width}.txt", result.stdout)
+    check_golden(f"{name}.{width}.txt", result.stdout)
 
 
 def test_table_goldens_fit_their_width() -> None:

@@ -348,3 +348,26 @@ def test_a_grid_prints_what_its_lines_as_text_print(color: str | None, width: in
         outputs.append(buffer.getvalue())
     assert outputs[0] == outputs[1]
     assert "\x1b[" in outputs[0] if color else "\x1b" not in outputs[0]
+
+
+@pytest.mark.parametrize(
+    ("args", "names", "hidden"),
+    [
+        (["trend", "samples/history/"], ["esx01.shop.example", "esx03.shop.example"],
+         "Cap, History hidden at 80 columns: COLUMNS=115 shows them"),
+        (["rightsize", "samples/realistic.yaml", "--top", "5"],
+         ["esx-db02.prod.example", "lab-esx01.lab.example", "dev-bigdata", "web-007"],
+         "Free, Host, Config, Resv, Peak act hidden at 80 columns:"),
+    ],
+)  # fmt: skip
+def test_trend_and_rightsize_hide_columns_at_80_instead_of_folding_names(
+    args: list[str], names: list[str], hidden: str
+) -> None:
+    """Each name starts a table row whole; the line naming the hidden columns says which."""
+    result = CliRunner(env={"COLUMNS": "80"}).invoke(app, args)
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    for name in names:
+        assert any(line.startswith(f"{name} ") for line in lines), name
+    assert any(line.startswith(hidden) for line in lines), lines
+    assert all(len(line) <= 80 for line in lines)

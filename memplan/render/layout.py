@@ -385,8 +385,9 @@ def _rows(parts: list[list[Piece]], line: Callable[[list[Piece]], Line]) -> list
     return [line([p[k] if k < len(p) else ("", None) for p in parts]) for k in range(height)]
 
 
-def hidden_line(fits: Iterable[Fit], width: int) -> Text | None:
-    """One line naming the hidden columns and how to see them, or None."""
+def hidden_line(fits: Iterable[Fit], width: int, wide: bool = True) -> Text | None:
+    """One line naming the hidden columns and how to see them (``wide``: the command has
+    ``--wide``), or None."""
     fits = list(fits)
     hidden: list[str] = []
     for f in fits:
@@ -395,7 +396,8 @@ def hidden_line(fits: Iterable[Fit], width: int) -> Text | None:
         return None
     need = max(f.full for f in fits if f.hidden)
     return Text(
-        f"{', '.join(hidden)} hidden at {width} columns: --wide or COLUMNS={need} shows them",
+        f"{', '.join(hidden)} hidden at {width} columns: {'--wide or ' if wide else ''}"
+        f"COLUMNS={need} shows them",
         style="dim",
     )
 

@@ -4,19 +4,25 @@ and what applying the recommendations buys, as a table, JSON, CSV or Markdown.""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from datetime import date
 from typing import Any, TypeVar, assert_never
 
-from rich import box
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
-from memplan.model import MemState, RightsizeReport, VMSizing
+from memplan.model import (
+    ClusterSizing,
+    HostSizing,
+    MemState,
+    PoweredOffVM,
+    RightsizeReport,
+    VMSizing,
+)
 from memplan.render import RightsizeFormat
 from memplan.render.base import write_csv, write_safe
-from memplan.render.layout import put
+from memplan.render.layout import Cell, Column, Fit, fit, grid, hanging, hidden_line, put
 from memplan.units import GIB, format_size, plural
 
 RISK = (
@@ -225,58 +231,70 @@ def _table(r: RightsizeReport, console: Console, top: int) -> None:
             "one sample is weak evidence: give a month or more of earlier snapshots with --history",
         )
     put(console, _summary(r))
-    _buys(r, console)
-    _vm_table(r, console, top)
-    _others(r, console)
+    fits: list[Fit] = []
+    _buys(r, console, fits)
+    _vm_table(r, console, top, fits)
+    _others(r, console, fits)
+    hidden = hidden_line(fits, console.width, wide=False)
+    if hidden is not None:
+        put(console, hanging(console, hidden, console.width, "", "  "))
 
 
-def _buys(r: RightsizeReport, console: Console) -> None:
+def _phrases(text: str) -> Cell:
+    """A reason that wraps only between its phrases (after ',', ':' or ';'), so that a
+    narrow terminal hides columns before it reads 'peak active' one word a line."""
+    return tuple(p for p in re.split(r"(?<=[,:;]) ", text) if p)
+
+
+def _put_table(console: Console, columns: list[Column[T]], rows: list[T], fits: list[Fit]) -> None:
+    """A table laid out for the console's width: the columns with the highest ``hide`` go
+    first when it is narrow (the report's last line says which), cells wrap between units."""
+    layout, cells = fit(columns, rows, console.width)
+    fits.append(layout)
+    put(console)
+    put(console, grid(columns, layout, cells))
+    put(console)
+
+
+def _buys(r: RightsizeReport, console: Console, fits: list[Fit]) -> None:
     forecast, shape = r.forecast is not None, r.shape is not None
+    day = _dater(r)
     if r.clusters:
         put(console, "what it buys, per cluster (before -> after)")
-        t = _new_table("")
-        cols = ["Cluster", "Reclaim", "State", "Free", "Ratio", "HA survivors"]
-        cols += ["Balloons", "Swaps"] if forecast else []
-        cols += ["More VMs"] if shape else []
-        for col in cols:
-            t.add_column(col, justify="right" if col in ("Reclaim", "Free", "Ratio") else "left")
-        for c in r.clusters:
-            row = [c.name, _gib(c.reclaimable), _arrow(c.state, _s), _arrow(c.free, _gib),
-                   _arrow(c.ratio, lambda x: f"{x:.2f}"), _arrow(c.ha_state, _s)]  # fmt: skip
-            row += (
-                [_arrow(c.balloon_at, _dater(r)), _arrow(c.swap_at, _dater(r))] if forecast else []
-            )
-            row += [_arrow(c.headroom, _n)] if shape else []
-            t.add_row(*row)
-        put(console, t)
-    width = max((len(h.host) for h in r.hosts), default=4)  # host names stay whole
+        ccols: list[Column[ClusterSizing]] = [
+            Column("Cluster", lambda c: c.name),
+            Column("Reclaim", lambda c: _gib(c.reclaimable), "right"),
+            Column("State", lambda c: _arrow(c.state, _s)),
+            Column("Free", lambda c: _arrow(c.free, _gib), "right", hide=2),
+            Column("Ratio", lambda c: _arrow(c.ratio, lambda x: f"{x:.2f}"), "right",
+                   hide=3),
+            Column("HA survivors", lambda c: _arrow(c.ha_state, _s), hide=1),
+        ]  # fmt: skip
+        if forecast:
+            ccols += [Column("Balloons", lambda c: _arrow(c.balloon_at, day)),
+                      Column("Swaps", lambda c: _arrow(c.swap_at, day))]  # fmt: skip
+        if shape:
+            ccols.append(Column("More VMs", lambda c: _arrow(c.headroom, _n)))
+        _put_table(console, ccols, list(r.clusters), fits)
     put(console, "per host, by cluster (before -> after)")
-    t = _new_table("")
-    for col in ("Host", "Reclaim", "State", "Free", "Balloon", "Swap"):
-        t.add_column(col, justify="left" if col in ("Host", "State") else "right",
-                     min_width=width if col == "Host" else None)  # fmt: skip
-    for h in r.hosts:
-        t.add_row(h.host, _gib(h.reclaimable), _arrow(h.state, _s), _arrow(h.free, _gib),
-                  _arrow(h.balloon, _gib), _arrow(h.swap, _gib))  # fmt: skip
-    put(console, t)
+    hcols: list[Column[HostSizing]] = [
+        Column("Host", lambda h: h.host),
+        Column("Reclaim", lambda h: _gib(h.reclaimable), "right"),
+        Column("State", lambda h: _arrow(h.state, _s)),
+        Column("Free", lambda h: _arrow(h.free, _gib), "right", hide=1),
+        Column("Balloon", lambda h: _arrow(h.balloon, _gib), "right"),
+        Column("Swap", lambda h: _arrow(h.swap, _gib), "right"),
+    ]
+    _put_table(console, hcols, list(r.hosts), fits)
     if forecast or shape:
         put(console, "per host, when and how many more (before -> after)")
-        t = _new_table("")
-        cols = [
-            "Host",
-            *(["Balloons", "Swaps"] if forecast else []),
-            *(["More VMs"] if shape else []),
-        ]
-        for col in cols:
-            t.add_column(col, min_width=width if col == "Host" else None)
-        for h in r.hosts:
-            row = [h.host]
-            row += (
-                [_arrow(h.balloon_at, _dater(r)), _arrow(h.swap_at, _dater(r))] if forecast else []
-            )
-            row += [_arrow(h.headroom, _n)] if shape else []
-            t.add_row(*row)
-        put(console, t)
+        wcols: list[Column[HostSizing]] = [Column("Host", lambda h: h.host)]
+        if forecast:
+            wcols += [Column("Balloons", lambda h: _arrow(h.balloon_at, day)),
+                      Column("Swaps", lambda h: _arrow(h.swap_at, day))]  # fmt: skip
+        if shape:
+            wcols.append(Column("More VMs", lambda h: _arrow(h.headroom, _n)))
+        _put_table(console, wcols, list(r.hosts), fits)
     if r.forecast is not None:
         put(
             console,
@@ -305,11 +323,6 @@ def _ahead(r: RightsizeReport) -> str:
     )
 
 
-def _new_table(title: str) -> Table:
-    return Table(title=title or None, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
-                 collapse_padding=True)  # fmt: skip
-
-
 def _largest(r: RightsizeReport, top: int) -> tuple[list[VMSizing], int]:
     oversized = sorted((s for s in r.vms if s.reclaimable > 0),
                        key=lambda s: (-s.reclaimable, s.name))  # fmt: skip
@@ -317,24 +330,25 @@ def _largest(r: RightsizeReport, top: int) -> tuple[list[VMSizing], int]:
     return shown, len(oversized) - len(shown)
 
 
-def _vm_table(r: RightsizeReport, console: Console, top: int) -> None:
+def _vm_table(r: RightsizeReport, console: Console, top: int, fits: list[Fit]) -> None:
     shown, more = _largest(r, top)
     if not shown:
         put(console, "no oversized VM")
     else:
         put(console, "oversized VMs, largest reclaim first")
-        t = _new_table("")
-        for col in ("VM", "Host", "Config", "Resv", "Peak act", "Recommend", "Reclaim", "Why"):
-            t.add_column(col, justify="left" if col in ("VM", "Host", "Why") else "right",
-                         no_wrap=col != "Why")  # fmt: skip
-        for s in shown:
-            t.add_row(
-                s.name, s.host or "-", _gib(s.configured), _gib(s.reservation),
-                "-" if s.peak_active is None else _gib(s.peak_active),
-                "-" if s.recommended is None else _gib(s.recommended), _gib(s.reclaimable),
-                s.reason,
-            )  # fmt: skip
-        put(console, t)
+        columns: list[Column[VMSizing]] = [
+            Column("VM", lambda s: s.name),
+            Column("Host", lambda s: s.host or "-", hide=2),
+            Column("Config", lambda s: _gib(s.configured), "right", hide=1),
+            Column("Resv", lambda s: _gib(s.reservation), "right", hide=4),
+            Column("Peak act", lambda s: "-" if s.peak_active is None else _gib(s.peak_active),
+                   "right", hide=3),  # Why says it too
+            Column("Recommend", lambda s: "-" if s.recommended is None else _gib(s.recommended),
+                   "right"),
+            Column("Reclaim", lambda s: _gib(s.reclaimable), "right"),
+            Column("Why", lambda s: _phrases(s.reason)),
+        ]  # fmt: skip
+        _put_table(console, columns, shown, fits)
     if more:
         put(
             console,
@@ -350,16 +364,18 @@ def _vm_table(r: RightsizeReport, console: Console, top: int) -> None:
         )
 
 
-def _others(r: RightsizeReport, console: Console) -> None:
+def _others(r: RightsizeReport, console: Console, fits: list[Fit]) -> None:
     idle = [s for s in r.vms if s.idle]
     if idle:
         put(console, "idle VMs: active below 1% of configured in every snapshot")
-        t = _new_table("")
-        for col in ("VM", "Host", "Config", "Peak act", "Basis"):
-            t.add_column(col, justify="right" if col in ("Config", "Peak act") else "left")
-        for s in idle:
-            t.add_row(s.name, s.host or "-", _gib(s.configured), _gib(s.peak_active or 0), s.basis)
-        put(console, t)
+        icols: list[Column[VMSizing]] = [
+            Column("VM", lambda s: s.name),
+            Column("Host", lambda s: s.host or "-", hide=1),
+            Column("Config", lambda s: _gib(s.configured), "right"),
+            Column("Peak act", lambda s: _gib(s.peak_active or 0), "right"),
+            Column("Basis", lambda s: s.basis),
+        ]
+        _put_table(console, icols, idle, fits)
     else:
         put(
             console,
@@ -373,31 +389,32 @@ def _others(r: RightsizeReport, console: Console) -> None:
             "limits below configured (MP102): the memory above a limit is reclaimable at no"
             " cost to the guest",
         )
-        t = _new_table("")
-        for col in ("VM", "Host", "Config", "Limit", "Above limit"):
-            t.add_column(col, justify="left" if col in ("VM", "Host") else "right")
-        for s in limited:
-            assert s.limit is not None
-            t.add_row(s.name, s.host or "-", _gib(s.configured), _gib(s.limit),
-                      _gib(_above_limit(s)))  # fmt: skip
-        put(console, t)
+        lcols: list[Column[VMSizing]] = [
+            Column("VM", lambda s: s.name),
+            Column("Host", lambda s: s.host or "-", hide=1),
+            Column("Config", lambda s: _gib(s.configured), "right"),
+            Column("Limit", lambda s: _gib(s.limit or 0), "right"),
+            Column("Above limit", lambda s: _gib(_above_limit(s)), "right"),
+        ]
+        _put_table(console, lcols, limited, fits)
     if r.powered_off:
         put(
             console,
             "powered off: no memory held today. Power-on: what it may use; Admission: unreserved"
             " memory it needs; Host state: today -> with it on",
         )
-        t = _new_table("")
-        for col in ("VM", "Host", "Config", "Power-on", "Admission", "Host state", "Off for"):
-            t.add_column(
-                col, justify="right" if col in ("Config", "Power-on", "Admission") else "left"
-            )
-        for p in r.powered_off:
-            off = "one sample" if p.off_days is None else f">= {plural(p.off_days, 'day')}"
-            state = "-" if p.state_if_on is None else _arrow(p.state_if_on, _s)
-            t.add_row(p.name, p.host or "-", _gib(p.configured), _gib(p.power_on),
-                      _gib(p.admission), state, off)  # fmt: skip
-        put(console, t)
+        pcols: list[Column[PoweredOffVM]] = [
+            Column("VM", lambda p: p.name),
+            Column("Host", lambda p: p.host or "-", hide=2),
+            Column("Config", lambda p: _gib(p.configured), "right"),
+            Column("Power-on", lambda p: _gib(p.power_on), "right"),
+            Column("Admission", lambda p: _gib(p.admission), "right"),
+            Column("Host state",
+                   lambda p: "-" if p.state_if_on is None else _arrow(p.state_if_on, _s)),
+            Column("Off for", lambda p: "one sample" if p.off_days is None
+                   else f">= {plural(p.off_days, 'day')}", hide=1),
+        ]  # fmt: skip
+        _put_table(console, pcols, list(r.powered_off), fits)
 
 
 def _cell(text: str) -> str:

@@ -8,14 +8,14 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any, assert_never
 
-from rich import box
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from memplan.model import ClusterTrend, DateRange, Fit, HostTrend, Steps, TrendReport
 from memplan.render import TrendFormat
 from memplan.render.base import write_csv, write_safe
+from memplan.render.layout import Cell, Column, fit, flow, grid, hanging, hidden_line, put
+from memplan.render.layout import Fit as LayoutFit
 from memplan.units import GIB, plural
 
 BAND = (
@@ -210,58 +210,68 @@ def _header(r: TrendReport) -> str:
     )
 
 
+def _when_cell(r: DateRange | None) -> Cell:
+    """A date, then its band's two ends: they wrap apart, never inside one."""
+    text = _when(r, "-")
+    if "[" not in text:
+        return text
+    at, _, band = text.partition(" ")
+    low, _, high = band.partition(" ")
+    return (at, low, high)
+
+
+def trend_columns() -> list[Column[HostTrend]]:
+    """The per-host table; when the terminal is narrow, History goes first, then Cap,
+    Demand and Arrivals (docs/output.md); Host, the rate and the dates stay."""
+    return [
+        Column("Host", lambda h: h.host),
+        Column("Demand", lambda h: f"{h.demand / GIB:.1f}", "right", hide=2),
+        Column("Cap", lambda h: f"{h.capacity / GIB:.1f}", "right", hide=3),
+        Column("Organic [band]", lambda h: _rate(h.fit), "right"),
+        Column("Arrivals", lambda h: _gib(h.steps.arrivals_per_month), "right", hide=1),
+        Column("Balloons", lambda h: _when_cell(h.balloon)),
+        Column("Swaps", lambda h: _when_cell(h.swap)),
+        Column("History", lambda h: sparkline(h.history), hide=4),
+    ]
+
+
 def _table(r: TrendReport, console: Console) -> None:
-    console.print(_header(r), highlight=False)
+    width = console.width
+    put(console, _header(r))
     groups: dict[str | None, list[HostTrend]] = {}
     for h in r.hosts:
         groups.setdefault(h.cluster, []).append(h)
     clusters = {c.cluster: c for c in r.clusters}
+    columns = trend_columns()
+    fits: list[LayoutFit] = []
     for name, hosts in groups.items():
         c = clusters.get(name) if name is not None else None
-        title = "standalone hosts" if name is None else name
+        title: list[str | Text] = [Text("standalone hosts" if name is None else name)]
         if c is not None:
-            title += (
-                f" · organic {_rate(c.fit)} · arrivals {_gib(c.steps.arrivals_per_month)}"
-                f" · first balloons {_when(c.balloon)}"
-            )
+            title += [f"organic {_rate(c.fit)}", f"arrivals {_gib(c.steps.arrivals_per_month)}",
+                      f"first balloons {_when(c.balloon)}"]  # fmt: skip
             if c.ha_fail is not None:
-                title += f" · HA fails {_when(c.ha_fail)}"
-        console.print(Text(title, style="bold"), highlight=False)  # wraps as text, whole
-        t = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
-        for col, justify in (("Host", "left"), ("Demand", "right"), ("Cap", "right"),
-                             ("Organic [band]", "right"), ("Arrivals", "right"),
-                             ("Balloons", "left"), ("Swaps", "left"),
-                             ("History", "left")):  # fmt: skip
-            t.add_column(  # host names, rates and history never wrap or shrink; dates wrap whole
-                col, justify=justify,  # type: ignore[arg-type]
-                no_wrap=col in ("Host", "Organic [band]", "History"),
-                min_width=max(len(h.host) for h in hosts) if col == "Host"
-                else 12 if col in ("Balloons", "Swaps") else None,  # a date and its bracket
-                max_width=12 if col in ("Balloons", "Swaps") else None,
-            )  # fmt: skip
-        for h in hosts:
-            t.add_row(
-                h.host,
-                f"{h.demand / GIB:.1f}",
-                f"{h.capacity / GIB:.1f}",
-                _rate(h.fit),
-                _gib(h.steps.arrivals_per_month),
-                _when(h.balloon, "-"),
-                _when(h.swap, "-"),
-                Text(sparkline(h.history)),
-            )
-        console.print(t)
+                title.append(f"HA fails {_when(c.ha_fail)}")
+        put(console, flow([Text(p if isinstance(p, str) else p.plain, style="bold")
+                           for p in title], width))  # fmt: skip
+        layout, cells = fit(columns, hosts, width)
+        fits.append(layout)
+        put(console, grid(columns, layout, cells))
+        put(console)
+    hidden = hidden_line(fits, width, wide=False)
+    if hidden is not None:
+        put(console, hanging(console, hidden, width, "", "  "))
     for v in r.vm_limits:
-        console.print(
+        put(
+            console,
             f"{v.vm} reaches its {v.bound / GIB:.1f} GiB on {v.at.isoformat()}"
             f" (+{v.bytes_per_month / GIB:.2f} GiB/month); beyond that its growth needs a resize",
-            highlight=False,
         )
     for line in _new_vms(r):
-        console.print(line, highlight=False)
-    console.print(Text(BAND, style="dim"))
+        put(console, line)
+    put(console, Text(BAND, style="dim"))
     for note in r.notes:
-        console.print(Text(f"note: {note}", style="dim"))
+        put(console, Text(f"note: {note}", style="dim"))
 
 
 def _month_after(r: TrendReport) -> str:
