@@ -80,3 +80,12 @@ def test_yaml_forbidden_characters_are_pyyaml_s_class() -> None:
     out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True,
                          text=True, check=True, env={"PYTHONPATH": str(ROOT)})  # fmt: skip
     assert out.stdout.strip() == memplan.YAML_FORBIDDEN
+
+
+def test_importing_the_cli_leaves_the_garbage_collector_as_it_was() -> None:
+    """The CLI pauses collection while its modules load (memplan/cli/__init__.py), and
+    only main() keeps it off: a program importing memplan.cli keeps its collector."""
+    probe = "import gc; import memplan.cli; print(gc.isenabled())"
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True,
+                         text=True, check=True, env={"PYTHONPATH": str(ROOT)})  # fmt: skip
+    assert out.stdout.strip() == "True"
