@@ -194,7 +194,8 @@ def rightsize(
     at least its reservation and one step, at most its configured size and limit;
     reclaimable = configured - recommended. Then every host and cluster before and after
     applying the recommendations: state, free memory, HA survivors, and with --growth or
-    --horizon when ballooning and swapping start; with --vm, headroom. Also idle,
+    --horizon when ballooning and swapping start; with --vm, headroom (at the horizon,
+    after demand growth's new VMs, with --growth or --horizon). Also idle,
     powered-off and limited VMs. Active is a sampled estimate: read docs/rightsize.md
     before resizing. check, project and headroom take --rightsize to read their whole
     report as after rightsizing. Exit codes: 0 done, 2 usage error, 4 invalid inventory.
