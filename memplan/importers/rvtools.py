@@ -175,8 +175,9 @@ def _sheet_rows(sheet: str, grid: list[list[Any]]) -> list[Row]:
     if not body or not index or set(map(len, body)) != {len(header)}:
         return list(_rows(sheet, header, enumerate(body, 2), _cell))
     columns = []
+    texts: set[str] = set()
     for key, i in index.items():
-        converted = _converted([values[i] for values in body])
+        converted = _converted([values[i] for values in body], texts)
         if converted is None or (
             key in ("name", "host", "cluster") and converted[1] > MAX_NAME_CHARS
         ):
@@ -185,12 +186,21 @@ def _sheet_rows(sheet: str, grid: list[list[Any]]) -> list[Row]:
     keys = tuple(index)
     probe = next(iter(index.values()))  # a row with a value there is not blank: no need to look
     numbered = zip(range(2, len(body) + 2), body, zip(*columns, strict=True), strict=True)
-    return [
-        (n, dict(zip(keys, kept, strict=True)))
+    sheet_rows = _Sheet(
+        (n, dict(zip(keys, kept, strict=False)))  # as long, by construction; strict costs
         for n, values, kept in numbered
         if ((v := values[probe]) is not None and (v.__class__ is not str or v.strip()))
         or not _blank(values)
-    ]  # fmt: skip
+    )  # fmt: skip
+    sheet_rows.texts = texts
+    return sheet_rows
+
+
+class _Sheet(list[Row]):
+    """A sheet's rows, and the distinct texts among their cells when they were collected
+    a column at a time (a text of a blank row is white space: no number evidence)."""
+
+    texts: set[str] | None = None
 
 
 def _blank(values: Sequence[object]) -> bool:
@@ -200,16 +210,17 @@ def _blank(values: Sequence[object]) -> bool:
     )
 
 
-def _converted(column: list[Any]) -> tuple[list[Any], int] | None:
-    """``column`` converted as _cell converts each cell, and its longest text; None when a
-    text is beyond Excel's limit."""
+def _converted(column: list[Any], texts: set[str]) -> tuple[list[Any], int] | None:
+    """``column`` converted as _cell converts each cell, and its longest text (each text
+    added to ``texts``); None when a text is beyond Excel's limit."""
     kinds = set(map(type, column))
     if kinds <= {float}:
         return [int(v) if v.is_integer() else v for v in column], 0
-    longest = max(map(len, column) if kinds <= {str} else
-                  (len(v) for v in column if type(v) is str), default=0)  # fmt: skip
+    strings = column if kinds <= {str} else [v for v in column if type(v) is str]
+    longest = max(map(len, strings), default=0)
     if longest > files.MAX_CELL_CHARS:
         return None
+    texts.update(strings)
     if kinds <= {str}:
         return [v or None for v in column], longest
     return list(map(_cell, column)), longest
@@ -358,8 +369,12 @@ _GROUPED = {sep: re.compile(r"[+-]?\d{1,3}(?:" + re.escape(sep) + r"\d{3})+") fo
 def _decimal_comma(sheets: dict[str, list[Row]]) -> bool | None:
     """True, False or None (see _DECIMAL_COMMA) from the number texts of every sheet."""
     comma = point = False
-    texts = {v for rows in sheets.values() for _, row in rows for v in row.values()
-             if v.__class__ is str}  # fmt: skip
+    texts: set[str] = set()
+    for rows in sheets.values():
+        known = getattr(rows, "texts", None)
+        if known is None:
+            known = {v for _, row in rows for v in row.values() if v.__class__ is str}
+        texts |= known
     for value in texts:
         if value[:1].isdigit():
             text = _squeeze(value)
@@ -777,10 +792,18 @@ def _vm(
     vm.shares = int(shares) if shares else None
     vm.uuid = _text(info.get("uuid")) or _text(info.get("vmid"))
     if vm.power and not vm.template:
-        for key in ("active", "consumed", "ballooned", "swapped"):
-            value = _num(mem.get(key))
-            if value is not None and value >= 0:
-                setattr(vm, key, mib(value))
+        value = _num(mem.get("active"))
+        if value is not None and value >= 0:
+            vm.active = mib(value)
+        value = _num(mem.get("consumed"))
+        if value is not None and value >= 0:
+            vm.consumed = mib(value)
+        value = _num(mem.get("ballooned"))
+        if value is not None and value >= 0:
+            vm.ballooned = mib(value)
+        value = _num(mem.get("swapped"))
+        if value is not None and value >= 0:
+            vm.swapped = mib(value)
         active = _num(info.get("active"))  # vInfo Active Memory (newer RVTools)
         if vm.active is None and active is not None and active >= 0:
             vm.active = mib(active)
