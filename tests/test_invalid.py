@@ -195,3 +195,23 @@ def test_yaml_merge_keys_and_anchors_are_supported(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["validate", str(path)])
     assert result.exit_code == 0, result.stderr
     assert result.stdout == f"{path}: valid (0 clusters, 1 host, 2 VMs)\n"
+
+
+def test_a_wrong_default_is_one_problem_not_one_per_user(tmp_path: Path) -> None:
+    path = tmp_path / "inv.yaml"
+    path.write_text(
+        "version: 1\ndefaults:\n  host: {managed: lots}\n  vm: {shares: medium}\nhosts:\n"
+        + "".join(
+            f"  - {{name: h{i}, memory: 64GiB, vms: [{{name: v{i}, memory: 1GiB}}]}}\n"
+            for i in range(3)
+        )
+    )
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    assert result.exit_code == 4
+    assert result.stderr.splitlines() == [
+        f"{path}:3:19: error: defaults.host managed: cannot read 'lots' as a size; write a"
+        " number and a unit, e.g. '16GiB'",
+        f"{path}:4:16: error: defaults.vm shares must be low, normal, high or a positive number"
+        " of shares, not 'medium'",
+        "memplan: 2 problems; nothing was checked",
+    ]

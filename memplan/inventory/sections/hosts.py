@@ -84,10 +84,12 @@ class HostsAndVMs(NodeReader):
             self.error(node, f"{what} has no 'memory' (installed memory, e.g. '512GiB')")
             ok = False
         else:
-            memory = self.size(fields["memory"], f"{what} memory")
-        managed = self.size(fields["managed"], f"{what} managed") if "managed" in fields else memory
+            memory = self._host_size(fields, defaults, "memory", what)
+        managed = (
+            self._host_size(fields, defaults, "managed", what) if "managed" in fields else memory
+        )
         reserved = (
-            self.size(fields["system_reserved"], f"{what} system_reserved")
+            self._host_size(fields, defaults, "system_reserved", what)
             if "system_reserved" in fields
             else esxi.DEFAULT_SYSTEM_RESERVED
         )
@@ -138,6 +140,19 @@ class HostsAndVMs(NodeReader):
             observed, maintenance,
         )  # fmt: skip
         return host, vm_nodes
+
+    def _host_size(
+        self, fields: dict[str, Node], defaults: dict[str, Node], key: str, what: str
+    ) -> Any:
+        """A host's size field; a wrong value in defaults.host is reported once, as
+        defaults.host's, not once per host."""
+        node = fields[key]
+        if id(node) in self._wrong:
+            return None
+        value = self.size(node, f"{'defaults.host' if defaults.get(key) is node else what} {key}")
+        if value is None:
+            self._wrong.add(id(node))
+        return value
 
     def observed(self, node: Node, what: str, memory: int | None) -> Observed | None:
         """``observed: {consumed, ballooned, swapped, source}``; a consumed percentage is of
