@@ -10,10 +10,20 @@ failover analysis still restarts every VM with survivors in the kept state or be
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import replace
 
+from memplan import esxi
 from memplan.engine import ha
-from memplan.engine.hostmodel import Load, admits, evaluate_load, load_of, vm_demand
+from memplan.engine.hostmodel import (
+    Load,
+    admits,
+    evaluate_load,
+    figures,
+    host_bands,
+    load_of,
+    vm_demand,
+)
 from memplan.esxi import MAX_VMS_PER_CLUSTER, MAX_VMS_PER_HOST
 from memplan.model import (
     VM,
@@ -21,7 +31,6 @@ from memplan.model import (
     ClusterHeadroom,
     Host,
     HostHeadroom,
-    HostResult,
     MemState,
     Policy,
     Scenario,
@@ -51,25 +60,40 @@ def _state(host: Host, base: Load, one: Load, k: int, policy: Policy) -> MemStat
     return evaluate_load(host, base.plus(_times(one, k)) if k else base, policy).state
 
 
+def _by_free(host: Host, demand: int, table: tuple[esxi.Band, ...]) -> MemState | None:
+    """The host's state at ``demand`` when free memory alone decides it (no reclamation:
+    hostmodel.settle()), else None (soft or worse, which takes the MemSched split).
+    ``table``: the host's bands (hostmodel.host_bands())."""
+    free = host.capacity - demand
+    return esxi.state_for_free(free, table) if free >= esxi.soft_upper_edge(table) else None
+
+
 def host_headroom(
     host: Host, vms: list[VM], shape: VM, policy: Policy, keep: MemState
 ) -> HostHeadroom:
     """The largest k the host takes on its own (bisection: more copies never help); none
     on a host in maintenance. The host's load is reduced once; each probe adds k copies'
-    sums to it (issue 22: it rebuilt k VMs and every VM's result at each probe)."""
+    sums to it (issue 22: it rebuilt k VMs and every VM's result at each probe), and needs
+    the host model only when the host would reclaim and soft is kept."""
     if host.maintenance:
         return HostHeadroom(host.name, host.cluster, 0, "in maintenance")
     base, one = load_of(vms), load_of([shape])
+    table = host_bands(host, policy)
+
+    def state(k: int) -> MemState:
+        by_free = _by_free(host, base.demand + k * one.demand, table)
+        return by_free if by_free is not None else _state(host, base, one, k, policy)
 
     def holds(k: int) -> bool:
         if k and not _admits(host, shape, base, k):
             return False
-        return _state(host, base, one, k, policy).rank <= keep.rank
+        by_free = _by_free(host, base.demand + k * one.demand, table)
+        if by_free is None and keep.rank < MemState.SOFT.rank:
+            return False  # it would reclaim: soft or worse
+        return (by_free or _state(host, base, one, k, policy)).rank <= keep.rank
 
     if not holds(0):
-        return HostHeadroom(
-            host.name, host.cluster, 0, f"already {_state(host, base, one, 0, policy).value}"
-        )
+        return HostHeadroom(host.name, host.cluster, 0, f"already {state(0).value}")
     room = max(0, MAX_VMS_PER_HOST - len(vms))
     hi = min(room, host.capacity // max(1, vm_demand(shape)) + 1)
     lo = 0  # holds
@@ -88,46 +112,59 @@ def host_headroom(
     elif not _admits(host, shape, base, lo + 1):
         why = "admission: reservations + overhead"
     else:
-        why = f"one more: {_state(host, base, one, lo + 1, policy).value}"
+        why = f"one more: {state(lo + 1).value}"
     return HostHeadroom(host.name, host.cluster, lo, why)
 
 
 def _greedy(
     hosts: list[Host], by_host: dict[str, list[VM]], shape: VM, policy: Policy, keep: MemState
 ) -> tuple[list[str], str]:
-    """Hosts chosen for copy 1, 2, ... and why the next copy does not fit. Each host's
-    load is kept and grows by one copy's row at a time."""
+    """Hosts chosen for copy 1, 2, ... and why the next copy does not fit. Only each host's
+    sums change as copies come (the host model runs when the host would reclaim and soft
+    is kept, or to name the state that stops it), and the hosts that take another copy
+    stay sorted by free memory (issue 22: it evaluated the chosen host and went over
+    every host for each copy)."""
     placed: list[str] = []
-    extra: dict[str, int] = dict.fromkeys((h.name for h in hosts), 0)
-    loads: dict[str, Load] = {h.name: load_of(by_host[h.name]) for h in hosts}
-    results: dict[str, HostResult] = {
-        h.name: evaluate_load(h, loads[h.name], policy) for h in hosts
-    }
     one = load_of([shape])
-    room = MAX_COPIES - sum(len(by_host[h.name]) for h in hosts)
+    loads = {h.name: load_of(by_host[h.name]) for h in hosts}
+    count = {h.name: len(by_host[h.name]) for h in hosts}
+    demand = {name: load.demand for name, load in loads.items()}
+    held = {name: load.reserved + load.overhead for name, load in loads.items()}
+    extra = dict.fromkeys(count, 0)
+    by_name = {h.name: h for h in hosts}
+    tables = {h.name: host_bands(h, policy) for h in hosts}
+
+    def fits(h: Host) -> bool:  # another copy: only ever true fewer times as copies come
+        return count[h.name] + extra[h.name] < MAX_VMS_PER_HOST and admits(h, shape, held[h.name])
+
+    # The hosts that take another copy, best last: most free memory, then the name.
+    ranked = sorted((h.capacity - demand[h.name], h.name) for h in hosts if fits(h))
+    room = MAX_COPIES - sum(count.values())
     while len(placed) < room:
-        fits = [
-            h for h in hosts
-            if len(by_host[h.name]) + extra[h.name] < MAX_VMS_PER_HOST
-            and admits(h, shape, results[h.name].reserved + results[h.name].overhead)
-        ]  # fmt: skip
-        if not fits:
-            full = all(len(by_host[h.name]) + extra[h.name] >= MAX_VMS_PER_HOST for h in hosts)
+        if not ranked:
+            full = all(count[h.name] + extra[h.name] >= MAX_VMS_PER_HOST for h in hosts)
             why = (
                 f"vSphere's {MAX_VMS_PER_HOST} VMs per host"
                 if full and hosts
                 else "no host admits another"
             )
             return placed, why
-        best = max(fits, key=lambda h: (results[h.name].free, h.name))
-        load = loads[best.name].plus(one)
-        trial = evaluate_load(best, load, policy)
-        if trial.state.rank > keep.rank:
-            return placed, f"{best.name} would be {trial.state.value}"
-        extra[best.name] += 1
-        loads[best.name] = load
-        results[best.name] = trial
-        placed.append(best.name)
+        name = ranked[-1][1]
+        best = by_name[name]
+        after = demand[name] + one.demand
+        state = _by_free(best, after, tables[name])
+        if state is None or state.rank > keep.rank:
+            if state is None:
+                state = _state(best, loads[name], one, extra[name] + 1, policy)
+            if state.rank > keep.rank:
+                return placed, f"{name} would be {state.value}"
+        ranked.pop()
+        extra[name] += 1
+        demand[name] = after
+        held[name] += one.reserved + one.overhead
+        if fits(best):
+            bisect.insort(ranked, (best.capacity - after, name))
+        placed.append(name)
     return placed, f"vSphere's {MAX_COPIES:,} VMs per cluster"
 
 
@@ -144,22 +181,33 @@ def cluster_headroom(
     spare = set(cluster.ha.failover_hosts) if cluster.ha else set()
     targets = [h for h in hosts if h.name not in spare]
     order, why = _greedy(targets, by_host, shape, policy, keep)
+    by_name = {h.name: h for h in hosts}
 
-    copies = [replace(shape, name=f"{shape.name}#{i}", host=name) for i, name in enumerate(order)]
-
-    def layout(k: int) -> dict[str, list[VM]]:
-        out = {h.name: list(by_host[h.name]) for h in hosts}
-        for vm in copies[:k]:  # built once: each probe only lays them out
-            assert vm.host is not None
-            out[vm.host].append(vm)
-        return out
+    loads = {h.name: load_of(by_host[h.name]) for h in hosts}
+    today = {h.name: evaluate_load(h, loads[h.name], policy) for h in hosts}
+    copies: list[VM] = []
+    held, active, balloonable = figures(shape, shape.consumed, shape.active)  # every copy's
 
     def keeps_failover(k: int) -> bool | None:
-        lay = layout(k)
-        loads = {h.name: load_of(lay[h.name]) for h in hosts}
-        base = {h.name: evaluate_load(h, loads[h.name], policy) for h in hosts}
+        """The HA analysis with the first ``k`` copies placed: hosts without one keep their
+        VMs' list, load and result of today; the others add the copies' rows."""
+        if len(copies) < k:  # built once, as far as a probe asks
+            copies.extend(
+                replace(shape, name=f"{shape.name}#{i}", host=order[i])
+                for i in range(len(copies), k)
+            )
+        on: dict[str, list[VM]] = {}
+        for vm in copies[:k]:
+            assert vm.host is not None
+            on.setdefault(vm.host, []).append(vm)
+        lay, probe, base = dict(by_host), dict(loads), dict(today)
+        for name, added in on.items():
+            lay[name] = by_host[name] + added
+            rows = [(vm, held, active, balloonable) for vm in added] if shape.powered_on else []
+            probe[name] = loads[name].plus(Load.of(rows, len(added)))
+            base[name] = evaluate_load(by_name[name], probe[name], policy)
         r = ha.analyse(
-            cluster, hosts, lay, base, policy, scenario.fail_hosts, scenario.ha_failures, loads
+            cluster, hosts, lay, base, policy, scenario.fail_hosts, scenario.ha_failures, probe
         )
         if r is None:
             return None
