@@ -95,7 +95,9 @@ def host_headroom(
     if not holds(0):
         return HostHeadroom(host.name, host.cluster, 0, f"already {state(0).value}")
     room = max(0, MAX_VMS_PER_HOST - len(vms))
-    hi = min(room, host.capacity // max(1, vm_demand(shape)) + 1)
+    hi = room  # keeping soft, ballooning can hold more copies than the host has memory
+    if keep.rank < MemState.SOFT.rank:  # else one more than its capacity holds fails
+        hi = min(room, host.capacity // max(1, vm_demand(shape)) + 1)
     lo = 0  # holds
     while lo < hi:
         mid = (lo + hi + 1) // 2
