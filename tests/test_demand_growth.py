@@ -552,3 +552,29 @@ def test_cluster_balloons_when_its_fullest_host_takes_a_16th_vm() -> None:
     assert r.forecast is not None
     (c,) = r.forecast.clusters
     assert (c.balloon_at, c.arrived_by_balloon) == (projection.add_months(AS_OF, 28), 35)
+
+
+def test_in_vm_growth_says_what_it_cannot_move() -> None:
+    """In-VM growth on VMs that hold their whole size moves nothing: the report says so
+    instead of a bare 'not within horizon' (issue 23: 'silently never')."""
+    from memplan.render.base import growth_lines
+
+    vm = Scenario(as_of=AS_OF, horizon_months=12, growth=0.05, growth_scope="vm")
+    r = engine.evaluate(inv(full_host(8)), vm)
+    assert r.forecast is not None
+    assert r.forecast.in_vm_full == (8, 8, 0)
+    assert growth_lines(r.forecast)[1] == (
+        "  8 of 8 growing VMs already hold their whole size: in-VM growth cannot move them"
+        " (the default --growth-scope demand brings new VMs instead)"
+    )
+    half = full_host(8).replace("active: 20%", "active: 20%, consumed: 50%")
+    r = engine.evaluate(inv(half), vm)
+    assert r.forecast is not None
+    assert r.forecast.in_vm_full == (0, 8, 0)
+    assert growth_lines(r.forecast)[1:] == []
+    r = engine.evaluate(inv(OBSERVED), vm)
+    assert r.forecast is not None
+    assert r.forecast.in_vm_full == (0, 0, 3)
+    assert growth_lines(r.forecast)[1].startswith(
+        "  the observed usage of 3 hosts already holds its whole size: in-VM growth cannot move it"
+    )

@@ -879,10 +879,10 @@ class _Firsts:
                 )
             )
         window = as_of + timedelta(days=fail_within_days) if fail_within_days is not None else None
-        in_vm = sum(1 for v in world.vms.values() if v.growth and not v.demand_growth)
+        in_vm, full = _kinds(world, ran)
         return Forecast(
             as_of, horizon, add_months(as_of, horizon), window, tuple(hosts), tuple(clusters),
-            tuple(world.notes), ran, pools, in_vm=in_vm if ran == "demand" else 0,
+            tuple(world.notes), ran, pools, in_vm=in_vm, in_vm_full=full,
         )  # fmt: skip
 
 
@@ -912,6 +912,21 @@ def forecast(
     find = _Firsts(fail_hosts, ha_failures, today_ha)
     _walk(world, as_of, horizon, growth, scope, None, find, today)
     return find.outlook(world, as_of, horizon, fail_within_days)
+
+
+def _kinds(world: _World, ran: str) -> tuple[int, tuple[int, int, int]]:
+    """Forecast.in_vm (VMs growing inside themselves only while demand growth runs) and,
+    when only in-VM growth runs, Forecast.in_vm_full (growing VMs that already hold their
+    whole size, growing VMs, and hosts whose observed usage does: stand-ins)."""
+    inside = [v for v in world.vms.values() if v.growth and not v.demand_growth]
+    if ran == "demand":
+        return len(inside), (0, 0, 0)
+    if ran != "vm":
+        return 0, (0, 0, 0)
+    vms = [v for v in inside if not is_standin(v)]
+    full = [v for v in vms if min(v.consumed, v.entitled_memory) >= v.entitled_memory]
+    standins = sum(1 for v in inside if is_standin(v))
+    return 0, (len(full), len(vms), standins)
 
 
 def _ran(world: _World, pools: tuple[Arrivals, ...]) -> str:
@@ -971,10 +986,10 @@ def ahead(
     pools = world.arrivals_by_pool(months)
     until = add_months(as_of, months)
     ran = _ran(world, pools)
-    in_vm = sum(1 for v in world.vms.values() if v.growth and not v.demand_growth)
+    in_vm, full = _kinds(world, ran)
     return then, Forecast(
         as_of, months, until, None, (), (), tuple(world.notes), ran, pools,
-        in_vm=in_vm if ran == "demand" else 0,
+        in_vm=in_vm, in_vm_full=full,
     )  # fmt: skip
 
 

@@ -684,6 +684,9 @@ class Forecast:
     in_vm: int = 0
     """VMs that grow inside themselves only (their own ``growth:``) while demand growth
     runs on others: both kinds ran (growth_scope says "demand")."""
+    in_vm_full: tuple[int, int, int] = (0, 0, 0)
+    """With in-VM growth only: (growing VMs that already hold their whole size, growing
+    VMs, hosts whose growing observed usage does): what in-VM growth cannot move."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -197,10 +197,27 @@ def arrived_text(a: Arrivals | None, count: int) -> str:
     return f"+{count} VM{'s' if count != 1 else ''} of {a.shape.memory / GIB:.1f} GiB"
 
 
+def _full_line(f: Forecast) -> list[str]:
+    """What in-VM growth cannot move: VMs (and observed usage) already at their size."""
+    full, vms, hosts = f.in_vm_full
+    usage = f"the observed usage of {plural(hosts, 'host')}"
+    if full:
+        what = f"{full} of {plural(vms, 'growing VM')} already hold their whole size"
+        what += f", as does {usage}" if hosts else ""
+    elif hosts:
+        what = f"{usage} already holds its whole size"
+    else:
+        return []
+    them = "them" if full else "it"
+    return [f"  {what}: in-VM growth cannot move {them} (the default --growth-scope demand"
+            " brings new VMs instead)"]  # fmt: skip
+
+
 def growth_lines(f: Forecast) -> list[str]:
     """Which growth ran and, for demand growth, what each pool's new VMs look like."""
     if f.growth_scope == "vm":
-        return ["growth: inside VMs only, each up to its configured size or limit (in-VM)"]
+        return ["growth: inside VMs only, each up to its configured size or limit (in-VM)",
+                *_full_line(f)]  # fmt: skip
     if f.growth_scope == "history":
         lines = ["growth: learnt from dated snapshots (--history): organic per host, arrivals"
                  " as new VMs shaped like the median VM (docs/trend.md)"]  # fmt: skip

@@ -276,6 +276,8 @@ def to_dict(report: Report, vms: bool = True) -> dict[str, Any]:
             "window_end": _iso(f.window_end),
             "growth_scope": f.growth_scope,
             "in_vm_vms": f.in_vm,
+            "in_vm_full": dict(zip(("full_vms", "growing_vms", "observed_hosts"), f.in_vm_full,
+                                   strict=True)),
             "arrivals": [arrivals_dict(a) for a in f.arrivals],
             "clusters": forecast_clusters(f),
             "notes": [n.text for n in f.notes],

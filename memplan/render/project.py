@@ -78,6 +78,8 @@ def render_project(
                          for c in f.clusters],
             "growth_scope": f.growth_scope,
             "in_vm_vms": f.in_vm,
+            "in_vm_full": dict(zip(("full_vms", "growing_vms", "observed_hosts"), f.in_vm_full,
+                                   strict=True)),
             "arrivals": [arrivals_dict(a) for a in f.arrivals],
             "notes": [n.text for n in r.notes],
         }  # fmt: skip
