@@ -113,8 +113,11 @@ def evaluate(
         if host.name in rest:
             result = _on_observation(result, loads[host.name], placed)
         host_calcs[host.name] = HostCalc(result, tuple(row[0] for row in loads[host.name].rows))
-        for vr in vrs:
-            vm_results[vr.vm.name] = replace(vr, placed=True) if vr.vm.name in placed else vr
+        if placed:
+            for vr in vrs:
+                vm_results[vr.vm.name] = replace(vr, placed=True) if vr.vm.name in placed else vr
+        else:  # nothing placed: the results as they are (a pass over every VM)
+            vm_results.update([(vr.vm.name, vr) for vr in vrs])
     unplaced: tuple[VM, ...] = ()
     if len(vm_results) < len(inventory.vms):  # some VMs have no host
         left = _left_to_data(inventory)

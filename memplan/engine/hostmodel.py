@@ -201,20 +201,35 @@ def evaluate_host(
         return result, []
     rows = load.rows
     vm_results = []
-    ok, name = Severity.OK, host.name
+    ok, name, result_of = Severity.OK, host.name, VMResult
+    if len(rows) == len(vms):  # every VM powered on: rows (and shares) are the VMs, in order
+        if not shares:
+            for vm, held, _, _ in rows:
+                vm_results.append(
+                    result_of(vm, name, False, held + vm.overhead, 0, 0, 0, 0, held, ok)
+                )
+            return result, vm_results
+        for (vm, held, _, _), (_, _, balloon, compressed, swapped, hit, kept) in zip(
+            rows, shares, strict=True
+        ):
+            vm_results.append(
+                result_of(vm, name, False, held + vm.overhead, balloon, compressed, swapped, hit,
+                          kept, ok)
+            )  # fmt: skip
+        return result, vm_results
     split = iter(zip(rows, shares, strict=True) if shares else ((row, None) for row in rows))
     for vm in vms:  # rows and shares follow the powered-on VMs, in order
         if not vm.powered_on:
-            vm_results.append(VMResult(vm, name, False, 0, 0, 0, 0, 0, 0, ok))
+            vm_results.append(result_of(vm, name, False, 0, 0, 0, 0, 0, 0, ok))
             continue
         (_, held, _, _), sh = next(split)
         demand = held + vm.overhead
         if sh is None:
-            vm_results.append(VMResult(vm, name, False, demand, 0, 0, 0, 0, held, ok))
+            vm_results.append(result_of(vm, name, False, demand, 0, 0, 0, 0, held, ok))
         else:
             vm_results.append(
-                VMResult(vm, name, False, demand, sh.balloon, sh.compressed, sh.swapped,
-                         sh.active_hit, sh.entitlement, ok)
+                result_of(vm, name, False, demand, sh.balloon, sh.compressed, sh.swapped,
+                          sh.active_hit, sh.entitlement, ok)
             )  # fmt: skip
     return result, vm_results
 
@@ -227,10 +242,12 @@ def _evaluate(
     capacity, demand, rows = host.capacity, load.demand, load.rows
     need = max(0, esxi.soft_upper_edge(table) - (capacity - demand))
     if need:  # contended: MemSched decides who gives what
+        new, claim = tuple.__new__, memsched.Claim  # without the frame of Claim's __new__
         claims = [
-            memsched.Claim(vm.name, vm.shares, held, act, min(vm.reservation, held), bal, vm.memory)
+            new(claim, (vm.name, vm.shares, held, act,
+                        vm.reservation if vm.reservation < held else held, bal, vm.memory))
             for vm, held, act, bal in rows
-        ]
+        ]  # fmt: skip
         if per_vm:
             shares = memsched.split(need, claims, policy.idle_tax)
             balloon = sum(sh.balloon for sh in shares)

@@ -80,14 +80,17 @@ def split(need: int, claims: list[Claim], idle_tax: Fraction) -> list[Share]:
         return [Share(c.name, 0, 0, 0, 0, 0, c.held) for c in claims]
     num, den = COMPRESSION_CACHE_FRACTION.numerator, COMPRESSION_CACHE_FRACTION.denominator
     out = []
-    for c, r in zip(claims, taken, strict=True):
-        balloon = min(r, c.balloonable)
+    new, share = tuple.__new__, Share  # a Share without the Python frame of its __new__
+    for (name, _, held, active, _, balloonable, memory), r in zip(claims, taken, strict=True):
+        balloon = r if r < balloonable else balloonable
         rest = r - balloon
-        compressed = min(rest, c.memory * num // den)
-        idle = max(0, c.held - c.active)
+        cache = memory * num // den
+        compressed = rest if rest < cache else cache
+        hit = r - (held - active if held > active else 0)  # reclaimed beyond the idle part
         out.append(
-            Share(c.name, r, balloon, compressed, rest - compressed, max(0, r - idle), c.held - r)
-        )
+            new(share, (name, r, balloon, compressed, rest - compressed, hit if hit > 0 else 0,
+                        held - r))
+        )  # fmt: skip
     return out
 
 
@@ -170,8 +173,14 @@ def _round(total: int, amounts: list[float], room: list[int]) -> list[int]:
     The floats are within a few bytes of ``total``; the rounding bytes go (or come back)
     in order of the largest fractional part.
     """
-    out = [max(0, min(r, math.floor(a))) for a, r in zip(amounts, room, strict=True)]
+    out = []
+    for a, r in zip(amounts, room, strict=True):
+        v = math.floor(a)
+        v = r if r < v else v
+        out.append(v if v > 0 else 0)
     rest = total - sum(out)
+    if rest == 0:
+        return out
     fraction = [o - a for o, a in zip(out, amounts, strict=True)]
     order = sorted(range(len(out)), key=fraction.__getitem__)  # stable: ties by index
     for i in order:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from typing import Any
 
@@ -139,10 +139,12 @@ _encode_str = json.encoder.encode_basestring_ascii  # what json.dumps uses (ensu
 _BOOL = {True: "true", False: "false"}
 
 
-def _vm_lines(rows: tuple[VMResult, ...]) -> list[str]:
+def _vm_lines(rows: tuple[VMResult, ...], text: _Texts | None = None) -> list[str]:
     """Each VM's JSON object, exactly as ``json.dumps(_vm(r), sort_keys=True)`` writes it.
-    The loop body is kept to lookups and conditionals: it runs once per VM."""
-    text, b, enc, ok = _Texts(), _BOOL, _encode_str, Severity.OK
+    The loop body is kept to lookups and conditionals: it runs once per VM. ``text``: the
+    memo of JSON strings to share with other calls."""
+    b, enc, ok = _BOOL, _encode_str, Severity.OK
+    text = _Texts() if text is None else text
     out = []
     for r in rows:
         vm = r.vm
@@ -163,6 +165,14 @@ def _vm_lines(rows: tuple[VMResult, ...]) -> list[str]:
             )
         )  # fmt: skip
     return out
+
+
+def _vm_stream(rows: tuple[VMResult, ...], batch: int = 1024) -> Iterator[str]:
+    """_vm_lines of ``rows``, made a batch at a time as they are written: the report's
+    80 MB of VM lines never sit in memory at once."""
+    text = _Texts()
+    for i in range(0, len(rows), batch):
+        yield from _vm_lines(rows[i : i + batch], text)
 
 
 def _ha(r: HAResult | None) -> dict[str, Any] | None:
@@ -294,12 +304,15 @@ def to_dict(report: Report, vms: bool = True) -> dict[str, Any]:
     return doc
 
 
-def chunks(doc: dict[str, Any], encoded: dict[str, list[str]] | None = None) -> Iterator[str]:
+def chunks(
+    doc: dict[str, Any], encoded: Mapping[str, Iterable[str]] | None = None
+) -> Iterator[str]:
     """Sorted JSON with one host, VM, cluster or finding per line, in pieces to write.
 
     Readable and diff-friendly like indented JSON, but each item goes through the C
     encoder (``indent`` forces CPython's pure-Python one, several times slower on a
-    100,000-VM report). ``encoded`` holds lists whose items are JSON text already. The
+    100,000-VM report). ``encoded`` holds lists whose items are JSON text already (an
+    iterator: the items of a non-empty list, made as they are written). The
     pieces are written one after the other, never joined into one 80 MB string.
     """
     sep = "{\n"
@@ -339,7 +352,8 @@ class JsonRenderer(Renderer):
         """Write the JSON document followed by a newline."""
 
         write = console.file.write
-        for chunk in chunks(to_dict(report, vms=False), {"vms": _vm_lines(report.vms)}):
+        vms = {"vms": _vm_stream(report.vms)} if report.vms else None
+        for chunk in chunks(to_dict(report, vms=False), vms):
             if chunk.isascii():
                 # The JSON encoder (ensure_ascii) writes printable ASCII only, escaping
                 # every other character; the line breaks between items are ours. So ASCII

@@ -102,8 +102,11 @@ def _measure(c: Cell) -> tuple[int, int]:
         plain = c.plain
         if plain.isascii() and "\n" not in plain:
             return len(plain), len(plain)
-    elif type(c) is tuple and all(type(u) is str for u in c):
-        joined = " ".join(c)  # type: ignore[arg-type]
+    elif type(c) is tuple:
+        try:
+            joined = " ".join(c)  # type: ignore[arg-type]
+        except TypeError:  # a unit is a Text: measured unit by unit below
+            joined = "\n"
         if joined.isascii() and "\n" not in joined:
             return len(joined), max(map(len, c), default=0)
     units = _units(c)
@@ -166,10 +169,13 @@ def _wrap(cell: Cell, width: int) -> str | Text:
     """A multi-unit cell as lines of at most ``width`` (a unit wider stays whole)."""
     if not isinstance(cell, tuple):
         return cell
-    if all(isinstance(u, str) for u in cell):  # plain words: no styles to carry
-        words = cell  # a unit without spaces is a word: wrap by searching the joined text
-        joined = " ".join(words)  # type: ignore[arg-type]
-        if joined.count(" ") == len(words) - 1 and all(words):
+    try:
+        joined: str | None = " ".join(cell)  # type: ignore[arg-type]
+    except TypeError:  # a unit is a Text
+        joined = None
+    if joined is not None:  # plain words: no styles to carry
+        if joined.count(" ") == len(cell) - 1 and all(cell):
+            # units without spaces are words: wrap by searching the joined text
             return _wrap_words(joined, width)
         out: list[str] = []
         for u in cell:
@@ -379,7 +385,7 @@ def grid(columns: Sequence[Column[R]], f: Fit, cells: list[list[Cell]]) -> Grid:
 
 
 def _rows(parts: list[list[Piece]], line: Callable[[list[Piece]], Line]) -> list[Line]:
-    height = max((len(p) for p in parts), default=1)
+    height = max(map(len, parts), default=1)
     if height == 1:
         return [line([p[0] if p else ("", None) for p in parts])]
     return [line([p[k] if k < len(p) else ("", None) for p in parts]) for k in range(height)]

@@ -385,8 +385,11 @@ class TableRenderer(Renderer):
         rows = dict(zip((h.host.name for h in shown), cells, strict=True))
         out = max(width, table_width(layout.widths)) if self.wide else None
         legend = obs_legend(shown)  # once, under the first table with an obs host
+        hosts_of: dict[str | None, list[HostResult]] = {}  # one pass, not one per cluster
+        for h in report.hosts:
+            hosts_of.setdefault(h.host.cluster, []).append(h)
         for c in report.clusters:
-            members = [h for h in report.hosts if h.host.cluster == c.name]
+            members = hosts_of.get(c.name, [])
             away = sum(1 for h in members if h.host.maintenance)
             title: list[str | Text] = [
                 f"cluster {c.name}",
