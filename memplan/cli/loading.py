@@ -29,13 +29,15 @@ def load_inventory(path: str, ctx: typer.Context, verbose: bool = False) -> Inve
     """
     notes: list[Note] = []
     try:
-        return inventory.load(path, in_order(ctx, whatif.FLAGS), notes)
-    except InventoryError as exc:
+        inv = inventory.load(path, in_order(ctx, whatif.FLAGS), notes)
+    except InventoryError as exc:  # the import's notes first: they say why, as import does
+        import_notes(notes, verbose)
         raise error_exit(exc) from None
     except UsageError as exc:
-        raise usage_exit(str(exc)) from None
-    finally:
         import_notes(notes, verbose)
+        raise usage_exit(str(exc)) from None
+    import_notes(notes, verbose)
+    return inv
 
 
 def import_notes(notes: list[Note], verbose: bool = False) -> None:
