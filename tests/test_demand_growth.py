@@ -578,3 +578,15 @@ def test_in_vm_growth_says_what_it_cannot_move() -> None:
     assert growth_lines(r.forecast)[1].startswith(
         "  the observed usage of 3 hosts already holds its whole size: in-VM growth cannot move it"
     )
+
+
+def test_rightsize_takes_the_growth_scope_and_says_which_ran(standalone: str) -> None:
+    args = ["rightsize", standalone, "--as-of", "2026-01-01", "--growth", "5%/month"]
+    code, out, err = run(*args, "--horizon", "18m")
+    assert (code, err) == (0, "")
+    assert "growing by --growth 5%/month (demand growth)" in " ".join(out.split())
+    code, out, _ = run(*args, "--growth-scope", "vm", "-f", "json")
+    doc = json.loads(out)
+    assert (doc["forecast"]["growth"], doc["forecast"]["growth_scope"]) == (
+        "--growth 5%/month", "vm",
+    )  # fmt: skip

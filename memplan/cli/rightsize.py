@@ -18,6 +18,8 @@ from memplan.cli.options import (
     ClusterOpt,
     FailHostOpt,
     GrowthOpt,
+    GrowthScope,
+    GrowthScopeOpt,
     HorizonOpt,
     InventoryArg,
     KeepState,
@@ -178,6 +180,7 @@ def rightsize(
     remove_host: RemoveHostOpt = None,
     set_: SetOpt = None,
     growth: GrowthOpt = None,
+    growth_scope: GrowthScopeOpt = GrowthScope.DEMAND,
     horizon: HorizonOpt = None,
     as_of: AsOfOpt = None,
     no_color: NoColorOpt = False,
@@ -226,7 +229,7 @@ def rightsize(
     snapshots = _history(history or [], inv, verbose)
     scenario = build_scenario(
         ctx, inv, as_of=as_of, growth=growth, horizon=horizon, fail_host=fail_host,
-        ha_failures=ha_failures,
+        ha_failures=ha_failures, growth_scope=growth_scope.value,
     )  # fmt: skip
     from memplan.engine import rightsize as engine_rightsize
     from memplan.render.rightsize import render_rightsize

@@ -14,6 +14,7 @@ from rich.text import Text
 
 from memplan.model import (
     ClusterSizing,
+    Forecast,
     HostSizing,
     MemState,
     PoweredOffVM,
@@ -130,7 +131,7 @@ def _doc(r: RightsizeReport) -> dict[str, Any]:
         "whatifs": [str(w) for w in r.whatifs],
         "forecast": None if r.forecast is None else {
             "as_of": r.forecast.as_of.isoformat(), "until": r.forecast.until.isoformat(),
-            "growth": r.growth},
+            "growth": r.growth, "growth_scope": r.forecast.growth_scope},
         "headroom_vm": None if r.shape is None else {
             "configured_bytes": r.shape.memory, "keep_state": r.keep.value,
             "at": None if r.headroom_ahead is None else r.headroom_ahead.until.isoformat(),
@@ -299,7 +300,8 @@ def _buys(r: RightsizeReport, console: Console, fits: list[Fit]) -> None:
         put(
             console,
             f"Balloons/Swaps: when a host first settles in soft/hard state, from"
-            f" {r.forecast.as_of.isoformat()}, growing by {r.growth}; '-' is not before"
+            f" {r.forecast.as_of.isoformat()}, growing by {r.growth}{_kind(r.forecast)}; '-' is"
+            " not before"
             f" {r.forecast.until.isoformat()}",
         )
     if r.shape is not None:
@@ -308,6 +310,11 @@ def _buys(r: RightsizeReport, console: Console, fits: list[Fit]) -> None:
             f"More VMs: of {format_size(r.shape.memory)} each, keeping {r.keep.value}"
             " (clusters: with HA failover capacity when configured)" + _ahead(r),
         )
+
+
+def _kind(f: Forecast) -> str:
+    """Which kind of growth the forecast ran (docs/projection.md)."""
+    return {"demand": " (demand growth)", "vm": " (inside VMs only)"}.get(f.growth_scope, "")
 
 
 def _ahead(r: RightsizeReport) -> str:
