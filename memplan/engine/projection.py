@@ -245,7 +245,8 @@ class _OnHost:
     """A host's VMs as _World.load() reads them (_World._on()): the rows growth cannot
     change laid out and summed once, so that a month costs only the VMs that grow."""
 
-    __slots__ = ("arrived", "base", "last_born", "moving", "names", "stale", "sums", "vms")
+    __slots__ = ("arrived", "base", "last_born", "moving", "names", "stale", "sums", "version",
+                 "vms")  # fmt: skip
 
     def __init__(self, names: list[str], vms: list[_Entry], arrived: list[int]) -> None:
         self.names = names
@@ -268,16 +269,41 @@ class _OnHost:
         """Load's sums over the rows in ``base`` (demand, overhead, active, configured,
         reserved, balloonable)."""
         self.stale = False
-        """A VM arrived, left or changed: build it again (keeping the entries that stand)."""
+        """A VM left or changed: build it again (keeping the entries that stand)."""
+        self.version = 0
+        """Counts the VMs added in place (add())."""
+
+    def add(self, name: str, entry: _Entry, new: bool) -> None:
+        """Add a VM that was not here (``new``: one demand growth brought)."""
+        at = bisect.bisect_left(self.names, name)
+        self.names.insert(at, name)
+        self.vms.insert(at, entry)
+        row = entry.row if entry.since == 0 else None
+        self.base.insert(at, row)
+        self.moving = [i + 1 if i >= at else i for i in self.moving]
+        if row is None:
+            bisect.insort(self.moving, at)
+        else:
+            vm, held, active, balloonable = row
+            d, o, a, c, r, b = self.sums
+            self.sums = (
+                d + held + vm.overhead, o + vm.overhead, a + active, c + vm.memory,
+                r + vm.reservation, b + balloonable,
+            )  # fmt: skip
+        self.last_born = max(self.last_born, entry.born)
+        if new:
+            bisect.insort(self.arrived, entry.born)
+        self.version += 1
 
 
 @dataclass(slots=True)
 class _Last:
-    """A host's last load (_World.load()): for ``month`` while ``index`` stands, and with
-    its ``state`` once evaluated."""
+    """A host's last load (_World.load()): for ``month`` while ``index`` stands at
+    ``version``, and with its ``state`` once evaluated."""
 
     host: Host
     index: _OnHost
+    version: int
     month: int
     load: Load
     state: MemState | None = None
@@ -362,7 +388,9 @@ class _World:
         self.drop(vm.name)
         self.vms[vm.name] = vm
         self.by_host.setdefault(vm.host or "", set()).add(vm.name)
-        self._stale(vm.host or "")
+        index = self._index.get(vm.host or "")
+        if index is not None and not index.stale:
+            index.add(vm.name, _Entry(self.born[vm.name], vm), vm.name in self.new)
 
     def drop(self, name: str) -> None:
         """Take ``name`` off its host."""
@@ -410,7 +438,10 @@ class _World:
         arrived, and it is not evaluated again."""
         index, host = self._on(name), self.hosts[name]
         last = self._last.get(name)
-        if last is not None and last.month == month and last.index is index and last.host is host:
+        if (
+            last is not None and last.month == month and last.index is index
+            and last.version == index.version and last.host is host
+        ):  # fmt: skip
             return last.load
         vms = index.vms
         if month >= index.last_born:  # every VM here exists: only the growing ones change
@@ -427,9 +458,9 @@ class _World:
             rows = [e.at(month) for e in vms if e.born <= month]
             load = Load.of(rows, len(rows))
         if last is not None and last.host is host and last.load == load:
-            self._last[name] = _Last(host, index, month, last.load, last.state)
+            self._last[name] = _Last(host, index, index.version, month, last.load, last.state)
             return last.load
-        self._last[name] = _Last(host, index, month, load)
+        self._last[name] = _Last(host, index, index.version, month, load)
         return load
 
     def host_result(self, name: str, month: int) -> HostResult:
@@ -560,12 +591,22 @@ class _World:
 
     def _tallies(self, hosts: list[Host], month: int) -> tuple[dict[str, int], dict[str, int]]:
         """Each host's demand and reservations + overheads at ``month``: what placement
-        needs, from the loads the timeline reads for the month too."""
+        needs, the sums of its load then (the rows of the VMs that grow are kept for the
+        month's load)."""
         demand: dict[str, int] = {}
         reserved: dict[str, int] = {}
         for h in hosts:
-            load = self.load(h.name, month)
-            demand[h.name], reserved[h.name] = load.demand, load.reserved + load.overhead
+            index = self._on(h.name)
+            if month >= index.last_born:
+                d, o, _, _, r, _ = index.sums
+                vms = index.vms
+                for i in index.moving:
+                    vm, held, _, _ = vms[i].at(month)
+                    d, o, r = d + held + vm.overhead, o + vm.overhead, r + vm.reservation
+            else:
+                load = self.load(h.name, month)
+                d, o, r = load.demand, load.overhead, load.reserved
+            demand[h.name], reserved[h.name] = d, r + o
         return demand, reserved
 
     def _typical(self, pool: Pool, month: int) -> VM | None:
