@@ -250,7 +250,8 @@ def test_one_pass_gives_the_timeline_and_the_forecast_made_apart() -> None:
 def test_state_from_totals_is_the_whole_evaluations_state() -> None:
     """hostmodel.state_of() settles a host from its load's totals where they decide (free
     memory above the soft band; active memory that does not fit; a need beyond every
-    balloon, in or below the hard band) and runs MemSched's split only otherwise. Four
+    balloon, in or below the hard band; with a proof that ballooning covers the need,
+    projection._balloons_all()) and runs MemSched's split only otherwise. Four
     VMs near a 64 GiB host's soft edge, some idle, some not: every way must give the
     state the whole evaluation gives, and every way is taken."""
     from memplan import esxi
@@ -261,7 +262,7 @@ def test_state_from_totals_is_the_whole_evaluations_state() -> None:
     for size in range(16000, 16400, 8):  # MiB: free memory from 1.5 GiB to below zero
         for idle in (50, 90, 97, 100):
             vms = ", ".join(
-                f"{{name: v{i}, memory: {size}MiB, overhead: 0, active: {idle if i else 100}%}}"
+                f"{{name: v{i}, memory: {size}MiB, overhead: 0, active: {idle if i < 3 else 100}%}}"
                 for i in range(4)
             )
             text = f"hosts:\n- {{name: h, memory: 64GiB, system_reserved: 0, vms: [{vms}]}}"
@@ -270,6 +271,13 @@ def test_state_from_totals_is_the_whole_evaluations_state() -> None:
             load = hostmodel.load_of(list(inventory.vms))
             state = hostmodel.evaluate_load(host, load, policy).state
             assert hostmodel.state_of(host, load, policy) is state
+            k = 1 / (1 - float(policy.idle_tax))
+            proof = lambda rows, need, k=k: projection._balloons_all(rows, need, k)  # noqa: E731
+            assert hostmodel.state_of(host, load, policy, proof) is state
+            result = hostmodel.evaluate_load(host, load, policy)
+            if result.need and projection._balloons_all(load.rows, result.need, k):
+                assert result.balloon == result.need  # the proof holds: all is ballooned
+                ways.add("proven")
             table = hostmodel.host_bands(host, policy)
             free, hard = host.capacity - load.demand, esxi.lower_edge(table, MemState.HARD)
             short = load.balloonable < esxi.soft_upper_edge(table) - free
@@ -280,4 +288,4 @@ def test_state_from_totals_is_the_whole_evaluations_state() -> None:
                 else "low" if short and free + load.balloonable < hard
                 else f"split {state.value}"
             )  # fmt: skip
-    assert ways == {"free", "active", "hard", "low", "split soft", "split hard"}
+    assert ways == {"free", "active", "hard", "low", "split soft", "split hard", "proven"}

@@ -6,7 +6,7 @@ Pure functions, no I/O; evaluate.py and ha.py build on them. See docs/model.md.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from memplan import esxi
@@ -155,14 +155,21 @@ def reclaims(host: Host, load: Load, policy: Policy) -> bool:
     return host.capacity - load.demand < esxi.soft_upper_edge(host_bands(host, policy))
 
 
-def state_of(host: Host, load: Load, policy: Policy) -> MemState:
+def state_of(
+    host: Host,
+    load: Load,
+    policy: Policy,
+    covers: Callable[[tuple[Row, ...], int], bool] | None = None,
+) -> MemState:
     """The state evaluate_load() settles ``host`` in under ``load``, without the MemSched
     split where the totals decide it (a forecast needs the state of every host in every
     month). MemSched balloons at most the need and at most what the VMs' balloons can
     take (memsched.ballooned()), so settle() gives: free memory at or above the top of the
     soft band, the band's state; active memory + overhead beyond capacity, low; a need
     beyond every balloon, hard when free memory is in or above the hard band, low when
-    even every balloon leaves it below. Otherwise the split decides."""
+    even every balloon leaves it below. ``covers(rows, need)``, when given, is a proof
+    that MemSched balloons all of ``need`` (soft: the active memory fits by then).
+    Otherwise the split decides."""
     table = host_bands(host, policy)
     free = host.capacity - load.demand
     edge = esxi.soft_upper_edge(table)
@@ -176,6 +183,8 @@ def state_of(host: Host, load: Load, policy: Policy) -> MemState:
             return MemState.HARD
         if free + load.balloonable < hard:
             return MemState.LOW
+    elif covers is not None and covers(load.rows, edge - free):
+        return MemState.SOFT
     return _evaluate(host, load, policy, False)[0].state
 
 

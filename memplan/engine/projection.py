@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import bisect
 import calendar
+import math
 import statistics
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from memplan import esxi
-from memplan.engine import observed
+from memplan.engine import ha, observed
 from memplan.engine.hostmodel import (
     Load,
     Row,
@@ -474,7 +475,7 @@ class _World:
             self.load(name, month)
             last = self._last[name]
             if last.state is None:
-                last.state = state_of(last.host, last.load, self.inventory.policy)
+                last.state = state_of(last.host, last.load, self.inventory.policy, self._covers)
             state = self.states[name, month] = last.state
         return state
 
@@ -486,6 +487,9 @@ class _World:
             month, at, host.cluster, name, host.capacity, load.demand,
             host.capacity - load.demand, self.state(name, month), self.arrived_on(name, month),
         )  # fmt: skip
+
+    def _covers(self, rows: tuple[Row, ...], need: int) -> bool:
+        return _balloons_all(rows, need, 1 / (1 - float(self.inventory.policy.idle_tax)))
 
     def forget(self) -> None:
         """Drop the states evaluated so far: a planned change moved VMs."""
@@ -724,6 +728,31 @@ class _World:
             self.born.pop(vm.name, None)
             return
         self.put(replace(vm, host=best.name))
+
+
+def _balloons_all(rows: tuple[Row, ...], need: int, k: float) -> bool:
+    """Whether MemSched, reclaiming ``need`` bytes from a host's ``rows``, balloons all of
+    it: the proof of ha._ballooned() (a level from which each row gives up less than its
+    balloonable memory by ha._MARGIN, or nothing, at which the rows still give up ``need``
+    and the margin), for one host's own rows in one pass rather than through the curve a
+    failover analysis builds once for many scenarios. False when it cannot tell. ``k``:
+    1 / (1 - idle tax)."""
+    level, first, whole = 0.0, ha._SAFE, False
+    for vm, held, active, balloonable in rows:
+        at, kind = ha._threshold(vm, held, active, balloonable, k)
+        if at > level:
+            level = at
+        if kind:
+            first = first or kind
+            whole = whole or kind == ha._WHOLE
+    if level == math.inf or (whole and first != ha._SLACK):
+        return False
+    want, taken = need + ha._MARGIN, 0.0
+    for row in rows:
+        taken += ha._taken(row, level, k)
+        if taken >= want:
+            return True
+    return False
 
 
 def _segments(
