@@ -73,3 +73,23 @@ def test_a_cell_reference_that_is_not_one_is_refused(tmp_path: Path) -> None:
     assert err.startswith(
         f"{path}:1:1: error: sheet vInfo has a cell reference r='A-2' that is not like A1"
     ), err
+
+
+def test_memplan_reads_workbooks_without_openpyxl() -> None:
+    """openpyxl is a test extra only (tests and benchmarks write workbooks with it):
+    no module of memplan imports it, even inside a function."""
+    import ast
+
+    found = []
+    for path in sorted((ROOT / "memplan").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            found += [f"{path.relative_to(ROOT)}:{node.lineno}" for n in names
+                      if n.split(".")[0] == "openpyxl"]  # fmt: skip
+    assert not found, found
