@@ -754,3 +754,36 @@ def test_check_history_says_the_day_its_tables_are_of() -> None:
                        "--as-of", "2026-11-01")  # fmt: skip
     assert code == 0
     assert "as of 2026-11-01 · projected 12 months to 2027-11-01" in out.splitlines()
+
+
+def test_arrivals_on_an_observed_cluster_copy_the_vms_vhost_counts() -> None:
+    """esx1 rests on vCenter's observed usage (200 GiB used by the 20 VMs vHost counts, 200
+    GiB of vRAM: 20 VMs of 10 GiB); a 32 GiB VM joins esx2 every month. The trend's new
+    VMs take demand growth's shape (projection.typical_vm() over the listed VMs and the
+    counted ones, observed.counted()): the lower median of 20 x 10 GiB and 5 x 32 GiB is
+    10 GiB, not the 32 GiB of the only VMs the snapshots list."""
+
+    def text_at(m: int) -> str:
+        at = START + timedelta(days=m * MONTH)
+        new = (
+            "".join(
+                f"          - {{name: n{i}, memory: 32GiB, consumed: 32GiB, uuid: n{i}}}\n"
+                for i in range(m)
+            )
+            or "          []\n"
+        )
+        return (
+            f"version: 1\ncollected: {at.isoformat(timespec='seconds')}\nclusters:\n"
+            "  - name: prod\n    hosts:\n"
+            "      - name: esx1\n        memory: 512GiB\n        system_reserved: 0\n"
+            "        observed: {consumed: 200GiB, vms: 20, configured: 200GiB}\n"
+            "      - name: esx2\n        memory: 512GiB\n        system_reserved: 0\n"
+            "        vms:\n" + new
+        ).replace("vms:\n          []\n", "vms: []\n")
+
+    snaps = [inventory.parse(text_at(m).encode(), f"s{m}.yaml") for m in range(6)]
+    history = trend.learn(snaps)
+    plan = trend._plan(engine.observe(snaps[-1]), history, True, [], 12.0)  # as outlook()
+    shape = plan.shapes[("prod", None)]
+    assert shape.memory == 10 * GIB
+    assert shape.consumed == 10 * GIB
