@@ -590,3 +590,23 @@ def test_rightsize_takes_the_growth_scope_and_says_which_ran(standalone: str) ->
     assert (doc["forecast"]["growth"], doc["forecast"]["growth_scope"]) == (
         "--growth 5%/month", "vm",
     )  # fmt: skip
+
+
+def test_check_growth_lines_wrap_hanging_at_80_columns() -> None:
+    """At 80 columns the forecast's growth: block wraps like the report's other wrapped
+    lines: a continuation is indented two more than the line it continues (the cluster
+    lines sit under "growth:" at two, so theirs at four), as `project` prints it."""
+    args = ["check", "samples/realistic.yaml", "--as-of", "2026-12-01", "--growth", "5%/month"]
+    result = CliRunner().invoke(app, args, env={"COLUMNS": "80"})
+    lines = result.stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("growth: demand"))
+    block = lines[start : lines.index("", start)]
+    assert block[:4] == [
+        "growth: demand (what VMs cannot hold arrives as new VMs shaped like the median",
+        "  VM)",
+        "  host lab-esx01.lab.example: new VMs of 32.0 GiB, 4 vCPUs, consumed 100%,",
+        "    active 25%; +4 by 2027-12 (4 fit no host)",
+    ]
+    assert all(len(line) <= 80 for line in block)
+    for line in block[1:]:  # every line under the first is a cluster's or continues one
+        assert line.startswith(("  host ", "  cluster ", "    ")) or line == "  VM)", line

@@ -491,8 +491,12 @@ class TableRenderer(Renderer):
         layout, cells = fit(columns, rows, console.width)
         put(console, f"forecast to {f.until.isoformat()} ({f.resolution} resolution)")
         put(console, grid(columns, layout, cells))
-        for line in [*ha_lines(f), *growth_lines(f)]:
-            put(console, line)
+        width = console.width
+        for line in ha_lines(f):
+            put(console, hanging(console, Text(line), width, "", "  "))
+        for line in growth_lines(f):  # a cluster's line sits at 2 under "growth:", wraps at 4
+            indent = " " * (len(line) - len(line.lstrip()))
+            put(console, hanging(console, Text(line.lstrip()), width, indent, indent + "  "))
         put(console)
         put_notes(console, f.notes, self.verbose)
 
