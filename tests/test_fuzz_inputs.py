@@ -115,6 +115,19 @@ REF = st.tuples(st.sampled_from(["A", "B", "C", "D", "Z", "AA", "CL", "XFD", "ZZ
                 st.sampled_from([2, 3, 10, 1000, 150_002, 1_048_576, 99_999_999]))  # fmt: skip
 
 
+FORMS = {
+    "plain": lambda c, ref: c,
+    "tab": lambda c, ref: c.replace("<c ", "<c\t", 1),
+    "prefix": lambda c, ref: c.replace("<c ", "<x:c ", 1).replace("</c>", "</x:c>"),
+    "lower": lambda c, ref: c.replace(f'r="{ref}"', f'r="{ref.lower()}"', 1),
+    "repeated": lambda c, ref: c.replace(f'r="{ref}"', f'r="A2" r="{ref}"', 1),
+    "quoted": lambda c, ref: c.replace(f'r="{ref}"', f"r='{ref}'", 1),
+    "after": lambda c, ref: c.replace(f'r="{ref}"', f's="0" r="{ref}"', 1),
+}
+"""Ways of writing a cell's reference that calamine reads: tab, prefix, lower and repeated
+once hid a far cell from the scan before calamine, which then aborted the process."""
+
+
 @st.composite
 def sheet_rows(draw: st.DrawFn) -> str:
     parts = [HEADER]
@@ -122,7 +135,9 @@ def sheet_rows(draw: st.DrawFn) -> str:
         value = draw(st.one_of(TEXT, NUMBER)).replace("&", "&amp;").replace("<", "&lt;")
         value = "".join(c for c in value if c >= " " or c in "\t\n")  # XML 1.0 text
         attrs = draw(st.sampled_from(["", ' s="1"']))
-        parts.append(f'<row r="{row}">{cell(f"{col}{row}", value, attrs)}</row>')
+        written = cell(f"{col}{row}", value, attrs)
+        form = draw(st.sampled_from(list(FORMS)))  # every form calamine reads a reference in
+        parts.append(f'<row r="{row}">{FORMS[form](written, f"{col}{row}")}</row>')
     if draw(st.booleans()):
         parts.append('<row r="5"><c t="inlineStr"><is><t>no ref</t></is></c></row>')
     return "".join(parts)

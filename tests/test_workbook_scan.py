@@ -2,7 +2,9 @@
 
 calamine aborts the process (no exception) when a sheet's cells span too much, so these
 run memplan in a fresh process: a gap in the scan fails the test instead of killing pytest.
-Each far cell below made calamine abort before the scan read cells this way."""
+Before the scan read every cell element, the far cells below written with a tab or
+newline, a prefix, lower case, r= twice or a '/' in another attribute made calamine
+abort; single quotes and spaces around '=' were refused as cells without a reference."""
 
 from __future__ import annotations
 
