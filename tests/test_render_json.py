@@ -1,13 +1,18 @@
-"""The JSON renderer's VM template writes exactly what the dict and the encoder would."""
+"""The JSON renderer's VM template writes exactly what the dict and the encoder would;
+the document says the day its figures are of."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
 from memplan import engine, inventory
+from memplan.cli import app
 from memplan.model import VM, Location, Severity, VMResult
 from memplan.render.json import _vm, _vm_lines
 from tests.helpers import ROOT
@@ -55,3 +60,26 @@ def test_long_lists_are_written_whole() -> None:
         assert json.loads(dumps(doc)) == doc
         text = dumps({"a": []}, {"a": [json.dumps({"i": i}) for i in range(n)]})
         assert json.loads(text) == {"a": [{"i": i} for i in range(n)]}
+
+
+def test_the_report_says_the_day_its_figures_are_of(tmp_path: Path) -> None:
+    """`collected` is the inventory's `collected:` day (a time given in another zone is
+    converted to UTC first: 23:30 at -05:00 is 04:30 the next day), null when the inventory
+    does not say; the same input gives the same bytes."""
+    runner = CliRunner()
+
+    def doc(path: str) -> tuple[dict[str, Any], str]:
+        result = runner.invoke(app, ["check", path, "--format", "json"])
+        assert result.exit_code in (0, 1), result.stderr
+        return json.loads(result.stdout), result.stdout
+
+    assert doc(str(ROOT / "samples/history/shop-2026-11.yaml"))[0]["collected"] == "2026-11-01"
+    assert doc(str(ROOT / "samples/small.yaml"))[0]["collected"] is None
+    text = (ROOT / "samples/small.yaml").read_text()
+    zoned = tmp_path / "zoned.yaml"
+    zoned.write_text(
+        text.replace("version: 1\n", "version: 1\ncollected: 2026-11-03T23:30:00-05:00\n")
+    )
+    first, raw = doc(str(zoned))
+    assert first["collected"] == "2026-11-04"
+    assert doc(str(zoned))[1] == raw

@@ -247,6 +247,7 @@ def to_dict(report: Report, vms: bool = True) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "source": report.source,
+        "collected": _iso(report.collected),
         "units": "bytes",
         "verdict": report.verdict.value,
         "summary": counts(report),
