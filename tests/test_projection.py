@@ -289,3 +289,42 @@ def test_state_from_totals_is_the_whole_evaluations_state() -> None:
                 else f"split {state.value}"
             )  # fmt: skip
     assert ways == {"free", "active", "hard", "low", "split soft", "split hard", "proven"}
+
+
+def test_arrivals_placed_in_a_batch_go_where_one_by_one_they_would() -> None:
+    """place_arrivals() keeps the hosts in a heap instead of asking choose_host() for each
+    new VM: random clusters (sizes, demand, reservations near capacity, VMs that some hosts
+    cannot admit) must get the same host for every VM, in order, and the same left out."""
+    import random
+    from dataclasses import replace
+
+    from memplan.model import Host, Location
+
+    rng = random.Random(22)
+    shape = inv(ONE_HOST).vms[0]
+    left = 0
+    for _ in range(300):
+        sizes = [rng.choice([64, 96, 128]) * GIB for _ in range(rng.randint(1, 6))]
+        members = [
+            Host(f"h{i}", m, m, False, 0, "8.0", "c", Location("t", 1, 1))
+            for i, m in enumerate(sizes)
+        ]
+        vm = replace(
+            shape, memory=rng.choice([8, 16, 100]) * GIB, consumed=8 * GIB,
+            reservation=rng.choice([0, 4, 16]) * GIB, overhead=rng.randint(0, 64) * MIB,
+        )  # fmt: skip
+        demand = {h.name: rng.randint(0, h.capacity) for h in members}
+        reserved = {h.name: rng.randint(0, h.capacity) for h in members}
+        one = []
+        d1, r1 = dict(demand), dict(reserved)
+        for k in range(1, 13):
+            placed = projection.place_arrival(members, vm, "c", k, d1, r1)
+            one.append(placed)
+            if placed is not None and placed.host is not None:
+                d1[placed.host] += placed.consumed + placed.overhead
+                r1[placed.host] += placed.reservation + placed.overhead
+        batch = list(projection.place_arrivals(members, vm, "c", 0, 12, demand, reserved))
+        assert batch == one
+        assert (demand, reserved) == (d1, r1)
+        left += batch.count(None) > 0 and any(batch)
+    assert left > 10  # some clusters fill up part way through a batch

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 import calendar
+import heapq
 import math
 import statistics
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -159,9 +160,35 @@ def place_arrival(
     """The k-th new VM of a pool (named ``label+k``, a copy of ``shape``) on the host
     where memplan puts any new cluster VM (choose_host(): the most free memory that admits
     it), given each member's ``demand`` and reservations + overheads; None when no host
-    admits it. Demand growth and a trend's fitted arrivals both place through it."""
+    admits it. A trend's fitted arrivals place through it, demand growth's through
+    place_arrivals(), which gives the same hosts."""
     host = choose_host(members, shape, demand, reserved)  # the name plays no part
     return None if host is None else replace(shape, name=f"{label}+{k}", host=host.name)
+
+
+def place_arrivals(
+    members: list[Host], shape: VM, label: str, first: int, last: int, demand: dict[str, int],
+    reserved: dict[str, int],
+) -> Iterator[VM | None]:  # fmt: skip
+    """place_arrival() for the new VMs number ``first`` + 1 to ``last`` of a pool, one after
+    another, each counted in ``demand`` and ``reserved`` once placed: the hosts are kept
+    in a heap by free memory, and one that cannot admit ``shape`` leaves it for the rest
+    (its reservations only grow), so a VM costs a heap step, not a pass over the cluster.
+    The same hosts as choose_host() for each in turn."""
+    heap = [(demand.get(h.name, 0) - h.capacity, h.name, h) for h in members]
+    heapq.heapify(heap)
+    add_demand, add_reserved = vm_demand(shape), shape.reservation + shape.overhead
+    for k in range(first + 1, last + 1):
+        while heap and not admits(heap[0][2], shape, reserved.get(heap[0][1], 0)):
+            heapq.heappop(heap)
+        if not heap:
+            yield None
+            continue
+        _, name, host = heap[0]
+        demand[name] = demand.get(name, 0) + add_demand
+        reserved[name] = reserved.get(name, 0) + add_reserved
+        heapq.heapreplace(heap, (demand[name] - host.capacity, name, host))
+        yield replace(shape, name=f"{label}+{k}", host=name)
 
 
 @dataclass
@@ -651,8 +678,7 @@ class _World:
         members = self._members(pool)
         demand, reserved = self._tallies(members, month)
         label = pool[0] if pool[0] is not None else pool[1]
-        for k in range(first + 1, last + 1):
-            vm = place_arrival(members, shape, str(label), k, demand, reserved)
+        for vm in place_arrivals(members, shape, str(label), first, last, demand, reserved):
             if vm is None:
                 if pool not in self.left_out:
                     where = f"cluster {pool[0]}" if pool[0] is not None else f"host {pool[1]}"
@@ -671,8 +697,6 @@ class _World:
             self.born[vm.name] = month
             self.new.add(vm.name)
             self.put(vm)
-            demand[vm.host] += vm_demand(vm)
-            reserved[vm.host] += vm.reservation + vm.overhead
 
     def arrivals_by_pool(self, horizon: int) -> tuple[Arrivals, ...]:
         """Each pool's arrivals, month by month."""
