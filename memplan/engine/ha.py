@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from itertools import combinations
 from operator import itemgetter
 from typing import NamedTuple
@@ -93,6 +93,9 @@ class _Move(NamedTuple):
     row: Row
 
 
+_DEMAND, _BALLOONABLE, _BUSY = itemgetter(3), itemgetter(4), itemgetter(5)
+
+
 def _moves(host: Host, rows: Iterable[Row]) -> list[_Move]:
     """What restarts when ``host`` fails (_restarting()), in the order it is placed."""
     out: list[_Move] = []
@@ -116,9 +119,9 @@ def _place(
     free_today: dict[str, int],
     by_demand: bool,
     spare: frozenset[str] = frozenset(),
-) -> tuple[list[tuple[str, str]], list[str], dict[str, list[_Move]]]:
+) -> tuple[list[str], dict[str, list[_Move]]]:
     """Where the failed hosts' powered-on VMs (``moving``, in order: _moves()) restart:
-    (VM, survivor) pairs, the VMs no survivor admits, and the moves each survivor takes.
+    the VMs no survivor admits, and the moves each survivor takes, in order.
     ``unreserved_today`` and ``free_today``: each host's capacity less its reservations +
     overheads, and less its demand, before the failure.
 
@@ -132,10 +135,10 @@ def _place(
     and on the other hosts only when it cannot (API, ClusterFailoverHostAdmissionControlPolicy).
     """
     unreserved = {h.name: unreserved_today[h.name] for h in survivors}
-    restarted: list[tuple[str, str]] = []
     unrestartable: list[str] = []
-    extra: dict[str, list[_Move]] = {}
+    extra: dict[str, list[_Move]] = {h.name: [] for h in survivors}
     by_name = {h.name: h for h in survivors}
+    memory = {h.name: h.memory for h in survivors}
     # Survivors in order of preference, best last: a sorted list keeps the pick at the top
     # (usually the first try admits the VM) and the update one bisect away.
     # (failover host, then DRS: free memory, 0 / HA: -restarts taken, unreserved; name).
@@ -145,28 +148,25 @@ def _place(
         for h in survivors
     )  # fmt: skip
     most = max(unreserved.values(), default=0)  # an upper bound: unreserved only falls
+    insort, pop = bisect.insort, ranked.pop  # the loop runs for every VM of every scenario
     for move in moving:
-        _, need, memory, demand, _, _, row = move
-        name = ranked[-1][3] if ranked else ""
-        if ranked and need <= unreserved[name] and memory <= by_name[name].memory:
-            i: int | None = len(ranked) - 1  # the best survivor admits it: the usual case
+        need = move[1]
+        top = ranked[-1] if ranked else None
+        if top is not None and need <= unreserved[top[3]] and move[2] <= memory[top[3]]:
+            pref, first, _, name = pop()  # the best survivor admits it: the usual case
         else:
-            i = None if need > most else _pick(ranked, row[0], by_name, unreserved)
-        if i is None:
-            unrestartable.append(row[0].name)
-            continue
-        pref, first, _, name = ranked.pop(i)
-        unreserved[name] -= need
+            i = None if need > most else _pick(ranked, move.row[0], by_name, unreserved)
+            if i is None:
+                unrestartable.append(move.row[0].name)
+                continue
+            pref, first, _, name = pop(i)
+        left = unreserved[name] = unreserved[name] - need
         if by_demand:  # its demand, held + overhead, comes off the free memory
-            bisect.insort(ranked, (pref, first - demand, 0, name))
+            insort(ranked, (pref, first - move[3], 0, name))
         else:  # one more restart there: less preferred
-            bisect.insort(ranked, (pref, first - 1, unreserved[name], name))
-        if name in extra:
-            extra[name].append(move)
-        else:
-            extra[name] = [move]
-        restarted.append((row[0].name, name))
-    return restarted, sorted(unrestartable), extra
+            insort(ranked, (pref, first - 1, left, name))
+        extra[name].append(move)
+    return sorted(unrestartable), {name: ms for name, ms in extra.items() if ms}
 
 
 def _restarting(host: Host, rows: Iterable[Row]) -> list[Row]:
@@ -292,7 +292,7 @@ def _ballooned(
     extra: list[_Move],
     need: int,
     k: float,
-    levels: Callable[[_Move], tuple[float, int]],
+    levels: dict[int, tuple[float, int]],
 ) -> bool:
     """Whether MemSched, reclaiming ``need`` from a survivor's own rows (``curve``) and the
     rows restarted there (``extra``, after them), balloons all of it: then the survivor
@@ -306,10 +306,15 @@ def _ballooned(
     (memsched._round) moves at most a byte a row (far below _MARGIN), and hands it to a
     row that gives up a fraction of a byte first, then by position: a row that must give
     up nothing stays so when a _SLACK row, which has _MARGIN of room, comes before it.
-    ``levels``: _threshold() of a restarted row."""
+    ``levels``: _threshold() of the restarted rows by id() of their move, filled here as
+    they come (a move lives as long as the analysis)."""
     level, first, whole = curve.level, curve.first, curve.whole
     for m in extra:
-        at, kind = levels(m)
+        known = levels.get(id(m))
+        if known is None:
+            vm, held, active, balloonable = m.row
+            known = levels[id(m)] = _threshold(vm, held, active, balloonable, k)
+        at, kind = known
         if at > level:
             level = at
         if kind:
@@ -430,14 +435,7 @@ def analyse(
         out.sort(key=itemgetter(0))  # stable: as the failed hosts come on a tie
         return out
 
-    thresholds: dict[int, tuple[float, int]] = {}  # by id() of the move, which moves keeps
-
-    def levels(m: _Move) -> tuple[float, int]:
-        key = id(m)
-        if key not in thresholds:
-            vm, held, active, balloonable = m.row
-            thresholds[key] = _threshold(vm, held, active, balloonable, k)
-        return thresholds[key]
+    levels: dict[int, tuple[float, int]] = {}  # _ballooned()'s, by id() of the move
 
     def curve(name: str) -> _Curve:
         if name not in curves:
@@ -464,7 +462,7 @@ def analyse(
     prepared = []
     for index, failed in enumerate(scenarios):
         members = [h for h in hosts if h.name not in failed]
-        restarted, unrestartable, extra = _place(
+        unrestartable, extra = _place(
             moving(failed), members, unreserved, free, cluster.drs.places, spare
         )
         state = swap = balloon = left_sum = 0
@@ -478,19 +476,19 @@ def analyse(
                 swap, balloon, left_sum = swap + r.swap, balloon + r.balloon, left_sum + r.free
                 continue
             own = load(name)
-            demand = own.demand + sum(m.demand for m in ms)
+            demand = own.demand + sum(map(_DEMAND, ms))
             left = h.capacity - demand
             left_sum += left
             need = edges[name] - left
             if need <= 0:
                 state = max(state, esxi.state_for_free(left, tables[name]).rank)
             elif _ballooned(curve(name), ms, need, k, levels):
-                busy = own.active + own.overhead + sum(m.busy for m in ms)
+                busy = own.active + own.overhead + sum(map(_BUSY, ms))
                 settled = settle(h.capacity, demand, busy, need, tables[name])
                 state = max(state, settled.state.rank)
                 swap, balloon = swap + settled.swap, balloon + settled.balloon
             else:
-                most = min(need, own.balloonable + sum(m.balloonable for m in ms))
+                most = min(need, own.balloonable + sum(map(_BALLOONABLE, ms)))
                 open_.append((need, most, h))
         open_.sort(key=itemgetter(0), reverse=True)  # the loosest bounds first
         exact = (state, swap, balloon, left_sum)
@@ -498,13 +496,11 @@ def analyse(
             unrestartable, len(members), low if open_ else state,
             swap + sum(o[0] for o in open_), balloon + sum(o[1] for o in open_), left_sum,
         )  # fmt: skip
-        prepared.append(
-            (bound, index, failed, restarted, unrestartable, members, extra, exact, open_)
-        )
+        prepared.append((bound, index, failed, unrestartable, members, extra, exact, open_))
     prepared.sort(key=lambda p: (p[0], -p[1]), reverse=True)
     worst: tuple[_Key, int, int] | None = None  # key, -index, position in prepared
     for position, p in enumerate(prepared):
-        bound, index, _, _, unrestartable, members, extra, exact, open_ = p
+        bound, index, _, unrestartable, members, extra, exact, open_ = p
         if worst is not None and (bound, -index) <= worst[:2]:
             break  # sorted: no later bound is worse
         state, swap, balloon, left_sum = exact
@@ -524,7 +520,8 @@ def analyse(
         if key is not None and (worst is None or (key, -index) > worst[:2]):
             worst = (key, -index, position)
     assert worst is not None
-    _, _, failed, restarted, unrestartable, members, extra, _, _ = prepared[worst[2]]
+    _, _, failed, unrestartable, members, extra, _, _ = prepared[worst[2]]
+    restarted = [(m.row[0].name, name) for name, ms in extra.items() for m in ms]
     survivors = tuple(
         evaluate_load(h, after(h.name, extra[h.name]), policy) if h.name in extra
         else base[h.name]
