@@ -262,3 +262,22 @@ def test_a_real_export_is_vouched_for(path: Path) -> None:
     result = rvtools.read([str(path)])
     assert writes_valid(result, f"memplan inventory imported from {path}")
     inventory.parse(to_yaml(result, "h").encode(), "x.yaml")
+
+
+def test_a_lone_surrogate_in_a_cluster_reference_is_written_as_a_question_mark(
+    tmp_path: Path,
+) -> None:
+    """govc JSON can name a cluster reference "dom\\ud800", which UTF-8 cannot hold: the
+    import ended in an internal error writing it. Now '?', as in VM and host names."""
+    path = tmp_path / "g.json"
+    path.write_text(
+        '{"hostSystems": [{"name": "esx1", "self": {"type": "HostSystem", "value": "host-1"},'
+        ' "parent": {"type": "ClusterComputeResource", "value": "dom\\ud800"},'
+        ' "summary": {"hardware": {"memorySize": 68719476736}}}], "virtualMachines": [{"name":'
+        ' "v1", "config": {"hardware": {"memoryMB": 4096, "numCPU": 2}}, "runtime": {"host":'
+        ' {"type": "HostSystem", "value": "host-1"}}}]}'
+    )
+    run = CliRunner().invoke(app, ["import", "govc", str(path)])
+    assert run.exit_code == 0, run.output
+    assert '  - name: "dom?"\n' in run.stdout
+    inventory.parse(run.stdout.encode(), "x.yaml")

@@ -320,6 +320,8 @@ def _q(text: str) -> str:
     """``text`` as a double-quoted JSON string (JSON strings are valid YAML scalars)."""
     if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
         return f'"{text}"'  # what json.dumps writes for it, without its cost (40,000 names)
+    if not text.isascii():  # a lone surrogate (JSON "\\ud800") cannot be written: '?', as names
+        text = text.encode("utf-8", "replace").decode("utf-8")
     return json.dumps(text, ensure_ascii=False)
 
 
