@@ -787,3 +787,30 @@ def test_arrivals_on_an_observed_cluster_copy_the_vms_vhost_counts() -> None:
     shape = plan.shapes[("prod", None)]
     assert shape.memory == 10 * GIB
     assert shape.consumed == 10 * GIB
+
+
+def test_a_date_on_its_ranges_edge_is_a_new_vms_arrival_and_says_so() -> None:
+    """samples/history: esx03 balloons on 2028-03-27 at the fitted slope and at the band's
+    low end alike, [2028-02-22, 2028-03-27]: the organic growth alone never makes it
+    balloon within 24 months; the cluster's 8th new VM, placed on it on 2028-03-26 (day
+    511.x of the forecast), does, whatever the slope. The date is exact for the model and
+    the range includes its ends, so the report says why the date sits on one."""
+    from memplan.inventory.snapshots import load_snapshots
+
+    snaps = load_snapshots(["samples/history/"])
+    r = trend.trend_report(snaps, 24)
+    esx03 = next(h for h in r.hosts if h.host == "esx03.shop.example")
+    assert esx03.balloon == trend.DateRange(date(2028, 3, 27), date(2028, 2, 22), date(2028, 3, 27))
+    organic = trend.trend_report(snaps, 24, arrivals=False)
+    assert next(h for h in organic.hosts if h.host == esx03.host).balloon.at is None
+    note = (
+        "esx03.shop.example balloons on 2028-03-27 at the band's low end too: that day new VM"
+        " shop+8 arrives on it, whatever the slope"
+    )
+    assert note in r.notes
+    # dates strictly inside their range get no such note
+    assert not any(n.startswith(("esx01", "esx02")) and "end too" in n for n in r.notes)
+    code, out, _ = run("trend", "samples/history/")
+    assert code == 0
+    assert "both included" in out
+    assert "note: " + note in " ".join(out.split())

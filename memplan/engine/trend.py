@@ -634,6 +634,7 @@ def outlook(
             _earliest([s for _, s in ranges]),
             ha_range,
         )
+    notes += _edge_notes(plan, hosts, as_of, lead)
     for (cluster, host), at in sorted(plan.left_out.items(), key=lambda kv: kv[1]):
         when = as_of + timedelta(days=round((at - lead) * MONTH_DAYS))
         where = f"cluster {cluster}" if cluster is not None else f"host {host}"
@@ -667,6 +668,28 @@ def outlook(
         by_pool.append(Arrivals(pool[0], pool[1], plan.shapes[pool], counts,
                                 len(plan.times.get(pool, [])) - kept))  # fmt: skip
     return replace(out, arrivals=tuple(by_pool))
+
+
+def _edge_notes(
+    plan: _Plan, hosts: dict[str, tuple[DateRange, DateRange]], as_of: date, lead: float
+) -> list[str]:
+    """Why a host's date sits on an end of its own range: the day a new VM arrives on it,
+    which the band's slopes do not move ("esx03 balloons on 2028-03-27 at the band's low
+    end too: that day new VM shop+8 arrives on it, whatever the slope")."""
+    placed = plan._placed() if plan.arrival_rate else {}
+    out = []
+    for name, pair in hosts.items():
+        for what, r in zip(("balloons", "swaps"), pair, strict=True):
+            if r.at is None or r.earliest == r.latest or r.at not in (r.earliest, r.latest):
+                continue
+            end = "low" if r.at == r.latest else "high"
+            n = (r.at - as_of).days  # the day's months as the search counted them
+            new = [vm.name for at, vm in placed.get(name, [])
+                   if lead + (n - 1) / MONTH_DAYS < at <= lead + n / MONTH_DAYS]  # fmt: skip
+            why = (f"that day new VM {', '.join(new)} arrives on it, whatever the slope" if new
+                   else "the band's slopes do not move it")  # fmt: skip
+            out.append(f"{name} {what} on {r.at.isoformat()} at the band's {end} end too: {why}")
+    return out
 
 
 def _earliest(ranges: list[DateRange]) -> DateRange:

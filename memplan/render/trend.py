@@ -20,7 +20,8 @@ from memplan.units import GIB, plural
 
 BAND = (
     "band: the 95% confidence interval of the Theil-Sen slope; dates in [ ] are those at the"
-    " band's high and low ends (the fitted growth could be anywhere in it); '-' is not within"
+    " band's high and low ends, both included (the fitted growth could be anywhere in it); '-'"
+    " is not within"
     " the horizon"
 )
 """What the band means, in one line (docs/trend.md)."""
