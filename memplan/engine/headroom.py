@@ -17,11 +17,13 @@ from memplan import esxi
 from memplan.engine import ha
 from memplan.engine.hostmodel import (
     Load,
+    Row,
     admits,
     evaluate_load,
     figures,
     host_bands,
     load_of,
+    state_of,
     vm_demand,
 )
 from memplan.esxi import MAX_VMS_PER_CLUSTER, MAX_VMS_PER_HOST
@@ -56,8 +58,28 @@ def _admits(host: Host, shape: VM, base: Load, k: int) -> bool:
     return admits(host, shape, held)
 
 
-def _state(host: Host, base: Load, one: Load, k: int, policy: Policy) -> MemState:
-    return evaluate_load(host, base.plus(_times(one, k)) if k else base, policy).state
+def _state(
+    host: Host,
+    base: Load,
+    one: Load,
+    k: int,
+    policy: Policy,
+    curves: dict[int, ha._Curve] | None = None,
+) -> MemState:
+    """The host's state with ``k`` copies: hostmodel.state_of(), where the totals decide
+    it or HA's proof (ha._ballooned()) shows that ballooning covers the need (soft), else
+    the MemSched split. ``curves``: what the host's own VMs give (ha._Curve), by id() of
+    ``base``, kept across probes of the same host."""
+    curves = {} if curves is None else curves
+    tax = 1 / (1 - float(policy.idle_tax))
+
+    def covers(rows: tuple[Row, ...], need: int) -> bool:
+        if id(base) not in curves:
+            curves[id(base)] = ha._Curve(base.rows, tax)
+        copy = [ha._Move((0, ""), 0, 0, 0, 0, 0, one.rows[0])] if one.rows else []
+        return ha._ballooned(curves[id(base)], copy * k, need, tax, {})
+
+    return state_of(host, base.plus(_times(one, k)) if k else base, policy, covers)
 
 
 def _by_free(host: Host, demand: int, table: tuple[esxi.Band, ...]) -> MemState | None:
@@ -79,10 +101,11 @@ def host_headroom(
         return HostHeadroom(host.name, host.cluster, 0, "in maintenance")
     base, one = load_of(vms), load_of([shape])
     table = host_bands(host, policy)
+    curves: dict[int, ha._Curve] = {}
 
     def state(k: int) -> MemState:
         by_free = _by_free(host, base.demand + k * one.demand, table)
-        return by_free if by_free is not None else _state(host, base, one, k, policy)
+        return by_free if by_free is not None else _state(host, base, one, k, policy, curves)
 
     def holds(k: int) -> bool:
         if k and not _admits(host, shape, base, k):
@@ -90,7 +113,7 @@ def host_headroom(
         by_free = _by_free(host, base.demand + k * one.demand, table)
         if by_free is None and keep.rank < MemState.SOFT.rank:
             return False  # it would reclaim: soft or worse
-        return (by_free or _state(host, base, one, k, policy)).rank <= keep.rank
+        return (by_free or _state(host, base, one, k, policy, curves)).rank <= keep.rank
 
     if not holds(0):
         return HostHeadroom(host.name, host.cluster, 0, f"already {state(0).value}")
@@ -135,6 +158,7 @@ def _greedy(
     extra = dict.fromkeys(count, 0)
     by_name = {h.name: h for h in hosts}
     tables = {h.name: host_bands(h, policy) for h in hosts}
+    curves: dict[int, ha._Curve] = {}  # _state()'s, by id() of each host's own load
 
     def fits(h: Host) -> bool:  # another copy: only ever true fewer times as copies come
         return count[h.name] + extra[h.name] < MAX_VMS_PER_HOST and admits(h, shape, held[h.name])
@@ -157,7 +181,7 @@ def _greedy(
         state = _by_free(best, after, tables[name])
         if state is None or state.rank > keep.rank:
             if state is None:
-                state = _state(best, loads[name], one, extra[name] + 1, policy)
+                state = _state(best, loads[name], one, extra[name] + 1, policy, curves)
             if state.rank > keep.rank:
                 return placed, f"{name} would be {state.value}"
         ranked.pop()
