@@ -1,5 +1,5 @@
 """HA's scenario search (issue 22): the worst failure it finds is the one a plain scan of
-every scenario finds, and the proof that lets it skip MemSched (ha._ballooned) never
+every scenario finds, and the proof that lets it skip MemSched (ha.ballooned) never
 claims what MemSched does not do."""
 
 from __future__ import annotations
@@ -38,11 +38,11 @@ def _claims(rows: list[Row]) -> list[Claim]:
 
 
 def _proves(own: list[Row], extra: list[Row], need: int, tax: Fraction) -> bool:
-    """ha._ballooned() on rows as a survivor has them: its own, then restarted ones."""
+    """ha.ballooned() on rows as a survivor has them: its own, then restarted ones."""
     k = 1 / (1 - float(tax))
-    moves = [ha._Move((0, vm.name), 0, vm.memory, 0, bal, 0, (vm, held, act, bal))
+    moves = [ha.Move((0, vm.name), 0, vm.memory, 0, bal, 0, (vm, held, act, bal))
              for vm, held, act, bal in extra]  # fmt: skip
-    return ha._ballooned(ha._Curve(own, k), moves, need, k, {})
+    return ha.ballooned(ha.ReclaimCurve(own, k), moves, need, k, {})
 
 
 def test_idle_memory_covers_the_need_proven_without_memsched() -> None:
@@ -94,7 +94,7 @@ vms = st.lists(
 def test_proof_holds_whenever_given(
     spec: list[tuple[int, int, int, int, int, int]], cut: int, need: int, tax: Fraction
 ) -> None:
-    """Whenever ha._ballooned() proves it, MemSched balloons exactly the need."""
+    """Whenever ha.ballooned() proves it, MemSched balloons exactly the need."""
     rows = []
     for i, (gib, active, consumed, per_mib, res, odd) in enumerate(spec):
         memory = gib * GIB + odd
@@ -111,7 +111,7 @@ def test_proof_holds_whenever_given(
 
 
 def test_curve_is_the_sum_of_the_rows() -> None:
-    """_Curve reads what MemSched takes at a level as the rows' sum, at every level."""
+    """ReclaimCurve reads what MemSched takes at a level as the rows' sum, at every level."""
     rows = [
         _row(_vm("a", 16 * GIB, 4 * GIB, 12 * GIB, 163840)),
         _row(_vm("b", 8 * GIB, 8 * GIB, 8 * GIB, 81920, 2 * GIB)),
@@ -119,9 +119,9 @@ def test_curve_is_the_sum_of_the_rows() -> None:
         _row(_vm("d", 4 * GIB, 1 * GIB, 4 * GIB, 40960, 4 * GIB)),
     ]
     k = 4.0
-    curve = ha._Curve(rows, k)
+    curve = ha.ReclaimCurve(rows, k)
     for x in [0.0, 1.0, 1e3, 2e4, 5e4, 6e4, 1e5, 2e5, 4e5, 1e6, 1e9]:
-        want = sum(ha._taken(r, x, k) for r in rows)
+        want = sum(ha.taken_at(r, x, k) for r in rows)
         assert abs(curve.taken(x) - want) <= 1.0, x
 
 

@@ -76,7 +76,7 @@ def percent_math(hosts: list[Host], vms: list[VM], required: float) -> PercentMa
     return PercentMath(capacity, reserved, failover, required)
 
 
-class _Move(NamedTuple):
+class Move(NamedTuple):
     """A row that restarts, ready to place and to add to a survivor."""
 
     order: tuple[int, str]
@@ -96,14 +96,14 @@ class _Move(NamedTuple):
 _DEMAND, _BALLOONABLE, _BUSY = itemgetter(3), itemgetter(4), itemgetter(5)
 
 
-def _moves(host: Host, rows: Iterable[Row]) -> list[_Move]:
+def _moves(host: Host, rows: Iterable[Row]) -> list[Move]:
     """What restarts when ``host`` fails (_restarting()), in the order it is placed."""
-    out: list[_Move] = []
+    out: list[Move] = []
     new = tuple.__new__  # a named tuple's own constructor costs a Python call per row
     for row in _restarting(host, rows):
         vm, held, active, balloonable = row
         out.append(
-            new(_Move, (
+            new(Move, (
                 (-vm.memory, vm.name), vm.reservation + vm.overhead, vm.memory,
                 held + vm.overhead, balloonable, active + vm.overhead, row,
             ))
@@ -113,13 +113,13 @@ def _moves(host: Host, rows: Iterable[Row]) -> list[_Move]:
 
 
 def _place(
-    moving: list[_Move],
+    moving: list[Move],
     survivors: list[Host],
     unreserved_today: dict[str, int],
     free_today: dict[str, int],
     by_demand: bool,
     spare: frozenset[str] = frozenset(),
-) -> tuple[list[str], dict[str, list[_Move]]]:
+) -> tuple[list[str], dict[str, list[Move]]]:
     """Where the failed hosts' powered-on VMs (``moving``, in order: _moves()) restart:
     the VMs no survivor admits, and the moves each survivor takes, in order.
     ``unreserved_today`` and ``free_today``: each host's capacity less its reservations +
@@ -136,7 +136,7 @@ def _place(
     """
     unreserved = {h.name: unreserved_today[h.name] for h in survivors}
     unrestartable: list[str] = []
-    extra: dict[str, list[_Move]] = {h.name: [] for h in survivors}
+    extra: dict[str, list[Move]] = {h.name: [] for h in survivors}
     by_name = {h.name: h for h in survivors}
     memory = {h.name: h.memory for h in survivors}
     # Survivors in order of preference, best last: a sorted list keeps the pick at the top
@@ -203,34 +203,39 @@ def _pick(
     return None
 
 
-_MARGIN = 1 << 20
-"""Bytes of slack in _ballooned()'s proof: far more than the few bytes by which MemSched's
+# The proof that ballooning covers a host's need (no MemSched split needed). Public because
+# headroom (engine/headroom.py) and the forecast (engine/projection.py) use the same proof:
+# BALLOON_MARGIN, ROW_SAFE/ROW_SLACK/ROW_WHOLE, proof_level(), taken_at(), ReclaimCurve,
+# Move and ballooned().
+
+BALLOON_MARGIN = 1 << 20
+"""Bytes of slack in ballooned()'s proof: far more than the few bytes by which MemSched's
 floats and its rounding to whole bytes (memsched._round) can move a VM's part."""
 
 
-_SAFE, _SLACK, _WHOLE = 0, 1, 2
-"""Rows by what _ballooned() must prove of them: nothing (all MemSched can take from it is
-balloonable), that it gives up _MARGIN less than its balloonable memory, or that it gives
-up nothing (its balloonable memory is below _MARGIN: little or no idle memory)."""
+ROW_SAFE, ROW_SLACK, ROW_WHOLE = 0, 1, 2
+"""Rows by what ballooned() must prove of them: nothing (all MemSched can take from it is
+balloonable), that it gives up BALLOON_MARGIN less than its balloonable memory, or that it gives
+up nothing (its balloonable memory is below BALLOON_MARGIN: little or no idle memory)."""
 
 
-def _threshold(vm: VM, held: int, active: int, balloonable: int, k: float) -> tuple[float, int]:
+def proof_level(vm: VM, held: int, active: int, balloonable: int, k: float) -> tuple[float, int]:
     """The row's kind, and the lowest MemSched level (the x of memsched._level(), with
     ``k`` = 1 / (1 - idle tax)) from which what MemSched takes from it is proven to be
     balloonable: 0 for a safe row, inf when no level proves it (no shares)."""
     floor = min(vm.reservation, held)
     if balloonable >= held - floor:
-        return 0.0, _SAFE
+        return 0.0, ROW_SAFE
     if vm.shares <= 0:  # always reclaimed down to its floor
-        return math.inf, _WHOLE
-    if balloonable < _MARGIN:  # above this level it keeps all it holds, exactly (a float
+        return math.inf, ROW_WHOLE
+    if balloonable < BALLOON_MARGIN:  # above this level it keeps all it holds, exactly (a float
         # strictly above held is clamped to held)
-        return (active + k * (held - active)) / vm.shares * (1 + 1e-9), _WHOLE
-    keep = held - balloonable + _MARGIN
-    return (keep if keep <= active else active + k * (keep - active)) / vm.shares, _SLACK
+        return (active + k * (held - active)) / vm.shares * (1 + 1e-9), ROW_WHOLE
+    keep = held - balloonable + BALLOON_MARGIN
+    return (keep if keep <= active else active + k * (keep - active)) / vm.shares, ROW_SLACK
 
 
-def _taken(row: Row, x: float, k: float) -> float:
+def taken_at(row: Row, x: float, k: float) -> float:
     """What MemSched takes from the row at level ``x``: held - kept, kept as in
     memsched._level()."""
     vm, held, active, _ = row
@@ -241,22 +246,22 @@ def _taken(row: Row, x: float, k: float) -> float:
     return held - (floor if pages < floor else held if pages > held else pages)
 
 
-class _Curve:
-    """What MemSched takes from a host's own rows at any level x (the sum of _taken()), as
+class ReclaimCurve:
+    """What MemSched takes from a host's own rows at any level x (the sum of taken_at()), as
     the piecewise linear function it is, built once: each scenario then reads it in
-    O(log n). ``level``: the largest _threshold() of the rows; ``first``: the kind of the
-    first row that is not _SAFE (_SAFE when none is); ``whole``: whether one is _WHOLE."""
+    O(log n). ``level``: the largest proof_level() of the rows; ``first``: the kind of the
+    first row that is not ROW_SAFE (ROW_SAFE when none is); ``whole``: whether one is ROW_WHOLE."""
 
     __slots__ = ("at", "base", "first", "level", "slope", "start", "whole")
 
     def __init__(self, rows: Iterable[Row], k: float) -> None:
-        start, level, first, whole = 0.0, 0.0, _SAFE, False
+        start, level, first, whole = 0.0, 0.0, ROW_SAFE, False
         events: list[tuple[float, float, float]] = []  # where, change of base, of slope
         for vm, held, active, balloonable in rows:
-            at, kind = _threshold(vm, held, active, balloonable, k)
+            at, kind = proof_level(vm, held, active, balloonable, k)
             level = max(level, at)
             first = first or kind
-            whole = whole or kind == _WHOLE
+            whole = whole or kind == ROW_WHOLE
             floor = min(vm.reservation, held)
             room, s = held - floor, vm.shares
             start += room  # below every edge, everything above the floor is taken
@@ -287,9 +292,9 @@ class _Curve:
         return self.start if j < 0 else self.base[j] + self.slope[j] * x
 
 
-def _ballooned(
-    curve: _Curve,
-    extra: list[_Move],
+def ballooned(
+    curve: ReclaimCurve,
+    extra: list[Move],
     need: int,
     k: float,
     levels: dict[int, tuple[float, int]],
@@ -299,35 +304,35 @@ def _ballooned(
     settles as hostmodel.settle() says with ``need`` ballooned, without the MemSched split.
 
     A proof, never a guess (False when it cannot tell). At the level X from which every
-    row gives up less than its balloonable memory by _MARGIN (_threshold()), or nothing
-    at all, the rows still give up ``need`` + _MARGIN. What they give falls as the level
+    row gives up less than its balloonable memory by BALLOON_MARGIN (proof_level()), or nothing
+    at all, the rows still give up ``need`` + BALLOON_MARGIN. What they give falls as the level
     rises, so MemSched's level for ``need`` lies above X, and its parts add up to
     ``need``, each within its balloonable memory. Rounding the parts to whole bytes
-    (memsched._round) moves at most a byte a row (far below _MARGIN), and hands it to a
+    (memsched._round) moves at most a byte a row (far below BALLOON_MARGIN), and hands it to a
     row that gives up a fraction of a byte first, then by position: a row that must give
-    up nothing stays so when a _SLACK row, which has _MARGIN of room, comes before it.
-    ``levels``: _threshold() of the restarted rows by id() of their move, filled here as
+    up nothing stays so when a ROW_SLACK row, which has BALLOON_MARGIN of room, comes before it.
+    ``levels``: proof_level() of the restarted rows by id() of their move, filled here as
     they come (a move lives as long as the analysis)."""
     level, first, whole = curve.level, curve.first, curve.whole
     for m in extra:
         known = levels.get(id(m))
         if known is None:
             vm, held, active, balloonable = m.row
-            known = levels[id(m)] = _threshold(vm, held, active, balloonable, k)
+            known = levels[id(m)] = proof_level(vm, held, active, balloonable, k)
         at, kind = known
         if at > level:
             level = at
         if kind:
             first = first or kind
-            whole = whole or kind == _WHOLE
-    if level == math.inf or (whole and first != _SLACK):
+            whole = whole or kind == ROW_WHOLE
+    if level == math.inf or (whole and first != ROW_SLACK):
         return False
-    want = need + _MARGIN
+    want = need + BALLOON_MARGIN
     taken = curve.taken(level)
     for m in extra:
         if taken >= want:
             return True
-        taken += _taken(m.row, level, k)
+        taken += taken_at(m.row, level, k)
     return taken >= want
 
 
@@ -422,10 +427,10 @@ def analyse(
     # what MemSched can take from its own VMs: built once for every scenario (issue 22).
     k = 1 / (1 - float(policy.idle_tax))
     host_of = {h.name: h for h in hosts}
-    moves: dict[str, list[_Move]] = {}
-    curves: dict[str, _Curve] = {}
+    moves: dict[str, list[Move]] = {}
+    curves: dict[str, ReclaimCurve] = {}
 
-    def moving(failed: tuple[str, ...]) -> list[_Move]:
+    def moving(failed: tuple[str, ...]) -> list[Move]:
         for name in failed:
             if name not in moves:
                 moves[name] = _moves(host_of[name], load(name).rows)
@@ -435,11 +440,11 @@ def analyse(
         out.sort(key=itemgetter(0))  # stable: as the failed hosts come on a tie
         return out
 
-    levels: dict[int, tuple[float, int]] = {}  # _ballooned()'s, by id() of the move
+    levels: dict[int, tuple[float, int]] = {}  # ballooned()'s, by id() of the move
 
-    def curve(name: str) -> _Curve:
+    def curve(name: str) -> ReclaimCurve:
         if name not in curves:
-            curves[name] = _Curve(load(name).rows, k)
+            curves[name] = ReclaimCurve(load(name).rows, k)
         return curves[name]
 
     unreserved = {h.name: h.capacity - reserved[h.name] for h in hosts}
@@ -447,13 +452,13 @@ def analyse(
     tables = {h.name: host_bands(h, policy) for h in hosts}
     edges = {name: esxi.soft_upper_edge(table) for name, table in tables.items()}
 
-    def after(name: str, extra: list[_Move]) -> Load:  # a survivor's load with its restarts
+    def after(name: str, extra: list[Move]) -> Load:  # a survivor's load with its restarts
         rows = [m.row for m in extra]
         return load(name).plus(Load.of(rows, len(rows)))
 
     # Place every scenario's restarts and work out each survivor's state without MemSched
     # where that is exact: no reclamation, or a proof that ballooning covers it
-    # (_ballooned()). The others (open) are bounded: at worst low, swapping all they must
+    # (ballooned()). The others (open) are bounded: at worst low, swapping all they must
     # reclaim. Then evaluate the open survivors (MemSched: the expensive part), worst bound
     # first, until no bound left can beat the worst scenario found. Ties go to the
     # earlier scenario, as in a plain scan.
@@ -482,7 +487,7 @@ def analyse(
             need = edges[name] - left
             if need <= 0:
                 state = max(state, esxi.state_for_free(left, tables[name]).rank)
-            elif _ballooned(curve(name), ms, need, k, levels):
+            elif ballooned(curve(name), ms, need, k, levels):
                 busy = own.active + own.overhead + sum(map(_BUSY, ms))
                 settled = settle(h.capacity, demand, busy, need, tables[name])
                 state = max(state, settled.state.rank)

@@ -64,20 +64,20 @@ def _state(
     one: Load,
     k: int,
     policy: Policy,
-    curves: dict[int, ha._Curve] | None = None,
+    curves: dict[int, ha.ReclaimCurve] | None = None,
 ) -> MemState:
     """The host's state with ``k`` copies: hostmodel.state_of(), where the totals decide
-    it or HA's proof (ha._ballooned()) shows that ballooning covers the need (soft), else
-    the MemSched split. ``curves``: what the host's own VMs give (ha._Curve), by id() of
+    it or HA's proof (ha.ballooned()) shows that ballooning covers the need (soft), else
+    the MemSched split. ``curves``: what the host's own VMs give (ha.ReclaimCurve), by id() of
     ``base``, kept across probes of the same host."""
     curves = {} if curves is None else curves
     tax = 1 / (1 - float(policy.idle_tax))
 
     def covers(rows: tuple[Row, ...], need: int) -> bool:
         if id(base) not in curves:
-            curves[id(base)] = ha._Curve(base.rows, tax)
-        copy = [ha._Move((0, ""), 0, 0, 0, 0, 0, one.rows[0])] if one.rows else []
-        return ha._ballooned(curves[id(base)], copy * k, need, tax, {})
+            curves[id(base)] = ha.ReclaimCurve(base.rows, tax)
+        copy = [ha.Move((0, ""), 0, 0, 0, 0, 0, one.rows[0])] if one.rows else []
+        return ha.ballooned(curves[id(base)], copy * k, need, tax, {})
 
     return state_of(host, base.plus(_times(one, k)) if k else base, policy, covers)
 
@@ -101,7 +101,7 @@ def host_headroom(
         return HostHeadroom(host.name, host.cluster, 0, "in maintenance")
     base, one = load_of(vms), load_of([shape])
     table = host_bands(host, policy)
-    curves: dict[int, ha._Curve] = {}
+    curves: dict[int, ha.ReclaimCurve] = {}
 
     def state(k: int) -> MemState:
         by_free = _by_free(host, base.demand + k * one.demand, table)
@@ -158,7 +158,7 @@ def _greedy(
     extra = dict.fromkeys(count, 0)
     by_name = {h.name: h for h in hosts}
     tables = {h.name: host_bands(h, policy) for h in hosts}
-    curves: dict[int, ha._Curve] = {}  # _state()'s, by id() of each host's own load
+    curves: dict[int, ha.ReclaimCurve] = {}  # _state()'s, by id() of each host's own load
 
     def fits(h: Host) -> bool:  # another copy: only ever true fewer times as copies come
         return count[h.name] + extra[h.name] < MAX_VMS_PER_HOST and admits(h, shape, held[h.name])

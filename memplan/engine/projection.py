@@ -756,24 +756,24 @@ class _World:
 
 def _balloons_all(rows: tuple[Row, ...], need: int, k: float) -> bool:
     """Whether MemSched, reclaiming ``need`` bytes from a host's ``rows``, balloons all of
-    it: the proof of ha._ballooned() (a level from which each row gives up less than its
-    balloonable memory by ha._MARGIN, or nothing, at which the rows still give up ``need``
+    it: the proof of ha.ballooned() (a level from which each row gives up less than its
+    balloonable memory by ha.BALLOON_MARGIN, or nothing, at which the rows still give up ``need``
     and the margin), for one host's own rows in one pass rather than through the curve a
     failover analysis builds once for many scenarios. False when it cannot tell. ``k``:
     1 / (1 - idle tax)."""
-    level, first, whole = 0.0, ha._SAFE, False
+    level, first, whole = 0.0, ha.ROW_SAFE, False
     for vm, held, active, balloonable in rows:
-        at, kind = ha._threshold(vm, held, active, balloonable, k)
+        at, kind = ha.proof_level(vm, held, active, balloonable, k)
         if at > level:
             level = at
         if kind:
             first = first or kind
-            whole = whole or kind == ha._WHOLE
-    if level == math.inf or (whole and first != ha._SLACK):
+            whole = whole or kind == ha.ROW_WHOLE
+    if level == math.inf or (whole and first != ha.ROW_SLACK):
         return False
-    want, taken = need + ha._MARGIN, 0.0
+    want, taken = need + ha.BALLOON_MARGIN, 0.0
     for row in rows:
-        taken += ha._taken(row, level, k)
+        taken += ha.taken_at(row, level, k)
         if taken >= want:
             return True
     return False
