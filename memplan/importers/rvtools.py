@@ -792,18 +792,10 @@ def _vm(
     vm.shares = int(shares) if shares else None
     vm.uuid = _text(info.get("uuid")) or _text(info.get("vmid"))
     if vm.power and not vm.template:
-        value = _num(mem.get("active"))
-        if value is not None and value >= 0:
-            vm.active = mib(value)
-        value = _num(mem.get("consumed"))
-        if value is not None and value >= 0:
-            vm.consumed = mib(value)
-        value = _num(mem.get("ballooned"))
-        if value is not None and value >= 0:
-            vm.ballooned = mib(value)
-        value = _num(mem.get("swapped"))
-        if value is not None and value >= 0:
-            vm.swapped = mib(value)
+        for field in ("active", "consumed", "ballooned", "swapped"):  # vMemory, MiB
+            value = _num(mem.get(field))
+            if value is not None and value >= 0:
+                setattr(vm, field, mib(value))
         active = _num(info.get("active"))  # vInfo Active Memory (newer RVTools)
         if vm.active is None and active is not None and active >= 0:
             vm.active = mib(active)
