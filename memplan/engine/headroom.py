@@ -13,7 +13,6 @@ from __future__ import annotations
 import bisect
 from dataclasses import replace
 
-from memplan import esxi
 from memplan.engine import ha
 from memplan.engine.hostmodel import (
     Load,
@@ -23,6 +22,7 @@ from memplan.engine.hostmodel import (
     figures,
     host_bands,
     load_of,
+    state_by_free,
     state_of,
     vm_demand,
 )
@@ -82,14 +82,6 @@ def _state(
     return state_of(host, base.plus(_times(one, k)) if k else base, policy, covers)
 
 
-def _by_free(host: Host, demand: int, table: tuple[esxi.Band, ...]) -> MemState | None:
-    """The host's state at ``demand`` when free memory alone decides it (no reclamation:
-    hostmodel.settle()), else None (soft or worse, which takes the MemSched split).
-    ``table``: the host's bands (hostmodel.host_bands())."""
-    free = host.capacity - demand
-    return esxi.state_for_free(free, table) if free >= esxi.soft_upper_edge(table) else None
-
-
 def host_headroom(
     host: Host, vms: list[VM], shape: VM, policy: Policy, keep: MemState
 ) -> HostHeadroom:
@@ -104,13 +96,13 @@ def host_headroom(
     curves: dict[int, ha.ReclaimCurve] = {}
 
     def state(k: int) -> MemState:
-        by_free = _by_free(host, base.demand + k * one.demand, table)
+        by_free = state_by_free(host.capacity - base.demand - k * one.demand, table)
         return by_free if by_free is not None else _state(host, base, one, k, policy, curves)
 
     def holds(k: int) -> bool:
         if k and not _admits(host, shape, base, k):
             return False
-        by_free = _by_free(host, base.demand + k * one.demand, table)
+        by_free = state_by_free(host.capacity - base.demand - k * one.demand, table)
         if by_free is None and keep.rank < MemState.SOFT.rank:
             return False  # it would reclaim: soft or worse
         return (by_free or _state(host, base, one, k, policy, curves)).rank <= keep.rank
@@ -178,7 +170,7 @@ def _greedy(
         name = ranked[-1][1]
         best = by_name[name]
         after = demand[name] + one.demand
-        state = _by_free(best, after, tables[name])
+        state = state_by_free(best.capacity - after, tables[name])
         if state is None or state.rank > keep.rank:
             if state is None:
                 state = _state(best, loads[name], one, extra[name] + 1, policy, curves)

@@ -155,6 +155,14 @@ def reclaims(host: Host, load: Load, policy: Policy) -> bool:
     return host.capacity - load.demand < esxi.soft_upper_edge(host_bands(host, policy))
 
 
+def state_by_free(free: int, table: tuple[esxi.Band, ...]) -> MemState | None:
+    """The state a host with ``free`` bytes free settles in when free memory alone decides
+    it: at or above the top of the soft band it reclaims nothing (settle()). None below
+    that (soft or worse, which takes the totals or the MemSched split: state_of()).
+    ``table``: the host's bands (host_bands())."""
+    return esxi.state_for_free(free, table) if free >= esxi.soft_upper_edge(table) else None
+
+
 def state_of(
     host: Host,
     load: Load,
@@ -172,9 +180,10 @@ def state_of(
     Otherwise the split decides."""
     table = host_bands(host, policy)
     free = host.capacity - load.demand
+    unreclaimed = state_by_free(free, table)
+    if unreclaimed is not None:
+        return unreclaimed
     edge = esxi.soft_upper_edge(table)
-    if free >= edge:
-        return esxi.state_for_free(free, table)
     if load.active + load.overhead > host.capacity:
         return MemState.LOW
     if load.balloonable < edge - free:  # some of the need is compressed or swapped
