@@ -12,6 +12,10 @@ characters (RFC 1035) and vSphere limits VM names to 80. Longer is hostile or br
 would cost seconds in every table."""
 MAX_VCPUS = 768
 """vSphere 8 maximum vCPUs per VM."""
+MAX_COUNT = 10**9
+"""Largest count the validator reads: a host's observed VM counts, a VM's custom shares."""
+MAX_HA_FAILURES = 64
+"""Largest ha.failures the validator reads."""
 
 TAG = "tag:yaml.org,2002:"
 STR_TAG = TAG + "str"

@@ -20,13 +20,14 @@ from typing import TypeGuard
 
 from memplan.esxi import DEFAULT_SYSTEM_RESERVED, parse_version
 from memplan.importers.common import ClusterRecord, HostRecord, ImportResult, VMRecord
-from memplan.inventory.fields import HA_POLICIES, MAX_NAME_CHARS, MAX_VCPUS
+from memplan.inventory.fields import (
+    HA_POLICIES,
+    MAX_COUNT,
+    MAX_HA_FAILURES,
+    MAX_NAME_CHARS,
+    MAX_VCPUS,
+)
 from memplan.units import GIB, MAX_SIZE
-
-MAX_COUNT = 10**9
-"""Largest observed VM count and custom share count the validator reads (sections/hosts.py)."""
-MAX_HA_FAILURES = 64
-"""Largest ha.failures the validator reads (sections/clusters.py)."""
 
 
 def writes_valid(result: ImportResult, header: str) -> bool:

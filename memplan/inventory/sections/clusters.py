@@ -8,6 +8,7 @@ from memplan.inventory.fields import (
     DRS_FIELDS,
     HA_FIELDS,
     HA_POLICIES,
+    MAX_HA_FAILURES,
 )
 from memplan.inventory.nodes import (
     Node,
@@ -42,7 +43,7 @@ class Clusters(NodeReader):
                 policy = p
         failures = esxi.HA_DEFAULT_FAILURES
         if "failures" in h:
-            f = self.integer(h["failures"], "ha.failures", 0, 64)
+            f = self.integer(h["failures"], "ha.failures", 0, MAX_HA_FAILURES)
             if f is None:
                 ok = False
             else:

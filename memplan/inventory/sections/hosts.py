@@ -11,6 +11,7 @@ from memplan.inventory.fields import (
     HOST_FIELDS,
     HOST_STATE_FIELDS,
     HOST_VALUE_FIELDS,
+    MAX_COUNT,
     MAX_VCPUS,
     OBSERVED_FIELDS,
     POWER_WORDS,
@@ -190,7 +191,7 @@ class HostsAndVMs(NodeReader):
             counts[key] = None
             if key not in o:
                 continue
-            counts[key] = self.integer(o[key], f"{what} observed.{key}", 0, 10**9)
+            counts[key] = self.integer(o[key], f"{what} observed.{key}", 0, MAX_COUNT)
             ok = ok and counts[key] is not None
         consumed = sizes["consumed"]
         if consumed is not None and memory is not None and consumed > memory:
@@ -423,7 +424,7 @@ class HostsAndVMs(NodeReader):
         value = self.scalar(node)
         if isinstance(value, str) and value.strip().lower() in SHARE_LEVELS:
             return value.strip().lower()
-        if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= 1_000_000_000:
+        if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_COUNT:
             return value
         self.error(
             node,
