@@ -479,16 +479,11 @@ def headroom_report(
         room.cluster_headroom(
             c, [h for h in inventory.hosts if h.cluster == c.name and not h.maintenance], by_host,
             replace(shape, cluster=c.name), inventory.policy, keep, scenario,
+            "today" if ahead is None else f"at {ahead.until.isoformat()}",
         )
         for c in sorted(inventory.clusters, key=lambda c: c.name)
         if cluster is None or c.name == cluster
     )  # fmt: skip
-    if ahead is not None:  # the counts stand at the horizon: so does "already short"
-        then = f"at {ahead.until.isoformat()}"
-        clusters = tuple(
-            replace(c, limit_ha=c.limit_ha.replace(" today", f" {then}")) if c.limit_ha else c
-            for c in clusters
-        )
     from memplan.model import HeadroomReport  # headroom's classes: not created for check
 
     return HeadroomReport(inventory.source, shape, keep, hosts, clusters, scenario.echo, ahead)

@@ -194,8 +194,11 @@ def cluster_headroom(
     policy: Policy,
     keep: MemState,
     scenario: Scenario,
+    when: str = "today",
 ) -> ClusterHeadroom:
-    """Greedy count, and the count that keeps HA failover capacity when HA applies."""
+    """Greedy count, and the count that keeps HA failover capacity when HA applies.
+    ``when``: the date the counts stand at, as the reasons say it ("today", "at
+    2027-12-07")."""
     spare = set(cluster.ha.failover_hosts) if cluster.ha else set()
     targets = [h for h in hosts if h.name not in spare]
     order, why = _greedy(targets, by_host, shape, policy, keep)
@@ -240,7 +243,7 @@ def cluster_headroom(
     if first is None:
         return ClusterHeadroom(cluster.name, len(order), why, None, None)
     if not first:
-        return ClusterHeadroom(cluster.name, len(order), why, 0, "HA already short today")
+        return ClusterHeadroom(cluster.name, len(order), why, 0, f"HA already short {when}")
     lo, hi = 0, len(order)
     while lo < hi:
         mid = (lo + hi + 1) // 2
