@@ -214,6 +214,53 @@ def test_thresholds_old_esxi_and_reading_a() -> None:
     assert "clear" not in out
 
 
+def _threshold_rows(out: str) -> dict[str, tuple[str, str, str]]:
+    """State -> (threshold, band in % of minFree, band in MiB) of the thresholds table."""
+    rows = {}
+    for line in out.splitlines():
+        words = line.split(maxsplit=2)
+        if words[:1] and words[0] in ("high", "clear", "soft", "hard", "low"):
+            pct_band, mib_band = words[2].split("   ", 1)
+            rows[words[0]] = (words[1], pct_band.strip(), mib_band.strip())
+    return rows
+
+
+def test_thresholds_reading_b_says_low_starts_below_hard_not_at_its_own_16_percent() -> None:
+    """Reading B: every threshold shown beside a band is that band's lower edge, except
+    low's 16%, which is marked and explained with the figure that applies to this host."""
+    code, out, _ = run("thresholds", "130607MiB", env={"COLUMNS": "80"})
+    assert code == 0
+    assert max(map(len, out.splitlines())) <= 80
+    assert _threshold_rows(out) == {
+        "high": ("400%", "400% and more", "7681.88 MiB and more"),
+        "clear": ("100%", "100% to 400%", "1920.47 MiB to 7681.88 MiB"),
+        "soft": ("64%", "64% to 100%", "1229.10 MiB to 1920.47 MiB"),
+        "hard": ("32%", "32% to 64%", "614.55 MiB to 1229.10 MiB"),
+        "low": ("16%*", "below 32%", "below 614.55 MiB"),
+    }
+    assert (
+        "* Reading B (memplan's default): each threshold is the lower edge of its own\n"
+        "  state's band, so low is everything below hard's 32% (614.55 MiB on this host);\n"
+        "  low's own 16% (307.28 MiB) is no edge. An esxtop capture and a reader's test\n"
+    ) in out
+
+
+def test_thresholds_reading_a_marks_highs_400_percent_instead() -> None:
+    out = run("thresholds", "130607MiB", "--reading", "A", env={"COLUMNS": "80"})[1]
+    rows = _threshold_rows(out)
+    assert rows["high"] == ("400%*", "100% and more", "1920.47 MiB and more")
+    assert rows["low"] == ("16%", "below 16%", "below 307.28 MiB")
+    assert "high is everything from clear's 100% (1920.47 MiB on this host)" in out
+    doc = json.loads(run("thresholds", "130607MiB", "--reading", "A", "-f", "json")[1])
+    assert [s["threshold_is_edge"] for s in doc["states"]] == [False, True, True, True, True]
+
+
+def test_thresholds_json_says_which_threshold_is_no_edge() -> None:
+    doc = json.loads(run("thresholds", "130607MiB", "--format", "json")[1])
+    assert [s["threshold_is_edge"] for s in doc["states"]] == [True, True, True, True, False]
+    assert doc["states"][-1]["free_from_bytes"] is None
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [(["thresholds", "128"], "has no unit"), (["thresholds", "0"], "above 0"),

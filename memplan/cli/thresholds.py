@@ -37,6 +37,9 @@ def thresholds(
 ) -> None:
     """Print minFree and the free-memory band of each ESXi memory state for a host size.
 
+    Each state's published threshold is shown beside its band; the one threshold the
+    reading leaves without an edge (low's 16% in reading B) is marked * and explained.
+
     Example: memplan thresholds 130607MiB   (minFree 1920.47 MiB; esxtop shows 1920)
     """
     as_json = table_or_json(fmt, "thresholds")
