@@ -371,3 +371,38 @@ def test_trend_and_rightsize_hide_columns_at_80_instead_of_folding_names(
         assert any(line.startswith(f"{name} ") for line in lines), name
     assert any(line.startswith(hidden) for line in lines), lines
     assert all(len(line) <= 80 for line in lines)
+
+
+def test_trend_lines_under_its_table_wrap_with_a_hanging_indent_at_80_columns() -> None:
+    """trend's own lines (VMs reaching their size, arrivals, the band, notes) and its
+    header wrap as check's and project's lines do: continuations indented by two."""
+    code, lines = run("trend", "samples/history/", columns=80)
+    assert code == 0
+    assert lines[:3] == [
+        "memplan trend · 6 snapshots from 2026-06-01 to 2026-11-01 ·",
+        "  forecast from 2026-11-01, 24 months, growth: organic + arrivals ·",
+        "  GiB (2^30 bytes) per month",
+    ]
+    tail = lines[
+        lines.index(
+            "batch01 reaches its 32.0 GiB on 2028-05-14 (+0.85 GiB/month); beyond that its"
+        ) :
+    ]
+    assert tail[1] == "  growth needs a resize"
+    assert tail[-2:] == [
+        "note: esx03.shop.example balloons on 2028-03-27 at the band's low end too:",
+        "  that day new VM shop+8 arrives on it, whatever the slope",
+    ]
+    starts = (
+        "batch01 ",
+        "db02 ",
+        "api01 ",
+        "web05-new ",
+        "api02 ",
+        "arrivals into ",
+        "band: ",
+        "note: ",
+    )
+    for line in tail:
+        assert line.startswith(starts) or (line.startswith("  ") and line[2] != " "), line
+        assert len(line) <= 80, line

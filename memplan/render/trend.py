@@ -201,14 +201,20 @@ def _when(r: DateRange | None, never: str = "not within horizon") -> str:
     return f"{at} [{_day(r.earliest) or 'later'}, {_day(r.latest) or 'later'}]"
 
 
-def _header(r: TrendReport) -> str:
+def _header_parts(r: TrendReport) -> list[str]:
     first, last = r.snapshots[0][1], r.snapshots[-1][1]
-    return (
-        f"memplan trend · {plural(len(r.snapshots), 'snapshot')} from {first.date().isoformat()}"
-        f" to {last.date().isoformat()} · forecast from {r.as_of.isoformat()}, "
-        f"{plural(r.horizon_months, 'month')}, growth: "
-        f"{'organic + arrivals' if r.arrivals else 'organic only'} · GiB (2^30 bytes) per month"
-    )
+    return [
+        "memplan trend",
+        f"{plural(len(r.snapshots), 'snapshot')} from {first.date().isoformat()}"
+        f" to {last.date().isoformat()}",
+        f"forecast from {r.as_of.isoformat()}, {plural(r.horizon_months, 'month')}, growth: "
+        f"{'organic + arrivals' if r.arrivals else 'organic only'}",
+        "GiB (2^30 bytes) per month",
+    ]
+
+
+def _header(r: TrendReport) -> str:
+    return " · ".join(_header_parts(r))
 
 
 def _when_cell(r: DateRange | None) -> Cell:
@@ -238,7 +244,7 @@ def trend_columns() -> list[Column[HostTrend]]:
 
 def _table(r: TrendReport, console: Console) -> None:
     width = console.width
-    put(console, _header(r))
+    put(console, flow(_header_parts(r), width))
     groups: dict[str | None, list[HostTrend]] = {}
     for h in r.hosts:
         groups.setdefault(h.cluster, []).append(h)
@@ -262,17 +268,18 @@ def _table(r: TrendReport, console: Console) -> None:
     hidden = hidden_line(fits, width, wide=False)
     if hidden is not None:
         put(console, hanging(console, hidden, width, "", "  "))
-    for v in r.vm_limits:
-        put(
-            console,
+    lines = [
+        Text(
             f"{v.vm} reaches its {v.bound / GIB:.1f} GiB on {v.at.isoformat()}"
-            f" (+{v.bytes_per_month / GIB:.2f} GiB/month); beyond that its growth needs a resize",
+            f" (+{v.bytes_per_month / GIB:.2f} GiB/month); beyond that its growth needs a resize"
         )
-    for line in _new_vms(r):
-        put(console, line)
-    put(console, Text(BAND, style="dim"))
-    for note in r.notes:
-        put(console, Text(f"note: {note}", style="dim"))
+        for v in r.vm_limits
+    ]
+    lines += [Text(line) for line in _new_vms(r)]
+    lines.append(Text(BAND, style="dim"))
+    lines += [Text(f"note: {note}", style="dim") for note in r.notes]
+    for line in lines:  # wrapped like check's and project's lines, continuations indented
+        put(console, hanging(console, line, width, "", "  "))
 
 
 def _month_after(r: TrendReport) -> str:
