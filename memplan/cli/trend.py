@@ -12,12 +12,13 @@ from memplan.cli.loading import import_notes, parse_months
 from memplan.cli.options import NoColorOpt, VerboseOpt
 from memplan.cli.output import distinct, emit, inputs_of, require_extra
 from memplan.errors import InventoryError, UsageError
-from memplan.model import Forecast, Inventory, Note, Scenario
+from memplan.model import Inventory, Note, Scenario
 from memplan.render import TrendFormat
 from memplan.units import UnitError
 
 if TYPE_CHECKING:
     from memplan.engine.trend import History
+    from memplan.model.forecast import Forecast
 
 SnapshotsArg = Annotated[
     list[str],

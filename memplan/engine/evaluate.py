@@ -22,7 +22,6 @@ from memplan.model import (
     VM,
     ClusterResult,
     Finding,
-    Forecast,
     HAResult,
     Host,
     HostResult,
@@ -41,6 +40,7 @@ from memplan.units import format_size
 
 if TYPE_CHECKING:
     from memplan.model import HeadroomReport
+    from memplan.model.forecast import Forecast
 
 
 def place(inventory: Inventory) -> tuple[dict[str, str | None], set[str]]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from memplan.model import VM, Forecast, MemState, WhatIf
+from memplan.model import VM, MemState, WhatIf
+from memplan.model.forecast import Forecast
 
 
 @dataclass(frozen=True, slots=True)

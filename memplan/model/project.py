@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from memplan.model import Forecast, MemState, Note, WhatIf
+from memplan.model import MemState, Note, WhatIf
+from memplan.model.forecast import Forecast
 
 
 @dataclass(frozen=True, slots=True)

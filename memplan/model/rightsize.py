@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from fractions import Fraction
 
-from memplan.model import VM, Forecast, MemState, WhatIf
+from memplan.model import VM, MemState, WhatIf
+from memplan.model.forecast import Forecast
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from memplan.model import Arrivals, Location
+from memplan.model import Location
+from memplan.model.forecast import Arrivals
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,13 +6,16 @@ import re
 import sys
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.segment import Segment
 
-from memplan.model import Arrivals, Forecast, HAResult, MemState, Report, Severity
+from memplan.model import HAResult, MemState, Report, Severity
 from memplan.units import GIB, plural
+
+if TYPE_CHECKING:
+    from memplan.model.forecast import Arrivals, Forecast
 
 SEVERITY_STYLE: dict[Severity, str] = {
     Severity.OK: "green",

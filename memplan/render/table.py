@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import date
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.text import Text
 
 from memplan.model import (
-    Arrivals,
     Finding,
     HAResult,
     HostResult,
@@ -46,6 +46,9 @@ from memplan.render.layout import (
 )
 from memplan.render.notes import put_notes
 from memplan.units import GIB, format_size, plural
+
+if TYPE_CHECKING:
+    from memplan.model.forecast import Arrivals
 
 BAR_WIDTH = 10
 HA_LEGEND = (

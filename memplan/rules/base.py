@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from memplan.model import (
     VM,
     Explanation,
     Finding,
-    Forecast,
     HAResult,
     Host,
     HostResult,
@@ -20,6 +19,9 @@ from memplan.model import (
     Location,
     Severity,
 )
+
+if TYPE_CHECKING:
+    from memplan.model.forecast import Forecast
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,10 +23,14 @@ Fails (consumed 95%, 3%/month: swapping in about two months)::
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from memplan.model import Finding, Forecast, Input, Severity
+from memplan.model import Finding, Input, Severity
 from memplan.rules.base import Context, RuleInfo, finding
 from memplan.units import format_size
+
+if TYPE_CHECKING:
+    from memplan.model.forecast import Forecast
 
 RULE = RuleInfo(
     "MP401", "forecast-swapping", Severity.FAIL, "host starts swapping within --fail-within",
