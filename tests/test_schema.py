@@ -75,3 +75,53 @@ def test_schema_command_prints_it() -> None:
     result = CliRunner().invoke(app, ["schema"])
     assert result.exit_code == 0
     assert json.loads(result.stdout)["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+
+HEADROOM = jsonschema.Draft202012Validator(
+    json.loads(CliRunner().invoke(app, ["schema", "headroom"]).stdout),
+    format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
+)
+AT_HORIZON = ["--vm", "16GiB", "--growth", "5%/month", "--horizon", "12m", "--as-of", "2026-12-07"]
+
+
+def _headroom(*args: str) -> Any:
+    result = CliRunner().invoke(app, ["headroom", *args, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["samples/realistic.yaml", "--vm", "16GiB"],
+     ["samples/realistic.yaml", *AT_HORIZON],
+     ["tests/data/rvtools/example1.xlsx", *AT_HORIZON]],
+    ids=["today", "realistic-at-horizon", "export-at-horizon"],
+)  # fmt: skip
+def test_headroom_schema_accepts_what_headroom_writes(
+    args: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT)
+    HEADROOM.validate(_headroom(*args))
+
+
+def test_headroom_schema_describes_at_and_rejects_a_broken_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`at` (the date the counts stand at, which growth ran, what arrived) is in the schema
+    field by field: a consumer's validator catches each of these."""
+    monkeypatch.chdir(ROOT)
+    doc = _headroom("tests/data/rvtools/example1.xlsx", *AT_HORIZON)
+    at = doc["at"]
+    assert (at["as_of"], at["date"], at["growth_scope"]) == ("2026-12-07", "2027-12-07", "demand")
+    assert (at["arrivals"][0]["cluster"], len(at["arrivals"][0]["new_vms"])) == ("Cluster", 13)
+    broken = [
+        {k: v for k, v in at.items() if k != "date"},  # the date is required
+        at | {"date": "07.12.2027"},  # an ISO date
+        at | {"growth_scope": "organic"},  # one of the forecast's words
+        at | {"arrivals": [at["arrivals"][0] | {"new_vms": [-1]}]},  # counts are >= 0
+        at | {"arrivals": [{**at["arrivals"][0], "shape": {}}]},  # the shape's fields
+        at | {"extra": 1},  # nothing undocumented
+    ]
+    for bad in broken:
+        assert not HEADROOM.is_valid(doc | {"at": bad}), bad
+    assert HEADROOM.is_valid(doc | {"at": None})  # today's counts

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from rich.console import Console
 from rich.text import Text
@@ -40,6 +41,95 @@ def _at_json(f: Forecast) -> dict[str, object]:
         "as_of": f.as_of.isoformat(), "horizon_months": f.horizon_months,
         "date": f.until.isoformat(), "growth_scope": f.growth_scope,
         "arrivals": [arrivals_dict(a) for a in f.arrivals], "notes": [n.text for n in f.notes],
+    }  # fmt: skip
+
+
+def _obj(props: dict[str, Any], description: str = "") -> dict[str, Any]:
+    """An object with exactly ``props``, each required (the renderer writes every key)."""
+    doc: dict[str, Any] = {"type": "object", "properties": props, "required": sorted(props),
+                           "additionalProperties": False}  # fmt: skip
+    return doc | ({"description": description} if description else {})
+
+
+def _n(description: str = "", null: bool = False) -> dict[str, Any]:
+    """A count or a number of bytes: an integer, at least 0 (or null)."""
+    doc: dict[str, Any] = {"type": ["integer", "null"] if null else "integer", "minimum": 0}
+    return doc | ({"description": description} if description else {})
+
+
+_TEXT: dict[str, Any] = {"type": "string"}
+_DATE: dict[str, Any] = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+GROWTH_SCOPES = ("demand", "vm", "history", "none")
+"""Forecast.growth_scope's words (docs/json.md, ``forecast.growth_scope``)."""
+
+
+def json_schema() -> dict[str, Any]:
+    """JSON Schema (draft 2020-12) of ``render_headroom_json``'s document, schema version 1:
+    ``memplan schema headroom`` prints it and a test validates the command's output with
+    it, so a key added to one and not the other fails the build."""
+    arrival = _obj(
+        {
+            "cluster": {"type": ["string", "null"]},
+            "host": {
+                "type": ["string", "null"],
+                "description": "A standalone host; null for a cluster.",
+            },
+            "shape": _obj(
+                {
+                    "memory_bytes": _n(),
+                    "vcpus": _n(),
+                    "consumed_bytes": _n(),
+                    "active_bytes": _n(),
+                    "overhead_bytes": _n(),
+                },
+                "What every new VM copies (docs/projection.md).",
+            ),
+            "new_vms": {
+                "type": "array",
+                "items": _n(),
+                "minItems": 1,
+                "description": "New VMs arrived by month 0, 1, ... to the horizon.",
+            },
+            "left_out": _n("New VMs that fit no host."),
+        },
+        "One cluster's (or standalone host's) new VMs from demand growth.",
+    )
+    at = _obj(
+        {
+            "as_of": _DATE | {"description": "The day the forecast starts."},
+            "horizon_months": _n(),
+            "date": _DATE | {"description": "The day the counts stand at: as_of + horizon_months."},
+            "growth_scope": {"enum": list(GROWTH_SCOPES), "description": "Which growth ran."},
+            "arrivals": {"type": "array", "items": {"$ref": "#/$defs/arrival"}},
+            "notes": {"type": "array", "items": _TEXT},
+        },
+        "Where the counts stand (--growth or --horizon): the date, which growth ran and how "
+        "many new VMs arrived by then.",
+    )
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "memplan headroom --format json, schema_version 1",
+        **_obj({
+            "schema_version": {"const": 1},
+            "source": _TEXT,
+            "keep_state": {"enum": ["clear", "soft"]},
+            "shape": _obj({"configured_bytes": _n(), "vcpus": _n(), "overhead_bytes": _n(),
+                           "reservation_bytes": _n(), "active_bytes": _n(),
+                           "consumed_bytes": _n()}, "The VM counted."),
+            "whatifs": {"type": "array", "items": _TEXT},
+            "at": {"anyOf": [{"$ref": "#/$defs/at"}, {"type": "null"}],
+                   "description": "null: today's counts."},
+            "clusters": {"type": "array", "items": _obj({
+                "name": _TEXT, "count": _n(), "limit": _TEXT,
+                "count_ha": _n("With failover capacity kept; null without HA.", null=True),
+                "limit_ha": {"type": ["string", "null"]},
+            })},
+            "hosts": {"type": "array", "items": _obj({
+                "name": _TEXT, "cluster": {"type": ["string", "null"]}, "count": _n(),
+                "limit": _TEXT,
+            })},
+        }),
+        "$defs": {"at": at, "arrival": arrival},
     }  # fmt: skip
 
 
