@@ -68,6 +68,18 @@ def test_cells_written_otherwise_but_near_are_read(tmp_path: Path) -> None:
     assert "vInfo row 2 (vm1): no host and no cluster to place it in" in err
 
 
+def test_r_equals_in_a_cell_s_text_is_read_cell_by_cell(tmp_path: Path) -> None:
+    """' r=' anywhere but first in a <c or <row could be a second reference (files.py's
+    _OTHER_R): in a value's text it is not, and the sheet, read cell by cell, imports."""
+    rows = HEADER + (
+        f'<row r="2">{cell("A2", "vm r=1")}{cell("B2", "1024")}{cell("C2", "esx1")}</row>'
+    )
+    path = workbook(tmp_path / "text.xlsx", rows)
+    code, err = run(path)
+    assert code == 4, err  # vm1's host is in no vHost tab, as above
+    assert "vInfo row 2 (vm r=1): no host and no cluster to place it in" in err
+
+
 def test_a_cell_reference_that_is_not_one_is_refused(tmp_path: Path) -> None:
     path = workbook(tmp_path / "odd.xlsx", HEADER + '<row r="2"><c r="A-2"' + VALUE + "</row>")
     code, err = run(path)
