@@ -242,7 +242,10 @@ def test_cli_check_fail_within_sees_the_arrivals(standalone: str) -> None:
     assert "MP402" in out
     assert "2027-03-01 (+8 VMs of 8.0 GiB)" in out
     assert "growth: demand" in out
-    assert "host h: new VMs of 8.0 GiB, 1 vCPU, consumed 100%, active 20%; +11 by 2027-07" in out
+    assert (
+        "host h: new VMs of 8.0 GiB, 1 vCPU, each consuming 8.0 GiB, 1.6 GiB of it active; +11 by 2027-07"
+        in " ".join(out.split())
+    )
     code, out, _ = run(*args, "--fail-within", "18m", "--fail-on", "warn", "--growth-scope", "vm")
     assert code == 0
     assert "growth: inside VMs only" in out
@@ -403,7 +406,10 @@ def test_cli_headroom_horizon_says_what_arrived(standalone: str) -> None:
     assert (code, err) == (0, "")
     assert "at 2027-01-01 (12 months from 2026-01-01)" in out
     assert "growth: demand" in out
-    assert "host h: new VMs of 8.0 GiB, 1 vCPU, consumed 100%, active 20%; +6 by 2027-01" in out
+    assert (
+        "host h: new VMs of 8.0 GiB, 1 vCPU, each consuming 8.0 GiB, 1.6 GiB of it active; +6 by 2027-01"
+        in " ".join(out.split())
+    )
     assert "h            1  one more: soft" in out
     code, out, _ = run(*args, "--as-of", "2026-01-01", "--growth", "5%/month", "-f", "json")
     doc = json.loads(out)
@@ -604,8 +610,8 @@ def test_check_growth_lines_wrap_hanging_at_80_columns() -> None:
     assert block[:4] == [
         "growth: demand (what VMs cannot hold arrives as new VMs shaped like the median",
         "  VM)",
-        "  host lab-esx01.lab.example: new VMs of 32.0 GiB, 4 vCPUs, consumed 100%,",
-        "    active 25%; +4 by 2027-12 (4 fit no host)",
+        "  host lab-esx01.lab.example: new VMs of 32.0 GiB, 4 vCPUs, each consuming",
+        "    32.0 GiB, 8.0 GiB of it active; +4 by 2027-12 (4 fit no host)",
     ]
     assert all(len(line) <= 80 for line in block)
     for line in block[1:]:  # every line under the first is a cluster's or continues one

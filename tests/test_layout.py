@@ -406,3 +406,20 @@ def test_trend_lines_under_its_table_wrap_with_a_hanging_indent_at_80_columns() 
     for line in tail:
         assert line.startswith(starts) or (line.startswith("  ") and line[2] != " "), line
         assert len(line) <= 80, line
+
+
+def test_trend_and_project_describe_new_vms_in_the_same_words_at_80_columns() -> None:
+    """One helper (render.base.new_vms_text) words the new VMs' shape for trend's arrival
+    line and for check's and project's growth lines: size, vCPUs, what each consumes and
+    how much of that is active, in GiB."""
+    _, trend = run("trend", "samples/history/", columns=80)
+    at = trend.index(
+        "arrivals into cluster shop, shaped like its median VM: new VMs of 24.0 GiB, 4"
+    )
+    assert trend[at + 1] == "  vCPUs, each consuming 12.7 GiB, 5.1 GiB of it active; +11 by 2028-11"
+    args = ["samples/history/shop-2026-11.yaml", "--history", "samples/history/"]
+    _, project = run("project", *args, columns=80)
+    at = project.index(
+        "  cluster shop: new VMs of 24.0 GiB, 4 vCPUs, each consuming 12.7 GiB, 5.1 GiB"
+    )
+    assert project[at + 1] == "    of it active; +6 by 2027-12"

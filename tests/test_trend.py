@@ -677,8 +677,13 @@ def test_check_history_reports_the_new_vms_by_each_date(tmp_path: Path) -> None:
                        as_of.isoformat(), "--horizon", "24m")  # fmt: skip
     expected = int(months * rate / (12 * GIB) + 0.5)
     assert f"+{expected} VMs of 16.0 GiB" in out
+    # check and trend describe the new VMs in the same words (render.base.new_vms_text)
+    shape = "new VMs of 16.0 GiB, 2 vCPUs, each consuming 12.0 GiB, 6.0 GiB of it active; +24"
+    assert f"cluster prod: {shape}" in " ".join(out.split())
     code, out, _ = run("trend", str(folder))
-    assert "arrivals into cluster prod: new VMs of 16.0 GiB holding 12.0 (the median VM)" in out
+    assert f"arrivals into cluster prod, shaped like its median VM: {shape}" in " ".join(
+        out.split()
+    )
 
 
 # --- any dates, any order ----------------------------------------------------------------

@@ -235,16 +235,22 @@ def growth_lines(f: Forecast) -> list[str]:
             )
     else:
         return []
-    for a in f.arrivals:
-        s = a.shape
-        held = min(s.consumed, s.entitled_memory)
-        lines.append(
-            f"  {a.pool}: new VMs of {s.memory / GIB:.1f} GiB, {plural(s.vcpus, 'vCPU')}, consumed"
-            f" {held / s.memory:.0%}, active {s.active / held if held else 0:.0%};"
-            f" +{a.counts[-1]} by {f.until.isoformat()[:7]}"
-            + (f" ({a.left_out} fit no host)" if a.left_out else "")
-        )
+    lines += [f"  {a.pool}: {new_vms_text(a, f.until.isoformat()[:7])}" for a in f.arrivals]
     return lines
+
+
+def new_vms_text(a: Arrivals, by: str) -> str:
+    """One pool's new VMs and how many arrive by ``by``, in the words check, project,
+    headroom and trend all print: "new VMs of 24.0 GiB, 2 vCPUs, each consuming 12.7 GiB,
+    3.2 GiB of it active; +11 by 2028-11" (consuming: what a VM holds in host memory, at
+    most its configured size or limit)."""
+    s = a.shape
+    held = min(s.consumed, s.entitled_memory)
+    return (
+        f"new VMs of {s.memory / GIB:.1f} GiB, {plural(s.vcpus, 'vCPU')}, each consuming"
+        f" {held / GIB:.1f} GiB, {s.active / GIB:.1f} GiB of it active; +{a.counts[-1]} by {by}"
+        + (f" ({a.left_out} fit no host)" if a.left_out else "")
+    )
 
 
 def arrivals_dict(a: Arrivals) -> dict[str, Any]:

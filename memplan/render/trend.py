@@ -13,7 +13,7 @@ from rich.text import Text
 
 from memplan.model import ClusterTrend, DateRange, Fit, HostTrend, Steps, TrendReport
 from memplan.render import TrendFormat
-from memplan.render.base import write_csv, write_safe
+from memplan.render.base import new_vms_text, write_csv, write_safe
 from memplan.render.layout import Cell, Column, fit, flow, grid, hanging, hidden_line, put
 from memplan.render.layout import Fit as LayoutFit
 from memplan.units import GIB, plural
@@ -290,16 +290,11 @@ def _month_after(r: TrendReport) -> str:
 
 def _new_vms(r: TrendReport) -> list[str]:
     """What arrives, per cluster: "arrivals into cluster shop: ... +11 by 2028-11"."""
-    out = []
-    for a in r.new_vms:
-        s = a.shape
-        held = min(s.consumed, s.entitled_memory)
-        out.append(
-            f"arrivals into {a.pool}: new VMs of {s.memory / GIB:.1f} GiB holding"
-            f" {held / GIB:.1f} (the median VM), +{a.counts[-1]} by {_month_after(r)}"
-            + (f" ({a.left_out} fit no host)" if a.left_out else "")
-        )
-    return out
+    by = _month_after(r)
+    return [
+        f"arrivals into {a.pool}, shaped like its median VM: {new_vms_text(a, by)}"
+        for a in r.new_vms
+    ]
 
 
 def _markdown(r: TrendReport) -> list[str]:
