@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields, replace
 from fractions import Fraction
 
 from hypothesis import given, settings
@@ -9,7 +10,7 @@ from hypothesis import strategies as st
 
 from memplan import engine, esxi
 from memplan.engine import hostmodel
-from memplan.model import MemState, Policy, Severity
+from memplan.model import VM, Host, HostResult, MemState, Policy, Severity, VMResult
 from memplan.units import GIB, MIB
 from tests.helpers import inv, report
 
@@ -223,3 +224,60 @@ def test_reading_a_is_selectable() -> None:
     assert report(text).hosts[0].state is MemState.CLEAR
     assert report(text.replace("{reading: A}", "{reading: B}")).hosts[0].state is MemState.SOFT
     assert Policy().reading == "B"
+
+
+def _plain_vm_results(
+    host: Host, vms: list[VM], policy: Policy
+) -> tuple[HostResult, list[VMResult]]:
+    """evaluate_host()'s VM results built through VMResult's own __init__, as it did before
+    issue 22 (it now fills the slots directly)."""
+    load = hostmodel.load_of(vms)
+    result, shares = hostmodel._evaluate(host, load, policy, True)
+    on = iter(zip(load.rows, shares or [None] * len(load.rows), strict=True))
+    out = []
+    for vm in vms:
+        if not vm.powered_on:
+            out.append(VMResult(vm, host.name, False, 0, 0, 0, 0, 0, 0, Severity.OK))
+            continue
+        (_, held, _, _), sh = next(on)
+        if sh is None:
+            out.append(
+                VMResult(vm, host.name, False, held + vm.overhead, 0, 0, 0, 0, held, Severity.OK)
+            )
+        else:
+            out.append(
+                VMResult(vm, host.name, False, held + vm.overhead, sh.balloon, sh.compressed,
+                         sh.swapped, sh.active_hit, sh.entitlement, Severity.OK)
+            )  # fmt: skip
+    return result, out
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(min_value=8, max_value=512), st.lists(vm_strategy, min_size=0, max_size=8))
+def test_vm_results_equal_their_dataclass_construction(
+    host_gib: int, vms: list[dict[str, object]]
+) -> None:
+    """evaluate_host() builds each VMResult without its __init__ (issue 22): every field
+    equals what VMResult(...) gives, for contended and uncontended hosts, with VMs powered
+    off among them, and the objects behave as the dataclass's own (repr, hash, replace)."""
+    i = inv(_host_yaml(host_gib, vms))
+    host, policy = i.hosts[0], i.policy
+    own = [vm for vm in i.vms if vm.host == host.name]
+    result, fast = hostmodel.evaluate_host(host, own, policy)
+    plain_result, plain = _plain_vm_results(host, own, policy)
+    assert result == plain_result
+    assert fast == plain
+    for f, p in zip(fast, plain, strict=True):
+        assert type(f) is VMResult
+        assert [getattr(f, x.name) for x in fields(VMResult)] == [
+            getattr(p, x.name) for x in fields(VMResult)
+        ]
+        assert repr(f) == repr(p)
+        assert hash(f) == hash(p)
+        assert replace(f, verdict=Severity.WARN) == replace(p, verdict=Severity.WARN)
+
+
+def test_vm_result_setters_cover_every_field_in_order() -> None:
+    """The fast construction sets every field of VMResult (a field added to the dataclass
+    must be added there too, or its slot would stay empty)."""
+    assert tuple(f.name for f in fields(VMResult)) == hostmodel._VM_RESULT_FIELDS

@@ -52,6 +52,12 @@ def place(inventory: Inventory) -> tuple[dict[str, str | None], set[str]]:
     and the names of the VMs memplan placed.
     """
     host_of: dict[str, str | None] = {vm.name: vm.host for vm in inventory.vms}
+    todo = [vm for vm in inventory.vms if vm.host is None and vm.powered_on]
+    if any(vm.seen_on for vm in todo):  # their memory is in the observations: not placed
+        inside = observed.unplaced_by_observation(inventory)
+        todo = [vm for vm in todo if not (vm.seen_on and vm.cluster in inside)]
+    if not todo:  # every VM has its host: no host's demand is needed (a pass over every VM)
+        return host_of, set()
     demand: dict[str, int] = defaultdict(int)
     reserved: dict[str, int] = defaultdict(int)
     for vm in inventory.vms:
@@ -64,10 +70,6 @@ def place(inventory: Inventory) -> tuple[dict[str, str | None], set[str]]:
         if h.cluster is not None and h.name not in spare and not h.maintenance:
             # dedicated failover hosts stay empty; a host in maintenance takes nothing
             members[h.cluster].append(h)
-    todo = [vm for vm in inventory.vms if vm.host is None and vm.powered_on]
-    if any(vm.seen_on for vm in todo):  # their memory is in the observations: not placed
-        inside = observed.unplaced_by_observation(inventory)
-        todo = [vm for vm in todo if not (vm.seen_on and vm.cluster in inside)]
     todo.sort(key=lambda vm: (-(vm.memory + vm.overhead), vm.name))
     placed: set[str] = set()
     for vm in todo:
@@ -359,8 +361,9 @@ def _report(
     scenario = [f for f in counted if RULES[f.rule].RULE.scenario]
     failover_of: dict[str, list[Severity]] = defaultdict(list)  # host -> failover findings
     if scenario:  # about a failure scenario, not about today: counts for the cluster
-        cluster_of = {h.name: h.cluster for h in inventory.hosts}
-        cluster_of.update({vm.name: vm.cluster for vm in inventory.vms})
+        about = {f.subject for f in scenario}  # the cluster of these only, not of every VM
+        cluster_of = {h.name: h.cluster for h in inventory.hosts if h.name in about}
+        cluster_of.update({vm.name: vm.cluster for vm in inventory.vms if vm.name in about})
         for f in scenario:
             own[("cluster", cluster_of.get(f.subject) or "")].append(f.severity)
             # ...and shows on the host it is about (a VM's: the host it runs on today)

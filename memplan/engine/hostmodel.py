@@ -218,38 +218,67 @@ def evaluate_host(
     if not per_vm:
         return result, []
     rows = load.rows
-    vm_results = []
-    ok, name, result_of = Severity.OK, host.name, VMResult
-    if len(rows) == len(vms):  # every VM powered on: rows (and shares) are the VMs, in order
-        if not shares:
-            for vm, held, _, _ in rows:
-                vm_results.append(
-                    result_of(vm, name, False, held + vm.overhead, 0, 0, 0, 0, held, ok)
-                )
-            return result, vm_results
-        for (vm, held, _, _), (_, _, balloon, compressed, swapped, hit, kept) in zip(
-            rows, shares, strict=True
-        ):
-            vm_results.append(
-                result_of(vm, name, False, held + vm.overhead, balloon, compressed, swapped, hit,
-                          kept, ok)
-            )  # fmt: skip
+    # Each VMResult is built without the Python frame of its __init__, whose ten frozen
+    # object.__setattr__ calls cost as much as the host's MemSched split (one per VM of the
+    # inventory; tests/test_engine.py holds them equal to VMResult(...)).
+    new, cls, ok, name = object.__new__, VMResult, Severity.OK, host.name
+    v_, h_, p_, d_, b_, c_, s_, a_, e_, r_ = _VM_RESULT_SET
+    vm_results: list[VMResult] = []
+    add = vm_results.append
+    if not shares:  # nothing reclaimed from any VM
+        on = iter(rows)
+        for vm in vms:
+            r = new(cls)
+            v_(r, vm)
+            h_(r, name)
+            p_(r, False)
+            b_(r, 0)
+            c_(r, 0)
+            s_(r, 0)
+            a_(r, 0)
+            r_(r, ok)
+            if vm.powered_on:  # rows follow the powered-on VMs, in order
+                held = next(on)[1]
+                d_(r, held + vm.overhead)
+                e_(r, held)
+            else:
+                d_(r, 0)
+                e_(r, 0)
+            add(r)
         return result, vm_results
-    split = iter(zip(rows, shares, strict=True) if shares else ((row, None) for row in rows))
+    split = iter(zip(rows, shares, strict=True))
     for vm in vms:  # rows and shares follow the powered-on VMs, in order
+        r = new(cls)
+        v_(r, vm)
+        h_(r, name)
+        p_(r, False)
+        r_(r, ok)
         if not vm.powered_on:
-            vm_results.append(result_of(vm, name, False, 0, 0, 0, 0, 0, 0, ok))
-            continue
-        (_, held, _, _), sh = next(split)
-        demand = held + vm.overhead
-        if sh is None:
-            vm_results.append(result_of(vm, name, False, demand, 0, 0, 0, 0, held, ok))
+            d_(r, 0)
+            b_(r, 0)
+            c_(r, 0)
+            s_(r, 0)
+            a_(r, 0)
+            e_(r, 0)
         else:
-            vm_results.append(
-                result_of(vm, name, False, demand, sh.balloon, sh.compressed, sh.swapped,
-                          sh.active_hit, sh.entitlement, ok)
-            )  # fmt: skip
+            (_, held, _, _), (_, _, balloon, compressed, swapped, hit, kept) = next(split)
+            d_(r, held + vm.overhead)
+            b_(r, balloon)
+            c_(r, compressed)
+            s_(r, swapped)
+            a_(r, hit)
+            e_(r, kept)
+        add(r)
     return result, vm_results
+
+
+_VM_RESULT_FIELDS = (
+    "vm", "host", "placed", "demand", "balloon", "compressed", "swapped", "active_hit",
+    "entitlement", "verdict",
+)  # fmt: skip
+"""VMResult's fields, in the order evaluate_host() sets them."""
+_VM_RESULT_SET = tuple(getattr(VMResult, f).__set__ for f in _VM_RESULT_FIELDS)
+"""The slots' setters (a frozen dataclass's slots take them as any slotted class's do)."""
 
 
 def _evaluate(
