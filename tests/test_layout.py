@@ -26,7 +26,19 @@ from typer.testing import CliRunner
 from memplan.cli import app
 from memplan.cli.output import DEFAULT_PIPE_WIDTH, output_width
 from memplan.render.base import SafeConsole
-from memplan.render.layout import Column, _wrap, fit, flow, grid, hidden_line, put, table_width
+from memplan.render.layout import (
+    Column,
+    _wrap,
+    fit,
+    flow,
+    grid,
+    hanging,
+    hidden_line,
+    put,
+    table_width,
+    text_words,
+    words,
+)
 from tests.helpers import ROOT
 
 ROWS = [("alpha", "1.0", ("balloon 3.1", "swap 12.0"), "x" * 9), ("b", "22.5", ("-",), "y")]
@@ -423,3 +435,53 @@ def test_trend_and_project_describe_new_vms_in_the_same_words_at_80_columns() ->
         "  cluster shop: new VMs of 24.0 GiB, 4 vCPUs, each consuming 12.7 GiB, 5.1 GiB"
     )
     assert project[at + 1] == "    of it active; +6 by 2027-12"
+
+
+def test_words_keep_a_number_with_its_byte_unit() -> None:
+    # A line ending "above capacity 124.0" with "GiB:" on the next reads as a bare number.
+    assert words("is above capacity 124.0 GiB: some VMs") == (
+        "is", "above", "capacity", "124.0 GiB:", "some", "VMs",
+    )  # fmt: skip
+    assert words("free -47.4 GiB, 512 MiB, 3 B. and 2 TiB/s") == (
+        "free", "-47.4 GiB,", "512 MiB,", "3 B.", "and", "2 TiB/s",
+    )  # fmt: skip
+    # Only after a number: names and words are split as before, blanks dropped.
+    assert words("vm  GiB x5 Boxes 4 vCPUs") == ("vm", "GiB", "x5", "Boxes", "4", "vCPUs")
+
+
+def test_styled_words_keep_their_styles() -> None:
+    text = Text("needs 47.2 GiB back")
+    text.stylize("bold", 6, 14)
+    parts = text_words(text)
+    assert [p.plain for p in parts] == ["needs", "47.2 GiB", "back"]
+    assert [(s.start, s.end, s.style) for s in parts[1].spans] == [(0, 8, "bold")]
+
+
+def test_finding_cell_wraps_before_the_number_not_its_unit() -> None:
+    cell = words("reservations 129.4 GiB is above capacity 124.0 GiB: some VMs cannot power on")
+    lines = str(_wrap(cell, 40)).split("\n")
+    assert lines == [
+        "reservations 129.4 GiB is above capacity",
+        "124.0 GiB: some VMs cannot power on",
+    ]
+
+
+def test_hanging_keeps_number_and_unit_and_styles() -> None:
+    console = Console(width=80, file=io.StringIO())
+    text = Text("settles in low state: needs 47.2 GiB back but ballooning can take only 26.0 GiB")
+    text.stylize("red", text.plain.index("26.0"), len(text.plain))
+    out = hanging(console, text, 76, "  ", "    ")
+    assert [line.rstrip() for line in out.plain.split("\n")] == [
+        "  settles in low state: needs 47.2 GiB back but ballooning can take only",
+        "    26.0 GiB",
+    ]
+    red = [s for s in out.spans if s.style == "red"]
+    assert [out.plain[s.start : s.end] for s in red] == ["26.0 GiB"]
+
+
+def test_hanging_leaves_a_users_private_use_character_alone() -> None:
+    # The stand-in for a kept space is a private-use character: where the text has one
+    # already, nothing is glued (and nothing of the user's is turned into a space).
+    console = Console(width=80, file=io.StringIO())
+    text = Text("vm \ue000name " + "x" * 60 + " 26.0 GiB")
+    assert "\ue000name" in hanging(console, text, 76, "", "  ").plain

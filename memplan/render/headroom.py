@@ -10,7 +10,7 @@ from rich.text import Text
 
 from memplan.model import ClusterHeadroom, Forecast, HeadroomReport, HostHeadroom
 from memplan.render.base import arrivals_dict, growth_lines
-from memplan.render.layout import Column, fit, flow, grid, hanging, put
+from memplan.render.layout import Column, fit, flow, grid, hanging, put, words
 from memplan.render.notes import put_notes
 from memplan.units import format_size, plural
 
@@ -134,8 +134,9 @@ def json_schema() -> dict[str, Any]:
 
 
 def _words(text: str) -> tuple[str, ...]:
-    """A sentence as wrap units: it wraps between words, never inside a host name."""
-    return tuple(text.split(" "))
+    """A sentence as wrap units: it wraps between words, never inside a host name nor
+    between a number and its unit."""
+    return words(text)
 
 
 def cluster_columns() -> list[Column[ClusterHeadroom]]:

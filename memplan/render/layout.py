@@ -75,6 +75,21 @@ _PRINTABLE_LINES = re.compile(r"[^\x20-\x7e\n]")
 a character, and Rich's Text keeps them as they are."""
 
 
+_UNIT = r"(?:[KMGTP]i)?B\b"
+"""A byte unit after a number ("124.0 GiB"): a line never breaks between the two."""
+
+_WORD = re.compile(rf"[^ ]+(?:(?<=\d) (?={_UNIT})[^ ]+)*")
+"""A wrap unit of a sentence: what lies between spaces, or a number with its byte unit
+("124.0 GiB:")."""
+
+_KEEP = re.compile(rf"(?<=\d) (?={_UNIT})")
+"""The space between a number and its byte unit."""
+
+_GLUE = "\ue000"
+"""A private-use character, one cell wide and no space to Rich's wrapping, that stands in
+for a _KEEP space while a Text wraps."""
+
+
 def _width(text: str) -> int:
     """Terminal cells of ``text``: CJK and emoji take two (the ASCII test is the fast path)."""
     return len(text) if text.isascii() else cell_len(text)
@@ -177,6 +192,9 @@ def _wrap(cell: Cell, width: int) -> str | Text:
         if joined.count(" ") == len(cell) - 1 and all(cell):
             # units without spaces are words: wrap by searching the joined text
             return _wrap_words(joined, width)
+        if all(cell) and _GLUE not in joined:  # e.g. "124.0 GiB": glued into one word
+            glued = " ".join([u.replace(" ", _GLUE) for u in cell])  # type: ignore[union-attr]
+            return _wrap_words(glued, width).replace(_GLUE, " ")
         out: list[str] = []
         for u in cell:
             assert isinstance(u, str)
@@ -425,11 +443,30 @@ def flow(parts: Sequence[str | Text], width: int, sep: str = " · ", indent: str
     return Text("\n").join(lines)
 
 
+def words(text: str) -> tuple[str, ...]:
+    """``text`` as wrap units: words, with each number kept with its byte unit (a line
+    that ends "above capacity 124.0" with "GiB" on the next reads as a wrong number)."""
+    return tuple(_WORD.findall(text))
+
+
+def text_words(text: Text) -> tuple[Text, ...]:
+    """``words`` of a styled text, each word keeping its styles."""
+    return tuple(text[m.start() : m.end()] for m in _WORD.finditer(text.plain))
+
+
 def hanging(console: Console, text: Text, width: int, first: str, rest: str) -> Text:
     """``text`` wrapped between words at ``width``: the first line starts with ``first``,
-    the others with ``rest``."""
+    the others with ``rest``. A number and its byte unit stay on one line."""
     room = max(20, width - max(len(first), len(rest)))
+    plain = text.plain
+    glued = _GLUE not in plain and _KEEP.search(plain) is not None
+    if glued:
+        text = text.copy()
+        text.plain = _KEEP.sub(_GLUE, plain)  # same length: the spans stay where they were
     lines = text.wrap(console, room, overflow="fold")
+    if glued:
+        for line in lines:
+            line.plain = line.plain.replace(_GLUE, " ")
     return Text("\n").join(Text(first if i == 0 else rest) + line for i, line in enumerate(lines))
 
 

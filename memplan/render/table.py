@@ -43,6 +43,8 @@ from memplan.render.layout import (
     hidden_line,
     put,
     table_width,
+    text_words,
+    words,
 )
 from memplan.render.notes import put_notes
 from memplan.units import GIB, format_size, plural
@@ -553,8 +555,8 @@ def _message(f: Finding) -> Text:
 def _message_words(f: Finding) -> tuple[str | Text, ...]:
     """The message as units that wrap between words (plain words: cheap to lay out)."""
     if not f.suppressed:
-        return tuple(filter(None, f.message.split(" ")))
-    return tuple(_message(f).split(" ", allow_blank=False))
+        return words(f.message)
+    return text_words(_message(f))
 
 
 def finding_columns() -> list[Column[Finding]]:
