@@ -5,6 +5,9 @@ from __future__ import annotations
 import math
 from datetime import date
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from memplan import engine
 from memplan.engine import projection
 from memplan.model import Scenario
@@ -328,3 +331,89 @@ def test_arrivals_placed_in_a_batch_go_where_one_by_one_they_would() -> None:
         assert (demand, reserved) == (d1, r1)
         left += batch.count(None) > 0 and any(batch)
     assert left > 10  # some clusters fill up part way through a batch
+
+
+_SHAPE = inv(ONE_HOST).vms[0]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    memory=st.integers(1, 1 << 40),
+    consumed=st.integers(0, 1 << 41),
+    active=st.integers(0, 1 << 41),
+    reservation=st.integers(0, 1 << 40),
+    limit=st.none() | st.integers(0, 1 << 40),
+    balloon_max=st.none() | st.integers(0, 1 << 40),
+    growth=st.sampled_from([0.0, 0.001, 0.01, 0.05, 0.3, -0.02]),
+    demand=st.booleans(),
+    born=st.integers(0, 5),
+    months=st.lists(st.integers(0, 40), min_size=1, max_size=8),
+)
+def test_a_vms_row_at_a_month_is_its_grown_usage(
+    memory: int, consumed: int, active: int, reservation: int, limit: int | None,
+    balloon_max: int | None, growth: float, demand: bool, born: int, months: list[int],
+) -> None:  # fmt: skip
+    """_Entry.at() works usage() and figures() out from constants it keeps: the row at
+    any month, asked in any order, must be figures() of usage() at that age, exactly."""
+    from dataclasses import replace
+
+    from memplan.engine.hostmodel import figures
+
+    vm = replace(
+        _SHAPE, memory=memory, consumed=consumed, active=active,
+        reservation=reservation, limit=limit, balloon_max=balloon_max, growth=growth,
+        demand_growth=demand and growth > 0,
+    )  # fmt: skip
+    entry = projection._Entry(born, vm)
+    for month in sorted(months) + months:
+        if month < born:
+            continue
+        want = (vm, *figures(vm, *projection.usage(vm, month - born)))
+        assert entry.at(month) == want
+
+
+def test_proofs_kept_per_host_are_the_proof_over_the_rows() -> None:
+    """The forecast proves ballooning covers a host's need with the rows that do not grow
+    gone over once (_World._covers_on()): for every host and month of a changing
+    inventory, at needs around what the proof can show, the same answer as
+    _balloons_all() over the load's rows."""
+    inventory = inv(_changing())
+    host_of, _ = engine.place(inventory)
+    answers = set()
+    for growth in (None, 0.06):
+        world = projection._World.start(inventory, host_of, growth, "demand", AS_OF)
+        k = 1 / (1 - float(inventory.policy.idle_tax))
+        for month in range(13):
+            world.arrive(month)
+            for name in sorted(world.hosts):
+                rows = world.load(name, month).rows
+                covers = world._covers_on(name)
+                for need in (0, 256 * MIB, GIB, 4 * GIB, 16 * GIB, 64 * GIB):
+                    answer = projection._balloons_all(rows, need, k)
+                    assert covers(rows, need) is answer
+                    answers.add(answer)
+    assert answers == {True, False}
+
+
+def test_ha_verdicts_over_the_months_are_the_analysis_of_the_grown_vms() -> None:
+    """_World.ha_verdict() gives ha.analyse() the hosts' grown loads and the VMs as they
+    were (what it reads of them, admission control, growth leaves alone): the verdict must
+    be the analysis of the VMs grown to the month."""
+    from memplan.engine import ha
+    from memplan.engine.hostmodel import evaluate_load, load_of
+
+    inventory = inv(_changing())
+    host_of, _ = engine.place(inventory)
+    world = projection._World.start(inventory, host_of, 0.06, "demand", AS_OF)
+    cluster = inventory.clusters[0]
+    verdicts = set()
+    for month in range(13):
+        world.arrive(month)
+        members = [h for h in world.hosts.values() if h.cluster == cluster.name]
+        grown = {h.name: world.on_host(h.name, month) for h in members}
+        base = {h.name: evaluate_load(h, load_of(grown[h.name]), inventory.policy) for h in members}
+        result = ha.analyse(cluster, members, grown, base, inventory.policy)
+        assert result is not None
+        assert world.ha_verdict(cluster, month, (), None) is result.verdict
+        verdicts.add(result.verdict)
+    assert len(verdicts) > 1

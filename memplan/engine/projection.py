@@ -230,10 +230,15 @@ class _Overflow:
         return max(0.0, total)
 
 
+_BALLOON_NUM = esxi.BALLOON_MAX_FRACTION.numerator
+_BALLOON_DEN = esxi.BALLOON_MAX_FRACTION.denominator
+
+
 class _Entry:
     """A VM on a host as _World.load() reads it."""
 
-    __slots__ = ("born", "grown", "month", "row", "since", "vm")
+    __slots__ = ("base", "born", "cap", "demand", "grown", "held", "idle_floor", "kept",
+                 "month", "row", "since", "vm")  # fmt: skip
 
     def __init__(self, born: int, vm: VM) -> None:
         self.born = born
@@ -246,9 +251,21 @@ class _Entry:
         self.month = -1
         """The month whose row is ``grown`` (the last asked for)."""
         self.grown: Row | None = None
+        # at()'s constants: usage() and figures() with what does not change month to month
+        # worked out once (the same arithmetic, in the same order).
+        self.base = 1 + vm.growth
+        self.held = min(vm.consumed, vm.entitled_memory)
+        """What it holds today (usage()'s ``held``)."""
+        self.kept = min(vm.active, self.held)
+        """Active memory within that."""
+        self.demand = vm.demand_growth
+        self.idle_floor = vm.reservation
+        cap = vm.memory * _BALLOON_NUM // _BALLOON_DEN
+        self.cap = vm.balloon_max if vm.balloon_max is not None and vm.balloon_max < cap else cap
+        """figures()'s balloon cap."""
 
     def at(self, month: int) -> Row:
-        """The row at ``month`` (the VM exists then)."""
+        """The row at ``month`` (the VM exists then): (vm, *figures(vm, *usage(vm, age)))."""
         age = month - self.born
         row = self.row
         if row is not None and age >= self.since:
@@ -256,13 +273,35 @@ class _Entry:
         if month == self.month and self.grown is not None:
             return self.grown
         vm = self.vm
-        consumed, active = usage(vm, age)
-        grown = (vm, *figures(vm, consumed, active))
+        if age <= 0:
+            consumed, active = vm.consumed, vm.active
+        else:  # usage(), growth > 0 here (row is None otherwise)
+            factor = self.base**age
+            held = self.held
+            entitled = vm.entitled_memory
+            consumed = round(held * factor)
+            if consumed > entitled:
+                consumed = entitled
+            if self.demand:
+                active = round(self.kept * consumed / held) if held else 0
+            else:
+                active = round(self.kept * factor)
+                if active > consumed:
+                    active = consumed
+        # figures(vm, consumed, active)
+        memory, limit = vm.memory, vm.limit
+        held = memory if consumed > memory else consumed
+        if limit is not None and limit < held:
+            held = limit
+        act = held if active > held else active
+        idle = held - (act if act > self.idle_floor else self.idle_floor)
+        cap = self.cap
+        grown: Row = (vm, held, act, 0 if idle < 0 else idle if idle < cap else cap)
         if (
             row is None
             and vm.growth > 0
             and consumed == vm.entitled_memory
-            and (vm.demand_growth or active == consumed)
+            and (self.demand or active == consumed)
         ):  # at its bounds: usage() stays the same from this age on
             self.row, self.since = grown, age
         self.month, self.grown = month, grown
@@ -273,8 +312,8 @@ class _OnHost:
     """A host's VMs as _World.load() reads them (_World._on()): the rows growth cannot
     change laid out and summed once, so that a month costs only the VMs that grow."""
 
-    __slots__ = ("arrived", "base", "last_born", "moving", "names", "stale", "sums", "version",
-                 "vms")  # fmt: skip
+    __slots__ = ("arrived", "base", "last_born", "moving", "names", "proof", "stale", "sums",
+                 "version", "vms")  # fmt: skip
 
     def __init__(self, names: list[str], vms: list[_Entry], arrived: list[int]) -> None:
         self.names = names
@@ -300,6 +339,8 @@ class _OnHost:
         """A VM left or changed: build it again (keeping the entries that stand)."""
         self.version = 0
         """Counts the VMs added in place (add())."""
+        self.proof: tuple[float, int, int, bool] | None = None
+        """_balloons_all()'s pass over the rows in ``base`` (base_proof())."""
 
     def add(self, name: str, entry: _Entry, new: bool) -> None:
         """Add a VM that was not here (``new``: one demand growth brought)."""
@@ -322,6 +363,25 @@ class _OnHost:
         if new:
             bisect.insort(self.arrived, entry.born)
         self.version += 1
+        self.proof = None
+
+    def base_proof(self, k: float) -> tuple[float, int, int, bool]:
+        """ha.proof_level() over the rows in ``base``: the highest level, the position and
+        kind of the first row that is not ha.ROW_SAFE (len(base) and ROW_SAFE when none
+        is), and whether one is ha.ROW_WHOLE; worked out once (``k`` is the policy's)."""
+        if self.proof is None:
+            level, first, kind, whole = 0.0, len(self.base), ha.ROW_SAFE, False
+            for i, row in enumerate(self.base):
+                if row is not None:
+                    at, kd = ha.proof_level(*row, k)
+                    if at > level:
+                        level = at
+                    if kd:
+                        if i < first:
+                            first, kind = i, kd
+                        whole = whole or kd == ha.ROW_WHOLE
+            self.proof = (level, first, kind, whole)
+        return self.proof
 
 
 @dataclass(slots=True)
@@ -502,7 +562,8 @@ class _World:
             self.load(name, month)
             last = self._last[name]
             if last.state is None:
-                last.state = state_of(last.host, last.load, self.inventory.policy, self._covers)
+                covers = self._covers_on(name)
+                last.state = state_of(last.host, last.load, self.inventory.policy, covers)
             state = self.states[name, month] = last.state
         return state
 
@@ -517,6 +578,30 @@ class _World:
 
     def _covers(self, rows: tuple[Row, ...], need: int) -> bool:
         return _balloons_all(rows, need, 1 / (1 - float(self.inventory.policy.idle_tax)))
+
+    def _covers_on(self, name: str) -> Callable[[tuple[Row, ...], int], bool]:
+        """_covers() for host ``name``'s loads: where a load's rows are the host's index
+        laid out (load()'s common case), the rows that do not grow were proven once
+        (_OnHost.base_proof()) and only the growing ones are gone over again. The same
+        answers as _balloons_all()."""
+        index = self._on(name)
+        k = 1 / (1 - float(self.inventory.policy.idle_tax))
+
+        def covers(rows: tuple[Row, ...], need: int) -> bool:
+            if len(rows) != len(index.base) or self._index.get(name) is not index:
+                return _balloons_all(rows, need, k)
+            level, first, kind, whole = index.base_proof(k)
+            for i in index.moving:
+                at, kd = ha.proof_level(*rows[i], k)
+                if at > level:
+                    level = at
+                if kd:
+                    if i < first:
+                        first, kind = i, kd
+                    whole = whole or kd == ha.ROW_WHOLE
+            return _taken_covers(rows, need, k, level, kind, whole)
+
+        return covers
 
     def forget(self) -> None:
         """Drop the states evaluated so far: a planned change moved VMs."""
@@ -541,7 +626,10 @@ class _World:
         members = [
             h for h in self.hosts.values() if h.cluster == cluster.name and not h.maintenance
         ]
-        by_host = {h.name: self.on_host(h.name, month) for h in members}
+        # ha.analyse() reads usage from ``loads`` (the grown rows); of the VMs it reads
+        # only what growth leaves as it is (power, reservation, overhead: admission
+        # control), so they are not grown again one by one.
+        by_host = {h.name: [self.vms[n] for n in self.here(h.name, month)] for h in members}
         loads = {h.name: self.load(h.name, month) for h in members}
         base = {h.name: evaluate_load(h, loads[h.name], self.inventory.policy) for h in members}
         result = ha.analyse(
@@ -769,6 +857,15 @@ def _balloons_all(rows: tuple[Row, ...], need: int, k: float) -> bool:
         if kind:
             first = first or kind
             whole = whole or kind == ha.ROW_WHOLE
+    return _taken_covers(rows, need, k, level, first, whole)
+
+
+def _taken_covers(
+    rows: tuple[Row, ...], need: int, k: float, level: float, first: int, whole: bool
+) -> bool:
+    """The rest of _balloons_all() once the rows' proof levels are known: ``level`` the
+    highest, ``first`` the kind of the first row that is not ha.ROW_SAFE, ``whole`` whether
+    one is ha.ROW_WHOLE."""
     if level == math.inf or (whole and first != ha.ROW_SLACK):
         return False
     want, taken = need + ha.BALLOON_MARGIN, 0.0
