@@ -4,6 +4,8 @@
 - ``sources``: where the bytes come from (bounded file reads, git revisions, RVTools
   exports imported in memory, baselines);
 - ``yamlload``: libyaml composition with positions and a bounded tag resolver;
+- ``vmlines``: the loader's fast path, one-line VM entries read from the text (any problem:
+  the document is read node by node); ``build``: records built without their ``__init__``;
 - ``nodes``: typed values read from YAML nodes, every problem collected at its position;
 - ``sections/``: one module per section (hosts and VMs, clusters and HA, policy,
   planned changes, waivers); ``document`` combines them and checks cross-references;

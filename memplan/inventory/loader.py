@@ -4,6 +4,11 @@ Design: the file is composed into YAML nodes (not constructed into Python object
 that every value keeps its line and column, duplicate keys can be caught (PyYAML's own
 loader silently keeps the last one), and no tag can ever construct an object. Every
 problem is collected; the caller gets all of them at once in an InventoryError.
+
+Most of a large inventory is one-line VM entries (``- {name: vm1, memory: 4GiB}``): where
+the file has no tags, aliases or what-ifs, they are read from the text and libyaml composes
+the rest (vmlines.py); at the first problem the document is read again node by node, so
+that every problem is reported as before.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from dataclasses import replace
 import yaml
 
 from memplan.errors import InventoryError, Problem
-from memplan.inventory import whatif, yamlload
+from memplan.inventory import vmlines, whatif, yamlload
 from memplan.inventory.document import Reader
 from memplan.inventory.sources import decode, position, read_source
 from memplan.model import (
@@ -61,7 +66,10 @@ def load(path: str, whatifs: tuple[WhatIf, ...] = (), notes: list[Note] | None =
 
 def compose(data: bytes, path: str) -> Node | None:
     """Compose YAML nodes with positions, with libyaml when it is present."""
-    text = decode(data, path)
+    return _compose(decode(data, path), path)
+
+
+def _compose(text: str, path: str) -> Node | None:
     if "\x00" in text:
         line, col = position(text, text.index("\x00"))
         raise InventoryError([Problem(path, line, col, "binary data (a NUL byte) in a YAML file")])
@@ -120,7 +128,13 @@ def _parse(
 def _parse_nodes(
     data: bytes, path: str, whatifs: tuple[WhatIf, ...], spec: str | None
 ) -> tuple[Inventory, VM | None]:
-    root = compose(data, path)
+    text = decode(data, path)
+    tagged = _may_have_tags_or_aliases(data, whatifs)
+    if not whatifs and not tagged:
+        fast = _parse_lines(text, path, spec)
+        if fast is not None:
+            return fast
+    root = _compose(text, path)
     if root is None:
         raise InventoryError(
             [Problem(path, 1, 1, "file is empty; an inventory starts with 'version: 1'")]
@@ -129,7 +143,7 @@ def _parse_nodes(
         _RETAINED.append(root)
     whatif.apply(root, whatifs)
     reader = Reader(path)
-    walkable = not _may_have_tags_or_aliases(data, whatifs) or reader.check_tags(root)
+    walkable = not tagged or reader.check_tags(root)
     inventory = reader.inventory(root) if walkable else None
     shape = None
     if spec is not None and inventory is not None:
@@ -137,6 +151,36 @@ def _parse_nodes(
     if reader.problems or inventory is None:
         raise InventoryError(reader.problems)
     return (replace(inventory, whatifs=whatifs) if whatifs else inventory), shape
+
+
+def _parse_lines(text: str, path: str, spec: str | None) -> tuple[Inventory, VM | None] | None:
+    """The fast path (vmlines): the inventory with its VM lines read from the text, or None
+    when it does not apply or finds a problem (the caller then reads every node, which
+    reports it). Only for a document without tags, aliases or what-ifs."""
+    spliced = vmlines.splice(text)
+    if spliced is None:
+        return None
+    body, lines, fields = spliced
+    try:
+        root = yamlload.compose(body)
+    except (yaml.YAMLError, RecursionError):
+        return None
+    if root is None:
+        return None
+    reader = Reader(path)
+    reader.lines, reader.line_fields = lines, fields
+    try:
+        inventory = reader.inventory(root)
+        shape = None
+        if spec is not None and inventory is not None:
+            shape = reader.vm(whatif.shape(spec), reader.defaults_vm, None, None)
+    except vmlines.Slow:
+        return None
+    if lines or reader.problems or inventory is None:  # a run unread: not where it was put
+        return None
+    if _RETAINED is not None:
+        _RETAINED.append(root)
+    return inventory, shape
 
 
 def _may_have_tags_or_aliases(data: bytes, whatifs: tuple[WhatIf, ...]) -> bool:

@@ -20,6 +20,7 @@ from memplan.inventory.fields import (
     STR_TAG,
     TAG,
 )
+from memplan.inventory.vmlines import PLACEHOLDER, Slow, VMLine
 from memplan.model import (
     Location,
 )
@@ -70,6 +71,15 @@ class NodeReader:
         self._sizes: dict[tuple[str, tuple[str, ...], bool], Any] = {}
         self._shapes: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         self._defaults_keys: dict[int, tuple[dict[str, Node], tuple[Any, ...] | None]] = {}
+        self._line_shapes: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        self._line_bases: dict[tuple[str, int], tuple[tuple[Any, ...], bool]] = {}
+        self._line_defaults: dict[int, dict[str, Node]] = {}
+        self.line_fields: set[str] = set()
+        """The distinct texts of the lines' fields after the name (vmlines.splice)."""
+        self._field_nodes: dict[str, Node] | None = None
+        self.lines: dict[tuple[int, int], list[VMLine]] | None = None
+        """The fast path's runs of VM lines not yet read, by their placeholder's position
+        (vmlines.splice); None when reading every node. With it, a problem raises Slow."""
 
     def loc(self, node: Node) -> Location:
         mark = node.start_mark
@@ -78,6 +88,8 @@ class NodeReader:
         return Location(self.path, mark.line + 1, mark.column + 1)
 
     def error(self, node: Node, message: str, first: bool = False) -> None:
+        if self.lines is not None:
+            raise Slow  # the ordinary reading reports it, with every other problem
         loc = self.loc(node)
         self.problems.append(Problem(loc.file, loc.line, loc.column, message, first))
 
@@ -198,7 +210,25 @@ class NodeReader:
         if not isinstance(node, yaml.SequenceNode):
             self.error(node, f"{what} must be a list, not {describe(node)}")
             return []
+        if self.lines:
+            return self._with_lines(node.value)
         return list(node.value)
+
+    def _with_lines(self, items: list[Node]) -> list[Node]:
+        """``items`` with each run of VM lines in place of its placeholder."""
+        assert self.lines is not None
+        out: list[Node] = []
+        for item in items:
+            if type(item) is yaml.ScalarNode and item.value == PLACEHOLDER:
+                mark = item.start_mark
+                run = self.lines.pop((mark.line, mark.column), None)
+                if run is not None:
+                    if item.style:  # pragma: no cover - splice() writes it plain ("" or None)
+                        raise Slow
+                    out += run
+                    continue
+            out.append(item)
+        return out
 
     def text(self, node: Node, what: str) -> str | None:
         # Names are what the user typed: "off", "2024" or "1.10" stay as written, though

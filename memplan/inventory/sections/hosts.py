@@ -7,11 +7,13 @@ from typing import Any
 import yaml
 
 from memplan import esxi
+from memplan.inventory.build import builder
 from memplan.inventory.fields import (
     HOST_FIELDS,
     HOST_STATE_FIELDS,
     HOST_VALUE_FIELDS,
     MAX_COUNT,
+    MAX_NAME_CHARS,
     MAX_VCPUS,
     OBSERVED_FIELDS,
     POWER_WORDS,
@@ -28,9 +30,11 @@ from memplan.inventory.nodes import (
     describe,
     null_node,
 )
+from memplan.inventory.vmlines import NULLS, VMLine, compose_fields, scalar_text, slow
 from memplan.model import (
     VM,
     Host,
+    Location,
     Observed,
 )
 
@@ -222,6 +226,8 @@ class HostsAndVMs(NodeReader):
     ) -> VM | None:
         """A VM; growth comes from the VM, else its host or cluster (a demand rate), else
         defaults.vm."""
+        if type(node) is VMLine:
+            return self._vm_line(node, defaults, host, cluster, inherited_growth)
         v = self.mapping(node, (*VM_FIELDS, *extra) if extra else VM_FIELDS, "a VM")
         if v is None:
             return None
@@ -296,11 +302,98 @@ class HostsAndVMs(NodeReader):
         (memory, vcpus, power, res, lim, shares, level, act, act_given, cons, cons_given, ovh,
          est, bmax, tags, growth, ballooned, swapped) = parsed  # fmt: skip
         demand = "growth" not in v and inherited_growth is not None  # a host's or cluster's rate
-        return VM(
+        return _VM(
             name, memory, vcpus, power, res, lim, shares, level, act, act_given, cons, cons_given,
             ovh, est, bmax, tags, host, cluster, self.loc(node), growth, ballooned, swapped, uuid,
             demand, seen_on,
         )  # fmt: skip
+
+    def _vm_line(
+        self,
+        line: VMLine,
+        defaults: dict[str, Node],
+        host: str | None,
+        cluster: str | None,
+        growth: Node | None,
+    ) -> VM:
+        """A VM from its line (vmlines), as vm() reads its nodes; Slow at any problem."""
+        m = line.match
+        token = m[2]
+        name = token[1:-1] if token[0] in "\"'" else token  # vmlines.scalar_text(), inlined
+        if not name or token in NULLS or len(name) > MAX_NAME_CHARS or name in self._vm_names:
+            slow()
+        self._vm_names[name] = line
+        uuid = m[4]
+        if uuid is not None:
+            if uuid in NULLS:
+                slow()
+            uuid = scalar_text(uuid) or slow()
+        seen_on = m[5]
+        if seen_on is not None:
+            if seen_on in NULLS or host is not None:
+                slow()
+            seen_on = scalar_text(seen_on) or slow()
+        key = (m[3], id(defaults), growth if growth is None else self._growth_key(growth))
+        shape = self._line_shapes.get(key)
+        if shape is None:
+            shape = self._line_shape(m[3], defaults, growth)
+            if len(self._line_shapes) < _MAX_SHAPES:
+                self._line_shapes[key] = shape
+        (memory, vcpus, power, res, lim, shares, level, act, act_given, cons, cons_given, ovh,
+         est, bmax, tags, rate, ballooned, swapped, demand) = shape  # fmt: skip
+        return _VM(
+            name, memory, vcpus, power, res, lim, shares, level, act, act_given, cons, cons_given,
+            ovh, est, bmax, tags, host, cluster, _LOCATION(self.path, line.line + 1, m.end(1) + 3),
+            rate, ballooned, swapped, uuid, demand, seen_on,
+        )  # fmt: skip
+
+    @staticmethod
+    def _growth_key(growth: Node) -> tuple[str, Any]:
+        if type(growth) is not yaml.ScalarNode:
+            slow()
+        return growth.tag, growth.value
+
+    def _line_shape(
+        self, fields: str, defaults: dict[str, Node], growth: Node | None
+    ) -> tuple[Any, ...]:
+        """What vm() reads from a VM's ``fields`` (the text after its name, each field after
+        ', ') with ``defaults`` and the host's or cluster's ``growth``, and whether that is
+        demand growth. The fields are read once per defaults, whatever the growth: a growth
+        inherited only stands in for defaults.vm's. Slow at any problem."""
+        base = self._line_bases.get((fields, id(defaults)))
+        if base is None:
+            base = self._line_base(fields, defaults)
+            self._line_bases[(fields, id(defaults))] = base
+            self._line_defaults[id(defaults)] = defaults  # so that its id stays its own
+        parsed, own_growth = base
+        if own_growth or growth is None:
+            return (*parsed, False)
+        rate = self._vm_field_once("growth", growth, "")
+        if rate is None:  # pragma: no cover - a problem raised Slow already
+            slow()
+        return (*parsed[:15], rate, *parsed[16:], True)
+
+    def _line_base(self, fields: str, defaults: dict[str, Node]) -> tuple[tuple[Any, ...], bool]:
+        """What vm() reads from ``fields`` with ``defaults`` and no growth inherited, and
+        whether the fields give a growth of their own."""
+        if self._field_nodes is None:
+            try:
+                self._field_nodes = compose_fields(self.line_fields)
+            except (yaml.YAMLError, RecursionError):  # pragma: no cover - LINE matched each
+                slow()
+        node = self._field_nodes.get(fields)
+        v = self.mapping(node, VM_FIELDS, "a VM") if node is not None else None
+        if v is None:  # pragma: no cover - a problem raised Slow already
+            slow()
+        f = defaults.copy()
+        for k, n in v.items():
+            f[k] = n  # LINE lets only VM_VALUE_FIELDS through
+        if "memory" not in f:
+            slow()
+        parsed = self._vm_values(f, "VM", defaults)
+        if parsed is None:  # pragma: no cover - a problem raised Slow already
+            slow()
+        return parsed, "growth" in v
 
     def _shape_key(
         self, v: dict[str, Node], defaults: dict[str, Node], growth: Node | None
@@ -441,6 +534,9 @@ class HostsAndVMs(NodeReader):
             out.append(text)
         return tuple(out)
 
+
+_VM = builder(VM)
+_LOCATION = builder(Location)
 
 _VM_SIZES: dict[str, tuple[tuple[str, ...], bool]] = {
     "memory": ((), False),
