@@ -1,17 +1,23 @@
 """Write a deterministic, realistic inventory for benchmarks.
 
-Usage: python benchmarks/generate.py N_HOSTS VMS_PER_HOST --seed S [-o FILE]
+Usage: python benchmarks/generate.py N_HOSTS VMS_PER_HOST --seed S [--copies N] [-o FILE]
 
 Clusters of 8-32 hosts of mixed sizes (256 GiB to 2 TiB), VM sizes drawn from a skewed
 distribution like real estates (many 4-16 GiB, a few 128-512 GiB), about 10% with
 reservations, a few limits, growth on some clusters and VMs, about 8% powered off, HA on
 every cluster. The same arguments always give the same bytes.
+
+``--copies N`` writes the inventory N times over (each copy's clusters, hosts and VMs
+named with a prefix, t0- to tN-): N times the VMs in the same mix, which a larger
+N_HOSTS does not give (which clusters grow, and how fast, is drawn per cluster), for
+checking that a command's cost grows linearly (benchmarks/paired.py --scaling).
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+import re
 import sys
 
 HOST_SIZES = [(256, 3), (384, 2), (512, 4), (768, 2), (1024, 2), (1536, 1), (2048, 1)]
@@ -77,6 +83,16 @@ def generate(n_hosts: int, vms_per_host: int, seed: int, plain: bool = False) ->
     return "\n".join(out) + "\n"
 
 
+def copies(text: str, n: int) -> str:
+    """``text`` (generate()'s) with its clusters written ``n`` times, names prefixed."""
+    lines = text.splitlines()
+    at = lines.index("clusters:") + 1
+    out = lines[:at]
+    for k in range(n):
+        out += [re.sub(r"name: (cl|esx|vm)", rf"name: t{k}-\1", line) for line in lines[at:]]
+    return "\n".join(out) + "\n"
+
+
 def main() -> None:
     """Command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -85,8 +101,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("-o", "--output", default="-")
     parser.add_argument("--plain", action="store_true", help="no HA and no growth")
+    parser.add_argument("--copies", type=int, default=1, help="the inventory N times over")
     args = parser.parse_args()
     text = generate(args.n_hosts, args.vms_per_host, args.seed, plain=args.plain)
+    if args.copies > 1:
+        text = copies(text, args.copies)
     if args.output == "-":
         sys.stdout.write(text)
     else:

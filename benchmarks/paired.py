@@ -16,7 +16,10 @@ second apart is far steadier than either time. The floors:
 
 ``--scaling`` adds the linearity checks: headroom and project on 10,000 and 100,000 VMs
 (the same generator, 10x the hosts), and headroom for 4 GiB copies against 16 GiB ones
-(4x the copies): CPU per VM and per copy should stay flat.
+(4x the copies): CPU per VM and per copy should stay flat. The generator draws which
+clusters grow per cluster, so its 10,000- and 100,000-VM files differ in mix (the larger
+has more growth); project also runs on ten copies of the 10,000-VM file (generate.py
+--copies 10), 100,000 VMs in the same mix.
 """
 
 from __future__ import annotations
@@ -79,10 +82,10 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="memplan-paired-"))
     gen = [PY, str(ROOT / "benchmarks" / "generate.py")]
 
-    def inventory(hosts: int, plain: bool) -> Path:
-        path = tmp / f"{hosts}{'-plain' if plain else ''}.yaml"
+    def inventory(hosts: int, plain: bool, copies: int = 1) -> Path:
+        path = tmp / f"{hosts}{'-plain' if plain else ''}x{copies}.yaml"
         if not path.exists():
-            extra = ["--plain"] if plain else []
+            extra = (["--plain"] if plain else []) + ["--copies", str(copies)]
             subprocess.run([*gen, str(hosts), str(args.vms_per_host), "--seed", "1", *extra,
                             "-o", str(path)], check=True)  # fmt: skip
         return path
@@ -138,6 +141,7 @@ def main() -> None:
     if args.scaling:
         small = inventory(args.hosts // 10, True)
         small_full = inventory(args.hosts // 10, False)
+        tiled = inventory(args.hosts // 10, False, 10)
         rows += [
             (f"headroom --vm 16GiB, {n // 10:,} VMs",
              lambda: [*MEMPLAN, "headroom", str(small), "--vm", "16GiB", "-f", "json"],
@@ -146,6 +150,10 @@ def main() -> None:
              lambda: [*MEMPLAN, "project", str(small_full), "--horizon", "24m", "--as-of",
                       "2026-01-01", "-f", "json", "-o", out],
              lambda: floor_of(small_full), "= the 100k ratio"),
+            (f"project --horizon 24m, 10 copies of the {n // 10:,} VMs",
+             lambda: [*MEMPLAN, "project", str(tiled), "--horizon", "24m", "--as-of",
+                      "2026-01-01", "-f", "json", "-o", out],
+             lambda: floor_of(tiled), "10x the 10k CPU"),
         ]  # fmt: skip
     print(f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python"
           f" {platform.python_version()}; CPU time, median of {args.runs} paired runs\n")  # fmt: skip
