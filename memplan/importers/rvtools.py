@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextvars import ContextVar
 from datetime import datetime
 from fractions import Fraction
+from itertools import repeat
 from typing import Any
 
 from memplan.errors import LimitError, UsageError
@@ -176,22 +177,30 @@ def _sheet_rows(sheet: str, grid: list[list[Any]]) -> list[Row]:
         return list(_rows(sheet, header, enumerate(body, 2), _cell))
     columns = []
     texts: set[str] = set()
+    first: list[Any] | None = None
     for key, i in index.items():
-        converted = _converted([values[i] for values in body], texts)
+        column = [values[i] for values in body]
+        first = column if first is None else first
+        converted = _converted(column, texts)
         if converted is None or (
             key in ("name", "host", "cluster") and converted[1] > MAX_NAME_CHARS
         ):
             return list(_rows(sheet, header, enumerate(body, 2), _cell))
         columns.append(converted[0])
     keys = tuple(index)
-    probe = next(iter(index.values()))  # a row with a value there is not blank: no need to look
-    numbered = zip(range(2, len(body) + 2), body, zip(*columns, strict=True), strict=True)
-    sheet_rows = _Sheet(
-        (n, dict(zip(keys, kept, strict=False)))  # as long, by construction; strict costs
-        for n, values, kept in numbered
-        if ((v := values[probe]) is not None and (v.__class__ is not str or v.strip()))
-        or not _blank(values)
-    )  # fmt: skip
+    numbers = range(2, len(body) + 2)
+    if _all_given(first or []):  # no row is blank: every row, made in C
+        dicts = map(dict, map(zip, repeat(keys), zip(*columns, strict=True)))
+        sheet_rows = _Sheet(zip(numbers, dicts, strict=True))
+    else:
+        probe = next(iter(index.values()))  # a row with a value there is not blank
+        numbered = zip(numbers, body, zip(*columns, strict=True), strict=True)
+        sheet_rows = _Sheet(
+            (n, dict(zip(keys, kept, strict=False)))  # as long, by construction; strict costs
+            for n, values, kept in numbered
+            if ((v := values[probe]) is not None and (v.__class__ is not str or v.strip()))
+            or not _blank(values)
+        )  # fmt: skip
     sheet_rows.texts = texts
     return sheet_rows
 
@@ -201,6 +210,14 @@ class _Sheet(list[Row]):
     a column at a time (a text of a blank row is white space: no number evidence)."""
 
     texts: set[str] | None = None
+
+
+def _all_given(column: list[Any]) -> bool:
+    """Whether every cell of ``column`` has a value (not empty, not white space alone)."""
+    distinct = set(column)
+    if set(map(type, distinct)) <= {str}:
+        return "" not in distinct and not any(map(str.isspace, distinct))
+    return all(v is not None and (v.__class__ is not str or v.strip()) for v in distinct)
 
 
 def _blank(values: Sequence[object]) -> bool:
@@ -377,8 +394,8 @@ def _decimal_comma(sheets: dict[str, list[Row]]) -> bool | None:
         if known is None:
             known = {v for _, row in rows for v in row.values() if v.__class__ is str}
         texts |= known
-    for value in texts:
-        if value[:1].isdigit():
+    for value in texts:  # evidence has a comma or a point: names and UUIDs seldom do
+        if value[:1].isdigit() and ("," in value or "." in value):
             text = _squeeze(value)
             comma = comma or bool(_COMMA_EVIDENCE.fullmatch(text))
             point = point or bool(_POINT_EVIDENCE.fullmatch(text))
@@ -572,15 +589,18 @@ def _build(sheets: dict[str, list[Row]], source: str) -> ImportResult:
         elif name not in memory_rows:
             memory_rows[name] = (number, row)
     seen: set[str] = set()
-    primary = [("vInfo", n, r) for n, r in sheets.get("vinfo", [])]
-    names_in_info = {_text(r.get("name")) for _, _, r in primary}
+    info = sheets.get("vinfo", [])
+    info_names = [_text(r.get("name")) for _, r in info]
+    names_in_info = set(info_names)
+    primary = [("vInfo", n, r, name) for (n, r), name in zip(info, info_names, strict=True)]
     primary += [
-        ("vMemory", n, r) for name, (n, r) in memory_rows.items() if name not in names_in_info
-    ]
-    for tab, number, row in primary:
-        result.rows_read += 1
+        ("vMemory", n, r, name)
+        for name, (n, r) in memory_rows.items()
+        if name not in names_in_info
+    ]  # fmt: skip
+    result.rows_read += len(primary)
+    for tab, number, row, name in primary:
         where = f"{tab} row {number}"
-        name = _text(row.get("name"))
         if name is None:
             result.skip("skip-no-name", f"{where}: no VM name")
             continue
