@@ -55,7 +55,7 @@ def test_every_report_class_is_reachable_from_the_model() -> None:
 
     import memplan.model
 
-    for sub in ("project", "headroom", "diff", "rightsize", "trend", "forecast"):
+    for sub in ("project", "headroom", "diff", "rightsize", "trend", "forecast", "occasional"):
         module = importlib.import_module(f"memplan.model.{sub}")
         classes = [v for v in vars(module).values()
                    if dataclasses.is_dataclass(v) and v.__module__ == module.__name__]  # fmt: skip

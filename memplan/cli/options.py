@@ -14,10 +14,9 @@ from typer import _click as click
 from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 from memplan.inventory import whatif
-from memplan.model import WhatIf
 
 if TYPE_CHECKING:
-    pass
+    from memplan.model.occasional import WhatIf
 
 
 EXIT_CODES_HELP = (
@@ -377,6 +376,8 @@ def in_order(ctx: typer.Context, flags: tuple[str, ...]) -> tuple[WhatIf, ...]:
             elif not eq and i + 1 < len(argv):
                 value = argv[i + 1]
                 i += 1
+            from memplan.model.occasional import WhatIf  # only what-ifs need it
+
             out.append(WhatIf(name, value))
         i += 1
     return tuple(out)

@@ -14,7 +14,7 @@ import math
 from collections.abc import Iterable
 from itertools import combinations
 from operator import itemgetter
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from memplan import esxi
 from memplan.engine.hostmodel import (
@@ -35,11 +35,12 @@ from memplan.model import (
     Host,
     HostResult,
     MemState,
-    PercentMath,
     Policy,
     Severity,
-    SlotMath,
 )
+
+if TYPE_CHECKING:
+    from memplan.model.occasional import PercentMath, SlotMath
 
 MAX_COMBINATIONS = 500
 """Above this many failure combinations, fail the largest hosts instead of trying all."""
@@ -52,6 +53,8 @@ def slot_math(hosts: list[Host], vms: list[VM]) -> SlotMath:
     many hosts, largest (most slots) first, can fail while the rest still hold one slot per
     powered-on VM (vSphere Availability guide).
     """
+    from memplan.model.occasional import SlotMath  # only the slot policy needs it
+
     on = [vm for vm in vms if vm.powered_on]
     slot = max((vm.reservation + vm.overhead for vm in on), default=0)
     per_host = tuple(
@@ -70,6 +73,8 @@ def slot_math(hosts: list[Host], vms: list[VM]) -> SlotMath:
 
 def percent_math(hosts: list[Host], vms: list[VM], required: float) -> PercentMath:
     """Percentage policy: failover capacity = (capacity - reservations) / capacity."""
+    from memplan.model.occasional import PercentMath  # only the percentage policy needs it
+
     capacity = sum(h.capacity for h in hosts)
     reserved = sum(vm.reservation + vm.overhead for vm in vms if vm.powered_on)
     failover = (capacity - reserved) / capacity if capacity else 0.0

@@ -17,6 +17,7 @@ import contextlib
 import gc
 from collections.abc import Iterator
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import yaml
 
@@ -28,8 +29,10 @@ from memplan.model import (
     VM,
     Inventory,
     Note,
-    WhatIf,
 )
+
+if TYPE_CHECKING:
+    from memplan.model.occasional import WhatIf
 
 Node = yaml.Node
 

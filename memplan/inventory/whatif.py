@@ -11,13 +11,16 @@ from __future__ import annotations
 import fnmatch
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import yaml
 
 from memplan.errors import UsageError
 from memplan.inventory import yamlload
-from memplan.model import WhatIf
 from memplan.units import clip, suggest
+
+if TYPE_CHECKING:
+    from memplan.model.occasional import WhatIf
 
 Node = yaml.Node
 _STR = "tag:yaml.org,2002:str"

@@ -268,38 +268,6 @@ class Policy:
 
 
 @dataclass(frozen=True, slots=True)
-class PlannedChange:
-    """A dated change the inventory plans: a VM or host added, or a host retired."""
-
-    at: date
-    """From this day on."""
-    kind: str
-    """add-vm, add-host or retire-host."""
-    vm: VM | None
-    """The VM to add."""
-    host: Host | None
-    """The host to add."""
-    target: str | None
-    """The host to retire."""
-    location: Location
-    """Where the change is written."""
-
-
-@dataclass(frozen=True, slots=True)
-class WhatIf:
-    """One what-if from the command line, as the user wrote it."""
-
-    flag: str
-    """--add-vm, --remove-vm, --power-off, --add-host, --remove-host, --set or another
-    flag echoed in the report (--rightsize has no value)."""
-    value: str
-    """Its argument."""
-
-    def __str__(self) -> str:
-        return f"{self.flag} {self.value}" if self.value else self.flag
-
-
-@dataclass(frozen=True, slots=True)
 class Inventory:
     """A whole validated inventory."""
 
@@ -388,22 +356,6 @@ class Finding:
     """Formula, inputs and sources."""
     suppressed: str | None = None
     """Why it does not count: "waived: REASON" or "in baseline"; None when it counts."""
-
-
-@dataclass(frozen=True, slots=True)
-class Waiver:
-    """An accepted finding: rule and subject (glob), with a reason and maybe an end date."""
-
-    rule: str
-    """Rule ID (e.g. MP202) or name (e.g. host-ballooning)."""
-    subject: str
-    """Glob on the finding's subject name."""
-    reason: str
-    """Why it is accepted (required)."""
-    until: date | None
-    """Last day it applies; after it the waiver is expired (MP901)."""
-    location: Location
-    """Where the waiver is written."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -588,34 +540,6 @@ class Scenario:
 
 
 @dataclass(frozen=True, slots=True)
-class SlotMath:
-    """vSphere HA slot policy, memory only."""
-
-    slot: int
-    """Largest reservation + overhead of a powered-on VM, bytes."""
-    slots_per_host: tuple[tuple[str, int], ...]
-    """Slots each host holds: floor(capacity / slot)."""
-    vms_on: int
-    """Powered-on VMs, each needing one slot."""
-    failover_capacity: int
-    """How many of the largest hosts can fail while the rest still hold every slot."""
-
-
-@dataclass(frozen=True, slots=True)
-class PercentMath:
-    """vSphere HA percentage policy, memory only."""
-
-    capacity: int
-    """Cluster capacity, bytes."""
-    reserved: int
-    """Reservations + overhead of powered-on VMs, bytes."""
-    failover: float
-    """(capacity - reserved) / capacity."""
-    required: float
-    """The configured percentage as a fraction."""
-
-
-@dataclass(frozen=True, slots=True)
 class HAResult:
     """One cluster's failover analysis."""
 
@@ -663,8 +587,9 @@ class HAResult:
 # --- the reports of other commands ------------------------------------------------------------
 # They live in submodules imported on first use: creating a frozen, slotted dataclass costs
 # about a millisecond at import, and ``check`` needs none of these (docs/performance.md):
-# project, headroom, diff, rightsize, trend, and the forecast (only with growth, plans or
-# --horizon).
+# project, headroom, diff, rightsize, trend, the forecast (only with growth, plans or
+# --horizon), and the occasional inputs (planned changes, what-ifs, waivers, HA's slot and
+# percentage arithmetic).
 # ``from memplan.model import TrendReport`` works as before, through __getattr__ below.
 
 if TYPE_CHECKING:
@@ -697,6 +622,21 @@ if TYPE_CHECKING:
     )
     from memplan.model.headroom import (
         HostHeadroom as HostHeadroom,
+    )
+    from memplan.model.occasional import (
+        PercentMath as PercentMath,
+    )
+    from memplan.model.occasional import (
+        PlannedChange as PlannedChange,
+    )
+    from memplan.model.occasional import (
+        SlotMath as SlotMath,
+    )
+    from memplan.model.occasional import (
+        Waiver as Waiver,
+    )
+    from memplan.model.occasional import (
+        WhatIf as WhatIf,
     )
     from memplan.model.project import (
         ProjectReport as ProjectReport,
@@ -748,6 +688,11 @@ if TYPE_CHECKING:
     )
 
 _ELSEWHERE = {
+    "PlannedChange": "occasional",
+    "WhatIf": "occasional",
+    "Waiver": "occasional",
+    "SlotMath": "occasional",
+    "PercentMath": "occasional",
     "HostForecast": "forecast",
     "ClusterForecast": "forecast",
     "Arrivals": "forecast",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from memplan.model import VM, MemState, WhatIf
+from memplan.model import VM, MemState
 from memplan.model.forecast import Forecast
+from memplan.model.occasional import WhatIf
 
 
 @dataclass(frozen=True, slots=True)

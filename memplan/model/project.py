@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from memplan.model import MemState, Note, WhatIf
+from memplan.model import MemState, Note
 from memplan.model.forecast import Forecast
+from memplan.model.occasional import WhatIf
 
 
 @dataclass(frozen=True, slots=True)

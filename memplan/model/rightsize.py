@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from fractions import Fraction
 
-from memplan.model import VM, MemState, WhatIf
+from memplan.model import VM, MemState
 from memplan.model.forecast import Forecast
+from memplan.model.occasional import WhatIf
 
 
 @dataclass(frozen=True, slots=True)

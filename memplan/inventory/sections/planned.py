@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from memplan.inventory import whatif
 from memplan.inventory.fields import (
@@ -16,9 +17,11 @@ from memplan.inventory.sections.hosts import HostsAndVMs
 from memplan.model import (
     VM,
     Host,
-    PlannedChange,
 )
 from memplan.units import suggest
+
+if TYPE_CHECKING:
+    from memplan.model.occasional import PlannedChange
 
 
 class PlannedChanges(HostsAndVMs):
@@ -53,6 +56,8 @@ class PlannedChanges(HostsAndVMs):
             if when is None or change is None:
                 continue
             kind, vm, host, target = change
+            from memplan.model.occasional import PlannedChange  # only plans need it
+
             out.append((when, i, PlannedChange(when, kind, vm, host, target, self.loc(pnode))))
         return [c for _, _, c in sorted(out, key=lambda t: (t[0], t[1]))]
 

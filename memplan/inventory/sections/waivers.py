@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from memplan.inventory.fields import (
     WAIVER_FIELDS,
 )
@@ -10,10 +12,10 @@ from memplan.inventory.nodes import (
     NodeReader,
     null_node,
 )
-from memplan.model import (
-    Waiver,
-)
 from memplan.units import suggest
+
+if TYPE_CHECKING:
+    from memplan.model.occasional import Waiver
 
 
 class Waivers(NodeReader):
@@ -44,5 +46,7 @@ class Waivers(NodeReader):
             if missing:
                 continue
             if rule and subject and reason and ("until" not in w or until is not None):
+                from memplan.model.occasional import Waiver  # only waivers need it
+
                 out.append(Waiver(rule, subject, reason, until, self.loc(wnode)))
         return out
