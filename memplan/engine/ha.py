@@ -27,7 +27,7 @@ from memplan.engine.hostmodel import (
     load_of,
     settle,
 )
-from memplan.engine.observed import in_count, is_standin, pieces
+from memplan.engine.observed import UNLISTED, in_count, is_standin, pieces
 from memplan.model import (
     VM,
     Cluster,
@@ -103,16 +103,14 @@ _DEMAND, _BALLOONABLE, _BUSY = itemgetter(3), itemgetter(4), itemgetter(5)
 
 def _moves(host: Host, rows: Iterable[Row]) -> list[Move]:
     """What restarts when ``host`` fails (_restarting()), in the order it is placed."""
-    out: list[Move] = []
     new = tuple.__new__  # a named tuple's own constructor costs a Python call per row
-    for row in _restarting(host, rows):
-        vm, held, active, balloonable = row
-        out.append(
-            new(Move, (
-                (-vm.memory, vm.name), vm.reservation + vm.overhead, vm.memory,
-                held + vm.overhead, balloonable, active + vm.overhead, row,
-            ))
-        )  # fmt: skip
+    out = [
+        new(Move, (
+            (-vm.memory, vm.name), vm.reservation + vm.overhead, vm.memory,
+            held + vm.overhead, balloonable, active + vm.overhead, (vm, held, active, balloonable),
+        ))
+        for vm, held, active, balloonable in _restarting(host, rows)
+    ]  # fmt: skip
     out.sort(key=itemgetter(0))  # stable: as the rows come on a tie
     return out
 
@@ -181,6 +179,8 @@ def _restarting(host: Host, rows: Iterable[Row]) -> list[Row]:
     less those the inventory lists (demand growth's new VMs are not among them), when the
     observation counts them."""
     rows = list(rows)
+    if host.observed is None and not any(UNLISTED in row[0].tags for row in rows):
+        return rows  # no stand-in: every row as it is
     count = None
     if host.observed is not None and host.observed.vms is not None:
         count = host.observed.vms - sum(in_count(r[0]) for r in rows)
@@ -405,10 +405,11 @@ def analyse(
     n = len(given) if given else (failures if failures is not None else default)
     if policy_name == "disabled" and not given and failures is None:
         n = 0
-    vms = [vm for h in hosts for vm in by_host[h.name]]
-    slots = slot_math(hosts, vms) if policy_name == "slots" and admission else None
-    pct = None
+    slots = pct = None
+    if policy_name == "slots" and admission:
+        slots = slot_math(hosts, [vm for h in hosts for vm in by_host[h.name]])
     if policy_name == "percentage" and admission and ha is not None and ha.percentage is not None:
+        vms = [vm for h in hosts for vm in by_host[h.name]]
         pct = percent_math(hosts, vms, float(ha.percentage))
     scenarios: list[tuple[str, ...]]
     if n == 0:
@@ -417,16 +418,16 @@ def analyse(
         method, scenarios = "given", [given]
     else:
         method, scenarios = _candidates(hosts, min(n, len(hosts)))
-    reserved = {  # what admission control holds on each host today: reservation + overhead
-        h.name: sum(v.reservation + v.overhead for v in by_host[h.name] if v.powered_on)
-        for h in hosts
-    }
     loads = {} if loads is None else loads
 
     def load(name: str) -> Load:  # each host's own VMs, reduced once for every scenario
         if name not in loads:
             loads[name] = load_of(by_host[name])
         return loads[name]
+
+    # what admission control holds on each host today: its powered-on VMs' reservations +
+    # overheads
+    reserved = {h.name: load(h.name).reserved + load(h.name).overhead for h in hosts}
 
     # What each host restarts, ready to place, each host's figures before the failure and
     # what MemSched can take from its own VMs: built once for every scenario (issue 22).
