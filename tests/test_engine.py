@@ -281,3 +281,19 @@ def test_vm_result_setters_cover_every_field_in_order() -> None:
     """The fast construction sets every field of VMResult (a field added to the dataclass
     must be added there too, or its slot would stay empty)."""
     assert tuple(f.name for f in fields(VMResult)) == hostmodel._VM_RESULT_FIELDS
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(min_value=8, max_value=512), st.lists(vm_strategy, min_size=1, max_size=10))
+def test_swaps_is_the_state_worse_than_soft(host_gib: int, vms: list[dict[str, object]]) -> None:
+    """hostmodel.swaps(), which spares the MemSched split where a proof decides (issue 22),
+    answers what the full evaluation's state says: hard or low."""
+    from memplan.engine.projection import _balloons_all
+
+    i = inv(_host_yaml(host_gib, vms))
+    host, policy = i.hosts[0], i.policy
+    load = hostmodel.load_of([vm for vm in i.vms if vm.host == host.name])
+    want = hostmodel.evaluate_load(host, load, policy).state.rank > MemState.SOFT.rank
+    k = 1 / (1 - float(policy.idle_tax))
+    assert hostmodel.swaps(host, load, policy) is want
+    assert hostmodel.swaps(host, load, policy, lambda r, n: _balloons_all(r, n, k)) is want

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from memplan import engine
 from memplan.engine import ha
-from memplan.engine.hostmodel import Row, figures
+from memplan.engine.hostmodel import SWAP_MARGIN, Row, figures, swap_proven
 from memplan.engine.memsched import Claim, ballooned
 from memplan.model import VM, HAResult, Location, Scenario
 from memplan.units import GIB, MIB
@@ -183,3 +183,80 @@ def test_search_finds_what_a_plain_scan_finds(
     assert (found.failed_hosts, found.survivors, found.restarted, found.unrestartable) == (
         want.failed_hosts, want.survivors, want.restarted, want.unrestartable,
     )  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    vms,
+    st.integers(1, 1 << 38),
+    st.sampled_from([Fraction(0), Fraction(3, 4), Fraction(9, 10)]),
+)
+def test_swap_proof_holds_whenever_given(
+    spec: list[tuple[int, int, int, int, int, int]], need: int, tax: Fraction
+) -> None:
+    """Whenever hostmodel.swap_proven() proves it, MemSched balloons less than the need
+    (the rest is compressed or swapped: the host settles hard or low). Both answers come
+    up (--hypothesis-show-statistics)."""
+    rows = []
+    for i, (gib, active, consumed, per_mib, res, odd) in enumerate(spec):
+        memory = gib * GIB + odd
+        vm = _vm(
+            f"v{i:02d}", memory, memory * active // 100, memory * consumed // 100,
+            per_mib * (memory // MIB), memory * res // 100,
+        )  # fmt: skip
+        rows.append(_row(vm))
+    proven = swap_proven(tuple(rows), need, 1 / (1 - float(tax)))
+    event(f"swap proven: {proven}")
+    if proven:
+        assert ballooned(need, _claims(rows), tax) < need
+
+
+def _rows_of(spec: list[tuple[int, int, int, int, int, int]]) -> list[Row]:
+    rows = []
+    for i, (gib, active, consumed, per_mib, res, odd) in enumerate(spec):
+        memory = gib * GIB + odd
+        vm = _vm(
+            f"v{i:02d}", memory, memory * active // 100, memory * consumed // 100,
+            per_mib * (memory // MIB), memory * res // 100,
+        )  # fmt: skip
+        rows.append(_row(vm))
+    return rows
+
+
+@settings(max_examples=150, deadline=None)
+@given(vms, st.sampled_from([Fraction(0), Fraction(3, 4), Fraction(9, 10)]))
+def test_swap_proof_holds_at_the_edge(
+    spec: list[tuple[int, int, int, int, int, int]], tax: Fraction
+) -> None:
+    """Just below the smallest need MemSched no longer balloons whole (found by bisection),
+    swap_proven() proves nothing where MemSched balloons it all: the margin is on the
+    right side."""
+    rows = _rows_of(spec)
+    claims, k = _claims(rows), 1 / (1 - float(tax))
+    lo, hi = 1, sum(held - min(vm.reservation, held) for vm, held, _, _ in rows) + 1
+    if ballooned(hi, claims, tax) == hi:
+        return  # never short
+    while hi - lo > 1:  # ballooned whole at lo (or lo = 1), short at hi
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if ballooned(mid, claims, tax) == mid else (lo, mid)
+    for need in {lo, max(1, hi - 1), max(1, hi - 1000), max(1, hi - SWAP_MARGIN // 2)}:
+        if ballooned(need, claims, tax) == need:
+            assert not swap_proven(tuple(rows), need, k)
+    event(f"proven past the edge: {swap_proven(tuple(rows), hi + 2 * SWAP_MARGIN, k)}")
+
+
+def test_swap_proof_of_a_host_short_of_idle_memory() -> None:
+    """Ten 16 GiB VMs holding 12.8 GiB each, 4 GiB active, equal shares: 8.8 GiB idle
+    each. Reclaiming 90 GiB reaches into the active memory: every VM gives 9 GiB, more
+    than its 8.8 GiB balloonable, proven without MemSched. Reclaiming 20 GiB (2 GiB each)
+    is not: it is all ballooned. A VM whose balloon takes all its room never swaps."""
+    rows = tuple(
+        _row(_vm(f"v{i}", 16 * GIB, 4 * GIB, 12 * GIB + 819 * MIB, 163840)) for i in range(10)
+    )
+    tax = Fraction(3, 4)
+    assert rows[0][3] == 12 * GIB + 819 * MIB - 4 * GIB  # balloonable: the idle memory
+    assert swap_proven(rows, 90 * GIB, 4.0)
+    assert ballooned(90 * GIB, _claims(list(rows)), tax) == 10 * rows[0][3] < 90 * GIB
+    assert not swap_proven(rows, 20 * GIB, 4.0)
+    small = _row(_vm("s", 4 * GIB, 0, 2 * GIB, 40960))  # 2 GiB held, all balloonable
+    assert not swap_proven((small,), 2 * GIB, 4.0)

@@ -197,6 +197,76 @@ def state_of(
     return _evaluate(host, load, policy, False)[0].state
 
 
+def swaps(
+    host: Host,
+    load: Load,
+    policy: Policy,
+    covers: Callable[[tuple[Row, ...], int], bool] | None = None,
+) -> bool:
+    """Whether ``host`` settles worse than soft under ``load`` (hard or low: some of the need
+    compressed or swapped): ``state_of(...).rank > MemState.SOFT.rank``, for a search that
+    asks no more (the forecast's first swapping month). Besides state_of()'s shortcuts,
+    where ballooning provably falls short of the need (swap_proven()) no MemSched split
+    runs: hard and low, which only the split's ballooned total tells apart, both swap."""
+    table = host_bands(host, policy)
+    free = host.capacity - load.demand
+    unreclaimed = state_by_free(free, table)
+    if unreclaimed is not None:
+        return unreclaimed.rank > MemState.SOFT.rank
+    need = esxi.soft_upper_edge(table) - free
+    if load.active + load.overhead > host.capacity or load.balloonable < need:
+        return True  # low, or a need beyond every balloon: hard or low
+    if covers is not None and covers(load.rows, need):
+        return False  # soft: ballooning covers the need and the active memory fits
+    if swap_proven(load.rows, need, 1 / (1 - float(policy.idle_tax))):
+        return True
+    return _evaluate(host, load, policy, False)[0].state.rank > MemState.SOFT.rank
+
+
+SWAP_MARGIN = 1 << 20
+"""Bytes of slack in swap_proven()'s proof: far more than the few bytes by which MemSched's
+floats and its rounding to whole bytes (memsched._round) can move a VM's part."""
+
+
+def swap_proven(rows: tuple[Row, ...], need: int, k: float) -> bool:
+    """Whether MemSched, reclaiming ``need`` (> 0) from ``rows``, takes more than its
+    balloonable memory from some VM, so that part of the need is compressed or swapped.
+    A proof, never a guess (False when it cannot tell); ``k`` is 1 / (1 - idle tax).
+
+    What MemSched takes from a VM falls as its level x rises (memsched._level(): kept =
+    clamp(pages(S*x), floor, held)). A VM whose room above its floor exceeds its
+    balloonable memory by SWAP_MARGIN gives at least balloonable + SWAP_MARGIN up to the
+    level z at which it keeps held - balloonable - SWAP_MARGIN (a VM without shares gives
+    all its room at every level). At Z, the largest such z, if all the VMs together give
+    less than what MemSched must take (``need``, or all the room there is) by
+    SWAP_MARGIN, MemSched's level lies below Z: there the VM of Z gives more than its
+    balloonable memory by SWAP_MARGIN, which rounding to whole bytes does not undo.
+    (Where VMs without shares alone have more room than MemSched takes, they give more
+    than that at Z already: no proof.)"""
+    level, room_sum = -1.0, 0
+    for vm, held, active, balloonable in rows:
+        floor = vm.reservation if vm.reservation < held else held
+        room = held - floor
+        room_sum += room
+        if room <= balloonable + SWAP_MARGIN or vm.shares <= 0:
+            continue  # never gives more than SWAP_MARGIN beyond its balloon; or, without
+            # shares, all its room at every level (counted below, never a level of its own)
+        keep = held - balloonable - SWAP_MARGIN  # above its floor
+        at = (keep if keep <= active else active + k * (keep - active)) / vm.shares
+        if at > level:
+            level = at
+    if level < 0:
+        return False
+    taken = 0.0
+    for vm, held, active, _ in rows:  # what each gives at Z: held - kept, as in _level()
+        floor = vm.reservation if vm.reservation < held else held
+        pages = vm.shares * level
+        if pages > active:
+            pages = active + (pages - active) / k
+        taken += held - (floor if pages < floor else held if pages > held else pages)
+    return taken + SWAP_MARGIN < min(need, room_sum)
+
+
 def evaluate_load(host: Host, load: Load, policy: Policy) -> HostResult:
     """The host's result under ``load`` (verdict still ok); see evaluate_host()."""
     return _evaluate(host, load, policy, False)[0]
