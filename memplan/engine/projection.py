@@ -34,6 +34,7 @@ from memplan.engine.hostmodel import (
     figures,
     reclaims,
     state_of,
+    swaps,
     vm_demand,
 )
 from memplan.engine.observed import COUNTED, NEW, is_standin
@@ -641,6 +642,19 @@ class _World:
         """New VMs (brought by demand growth) on host ``name`` at ``month``."""
         return bisect.bisect_right(self._on(name).arrived, month)
 
+    def swaps(self, name: str, month: int) -> bool:
+        """Whether the host settles worse than soft at ``month``, all the forecast's search
+        asks: its state where evaluated already (this month, or its last load's), else
+        hostmodel.swaps(), whose proofs spare most MemSched splits (it tells hard from low
+        no better than it needs to). Not kept: the search asks a month once."""
+        state = self.states.get((name, month))
+        if state is None:
+            load = self.load(name, month)
+            state = self._last[name].state
+            if state is None:
+                return swaps(self.hosts[name], load, self.inventory.policy, self._covers)
+        return state.rank > MemState.SOFT.rank
+
     def apply(self, change: PlannedChange, month: int, growth: float | None, scope: str) -> None:
         self._overflow = None  # the pools' VMs change: count them again
         if change.kind == "add-host" and change.host is not None:
@@ -968,8 +982,8 @@ class _Firsts:
                 return world.reclaims(name, month)
 
             def swaps(month: int, name: str = name) -> bool:
-                """Worse than soft: this needs the host's whole evaluation."""
-                return world.state(name, month).rank > MemState.SOFT.rank
+                """Worse than soft: hard or low."""
+                return world.swaps(name, month)
 
             grows = any(
                 world.vms[n].growth or world.born[n] > start for n in world.by_host.get(name, ())
