@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import timedelta
+from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING
 
 from memplan.engine import ha, observed
@@ -110,16 +111,17 @@ def evaluate(
     vm_results: dict[str, VMResult] = {}
     loads: dict[str, Load] = {}  # each host's VMs reduced once, for failover scenarios too
     for host in inventory.hosts:
-        loads[host.name] = load_of(by_host[host.name])
-        result, vrs = evaluate_host(host, by_host[host.name], policy, load=loads[host.name])
+        own = by_host[host.name]
+        load = loads[host.name] = load_of(own)
+        result, vrs = evaluate_host(host, own, policy, load=load)
         if host.name in rest:
-            result = _on_observation(result, loads[host.name], placed)
-        host_calcs[host.name] = HostCalc(result, tuple(row[0] for row in loads[host.name].rows))
+            result = _on_observation(result, load, placed)
+        host_calcs[host.name] = HostCalc(result, tuple(map(_VM_OF_ROW, load.rows)))
         if placed:
             for vr in vrs:
                 vm_results[vr.vm.name] = replace(vr, placed=True) if vr.vm.name in placed else vr
-        else:  # nothing placed: the results as they are (a pass over every VM)
-            vm_results.update([(vr.vm.name, vr) for vr in vrs])
+        else:  # nothing placed: the results as they are (vrs follow own, in order)
+            vm_results.update(zip(map(_NAME, own), vrs, strict=True))
     unplaced: tuple[VM, ...] = ()
     if len(vm_results) < len(inventory.vms):  # some VMs have no host
         left = _left_to_data(inventory)
@@ -162,6 +164,9 @@ def evaluate(
         whatifs=scenario.echo or inventory.whatifs,
         notes=notes(report),
     )
+
+
+_VM_OF_ROW, _NAME = itemgetter(0), attrgetter("name")
 
 
 def _on_observation(result: HostResult, load: Load, placed_vms: set[str]) -> HostResult:

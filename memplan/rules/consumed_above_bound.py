@@ -32,7 +32,10 @@ RULE = RuleInfo(
 def check(ctx: Context) -> Iterator[Finding]:
     """Yield a finding for every VM whose given consumed memory exceeds its usage bound."""
     for vm in ctx.inventory.vms:
-        if vm.consumed_given and vm.consumed > vm.usage_bound:
+        # usage_bound written out (min(configured, limit) + overhead): a pass over every VM
+        limit, memory = vm.limit, vm.memory
+        bound = (memory if limit is None or memory < limit else limit) + vm.overhead
+        if vm.consumed > bound and vm.consumed_given:
             yield finding(
                 RULE, "vm", vm.name, vm.location,
                 f"consumed {format_size(vm.consumed)} is above its usage bound"

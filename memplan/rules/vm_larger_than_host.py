@@ -32,7 +32,10 @@ RULE = RuleInfo(
 def check(ctx: Context) -> Iterator[Finding]:
     """Yield a finding for every VM configured above its host's installed memory."""
     memory = {name: hc.result.host.memory for name, hc in ctx.hosts.items()}
+    smallest = min(memory.values(), default=0)  # a VM no larger fits every host
     for vm in ctx.inventory.vms:
+        if vm.memory <= smallest:
+            continue
         name = ctx.host_of.get(vm.name)
         if name is None or vm.memory <= memory[name]:
             continue
