@@ -82,6 +82,26 @@ def test_yaml_forbidden_characters_are_pyyaml_s_class() -> None:
     assert out.stdout.strip() == memplan.YAML_FORBIDDEN
 
 
+def test_vm_line_quoted_scalars_are_the_printable_characters_but_their_quote() -> None:
+    """inventory/vmlines.py writes its quoted scalars' classes as complements (cheap to
+    compile): the same characters as printable ASCII and _PRINTABLE without the quote (and,
+    double-quoted, the backslash), over every code point."""
+    import re
+
+    from memplan.inventory import vmlines
+
+    every = "".join(map(chr, range(0x110000)))
+    ranges = {'"': rf"[ !#-\[\]-~{vmlines._PRINTABLE}]", "'": rf"[ -&(-~{vmlines._PRINTABLE}]"}
+    for quoted in (vmlines._DQ, vmlines._SQ):
+        quote = quoted[0]
+        assert quoted.endswith("]*" + quote)
+        ours = re.compile(quoted[1:-2]).findall(every)
+        assert ours == re.compile(ranges[quote]).findall(every)
+        assert len(ours) > 1_000_000
+        excluded = {quote, "\n", "\u2028", "\ud800", "\ufeff"} | ({"\\"} if quote == '"' else set())
+        assert not excluded & set(ours)
+
+
 def test_importing_the_cli_leaves_the_garbage_collector_as_it_was() -> None:
     """The CLI pauses collection while its modules load (memplan/cli/__init__.py), and
     only main() keeps it off: a program importing memplan.cli keeps its collector."""
