@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from memplan import engine
 from memplan.engine import projection
+from memplan.engine.hostmodel import Load
 from memplan.model import Scenario
 from memplan.units import GIB, MIB
 from tests.helpers import inv
@@ -379,7 +380,7 @@ def test_proofs_kept_per_host_are_the_proof_over_the_rows() -> None:
     _balloons_all() over the load's rows."""
     inventory = inv(_changing())
     host_of, _ = engine.place(inventory)
-    answers = set()
+    answers, edges = set(), 0
     for growth in (None, 0.06):
         world = projection._World.start(inventory, host_of, growth, "demand", AS_OF)
         k = 1 / (1 - float(inventory.policy.idle_tax))
@@ -387,12 +388,21 @@ def test_proofs_kept_per_host_are_the_proof_over_the_rows() -> None:
             world.arrive(month)
             for name in sorted(world.hosts):
                 rows = world.load(name, month).rows
-                covers = world._covers_on(name)
+                covers = world._covers_on(name, month)
                 for need in (0, 256 * MIB, GIB, 4 * GIB, 16 * GIB, 64 * GIB):
                     answer = projection._balloons_all(rows, need, k)
                     assert covers(rows, need) is answer
                     answers.add(answer)
+                if projection._balloons_all(rows, 0, k):  # and at the byte where it turns
+                    lo, hi = 0, 1 << 42  # covers lo, not hi
+                    while hi - lo > 1:
+                        mid = (lo + hi) // 2
+                        lo, hi = (mid, hi) if projection._balloons_all(rows, mid, k) else (lo, mid)
+                    assert covers(rows, lo)
+                    assert not covers(rows, hi)
+                    edges += 1
     assert answers == {True, False}
+    assert edges > 20
 
 
 def test_ha_verdicts_over_the_months_are_the_analysis_of_the_grown_vms() -> None:
@@ -417,3 +427,35 @@ def test_ha_verdicts_over_the_months_are_the_analysis_of_the_grown_vms() -> None
         assert world.ha_verdict(cluster, month, (), None) is result.verdict
         verdicts.add(result.verdict)
     assert len(verdicts) > 1
+
+
+def test_loads_are_the_grown_vms_loads_whatever_months_are_asked() -> None:
+    """_World.load() lays out only the rows growth changes, and once growing VMs reach
+    their bounds lays the rows out again without them (_OnHost.fold()), from that month
+    on: asked month by month, then back over earlier months (as the forecast's search
+    and HA probe them), every host's load must be the load of its VMs grown to the month."""
+    from memplan.engine.hostmodel import load_of
+
+    def plain(load: Load) -> tuple[object, ...]:  # the rows' VMs are not grown copies
+        return (
+            [row[1:] for row in load.rows], load.vms_total, load.demand, load.overhead,
+            load.active, load.configured, load.reserved, load.balloonable,
+        )  # fmt: skip
+
+    inventory = inv(_changing())
+    host_of, _ = engine.place(inventory)
+    folded = 0
+    for growth, scope in ((None, "demand"), (0.06, "demand"), (0.12, "vm")):
+        world = projection._World.start(inventory, host_of, growth, scope, AS_OF)
+        changes = {m: cs for m, _, cs in projection._segments(inventory, AS_OF, 18)}
+        for month in range(19):
+            for change in changes.get(month, []):
+                world.apply(change, month, growth, scope)
+            world.arrive(month)
+            for name in sorted(world.hosts):
+                assert plain(world.load(name, month)) == plain(load_of(world.on_host(name, month)))
+        for month in (17, 3, 4, 12, 0, 1, 18, 7, 5, 6, 2):
+            for name in sorted(world.hosts):
+                assert plain(world.load(name, month)) == plain(load_of(world.on_host(name, month)))
+        folded += sum(1 for index in world._index.values() if index.folded is not None)
+    assert folded  # some growing VMs reach their bounds

@@ -20,7 +20,7 @@ import heapq
 import math
 import statistics
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, timedelta
 
 from memplan import esxi
@@ -167,6 +167,10 @@ def place_arrival(
     return None if host is None else replace(shape, name=f"{label}+{k}", host=host.name)
 
 
+_VM_FIELDS = tuple(f.name for f in fields(VM))
+_NAME, _HOST = _VM_FIELDS.index("name"), _VM_FIELDS.index("host")
+
+
 def place_arrivals(
     members: list[Host], shape: VM, label: str, first: int, last: int, demand: dict[str, int],
     reserved: dict[str, int],
@@ -176,6 +180,7 @@ def place_arrivals(
     in a heap by free memory, and one that cannot admit ``shape`` leaves it for the rest
     (its reservations only grow), so a VM costs a heap step, not a pass over the cluster.
     The same hosts as choose_host() for each in turn."""
+    args = [getattr(shape, f) for f in _VM_FIELDS]  # replace(shape, ...) without its cost
     heap = [(demand.get(h.name, 0) - h.capacity, h.name, h) for h in members]
     heapq.heapify(heap)
     add_demand, add_reserved = vm_demand(shape), shape.reservation + shape.overhead
@@ -189,7 +194,8 @@ def place_arrivals(
         demand[name] = demand.get(name, 0) + add_demand
         reserved[name] = reserved.get(name, 0) + add_reserved
         heapq.heapreplace(heap, (demand[name] - host.capacity, name, host))
-        yield replace(shape, name=f"{label}+{k}", host=name)
+        args[_NAME], args[_HOST] = f"{label}+{k}", name
+        yield VM(*args)
 
 
 @dataclass
@@ -309,62 +315,33 @@ class _Entry:
         return grown
 
 
-class _OnHost:
-    """A host's VMs as _World.load() reads them (_World._on()): the rows growth cannot
-    change laid out and summed once, so that a month costs only the VMs that grow."""
+class _Layout:
+    """A host's rows as load() lays them out from month ``since`` on: ``base`` holds the
+    rows that stay the same from then (None where growth changes it), ``moving`` the
+    positions of the others, ``sums`` Load's sums over ``base`` (demand, overhead, active,
+    configured, reserved, balloonable)."""
 
-    __slots__ = ("arrived", "base", "last_born", "moving", "names", "proof", "stale", "sums",
-                 "version", "vms")  # fmt: skip
+    __slots__ = ("base", "moving", "proof", "since", "sums", "taken")
 
-    def __init__(self, names: list[str], vms: list[_Entry], arrived: list[int]) -> None:
-        self.names = names
-        """Sorted."""
-        self.vms = vms
-        """In the order of ``names``."""
-        self.arrived = arrived
-        """The birth months of the new VMs demand growth placed here, sorted."""
-        self.last_born = max((e.born for e in vms), default=0)
-        self.base: list[Row | None] = [e.row if e.since == 0 else None for e in vms]
-        """Each VM's row where it holds at every age, None where growth changes it."""
-        self.moving = [i for i, row in enumerate(self.base) if row is None]
-        d = o = a = c = r = b = 0
-        for row in self.base:
-            if row is not None:
-                vm, held, active, balloonable = row
-                d, o, a = d + held + vm.overhead, o + vm.overhead, a + active
-                c, r, b = c + vm.memory, r + vm.reservation, b + balloonable
-        self.sums = (d, o, a, c, r, b)
-        """Load's sums over the rows in ``base`` (demand, overhead, active, configured,
-        reserved, balloonable)."""
-        self.stale = False
-        """A VM left or changed: build it again (keeping the entries that stand)."""
-        self.version = 0
-        """Counts the VMs added in place (add())."""
+    def __init__(
+        self, base: list[Row | None], moving: list[int], sums: tuple[int, ...], since: int
+    ) -> None:
+        self.base, self.moving, self.sums, self.since = base, moving, sums, since
         self.proof: tuple[float, int, int, bool] | None = None
         """_balloons_all()'s pass over the rows in ``base`` (base_proof())."""
+        self.taken: list[tuple[int, int, int, int] | None] | None = None
+        """taking()'s list."""
 
-    def add(self, name: str, entry: _Entry, new: bool) -> None:
-        """Add a VM that was not here (``new``: one demand growth brought)."""
-        at = bisect.bisect_left(self.names, name)
-        self.names.insert(at, name)
-        self.vms.insert(at, entry)
-        row = entry.row if entry.since == 0 else None
-        self.base.insert(at, row)
-        self.moving = [i + 1 if i >= at else i for i in self.moving]
-        if row is None:
-            bisect.insort(self.moving, at)
-        else:
-            vm, held, active, balloonable = row
-            d, o, a, c, r, b = self.sums
-            self.sums = (
-                d + held + vm.overhead, o + vm.overhead, a + active, c + vm.memory,
-                r + vm.reservation, b + balloonable,
-            )  # fmt: skip
-        self.last_born = max(self.last_born, entry.born)
-        if new:
-            bisect.insort(self.arrived, entry.born)
-        self.version += 1
-        self.proof = None
+    def taking(self) -> list[tuple[int, int, int, int] | None]:
+        """What ha.taken_at() reads of each row in ``base`` (shares, active, floor, held),
+        None for the growing rows; worked out once."""
+        if self.taken is None:
+            self.taken = [
+                None if row is None
+                else (row[0].shares, row[2], min(row[0].reservation, row[1]), row[1])
+                for row in self.base
+            ]  # fmt: skip
+        return self.taken
 
     def base_proof(self, k: float) -> tuple[float, int, int, bool]:
         """ha.proof_level() over the rows in ``base``: the highest level, the position and
@@ -383,6 +360,81 @@ class _OnHost:
                         whole = whole or kd == ha.ROW_WHOLE
             self.proof = (level, first, kind, whole)
         return self.proof
+
+
+def _sums(sums: tuple[int, ...], rows: Iterable[Row]) -> tuple[int, ...]:
+    """Load's sums (see _Layout) with ``rows`` added."""
+    d, o, a, c, r, b = sums
+    for vm, held, active, balloonable in rows:
+        d, o, a = d + held + vm.overhead, o + vm.overhead, a + active
+        c, r, b = c + vm.memory, r + vm.reservation, b + balloonable
+    return (d, o, a, c, r, b)
+
+
+class _OnHost:
+    """A host's VMs as _World.load() reads them (_World._on()): the rows growth cannot
+    change laid out and summed once, so that a month costs only the VMs that grow; and
+    once growing VMs reach their bounds, laid out again without them (fold())."""
+
+    __slots__ = ("arrived", "folded", "last_born", "lay", "names", "stale", "version", "vms")
+
+    def __init__(self, names: list[str], vms: list[_Entry], arrived: list[int]) -> None:
+        self.names = names
+        """Sorted."""
+        self.vms = vms
+        """In the order of ``names``."""
+        self.arrived = arrived
+        """The birth months of the new VMs demand growth placed here, sorted."""
+        self.last_born = max((e.born for e in vms), default=0)
+        base: list[Row | None] = [e.row if e.since == 0 else None for e in vms]
+        moving = [i for i, row in enumerate(base) if row is None]
+        self.lay = _Layout(base, moving, _sums((0,) * 6, filter(None, base)), 0)
+        """The layout for every month: rows that hold at every age in ``base``."""
+        self.folded: _Layout | None = None
+        """A layout from a later month on, with the growing VMs that reached their bounds
+        by then in its ``base`` (fold())."""
+        self.stale = False
+        """A VM left or changed: build it again (keeping the entries that stand)."""
+        self.version = 0
+        """Counts the VMs added in place (add())."""
+
+    def layout(self, month: int) -> _Layout:
+        """The layout for ``month`` (at or after last_born)."""
+        folded = self.folded
+        return folded if folded is not None and month >= folded.since else self.lay
+
+    def fold(self, month: int, lay: _Layout) -> None:
+        """Lay the rows out again from ``month`` on (``lay``, the layout used for it, had
+        growing VMs whose rows no longer change from then)."""
+        vms, base = self.vms, lay.base.copy()
+        fixed = []
+        for i in lay.moving:
+            e = vms[i]
+            if e.row is not None and month - e.born >= e.since:
+                base[i] = e.row
+                fixed.append(e.row)
+        moving = [i for i in lay.moving if base[i] is None]
+        self.folded = _Layout(base, moving, _sums(lay.sums, fixed), month)
+
+    def add(self, name: str, entry: _Entry, new: bool) -> None:
+        """Add a VM that was not here (``new``: one demand growth brought)."""
+        at = bisect.bisect_left(self.names, name)
+        self.names.insert(at, name)
+        self.vms.insert(at, entry)
+        row = entry.row if entry.since == 0 else None
+        lay = self.lay
+        lay.base.insert(at, row)
+        lay.moving = [i + 1 if i >= at else i for i in lay.moving]
+        if row is None:
+            bisect.insort(lay.moving, at)
+        else:
+            lay.sums = _sums(lay.sums, (row,))
+        lay.proof = lay.taken = None
+        self.folded = None
+        self.last_born = max(self.last_born, entry.born)
+        if new:
+            bisect.insort(self.arrived, entry.born)
+        self.version += 1
 
 
 @dataclass(slots=True)
@@ -534,13 +586,20 @@ class _World:
             return last.load
         vms = index.vms
         if month >= index.last_born:  # every VM here exists: only the growing ones change
-            laid = index.base.copy()
-            d, o, a, c, r, b = index.sums
-            for i in index.moving:
-                row = laid[i] = vms[i].at(month)
+            lay = index.layout(month)
+            laid = lay.base.copy()
+            d, o, a, c, r, b = lay.sums
+            settled = 0
+            for i in lay.moving:
+                e = vms[i]
+                row = laid[i] = e.at(month)
+                if row is e.row:
+                    settled += 1
                 vm, held, active, balloonable = row
                 d, o, a = d + held + vm.overhead, o + vm.overhead, a + active
                 c, r, b = c + vm.memory, r + vm.reservation, b + balloonable
+            if settled:  # growing VMs at their bounds: leave them out of later months' pass
+                index.fold(month, lay)
             rows: list[Row] = laid  # type: ignore[assignment]  # no None left
             load = Load(tuple(rows), len(rows), d, o, a, c, r, b)
         else:
@@ -563,7 +622,7 @@ class _World:
             self.load(name, month)
             last = self._last[name]
             if last.state is None:
-                covers = self._covers_on(name)
+                covers = self._covers_on(name, month)
                 last.state = state_of(last.host, last.load, self.inventory.policy, covers)
             state = self.states[name, month] = last.state
         return state
@@ -580,19 +639,23 @@ class _World:
     def _covers(self, rows: tuple[Row, ...], need: int) -> bool:
         return _balloons_all(rows, need, 1 / (1 - float(self.inventory.policy.idle_tax)))
 
-    def _covers_on(self, name: str) -> Callable[[tuple[Row, ...], int], bool]:
-        """_covers() for host ``name``'s loads: where a load's rows are the host's index
+    def _covers_on(self, name: str, month: int) -> Callable[[tuple[Row, ...], int], bool]:
+        """_covers() for host ``name``'s loads at ``month``: where a load's rows are the host's index
         laid out (load()'s common case), the rows that do not grow were proven once
-        (_OnHost.base_proof()) and only the growing ones are gone over again. The same
+        (_Layout.base_proof()) and only the growing ones are gone over again. The same
         answers as _balloons_all()."""
         index = self._on(name)
         k = 1 / (1 - float(self.inventory.policy.idle_tax))
 
         def covers(rows: tuple[Row, ...], need: int) -> bool:
-            if len(rows) != len(index.base) or self._index.get(name) is not index:
+            if (
+                len(rows) != len(index.lay.base) or self._index.get(name) is not index
+                or month < index.last_born
+            ):  # fmt: skip
                 return _balloons_all(rows, need, k)
-            level, first, kind, whole = index.base_proof(k)
-            for i in index.moving:
+            lay = index.layout(month)
+            level, first, kind, whole = lay.base_proof(k)
+            for i in lay.moving:
                 at, kd = ha.proof_level(*rows[i], k)
                 if at > level:
                     level = at
@@ -600,7 +663,23 @@ class _World:
                     if i < first:
                         first, kind = i, kd
                     whole = whole or kd == ha.ROW_WHOLE
-            return _taken_covers(rows, need, k, level, kind, whole)
+            if level == math.inf or (whole and kind != ha.ROW_SLACK):
+                return False
+            # _taken_covers(), with ha.taken_at()'s figures of the rows in ``base`` kept
+            want, taken, x = need + ha.BALLOON_MARGIN, 0.0, level
+            for i, c in enumerate(lay.taking()):
+                if c is None:
+                    vm, held, active, _ = rows[i]
+                    shares, floor = vm.shares, vm.reservation if vm.reservation < held else held
+                else:
+                    shares, active, floor, held = c
+                pages = shares * x
+                if pages > active:
+                    pages = active + (pages - active) / k
+                taken += held - (floor if pages < floor else held if pages > held else pages)
+                if taken >= want:
+                    return True
+            return False
 
         return covers
 
@@ -731,9 +810,10 @@ class _World:
         for h in hosts:
             index = self._on(h.name)
             if month >= index.last_born:
-                d, o, _, _, r, _ = index.sums
+                lay = index.layout(month)
+                d, o, _, _, r, _ = lay.sums
                 vms = index.vms
-                for i in index.moving:
+                for i in lay.moving:
                     vm, held, _, _ = vms[i].at(month)
                     d, o, r = d + held + vm.overhead, o + vm.overhead, r + vm.reservation
             else:
