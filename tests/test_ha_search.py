@@ -12,7 +12,14 @@ from hypothesis import strategies as st
 
 from memplan import engine
 from memplan.engine import ha
-from memplan.engine.hostmodel import SWAP_MARGIN, Row, figures, swap_proven
+from memplan.engine.hostmodel import (
+    SWAP_MARGIN,
+    Row,
+    evaluate_load,
+    figures,
+    load_of,
+    swap_proven,
+)
 from memplan.engine.memsched import Claim, ballooned
 from memplan.model import VM, HAResult, Location, Scenario
 from memplan.units import GIB, MIB
@@ -183,6 +190,40 @@ def test_search_finds_what_a_plain_scan_finds(
     assert (found.failed_hosts, found.survivors, found.restarted, found.unrestartable) == (
         want.failed_hosts, want.survivors, want.restarted, want.unrestartable,
     )  # fmt: skip
+
+
+idle_host_vms = st.lists(  # mostly idle and full hosts: survivors reclaim, often by ballooning
+    st.tuples(
+        st.sampled_from([8, 16, 24]),
+        st.integers(5, 40),
+        st.integers(80, 100),
+        st.sampled_from(["low", "normal", "high"]),
+    ),
+    min_size=2,
+    max_size=6,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(idle_host_vms, min_size=2, max_size=5), st.integers(1, 2), st.booleans())
+def test_survivors_are_their_full_evaluation(
+    hosts: list[list[tuple[int, int, int, str]]], failures: int, drs: bool
+) -> None:
+    """Each survivor of the worst scenario, which the analysis takes from its search (the
+    split it ran, or the need as ballooned where the proof showed it), is what evaluating
+    the survivor with its restarted VMs in full (MemSched's split) gives."""
+    inventory = inv(_cluster(hosts, drs))
+    r = engine.evaluate(inventory, Scenario(ha_failures=failures)).clusters[0].ha
+    assert r is not None
+    on = {h.name: [vm for vm in inventory.vms if vm.host == h.name] for h in inventory.hosts}
+    restarted: dict[str, list[VM]] = {}
+    vm_of = {vm.name: vm for vm in inventory.vms}
+    for name, host in r.restarted:
+        restarted.setdefault(host, []).append(vm_of[name])
+    for s in r.survivors:
+        extra = sorted(restarted.get(s.host.name, []), key=lambda vm: (-vm.memory, vm.name))
+        load = load_of(on[s.host.name]).plus(load_of(extra))  # restarts after, largest first
+        assert s == evaluate_load(s.host, load, inventory.policy)
 
 
 @settings(max_examples=400, deadline=None)

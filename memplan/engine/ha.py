@@ -510,6 +510,7 @@ def analyse(
         prepared.append((bound, index, failed, unrestartable, members, extra, exact, open_))
     prepared.sort(key=lambda p: (p[0], -p[1]), reverse=True)
     worst: tuple[_Key, int, int] | None = None  # key, -index, position in prepared
+    evaluated: dict[tuple[int, str], HostResult] = {}  # open survivors, by position and name
     for position, p in enumerate(prepared):
         bound, index, _, unrestartable, members, extra, exact, open_ = p
         if worst is not None and (bound, -index) <= worst[:2]:
@@ -517,7 +518,7 @@ def analyse(
         state, swap, balloon, left_sum = exact
         key: _Key | None = bound
         for i, (_, _, h) in enumerate(open_):
-            r = evaluate_load(h, after(h.name, extra[h.name]), policy)
+            r = evaluated[position, h.name] = evaluate_load(h, after(h.name, extra[h.name]), policy)
             state = max(state, r.state.rank)
             swap, balloon = swap + r.swap, balloon + r.balloon
             rest = open_[i + 1 :]
@@ -531,13 +532,25 @@ def analyse(
         if key is not None and (worst is None or (key, -index) > worst[:2]):
             worst = (key, -index, position)
     assert worst is not None
-    _, _, failed, unrestartable, members, extra, _, _ = prepared[worst[2]]
+    _, _, failed, unrestartable, members, extra, _, open_ = prepared[worst[2]]
     restarted = [(m.row[0].name, name) for name, ms in extra.items() for m in ms]
-    survivors = tuple(
-        evaluate_load(h, after(h.name, extra[h.name]), policy) if h.name in extra
-        else base[h.name]
-        for h in members
-    )  # fmt: skip
+
+    def survivor(h: Host) -> HostResult:
+        """A survivor of the worst scenario as evaluated: the search's result where it ran
+        MemSched, the need as ballooned where the proof showed it (no split again)."""
+        ms = extra.get(h.name)
+        if ms is None:
+            return base[h.name]
+        known = evaluated.get((worst[2], h.name))
+        if known is not None:
+            return known
+        grown = after(h.name, ms)
+        need = edges[h.name] - (h.capacity - grown.demand)
+        if need > 0 and all(o[2] is not h for o in open_):  # proven when prepared
+            return evaluate_load(h, grown, policy, need)
+        return evaluate_load(h, grown, policy)
+
+    survivors = tuple(survivor(h) for h in members)
     capacity = sum(r.capacity for r in survivors)
     configured = sum(r.configured for r in survivors)
     return HAResult(

@@ -267,9 +267,13 @@ def swap_proven(rows: tuple[Row, ...], need: int, k: float) -> bool:
     return taken + SWAP_MARGIN < min(need, room_sum)
 
 
-def evaluate_load(host: Host, load: Load, policy: Policy) -> HostResult:
-    """The host's result under ``load`` (verdict still ok); see evaluate_host()."""
-    return _evaluate(host, load, policy, False)[0]
+def evaluate_load(
+    host: Host, load: Load, policy: Policy, ballooned: int | None = None
+) -> HostResult:
+    """The host's result under ``load`` (verdict still ok); see evaluate_host().
+    ``ballooned``: what MemSched balloons of the host's need, when a proof has it already
+    (ha.ballooned(): all of it); the split does not run then."""
+    return _evaluate(host, load, policy, False, ballooned)[0]
 
 
 def evaluate_host(
@@ -352,13 +356,16 @@ _VM_RESULT_SET = tuple(getattr(VMResult, f).__set__ for f in _VM_RESULT_FIELDS)
 
 
 def _evaluate(
-    host: Host, load: Load, policy: Policy, per_vm: bool
+    host: Host, load: Load, policy: Policy, per_vm: bool, ballooned: int | None = None
 ) -> tuple[HostResult, list[memsched.Share]]:
-    """The host's result, and each powered-on VM's share when ``per_vm`` and contended."""
+    """The host's result, and each powered-on VM's share when ``per_vm`` and contended
+    (``ballooned``: see evaluate_load())."""
     table = host_bands(host, policy)
     capacity, demand, rows = host.capacity, load.demand, load.rows
     need = max(0, esxi.soft_upper_edge(table) - (capacity - demand))
-    if need:  # contended: MemSched decides who gives what
+    if need and ballooned is not None and not per_vm:
+        shares, balloon = [], ballooned
+    elif need:  # contended: MemSched decides who gives what
         new, claim = tuple.__new__, memsched.Claim  # without the frame of Claim's __new__
         claims = [
             new(claim, (vm.name, vm.shares, held, act,
