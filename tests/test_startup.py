@@ -83,14 +83,21 @@ def test_yaml_forbidden_characters_are_pyyaml_s_class() -> None:
 
 
 def test_vm_line_quoted_scalars_are_the_printable_characters_but_their_quote() -> None:
-    """inventory/vmlines.py writes its quoted scalars' classes as complements (cheap to
-    compile): the same characters as printable ASCII and _PRINTABLE without the quote (and,
-    double-quoted, the backslash), over every code point."""
+    """inventory/vmlines.py writes its quoted scalars' classes as complements below U+00A0
+    (cheap to compile), and splice() leaves a text with any other character they should
+    not match (_OUTSIDE) to libyaml: on the texts it reads, the classes match the same
+    characters as printable ASCII and _PRINTABLE without the quote (and, double-quoted,
+    the backslash)."""
     import re
 
     from memplan.inventory import vmlines
 
-    every = "".join(map(chr, range(0x110000)))
+    outside = re.compile(vmlines._OUTSIDE)
+    every = outside.sub("", "".join(map(chr, range(0x110000))))
+    assert len(every) == 0x110000 - 2 - 2048 - 3
+    for c in "\u2028\ud800\udfff\ufeff\uffff":
+        assert vmlines.splice(f'vms:\n  - {{name: "a{c}", memory: 4GiB}}\n') is None
+    assert vmlines.splice("vms:\n  - {name: 'a\u00e9', memory: 4GiB}\n") is not None
     ranges = {'"': rf"[ !#-\[\]-~{vmlines._PRINTABLE}]", "'": rf"[ -&(-~{vmlines._PRINTABLE}]"}
     for quoted in (vmlines._DQ, vmlines._SQ):
         quote = quoted[0]
@@ -98,7 +105,7 @@ def test_vm_line_quoted_scalars_are_the_printable_characters_but_their_quote() -
         ours = re.compile(quoted[1:-2]).findall(every)
         assert ours == re.compile(ranges[quote]).findall(every)
         assert len(ours) > 1_000_000
-        excluded = {quote, "\n", "\u2028", "\ud800", "\ufeff"} | ({"\\"} if quote == '"' else set())
+        excluded = {quote, "\n", "\x85", "\x00"} | ({"\\"} if quote == '"' else set())
         assert not excluded & set(ours)
 
 

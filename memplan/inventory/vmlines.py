@@ -43,10 +43,15 @@ _PLAIN = r"[A-Za-z0-9_][A-Za-z0-9_.%/+\-]*"
 """A plain scalar that ends at ', ' or '}' in flow context and needs no resolution to split."""
 _PRINTABLE = r"\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff"
 """Non-ASCII characters libyaml reads as themselves (no line breaks, BOM or surrogates)."""
-_UNPRINTABLE = r"\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff"
-"""Every other character but printable ASCII: written as this complement, a class compiles
-in a tenth of a millisecond; written as _PRINTABLE's ranges up to U+10FFFF, re spent 36 ms
-of every command's start on LINE's ten of them (tests/test_startup.py: the same sets)."""
+_OUTSIDE = "[\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]"
+"""The characters above U+009F that are not _PRINTABLE: splice() leaves a text with any of
+them to libyaml, so that the quoted scalars' classes need only exclude those below
+(compiled when a text is not ASCII: 1 ms)."""
+_UNPRINTABLE = r"\x00-\x1f\x7f-\x9f"
+"""What is neither printable ASCII nor _PRINTABLE nor _OUTSIDE. Classes written as this
+complement compile as a map of 256 bits; written as _PRINTABLE's ranges, re spent 36 ms of
+every command's start on LINE's twelve of them (tests/test_startup.py: on any text
+splice() reads, the same characters)."""
 _DQ = rf'"[^"\\{_UNPRINTABLE}]*"'
 """A double-quoted scalar without escapes: no backslash, no double quote inside."""
 _SQ = rf"'[^'{_UNPRINTABLE}]*'"
@@ -100,8 +105,10 @@ def splice(text: str) -> tuple[str, Runs, set[str]] | None:
     """The text with every run of VM lines replaced by a placeholder entry, the runs, and
     the distinct texts of their fields after the name; None when the fast path does not
     apply: characters libyaml counts lines or columns by differently than one line per
-    "\\n" (CR, NEL, LS, PS), tabs, or NUL."""
-    if any(c in text for c in ("\r", "\x85", "\u2028", "\u2029", "\t", "\x00")):
+    "\\n" (CR, NEL, LS, PS), tabs, NUL, or any other of _OUTSIDE (a BOM inside, U+FFFE)."""
+    if any(c in text for c in ("\r", "\x85", "\t", "\x00")):
+        return None
+    if not text.isascii() and re.search(_OUTSIDE, text):
         return None
     lines = text.split("\n")
     runs: Runs = {}
