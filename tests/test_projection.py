@@ -380,7 +380,7 @@ def test_proofs_kept_per_host_are_the_proof_over_the_rows() -> None:
     _balloons_all() over the load's rows."""
     inventory = inv(_changing())
     host_of, _ = engine.place(inventory)
-    answers, edges = set(), 0
+    answers, edges, carried = set(), 0, 0
     for growth in (None, 0.06):
         world = projection._World.start(inventory, host_of, growth, "demand", AS_OF)
         k = 1 / (1 - float(inventory.policy.idle_tax))
@@ -401,8 +401,15 @@ def test_proofs_kept_per_host_are_the_proof_over_the_rows() -> None:
                     assert covers(rows, lo)
                     assert not covers(rows, hi)
                     edges += 1
+            for index in world._index.values():  # proofs carried over a fold: made afresh
+                for lay in (index.lay, index.folded):
+                    if lay is not None and lay.proof is not None:
+                        again = projection._Layout(lay.base, lay.moving, lay.sums, lay.since)
+                        assert lay.proof == again.base_proof(k)
+                        carried += lay is index.folded
     assert answers == {True, False}
     assert edges > 20
+    assert carried
 
 
 def test_ha_verdicts_over_the_months_are_the_analysis_of_the_grown_vms() -> None:

@@ -244,8 +244,8 @@ _BALLOON_DEN = esxi.BALLOON_MAX_FRACTION.denominator
 class _Entry:
     """A VM on a host as _World.load() reads it."""
 
-    __slots__ = ("base", "born", "cap", "demand", "grown", "held", "idle_floor", "kept",
-                 "month", "row", "since", "vm")  # fmt: skip
+    __slots__ = ("base", "born", "cap", "demand", "entitled", "grown", "held", "idle_floor",
+                 "kept", "month", "row", "since", "vm")  # fmt: skip
 
     def __init__(self, born: int, vm: VM) -> None:
         self.born = born
@@ -261,7 +261,8 @@ class _Entry:
         # at()'s constants: usage() and figures() with what does not change month to month
         # worked out once (the same arithmetic, in the same order).
         self.base = 1 + vm.growth
-        self.held = min(vm.consumed, vm.entitled_memory)
+        self.entitled = vm.entitled_memory
+        self.held = min(vm.consumed, self.entitled)
         """What it holds today (usage()'s ``held``)."""
         self.kept = min(vm.active, self.held)
         """Active memory within that."""
@@ -285,7 +286,7 @@ class _Entry:
         else:  # usage(), growth > 0 here (row is None otherwise)
             factor = self.base**age
             held = self.held
-            entitled = vm.entitled_memory
+            entitled = self.entitled
             consumed = round(held * factor)
             if consumed > entitled:
                 consumed = entitled
@@ -307,7 +308,7 @@ class _Entry:
         if (
             row is None
             and vm.growth > 0
-            and consumed == vm.entitled_memory
+            and consumed == self.entitled
             and (self.demand or active == consumed)
         ):  # at its bounds: usage() stays the same from this age on
             self.row, self.since = grown, age
@@ -321,7 +322,7 @@ class _Layout:
     positions of the others, ``sums`` Load's sums over ``base`` (demand, overhead, active,
     configured, reserved, balloonable)."""
 
-    __slots__ = ("base", "moving", "proof", "since", "sums", "taken")
+    __slots__ = ("base", "k", "moving", "proof", "since", "sums", "taken")
 
     def __init__(
         self, base: list[Row | None], moving: list[int], sums: tuple[int, ...], since: int
@@ -329,6 +330,8 @@ class _Layout:
         self.base, self.moving, self.sums, self.since = base, moving, sums, since
         self.proof: tuple[float, int, int, bool] | None = None
         """_balloons_all()'s pass over the rows in ``base`` (base_proof())."""
+        self.k = 0.0
+        """The ``k`` it was made with."""
         self.taken: list[tuple[int, int, int, int] | None] | None = None
         """taking()'s list."""
 
@@ -347,7 +350,7 @@ class _Layout:
         """ha.proof_level() over the rows in ``base``: the highest level, the position and
         kind of the first row that is not ha.ROW_SAFE (len(base) and ROW_SAFE when none
         is), and whether one is ha.ROW_WHOLE; worked out once (``k`` is the policy's)."""
-        if self.proof is None:
+        if self.proof is None or self.k != k:
             level, first, kind, whole = 0.0, len(self.base), ha.ROW_SAFE, False
             for i, row in enumerate(self.base):
                 if row is not None:
@@ -358,7 +361,7 @@ class _Layout:
                         if i < first:
                             first, kind = i, kd
                         whole = whole or kd == ha.ROW_WHOLE
-            self.proof = (level, first, kind, whole)
+            self.proof, self.k = (level, first, kind, whole), k
         return self.proof
 
 
@@ -414,7 +417,20 @@ class _OnHost:
                 base[i] = e.row
                 fixed.append(e.row)
         moving = [i for i in lay.moving if base[i] is None]
-        self.folded = _Layout(base, moving, _sums(lay.sums, fixed), month)
+        folded = self.folded = _Layout(base, moving, _sums(lay.sums, fixed), month)
+        if lay.proof is not None:  # the proof so far, and the rows now in base
+            level, first, kind, whole = lay.proof
+            for i in lay.moving:
+                row = base[i]
+                if row is not None:
+                    at, kd = ha.proof_level(*row, lay.k)
+                    if at > level:
+                        level = at
+                    if kd:
+                        if i < first:
+                            first, kind = i, kd
+                        whole = whole or kd == ha.ROW_WHOLE
+            folded.proof, folded.k = (level, first, kind, whole), lay.k
 
     def add(self, name: str, entry: _Entry, new: bool) -> None:
         """Add a VM that was not here (``new``: one demand growth brought)."""
