@@ -84,9 +84,15 @@ def place(inventory: Inventory) -> tuple[dict[str, str | None], set[str]]:
     return host_of, placed
 
 
-def vms_by_host(inventory: Inventory, host_of: dict[str, str | None]) -> dict[str, list[VM]]:
-    """Each host's VMs after placement (a placed VM carries its new host)."""
+def vms_by_host(inventory: Inventory, host_of: dict[str, str | None] | None) -> dict[str, list[VM]]:
+    """Each host's VMs after placement (a placed VM carries its new host); ``host_of``
+    None: nothing was placed, every VM is on its own ``host`` (or none)."""
     by_host: dict[str, list[VM]] = defaultdict(list)
+    if host_of is None:
+        for vm in inventory.vms:
+            if vm.host is not None:
+                by_host[vm.host].append(vm)
+        return by_host
     for vm in inventory.vms:
         h = host_of[vm.name]
         if h is not None:
@@ -106,7 +112,7 @@ def evaluate(
     rest = observed.resting(inventory)
     inventory = observed.observe(inventory)
     host_of, placed = place(inventory)
-    by_host = vms_by_host(inventory, host_of)
+    by_host = vms_by_host(inventory, host_of if placed else None)
     host_calcs: dict[str, HostCalc] = {}
     vm_results: dict[str, VMResult] = {}
     loads: dict[str, Load] = {}  # each host's VMs reduced once, for failover scenarios too
@@ -222,13 +228,18 @@ def _left_to_data(inventory: Inventory) -> set[str | None]:
 def notes(report: Report) -> tuple[Note, ...]:
     """What the evaluation decided or assumed: each VM memplan placed, and how many hosts
     and VMs rest on an assumed size (one note each: the count is the news)."""
-    out = [
-        Note(
-            "placed", f"placed {r.vm.name} on {r.host} (cluster VM without host:, most free memory)"
-        )
-        for r in report.vms
-        if r.placed
-    ]
+    out: list[Note] = []
+    assumed_active = 0
+    for r in report.vms:  # one pass over every VM for both
+        if r.placed:
+            out.append(
+                Note(
+                    "placed",
+                    f"placed {r.vm.name} on {r.host} (cluster VM without host:, most free memory)",
+                )
+            )
+        if not r.vm.active_given and r.vm.powered_on:
+            assumed_active += 1
     out += [
         Note(
             "observed-demand",
@@ -249,7 +260,6 @@ def notes(report: Report) -> tuple[Note, ...]:
                 " installed memory (ESXi manages a few hundred MiB less)",
             )
         )
-    assumed_active = sum(not r.vm.active_given and r.vm.powered_on for r in report.vms)
     if assumed_active:
         out.append(
             Note(
