@@ -1,9 +1,10 @@
-"""The JSON renderer's VM template writes exactly what the dict and the encoder would;
-the document says the day its figures are of."""
+"""The JSON renderer's VM and finding templates write exactly what the dict and the
+encoder would; the document says the day its figures are of."""
 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +14,8 @@ from typer.testing import CliRunner
 
 from memplan import engine, inventory
 from memplan.cli import app
-from memplan.model import VM, Location, Severity, VMResult
-from memplan.render.json import _vm, _vm_lines
+from memplan.model import VM, Explanation, Finding, Input, Location, Severity, VMResult
+from memplan.render.json import _finding, _finding_lines, _vm, _vm_lines
 from tests.helpers import ROOT
 
 
@@ -50,6 +51,44 @@ def test_template_matches_the_encoder_on_any_vm(
     )  # fmt: skip
     r = VMResult(vm, host, flags[4], *rest[2:], verdict)  # type: ignore[arg-type]
     assert _vm_lines((r,)) == [json.dumps(_vm(r), sort_keys=True)]
+
+
+def test_finding_template_matches_the_encoder_on_every_sample() -> None:
+    """The samples, and a generated estate whose findings come from many rules."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from generate import generate
+
+    found = 0
+    paths = sorted((ROOT / "samples").glob("**/*.yaml"))
+    for inv in [*map(inventory.load, map(str, paths)), inventory.parse(
+            generate(40, 30, seed=2).encode(), "gen.yaml")]:  # fmt: skip
+        report = engine.evaluate(inv)
+        expected = [json.dumps(_finding(f), sort_keys=True) for f in report.findings]
+        assert list(_finding_lines(report.findings)) == expected
+        found += len(expected)
+    assert found > 100
+
+
+values = (
+    st.integers(-(2**70), 2**70) | st.floats() | st.booleans() | names | st.just("")
+)  # NaN and infinities too, written as the encoder writes them
+
+
+@given(
+    texts=st.lists(names, min_size=8, max_size=8), line=sizes, column=sizes,
+    inputs=st.lists(st.tuples(names, values, names), max_size=4), sources=st.lists(names),
+    severity=st.sampled_from(list(Severity)), suppressed=st.none() | names,
+)  # fmt: skip
+def test_finding_template_matches_the_encoder_on_any_finding(
+    texts: list[str], line: int, column: int, inputs: list[tuple[str, Any, str]],
+    sources: list[str], severity: Severity, suppressed: str | None,
+) -> None:  # fmt: skip
+    rule, name, kind, subject, message, file, formula, _ = texts
+    f = Finding(
+        rule, name, severity, kind, subject, message, Location(file, line, column),
+        Explanation(formula, tuple(Input(*i) for i in inputs), tuple(sources)), suppressed,
+    )  # fmt: skip
+    assert list(_finding_lines([f])) == [json.dumps(_finding(f), sort_keys=True)]
 
 
 def test_long_lists_are_written_whole() -> None:

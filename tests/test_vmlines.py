@@ -184,10 +184,10 @@ def test_lines_in_a_block_scalar_stay_text() -> None:
     same(text)
 
 
-def test_a_vm_line_is_no_node() -> None:
-    m = vmlines.LINE.fullmatch("  - {name: a, memory: 4GiB}")
+def test_a_run_is_no_node() -> None:
+    m = vmlines.LINE.search("x:\n  - {name: a, memory: 4GiB}")
     assert m is not None
-    line = vmlines.VMLine(m, 0)
+    line = vmlines.VMRun(1, 5, [m])
     with pytest.raises(vmlines.Slow):
         _ = line.value
     with pytest.raises(vmlines.Slow):

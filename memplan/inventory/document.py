@@ -21,6 +21,7 @@ from memplan.inventory.sections.hosts import name_of
 from memplan.inventory.sections.planned import PlannedChanges
 from memplan.inventory.sections.policy import PolicySection
 from memplan.inventory.sections.waivers import Waivers
+from memplan.inventory.vmlines import VMRun
 from memplan.model import (
     VM,
     Cluster,
@@ -81,11 +82,11 @@ class Reader(PlannedChanges, Clusters, PolicySection, Waivers):
                 if host is not None:
                     hosts.append(_with_growth(host, inherited))
                     members.add(host.name)
-                for vnode in vm_nodes:
-                    vm = self.vm(vnode, defaults_vm, name_of(host, hnode), name, inherited)
-                    if vm is not None:
-                        vms.append(vm)
+                vms += self.vms(vm_nodes, defaults_vm, name_of(host, hnode), name, inherited)
             for vnode in self.sequence(c.get("vms", null_node()), f"vms of cluster {name!r}"):
+                if type(vnode) is VMRun:  # lines without host: (vmlines)
+                    vms += self.vm_run(vnode, defaults_vm, None, name, cluster_growth)
+                    continue
                 vm = self.vm(vnode, defaults_vm, None, name, cluster_growth)
                 if vm is not None:
                     vms.append(vm)
@@ -101,12 +102,8 @@ class Reader(PlannedChanges, Clusters, PolicySection, Waivers):
             host, vm_nodes = self.host(hnode, defaults_host, None)
             if host is not None:
                 hosts.append(_with_growth(host, whatif.child(hnode, "growth")))
-            for vnode in vm_nodes:
-                vm = self.vm(
-                    vnode, defaults_vm, name_of(host, hnode), None, whatif.child(hnode, "growth")
-                )
-                if vm is not None:
-                    vms.append(vm)
+            growth = whatif.child(hnode, "growth")
+            vms += self.vms(vm_nodes, defaults_vm, name_of(host, hnode), None, growth)
         planned = self.planned(top.get("planned"), defaults_host, defaults_vm, cluster_hosts, hosts)
         waivers = self.waivers(top.get("waivers"))
         by_name = {h.name: h for h in hosts}

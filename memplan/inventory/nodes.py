@@ -20,7 +20,7 @@ from memplan.inventory.fields import (
     STR_TAG,
     TAG,
 )
-from memplan.inventory.vmlines import PLACEHOLDER, Slow, VMLine
+from memplan.inventory.vmlines import PLACEHOLDER, Runs, Slow
 from memplan.model import (
     Location,
 )
@@ -77,7 +77,7 @@ class NodeReader:
         self.line_fields: set[str] = set()
         """The distinct texts of the lines' fields after the name (vmlines.splice)."""
         self._field_nodes: dict[str, Node] | None = None
-        self.lines: dict[tuple[int, int], list[VMLine]] | None = None
+        self.lines: Runs | None = None
         """The fast path's runs of VM lines not yet read, by their placeholder's position
         (vmlines.splice); None when reading every node. With it, a problem raises Slow."""
 
@@ -215,7 +215,8 @@ class NodeReader:
         return list(node.value)
 
     def _with_lines(self, items: list[Node]) -> list[Node]:
-        """``items`` with each run of VM lines in place of its placeholder."""
+        """``items`` with each run of VM lines in place of its placeholder (a VMRun:
+        vm_run() reads it, and any other use of it as a node raises Slow)."""
         assert self.lines is not None
         out: list[Node] = []
         for item in items:
@@ -225,7 +226,7 @@ class NodeReader:
                 if run is not None:
                     if item.style:  # pragma: no cover - splice() writes it plain ("" or None)
                         raise Slow
-                    out += run
+                    out.append(run)
                     continue
             out.append(item)
         return out

@@ -233,13 +233,45 @@ def _finding(f: Finding) -> dict[str, Any]:
     }
 
 
+_FINDING_LINE = (
+    '{"explanation": {"formula": %s, "inputs": [%s], "sources": [%s]}, "kind": %s, '
+    '"location": {"column": %d, "file": %s, "line": %d}, "message": %s, "name": %s, '
+    '"rule": %s, "severity": %s, "subject": %s, "suppressed": %s}'
+)
+"""``json.dumps(_finding(f), sort_keys=True)``, as a template (as _VM_LINE: a large
+report has thousands of findings; tests/test_render_json.py checks both give the same)."""
+_INPUT = '{"kind": %s, "name": %s, "value": %s}'
+
+
+def _finding_lines(findings: Iterable[Finding]) -> Iterator[str]:
+    """Each finding's JSON object, exactly as ``json.dumps(_finding(f), sort_keys=True)``."""
+    enc, text = _encode_str, _Texts()
+    for f in findings:
+        e, loc = f.explanation, f.location
+        inputs = ", ".join([
+            _INPUT % (text[i.kind], text[i.name], _value(i.value)) for i in e.inputs
+        ])  # fmt: skip
+        yield _FINDING_LINE % (
+            text[e.formula], inputs, ", ".join(map(enc, e.sources)), text[f.kind], loc.column,
+            text[loc.file], loc.line, enc(f.message), text[f.name], text[f.rule],
+            text[f.severity.value], enc(f.subject), text[f.suppressed],
+        )  # fmt: skip
+
+
+def _value(v: int | float | str) -> str:
+    """An input's value as the encoder writes it (floats and anything else: by the encoder)."""
+    if type(v) is int:
+        return str(v)
+    return _encode_str(v) if type(v) is str else json.dumps(v)
+
+
 def _iso(d: date | None) -> str | None:
     return d.isoformat() if d else None
 
 
-def to_dict(report: Report, vms: bool = True) -> dict[str, Any]:
-    """The report as the JSON document of schema version 1 (``vms`` False: an empty list,
-    for a caller that encodes the VMs itself)."""
+def to_dict(report: Report, vms: bool = True, findings: bool = True) -> dict[str, Any]:
+    """The report as the JSON document of schema version 1 (``vms`` or ``findings`` False:
+    an empty list, for a caller that encodes them itself)."""
     p = report.policy
     f = report.forecast
     host_dates = {h.host: h for h in f.hosts} if f else {}
@@ -278,7 +310,7 @@ def to_dict(report: Report, vms: bool = True) -> dict[str, Any]:
         ],
         "hosts": [_host(r) for r in report.hosts],
         "vms": [_vm(r) for r in report.vms] if vms else [],
-        "findings": [_finding(x) for x in report.findings],
+        "findings": [_finding(x) for x in report.findings] if findings else [],
         "whatifs": [str(w) for w in report.whatifs],
         "forecast": None if f is None else {
             "as_of": f.as_of.isoformat(),
@@ -353,8 +385,12 @@ class JsonRenderer(Renderer):
         """Write the JSON document followed by a newline."""
 
         write = console.file.write
-        vms = {"vms": _vm_stream(report.vms)} if report.vms else None
-        for chunk in chunks(to_dict(report, vms=False), vms):
+        encoded: dict[str, Iterable[str]] = {}
+        if report.vms:
+            encoded["vms"] = _vm_stream(report.vms)
+        if report.findings:
+            encoded["findings"] = _finding_lines(report.findings)
+        for chunk in chunks(to_dict(report, vms=False, findings=False), encoded):
             if chunk.isascii():
                 # The JSON encoder (ensure_ascii) writes printable ASCII only, escaping
                 # every other character; the line breaks between items are ours. So ASCII

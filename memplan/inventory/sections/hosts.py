@@ -30,7 +30,7 @@ from memplan.inventory.nodes import (
     describe,
     null_node,
 )
-from memplan.inventory.vmlines import NULLS, VMLine, compose_fields, scalar_text, slow
+from memplan.inventory.vmlines import NULLS, VMRun, compose_fields, scalar_text, slow
 from memplan.model import (
     VM,
     Host,
@@ -226,8 +226,8 @@ class HostsAndVMs(NodeReader):
     ) -> VM | None:
         """A VM; growth comes from the VM, else its host or cluster (a demand rate), else
         defaults.vm."""
-        if type(node) is VMLine:
-            return self._vm_line(node, defaults, host, cluster, inherited_growth)
+        if type(node) is VMRun:  # pragma: no cover - a caller that does not expect runs
+            slow()
         v = self.mapping(node, (*VM_FIELDS, *extra) if extra else VM_FIELDS, "a VM")
         if v is None:
             return None
@@ -308,44 +308,78 @@ class HostsAndVMs(NodeReader):
             demand, seen_on,
         )  # fmt: skip
 
-    def _vm_line(
+    def vms(
         self,
-        line: VMLine,
+        nodes: list[Node],
+        defaults: dict[str, Node],
+        host: str | None,
+        cluster: str | None,
+        inherited_growth: Node | None = None,
+    ) -> list[VM]:
+        """The valid VMs of ``nodes`` (VM nodes and runs of VM lines), as vm() reads each."""
+        out: list[VM] = []
+        for node in nodes:
+            if type(node) is VMRun:
+                out += self.vm_run(node, defaults, host, cluster, inherited_growth)
+            else:
+                vm = self.vm(node, defaults, host, cluster, inherited_growth)
+                if vm is not None:
+                    out.append(vm)
+        return out
+
+    def vm_run(
+        self,
+        run: VMRun,
         defaults: dict[str, Node],
         host: str | None,
         cluster: str | None,
         growth: Node | None,
-    ) -> VM:
-        """A VM from its line (vmlines), as vm() reads its nodes; Slow at any problem."""
-        m = line.match
-        token = m[2]
-        name = token[1:-1] if token[0] in "\"'" else token  # vmlines.scalar_text(), inlined
-        if not name or token in NULLS or len(name) > MAX_NAME_CHARS or name in self._vm_names:
+    ) -> list[VM]:
+        """The VMs of a run of VM lines (vmlines), as vm() reads their nodes; Slow at any
+        problem. The loop body runs once per VM: lookups and conditionals."""
+        names, shapes, path, build, where = (
+            self._vm_names,
+            self._line_shapes,
+            self.path,
+            _VM,
+            _LOCATION,
+        )
+        context = (id(defaults), growth if growth is None else self._growth_key(growth))
+        line, column = run.start + 1, run.column
+        out = []
+        for m in run.matches:
+            token, fields, uuid, seen_on = m.group(2, 3, 4, 5)
+            name = token[1:-1] if token[0] in "\"'" else token  # scalar_text(), inlined
+            if not name or token in NULLS or len(name) > MAX_NAME_CHARS or name in names:
+                slow()
+            names[name] = run  # its position is not asked for: a duplicate is a problem
+            if uuid is not None:
+                uuid = self._line_text(uuid)
+            if seen_on is not None:
+                if host is not None:
+                    slow()
+                seen_on = self._line_text(seen_on)
+            shape = shapes.get((fields, context))
+            if shape is None:
+                shape = self._line_shape(fields, defaults, growth)
+                if len(shapes) < _MAX_SHAPES:
+                    shapes[(fields, context)] = shape
+            (memory, vcpus, power, res, lim, shares, level, act, act_given, cons, cons_given,
+             ovh, est, bmax, tags, rate, ballooned, swapped, demand) = shape  # fmt: skip
+            out.append(build(
+                name, memory, vcpus, power, res, lim, shares, level, act, act_given, cons,
+                cons_given, ovh, est, bmax, tags, host, cluster, where(path, line, column),
+                rate, ballooned, swapped, uuid, demand, seen_on,
+            ))  # fmt: skip
+            line += 1
+        return out
+
+    @staticmethod
+    def _line_text(token: str) -> str:
+        """The text of a uuid or seen_on scalar, as text() reads it; Slow when it is none."""
+        if token in NULLS:
             slow()
-        self._vm_names[name] = line
-        uuid = m[4]
-        if uuid is not None:
-            if uuid in NULLS:
-                slow()
-            uuid = scalar_text(uuid) or slow()
-        seen_on = m[5]
-        if seen_on is not None:
-            if seen_on in NULLS or host is not None:
-                slow()
-            seen_on = scalar_text(seen_on) or slow()
-        key = (m[3], id(defaults), growth if growth is None else self._growth_key(growth))
-        shape = self._line_shapes.get(key)
-        if shape is None:
-            shape = self._line_shape(m[3], defaults, growth)
-            if len(self._line_shapes) < _MAX_SHAPES:
-                self._line_shapes[key] = shape
-        (memory, vcpus, power, res, lim, shares, level, act, act_given, cons, cons_given, ovh,
-         est, bmax, tags, rate, ballooned, swapped, demand) = shape  # fmt: skip
-        return _VM(
-            name, memory, vcpus, power, res, lim, shares, level, act, act_given, cons, cons_given,
-            ovh, est, bmax, tags, host, cluster, _LOCATION(self.path, line.line + 1, m.end(1) + 3),
-            rate, ballooned, swapped, uuid, demand, seen_on,
-        )  # fmt: skip
+        return scalar_text(token) or slow()
 
     @staticmethod
     def _growth_key(growth: Node) -> tuple[str, Any]:
