@@ -241,7 +241,7 @@ def _converted(column: list[Any], texts: set[str]) -> tuple[list[Any], int] | No
         return None
     texts |= distinct
     if kinds <= {str}:
-        return [v or None for v in column], longest
+        return ([v or None for v in column] if "" in distinct else column), longest
     return list(map(_cell, column)), longest
 
 
