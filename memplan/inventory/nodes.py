@@ -73,6 +73,7 @@ class NodeReader:
         self._defaults_keys: dict[int, tuple[dict[str, Node], tuple[Any, ...] | None]] = {}
         self._line_shapes: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         self._line_bases: dict[tuple[str, int], tuple[tuple[Any, ...], bool]] = {}
+        self._inherited_rates: dict[tuple[str, Any], float] = {}
         self._line_defaults: dict[int, dict[str, Node]] = {}
         self.line_fields: set[str] = set()
         """The distinct texts of the lines' fields after the name (vmlines.splice)."""

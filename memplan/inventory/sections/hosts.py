@@ -402,9 +402,13 @@ class HostsAndVMs(NodeReader):
         parsed, own_growth = base
         if own_growth or growth is None:
             return (*parsed, False)
-        rate = self._vm_field_once("growth", growth, "")
-        if rate is None:  # pragma: no cover - a problem raised Slow already
-            slow()
+        key = self._growth_key(growth)  # a scalar: vm_run() made its key of it
+        rate = self._inherited_rates.get(key)
+        if rate is None:  # once per rate written, not once per shape it meets
+            rate = self._vm_field_once("growth", growth, "")
+            if rate is None:  # pragma: no cover - a problem raised Slow already
+                slow()
+            self._inherited_rates[key] = rate
         return (*parsed[:15], rate, *parsed[16:], True)
 
     def _line_base(self, fields: str, defaults: dict[str, Node]) -> tuple[tuple[Any, ...], bool]:
