@@ -351,18 +351,29 @@ class _Layout:
         kind of the first row that is not ha.ROW_SAFE (len(base) and ROW_SAFE when none
         is), and whether one is ha.ROW_WHOLE; worked out once (``k`` is the policy's)."""
         if self.proof is None or self.k != k:
-            level, first, kind, whole = 0.0, len(self.base), ha.ROW_SAFE, False
-            for i, row in enumerate(self.base):
-                if row is not None:
-                    at, kd = ha.proof_level(*row, k)
-                    if at > level:
-                        level = at
-                    if kd:
-                        if i < first:
-                            first, kind = i, kd
-                        whole = whole or kd == ha.ROW_WHOLE
-            self.proof, self.k = (level, first, kind, whole), k
+            start = (0.0, len(self.base), ha.ROW_SAFE, False)
+            rows = ((i, row) for i, row in enumerate(self.base) if row is not None)
+            self.proof, self.k = _proof_over(start, rows, k), k
         return self.proof
+
+
+Proof = tuple[float, int, int, bool]
+"""_Layout.base_proof()'s answer: level, position and kind of the first row that is not
+ha.ROW_SAFE, and whether one is ha.ROW_WHOLE."""
+
+
+def _proof_over(proof: Proof, rows: Iterable[tuple[int, Row]], k: float) -> Proof:
+    """``proof`` with ``rows`` (position, row) taken into it: ha.proof_level() of each."""
+    level, first, kind, whole = proof
+    for i, row in rows:
+        at, kd = ha.proof_level(*row, k)
+        if at > level:
+            level = at
+        if kd:
+            if i < first:
+                first, kind = i, kd
+            whole = whole or kd == ha.ROW_WHOLE
+    return (level, first, kind, whole)
 
 
 def _sums(sums: tuple[int, ...], rows: Iterable[Row]) -> tuple[int, ...]:
@@ -419,18 +430,8 @@ class _OnHost:
         moving = [i for i in lay.moving if base[i] is None]
         folded = self.folded = _Layout(base, moving, _sums(lay.sums, fixed), month)
         if lay.proof is not None:  # the proof so far, and the rows now in base
-            level, first, kind, whole = lay.proof
-            for i in lay.moving:
-                row = base[i]
-                if row is not None:
-                    at, kd = ha.proof_level(*row, lay.k)
-                    if at > level:
-                        level = at
-                    if kd:
-                        if i < first:
-                            first, kind = i, kd
-                        whole = whole or kd == ha.ROW_WHOLE
-            folded.proof, folded.k = (level, first, kind, whole), lay.k
+            rows = ((i, row) for i in lay.moving if (row := base[i]) is not None)
+            folded.proof, folded.k = _proof_over(lay.proof, rows, lay.k), lay.k
 
     def add(self, name: str, entry: _Entry, new: bool) -> None:
         """Add a VM that was not here (``new``: one demand growth brought)."""
