@@ -194,6 +194,50 @@ def test_a_run_is_no_node() -> None:
         _ = line.start_mark
 
 
+HOST = "version: 1\nhosts:\n  - name: h\n    memory: 512GiB\n"
+RUN = "      - {name: a, memory: 4GiB}\n      - {name: b, memory: 4GiB}\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "read_fast"),
+    [
+        # YAML reads these names as other types; a name is the text written (null is none)
+        *((HOST + f"    vms:\n      - {{name: {n}, memory: 4GiB}}\n", n != "null")
+          for n in ("yes", "null", "0x10", "1_000", "2024-01-01", "1e3", "_")),
+        (HOST + "    vms:\n      - {name: a, memory: 4GiB, uuid: NULL}\n", False),
+        (HOST + "    vms:\n      - {name: a, name: b, memory: 4GiB}\n", False),
+        (HOST + "    vms:\n      - {name: a, memory: 4GiB,}\n", False),
+        (HOST + "    vms:\n      - {memory: 4GiB, name: a}\n", False),
+        (HOST + "    vms:\n      - {name: 'a''b', memory: 4GiB}\n", False),
+        (HOST + '    vms:\n      - {name: "a\\tb", memory: 4GiB}\n', False),
+        (HOST + '    vms:\n      - {name: " a #b ", memory: 4GiB}\n', True),
+        (HOST + "    vms:\n      - {name: a, memory: 4GiB} # c\n", False),
+        (HOST + "    vms:\n      - {name: a,\n         memory: 4GiB}\n", False),
+        (HOST + "    ? vms\n    :\n" + RUN, True),  # an explicit key
+        (HOST + "    vms:\n" + RUN.replace("\n", "\n\n", 1), True),  # a blank line inside
+        (HOST + "    vms:\n" + RUN + "\n          more\n", False),  # would continue '_'
+        (HOST + "    vms:\n" + RUN + "    vms:\n" + RUN, False),  # a duplicate key
+        ("---\n" + HOST + "    vms:\n" + RUN + "...\n", True),
+        (HOST + "    vms:\n" + RUN + "---\n" + HOST, False),  # two documents
+        ("\ufeff" + HOST + "    vms:\n" + RUN, True),  # a BOM first is no character
+        ("\ufeff\ufeff" + HOST + "    vms:\n" + RUN, False),
+        (HOST.replace("\n", "\r\n") + "    vms:\r\n" + RUN.replace("\n", "\r\n"), False),
+        ("version: 1\nwaivers:\n  - rule: MP201\n    subject: a\n    reason: |+\n"
+         "      - {name: q, memory: 4GiB}\n\n" + HOST[11:] + "    vms:\n" + RUN, False),
+        ("version: 1\nwaivers:\n  - rule: MP201\n    subject: a\n    reason: \"x\n"
+         "      - {name: q, memory: 4GiB}\n      \"\n" + HOST[11:] + "    vms:\n" + RUN, False),
+        ("version: 1\nhosts:\n  - {name: h, memory: 64GiB}\n", False),  # a host, not VMs
+        (HOST + "    vms:\n      - {name: a, memory: 4GiB, tags: [[x]]}\n", False),
+        (HOST + "    vms:\n      - name: x\n        memory: 4GiB\n        tags:\n  " + RUN, False),
+    ],
+)  # fmt: skip
+def test_yaml_subtleties_read_as_their_nodes_read(text: str, read_fast: bool) -> None:
+    """Inputs near the fast grammar (an audit's, each compared with the nodes' reading in
+    process as the CLI reads it): the same inventory or problems, read fast or not."""
+    same(text)
+    assert (fast(text.encode().decode("utf-8-sig")) is not None) == read_fast
+
+
 def test_text_libyaml_counts_otherwise_is_left_to_the_nodes() -> None:
     text = textwrap.dedent(BASE)
     for odd in ("\r\n", "\x85", "\u2028", "\t"):
