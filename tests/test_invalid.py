@@ -215,3 +215,47 @@ def test_a_wrong_default_is_one_problem_not_one_per_user(tmp_path: Path) -> None
         " of shares, not 'medium'",
         "memplan: 2 problems; nothing was checked",
     ]
+
+
+@pytest.mark.parametrize("vm_lines", [True, False], ids=["one-line VMs", "block VMs"])
+def test_a_wrong_default_no_entry_takes_is_still_reported(tmp_path: Path, vm_lines: bool) -> None:
+    # Every host and VM gives its own value, so no entry takes the defaults: they were
+    # never read, and a file with `vcpus: 0` as its VM default validated.
+    vm = (
+        "      - {name: a, memory: 4GiB, vcpus: 2}\n"
+        if vm_lines
+        else "      - name: a\n        memory: 4GiB\n        vcpus: 2\n"
+    )
+    path = tmp_path / "inv.yaml"
+    path.write_text(
+        "version: 1\ndefaults:\n  vm: {vcpus: 0, memory: -3GiB}\n"
+        "  host: {memory: banana, esxi: nine}\nhosts:\n"
+        "  - name: h1\n    memory: 64GiB\n    esxi: '8.0'\n    vms:\n" + vm
+    )
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    assert result.exit_code == 4
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"{path}:3:15: error: defaults.vm vcpus must be at least 1, not 0",
+        f"{path}:3:26: error: defaults.vm memory: size '-3GiB' is negative",
+        f"{path}:4:18: error: defaults.host memory: cannot read 'banana' as a size; write a"
+        " number and a unit, e.g. '16GiB'",
+        f"{path}:4:32: error: defaults.host esxi must be a version such as '8.0' or '7.0.3',"
+        " not 'nine'",
+        "memplan: 4 problems; nothing was checked",
+    ]
+
+
+def test_a_wrong_default_esxi_is_one_problem_not_one_per_host(tmp_path: Path) -> None:
+    path = tmp_path / "inv.yaml"
+    path.write_text(
+        "version: 1\ndefaults:\n  host: {esxi: nine}\nhosts:\n"
+        + "".join(f"  - {{name: h{i}, memory: 64GiB}}\n" for i in range(3))
+    )
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    assert result.exit_code == 4
+    assert result.stderr.splitlines() == [
+        f"{path}:3:16: error: defaults.host esxi must be a version such as '8.0' or '7.0.3',"
+        " not 'nine'",
+        "memplan: 1 problem; nothing was checked",
+    ]

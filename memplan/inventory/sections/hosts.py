@@ -50,7 +50,19 @@ class HostsAndVMs(NodeReader):
             return {}, {}
         host = self.mapping(d["host"], HOST_VALUE_FIELDS, "defaults.host") if "host" in d else {}
         vm = self.mapping(d["vm"], VM_VALUE_FIELDS, "defaults.vm") if "vm" in d else {}
-        return host or {}, vm or {}
+        host, vm = host or {}, vm or {}
+        # Each default is checked where it is written, whether or not a host or VM takes
+        # it: a wrong default that every entry overrides is still the user's mistake. A
+        # node found wrong is in self._wrong, so the entries that take it do not report it
+        # again.
+        for key in ("memory", "managed", "system_reserved"):
+            if key in host:
+                self._host_size(host, host, key, "defaults.host")
+        if "esxi" in host:
+            self._esxi(host["esxi"], "defaults.host")
+        for key, n in vm.items():
+            self._vm_field_once(key, n, "defaults.vm")
+        return host, vm
 
     def host(
         self,
@@ -100,18 +112,7 @@ class HostsAndVMs(NodeReader):
         )
         version = esxi.DEFAULT_ESXI
         if "esxi" in fields:
-            vnode = fields["esxi"]
-            raw = self.scalar(vnode)
-            text = vnode.value if isinstance(vnode, yaml.ScalarNode) else None
-            try:
-                if isinstance(raw, bool) or text is None or esxi.parse_version(text) < (3,):
-                    raise ValueError(text)
-                version = text
-            except ValueError:
-                self.error(
-                    vnode,
-                    f"{what} esxi must be a version such as '8.0' or '7.0.3', not {describe(vnode)}",
-                )
+            version = self._esxi(fields["esxi"], what) or version
         maintenance = False
         if "maintenance" in h:
             flag = self.scalar(h["maintenance"])
@@ -145,6 +146,25 @@ class HostsAndVMs(NodeReader):
             observed, maintenance,
         )  # fmt: skip
         return host, vm_nodes
+
+    def _esxi(self, vnode: Node, what: str) -> str | None:
+        """A host's ``esxi`` version (None after reporting a problem, once per node: a wrong
+        defaults.host esxi is one problem, not one per host)."""
+        if id(vnode) in self._wrong:
+            return None
+        raw = self.scalar(vnode)
+        text = vnode.value if isinstance(vnode, yaml.ScalarNode) else None
+        try:
+            if isinstance(raw, bool) or text is None or esxi.parse_version(text) < (3,):
+                raise ValueError(text)
+        except ValueError:
+            self.error(
+                vnode,
+                f"{what} esxi must be a version such as '8.0' or '7.0.3', not {describe(vnode)}",
+            )
+            self._wrong.add(id(vnode))
+            return None
+        return str(text)
 
     def _host_size(
         self, fields: dict[str, Node], defaults: dict[str, Node], key: str, what: str
