@@ -671,15 +671,8 @@ class _World:
             ):  # fmt: skip
                 return _balloons_all(rows, need, k)
             lay = index.layout(month)
-            level, first, kind, whole = lay.base_proof(k)
-            for i in lay.moving:
-                at, kd = ha.proof_level(*rows[i], k)
-                if at > level:
-                    level = at
-                if kd:
-                    if i < first:
-                        first, kind = i, kd
-                    whole = whole or kd == ha.ROW_WHOLE
+            moving = ((i, rows[i]) for i in lay.moving)
+            level, _, kind, whole = _proof_over(lay.base_proof(k), moving, k)
             if level == math.inf or (whole and kind != ha.ROW_SLACK):
                 return False
             # _taken_covers(), with ha.taken_at()'s figures of the rows in ``base`` kept
