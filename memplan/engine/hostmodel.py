@@ -11,7 +11,16 @@ from dataclasses import dataclass
 
 from memplan import esxi
 from memplan.engine import memsched
-from memplan.model import VM, Host, HostResult, MemState, Policy, Severity, VMResult
+from memplan.model import (
+    VM,
+    Host,
+    HostResult,
+    MemState,
+    Policy,
+    Severity,
+    VMResult,
+    builder,
+)
 
 
 def vm_demand(vm: VM) -> int:
@@ -294,65 +303,33 @@ def evaluate_host(
     rows = load.rows
     # Each VMResult is built without the Python frame of its __init__, whose ten frozen
     # object.__setattr__ calls cost as much as the host's MemSched split (one per VM of the
-    # inventory; tests/test_engine.py holds them equal to VMResult(...)).
-    new, cls, ok, name = object.__new__, VMResult, Severity.OK, host.name
-    v_, h_, p_, d_, b_, c_, s_, a_, e_, r_ = _VM_RESULT_SET
+    # inventory; model.builder(), and tests/test_engine.py holds them equal to VMResult(...)).
+    build, ok, name = _VM_RESULT, Severity.OK, host.name
     vm_results: list[VMResult] = []
     add = vm_results.append
     if not shares:  # nothing reclaimed from any VM
         on = iter(rows)
         for vm in vms:
-            r = new(cls)
-            v_(r, vm)
-            h_(r, name)
-            p_(r, False)
-            b_(r, 0)
-            c_(r, 0)
-            s_(r, 0)
-            a_(r, 0)
-            r_(r, ok)
             if vm.powered_on:  # rows follow the powered-on VMs, in order
                 held = next(on)[1]
-                d_(r, held + vm.overhead)
-                e_(r, held)
+                add(build(vm, name, False, held + vm.overhead, 0, 0, 0, 0, held, ok))
             else:
-                d_(r, 0)
-                e_(r, 0)
-            add(r)
+                add(build(vm, name, False, 0, 0, 0, 0, 0, 0, ok))
         return result, vm_results
     split = iter(zip(rows, shares, strict=True))
     for vm in vms:  # rows and shares follow the powered-on VMs, in order
-        r = new(cls)
-        v_(r, vm)
-        h_(r, name)
-        p_(r, False)
-        r_(r, ok)
         if not vm.powered_on:
-            d_(r, 0)
-            b_(r, 0)
-            c_(r, 0)
-            s_(r, 0)
-            a_(r, 0)
-            e_(r, 0)
+            add(build(vm, name, False, 0, 0, 0, 0, 0, 0, ok))
         else:
             (_, held, _, _), (_, _, balloon, compressed, swapped, hit, kept) = next(split)
-            d_(r, held + vm.overhead)
-            b_(r, balloon)
-            c_(r, compressed)
-            s_(r, swapped)
-            a_(r, hit)
-            e_(r, kept)
-        add(r)
+            add(build(vm, name, False, held + vm.overhead, balloon, compressed, swapped, hit,
+                      kept, ok))  # fmt: skip
     return result, vm_results
 
 
-_VM_RESULT_FIELDS = (
-    "vm", "host", "placed", "demand", "balloon", "compressed", "swapped", "active_hit",
-    "entitlement", "verdict",
-)  # fmt: skip
-"""VMResult's fields, in the order evaluate_host() sets them."""
-_VM_RESULT_SET = tuple(getattr(VMResult, f).__set__ for f in _VM_RESULT_FIELDS)
-"""The slots' setters (a frozen dataclass's slots take them as any slotted class's do)."""
+_VM_RESULT = builder(VMResult)
+"""VMResult(vm, host, placed, demand, balloon, compressed, swapped, active_hit,
+entitlement, verdict), without its __init__."""
 
 
 def _evaluate(

@@ -7,7 +7,6 @@ from typing import Any
 import yaml
 
 from memplan import esxi
-from memplan.inventory.build import builder
 from memplan.inventory.fields import (
     HOST_FIELDS,
     HOST_STATE_FIELDS,
@@ -36,6 +35,7 @@ from memplan.model import (
     Host,
     Location,
     Observed,
+    builder,
 )
 
 

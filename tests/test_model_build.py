@@ -1,4 +1,4 @@
-"""inventory/build.py: a record built without its __init__ is the record its constructor
+"""memplan.model.builder(): a record built without its __init__ is the record its constructor
 makes, of its own class, and as frozen."""
 
 from __future__ import annotations
@@ -9,8 +9,7 @@ import inspect
 import pytest
 
 import memplan.model
-from memplan.inventory.build import builder
-from memplan.model import VM, Location
+from memplan.model import VM, Location, builder
 
 
 def _models() -> list[type]:
