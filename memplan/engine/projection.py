@@ -953,14 +953,8 @@ def _balloons_all(rows: tuple[Row, ...], need: int, k: float) -> bool:
     and the margin), for one host's own rows in one pass rather than through the curve a
     failover analysis builds once for many scenarios. False when it cannot tell. ``k``:
     1 / (1 - idle tax)."""
-    level, first, whole = 0.0, ha.ROW_SAFE, False
-    for vm, held, active, balloonable in rows:
-        at, kind = ha.proof_level(vm, held, active, balloonable, k)
-        if at > level:
-            level = at
-        if kind:
-            first = first or kind
-            whole = whole or kind == ha.ROW_WHOLE
+    start = (0.0, len(rows), ha.ROW_SAFE, False)
+    level, _, first, whole = _proof_over(start, enumerate(rows), k)
     return _taken_covers(rows, need, k, level, first, whole)
 
 
