@@ -19,6 +19,7 @@ from memplan.engine.hostmodel import (
     figures,
     load_of,
     swap_proven,
+    taken_at,
 )
 from memplan.engine.memsched import Claim, ballooned
 from memplan.model import VM, HAResult, Location, Scenario
@@ -128,7 +129,7 @@ def test_curve_is_the_sum_of_the_rows() -> None:
     k = 4.0
     curve = ha.ReclaimCurve(rows, k)
     for x in [0.0, 1.0, 1e3, 2e4, 5e4, 6e4, 1e5, 2e5, 4e5, 1e6, 1e9]:
-        want = sum(ha.taken_at(r, x, k) for r in rows)
+        want = sum(taken_at(r, x, k) for r in rows)
         assert abs(curve.taken(x) - want) <= 1.0, x
 
 

@@ -26,6 +26,7 @@ from memplan.engine.hostmodel import (
     host_bands,
     load_of,
     settle,
+    taken_at,
 )
 from memplan.engine.observed import UNLISTED, in_count, is_standin, pieces
 from memplan.model import (
@@ -210,8 +211,8 @@ def _pick(
 
 # The proof that ballooning covers a host's need (no MemSched split needed). Public because
 # headroom (engine/headroom.py) and the forecast (engine/projection.py) use the same proof:
-# BALLOON_MARGIN, ROW_SAFE/ROW_SLACK/ROW_WHOLE, proof_level(), taken_at(), ReclaimCurve,
-# Move and ballooned().
+# BALLOON_MARGIN, ROW_SAFE/ROW_SLACK/ROW_WHOLE, proof_level(), taken_at() (hostmodel's),
+# ReclaimCurve, Move and ballooned().
 
 BALLOON_MARGIN = 1 << 20
 """Bytes of slack in ballooned()'s proof: far more than the few bytes by which MemSched's
@@ -238,17 +239,6 @@ def proof_level(vm: VM, held: int, active: int, balloonable: int, k: float) -> t
         return (active + k * (held - active)) / vm.shares * (1 + 1e-9), ROW_WHOLE
     keep = held - balloonable + BALLOON_MARGIN
     return (keep if keep <= active else active + k * (keep - active)) / vm.shares, ROW_SLACK
-
-
-def taken_at(row: Row, x: float, k: float) -> float:
-    """What MemSched takes from the row at level ``x``: held - kept, kept as in
-    memsched._level()."""
-    vm, held, active, _ = row
-    floor = min(vm.reservation, held)
-    pages = vm.shares * x
-    if pages > active:
-        pages = active + (pages - active) / k
-    return held - (floor if pages < floor else held if pages > held else pages)
 
 
 class ReclaimCurve:

@@ -266,14 +266,21 @@ def swap_proven(rows: tuple[Row, ...], need: int, k: float) -> bool:
             level = at
     if level < 0:
         return False
-    taken = 0.0
-    for vm, held, active, _ in rows:  # what each gives at Z: held - kept, as in _level()
-        floor = vm.reservation if vm.reservation < held else held
-        pages = vm.shares * level
-        if pages > active:
-            pages = active + (pages - active) / k
-        taken += held - (floor if pages < floor else held if pages > held else pages)
+    taken = 0.0  # what each gives at Z, added in order (not sum(): 3.12 compensates)
+    for row in rows:
+        taken += taken_at(row, level, k)
     return taken + SWAP_MARGIN < min(need, room_sum)
+
+
+def taken_at(row: Row, x: float, k: float) -> float:
+    """What MemSched takes from the row at level ``x``: held - kept, kept as in
+    memsched._level()."""
+    vm, held, active, _ = row
+    floor = min(vm.reservation, held)
+    pages = vm.shares * x
+    if pages > active:
+        pages = active + (pages - active) / k
+    return held - (floor if pages < floor else held if pages > held else pages)
 
 
 def evaluate_load(

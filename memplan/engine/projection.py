@@ -35,6 +35,7 @@ from memplan.engine.hostmodel import (
     reclaims,
     state_of,
     swaps,
+    taken_at,
     vm_demand,
 )
 from memplan.engine.observed import COUNTED, NEW, is_standin
@@ -336,7 +337,7 @@ class _Layout:
         """taking()'s list."""
 
     def taking(self) -> list[tuple[int, int, int, int] | None]:
-        """What ha.taken_at() reads of each row in ``base`` (shares, active, floor, held),
+        """What taken_at() reads of each row in ``base`` (shares, active, floor, held),
         None for the growing rows; worked out once."""
         if self.taken is None:
             self.taken = [
@@ -675,7 +676,7 @@ class _World:
             level, _, kind, whole = _proof_over(lay.base_proof(k), moving, k)
             if level == math.inf or (whole and kind != ha.ROW_SLACK):
                 return False
-            # _taken_covers(), with ha.taken_at()'s figures of the rows in ``base`` kept
+            # _taken_covers(), with taken_at()'s figures of the rows in ``base`` kept
             want, taken, x = need + ha.BALLOON_MARGIN, 0.0, level
             for i, c in enumerate(lay.taking()):
                 if c is None:
@@ -968,7 +969,7 @@ def _taken_covers(
         return False
     want, taken = need + ha.BALLOON_MARGIN, 0.0
     for row in rows:
-        taken += ha.taken_at(row, level, k)
+        taken += taken_at(row, level, k)
         if taken >= want:
             return True
     return False
