@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -87,6 +87,9 @@ def csv_export(draw: st.DrawFn) -> tuple[bytes, bytes]:
 
 @FUZZ
 @given(csv_export())
+@example((b"VM,Memory\r\n0,1.7144137714980277e+302\n", b"Host,# Memory\nesx1,0\n")).via(
+    "a size whose bytes overflow a float: mib() raised OverflowError (exit 70)"
+)
 def test_fuzz_rvtools_csv(tmp_path: Path, export: tuple[bytes, bytes]) -> None:
     folder = tmp_path / "csv"
     folder.mkdir(exist_ok=True)

@@ -280,8 +280,13 @@ def finite(value: object) -> float | int | None:
 
 
 def mib(value: float) -> int:
-    """MiB (possibly fractional) as bytes."""
-    return round(value * MIB)
+    """MiB (possibly fractional) as bytes; ``value`` finite. A number of MiB whose bytes
+    are beyond a float (1.7e302 MiB) is converted exactly, never to infinity: the bounds
+    on sizes then report it as every other too large size."""
+    size = value * MIB
+    if size - size == 0:  # finite (inf - inf is NaN): the common case
+        return round(size)
+    return round(value) * MIB
 
 
 SIZE_FIELDS = (
