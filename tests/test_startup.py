@@ -116,3 +116,14 @@ def test_importing_the_cli_leaves_the_garbage_collector_as_it_was() -> None:
     out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True,
                          text=True, check=True, env={"PYTHONPATH": str(ROOT)})  # fmt: skip
     assert out.stdout.strip() == "True"
+
+
+def test_python_dash_m_memplan_runs_the_command() -> None:
+    """`python -m memplan` is the memplan command (usage names memplan, exit codes kept)."""
+    ok = subprocess.run([sys.executable, "-m", "memplan", "check", "-q", "samples/small.yaml"],
+                        cwd=ROOT, capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert (ok.returncode, ok.stderr) == (0, ""), ok.stderr
+    bad = subprocess.run([sys.executable, "-m", "memplan", "check", "--nope"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert bad.returncode == 2
+    assert "Usage: memplan check" in bad.stderr
