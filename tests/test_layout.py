@@ -169,6 +169,23 @@ def test_quiet_prints_the_verdict_line_only() -> None:
         )
 
 
+def test_quiet_keeps_only_an_imports_summary_on_stderr() -> None:
+    """An export checked with -q: the verdict on stdout, the import's one summary line on
+    stderr (it still counts the repairs); -v lists them again."""
+    export = "tests/data/rvtools/example1.xlsx"
+    quiet = CliRunner().invoke(app, ["check", "-q", export])
+    assert (quiet.exit_code, quiet.stdout, quiet.stderr) == (
+        0,
+        "verdict: WARN · 0 fail, 4 warn · 1 cluster, 7 hosts, 9 VMs (3 on)\n",
+        "import: imported 9 VMs, 7 hosts, 1 cluster from example1.xlsx; 0 rows skipped,"
+        " 16 repairs\n",
+    )
+    loud = CliRunner().invoke(app, ["check", "-q", "-v", export])
+    assert loud.stdout == quiet.stdout
+    assert "vInfo row 10 (vm-9): no CPUs; assumed 1" in loud.stderr
+    assert loud.stderr.endswith(quiet.stderr)
+
+
 def test_quiet_still_writes_whole_files(tmp_path: Path) -> None:
     out = tmp_path / "report.txt"
     code, lines = run("check", "samples/realistic.yaml", "-q", "-o", f"table={out}")

@@ -163,7 +163,8 @@ def check(
         typer.Option(
             "--quiet",
             "-q",
-            help="Table: print the verdict line only (scripts read the exit code).",
+            help="Table: print the verdict line only (scripts read the exit code); an"
+            " import prints its summary line only.",
         ),
     ] = False,
     no_color: NoColorOpt = False,
@@ -190,7 +191,7 @@ def check(
         return learn_history(list(paths), verbose)
 
     def one(inventory_file: str) -> ExitCode:
-        inv = load_inventory(inventory_file, ctx, verbose)
+        inv = load_inventory(inventory_file, ctx, verbose, quiet and not verbose)
         snapshots = learn(tuple(history)).snapshots if history and rightsize else ()
         inv = rightsize_whatif(inv, rightsize, buffer, size_step, snapshots)
         if host is not None and host not in {h.name for h in inv.hosts}:

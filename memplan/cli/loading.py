@@ -21,11 +21,15 @@ from memplan.cli.exits import error_exit, usage_exit
 from memplan.cli.options import ECHOED, in_order
 
 
-def load_inventory(path: str, ctx: typer.Context, verbose: bool = False) -> Inventory:
+def load_inventory(
+    path: str, ctx: typer.Context, verbose: bool = False, quiet: bool = False
+) -> Inventory:
     """The inventory with the command line's what-ifs applied, or the right exit.
 
     An RVTools export is imported in memory; what the import skipped or repaired goes to
     stderr, grouped by kind (every one with ``verbose``), so nothing is dropped silently.
+    ``quiet`` (check -q) keeps only the import's summary line, which counts them, unless
+    the import fails: then every note, as they say why.
     """
     notes: list[Note] = []
     try:
@@ -36,7 +40,7 @@ def load_inventory(path: str, ctx: typer.Context, verbose: bool = False) -> Inve
     except UsageError as exc:
         import_notes(notes, verbose)
         raise usage_exit(str(exc)) from None
-    import_notes(notes, verbose)
+    import_notes([n for n in notes if n.kind == "import-summary"] if quiet else notes, verbose)
     return inv
 
 
