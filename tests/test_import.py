@@ -353,3 +353,19 @@ def test_rvtools_host_memory_beyond_a_float_is_skipped(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["import", "rvtools", str(folder)])
     assert result.exit_code in (2, 4), result.stderr
     assert "esx1): # Memory 1.71441e+302 MiB is above 1 PiB" in result.stderr
+
+
+def test_a_vm_size_beyond_a_float_is_named_in_six_digits(tmp_path: Path) -> None:
+    """A skipped VM's size is written as a float's :g would (it printed all 303 digits);
+    sizes under 16 digits stay exact."""
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    (folder / "RVTools_tabvInfo.csv").write_text(
+        "VM,Memory,Host\nhuge,1.7e302,esx1\nbig,2000000000000,esx1\nok,4096,esx1\n"
+    )
+    (folder / "RVTools_tabvHost.csv").write_text("Host,# Memory\nesx1,65536\n")
+    result = CliRunner().invoke(app, ["import", "rvtools", str(folder)])
+    assert result.exit_code == 0, result.stderr
+    assert "vInfo row 2 (huge): memory 1.7e+302 MiB is above 1 PiB\n" in result.stderr
+    assert "vInfo row 3 (big): memory 2000000000000 MiB is above 1 PiB\n" in result.stderr
+    assert "imported 1 VM, 1 host, 0 clusters from csv; 2 rows skipped" in result.stderr

@@ -317,8 +317,20 @@ def implausible(record: VMRecord | HostRecord) -> str | None:
     for name in fields:
         value = getattr(record, name)
         if value is not None and value > MAX_SIZE:
-            return f"{name} {value // MIB} MiB is above 1 PiB"
+            return f"{name} {_count(value // MIB)} MiB is above 1 PiB"
     return None
+
+
+def _count(n: int) -> str:
+    """``n`` as written, or from 16 digits on as ``1.71441e+302`` (6 significant digits),
+    as a float's ``:g`` writes it: a 300-digit number is no help in a note. Decimal, so
+    that ints no float can hold (govc JSON gives ints of any size) are written too."""
+    if n < 10**15:
+        return str(n)
+    from decimal import Decimal  # rare: not worth its import at every start
+
+    mantissa, exponent = f"{Decimal(n):.5e}".split("e")
+    return f"{mantissa.rstrip('0').rstrip('.')}e{exponent}"
 
 
 def _q(text: str) -> str:
