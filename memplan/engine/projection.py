@@ -649,9 +649,10 @@ class _World:
         """The host at ``month`` (dated ``at``) as the timeline shows it; its state is kept
         for state()."""
         host, load = self.hosts[name], self.load(name, month)
+        capacity = 0 if host.maintenance else host.capacity  # as check's cluster counts it
         return TimelinePoint(
-            month, at, host.cluster, name, host.capacity, load.demand,
-            host.capacity - load.demand, self.state(name, month), self.arrived_on(name, month),
+            month, at, host.cluster, name, capacity, load.demand, capacity - load.demand,
+            self.state(name, month), self.arrived_on(name, month), host.maintenance,
         )  # fmt: skip
 
     def _covers(self, rows: tuple[Row, ...], need: int) -> bool:

@@ -732,9 +732,11 @@ def timeline(
         grown = lead + months_between(as_of, at)
         for h in hosts:
             r = evaluate_load(h, plan.load(h.name, grown, MID), today.policy)
-            points.append(
-                TimelinePoint(month, at, h.cluster, h.name, r.capacity, r.demand, r.free, r.state)
-            )
+            capacity = 0 if h.maintenance else r.capacity  # as check's cluster counts it
+            points.append(TimelinePoint(
+                month, at, h.cluster, h.name, capacity, r.demand, capacity - r.demand, r.state,
+                0, h.maintenance,
+            ))  # fmt: skip
     return tuple(points)
 
 

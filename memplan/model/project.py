@@ -23,15 +23,18 @@ class TimelinePoint:
     host: str
     """Host name."""
     capacity: int
-    """Capacity, bytes."""
+    """Capacity it gives its cluster, bytes: 0 for a host in maintenance (or not connected),
+    as ``memplan check``'s cluster capacity counts it."""
     demand: int
     """Demand, bytes."""
     free: int
-    """Free memory, bytes."""
+    """Free memory, bytes: capacity - demand."""
     state: MemState
     """Settled state."""
     arrived: int = 0
     """New VMs demand growth placed on this host by this month."""
+    maintenance: bool = False
+    """In maintenance mode or not connected: no capacity, nothing new placed on it."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,7 +43,7 @@ def _row(p: TimelinePoint) -> dict[str, Any]:
     return {
         "month": p.month, "date": p.at.isoformat(), "cluster": p.cluster, "host": p.host,
         "capacity_bytes": p.capacity, "demand_bytes": p.demand, "free_bytes": p.free,
-        "state": p.state.value, "new_vms": p.arrived,
+        "state": p.state.value, "new_vms": p.arrived, "maintenance": p.maintenance,
     }  # fmt: skip
 
 
@@ -140,10 +140,12 @@ def _rows(r: ProjectReport) -> list[_Row]:
         for month in sorted(by_month):
             pts = by_month[month]
             worst = max((p.state for p in pts), key=lambda s: s.rank)
+            serving = [p for p in pts if not p.maintenance]
+            away = len(pts) - len(serving)
             counts = [
-                f"{sum(p.state is s for p in pts)} {s.value}" for s in MemState
-                if any(p.state is s for p in pts)
-            ]  # fmt: skip
+                f"{sum(p.state is s for p in serving)} {s.value}" for s in MemState
+                if any(p.state is s for p in serving)
+            ] + ([f"{away} maint"] if away else [])  # fmt: skip
             crossings = [
                 f"{p.host} {before[p.host].value}->{p.state.value}"
                 for p in pts if p.host in before and before[p.host] is not p.state
