@@ -248,6 +248,45 @@ def test_too_few_or_undated_snapshots_are_usage_errors() -> None:
         trend.learn([snap(0, fleet(0)), replace(snap(0, fleet(0)), source="b")])
 
 
+HOURS = 1 / 24 / MONTH
+"""An hour, in the months snap() and text() take."""
+
+
+def test_snapshots_less_than_a_day_apart_are_a_usage_error() -> None:
+    """Two hours (or 23) from the first snapshot to the last, whatever lies between: no
+    monthly rate. Without the check, 2.5 GiB of growth over two hours read as +900
+    GiB/month."""
+    from memplan.errors import UsageError
+
+    a, b = snap(0, fleet(0)), snap(2 * HOURS, fleet(2 * HOURS))
+    with pytest.raises(trend.ShortSpan) as info:
+        trend.learn([b, a])
+    assert isinstance(info.value, UsageError)
+    assert str(info.value) == (
+        "m00.00.yaml and m00.00.yaml were collected 2 hours apart (2026-01-01 00:00 to"
+        " 2026-01-01 02:00): growth needs snapshots at least a day apart, first to last; a"
+        " monthly rate from less would be noise"
+    )
+    late = [snap(h * HOURS, fleet(h * HOURS)) for h in (0, 5, 11, 23)]
+    with pytest.raises(trend.ShortSpan, match=r"^the 4 snapshots were collected 23 hours apart"):
+        trend.learn(late)
+    with pytest.raises(trend.ShortSpan, match="40 minutes apart"):
+        trend.learn([a, snap(40 / 60 * HOURS, fleet(0))])
+
+
+def test_a_day_is_enough_with_a_note_under_a_month() -> None:
+    """Exactly a day from first to last fits; the note says the span is under a month.
+    The slope is the generated one (2.5 GiB a month) whatever the span."""
+    day = 24 * HOURS
+    history = trend.learn([snap(0, fleet(0)), snap(day, fleet(day))])
+    assert history.host_fits["esx1"].bytes_per_month == pytest.approx(TRUE, rel=1e-6)
+    assert history.notes == [
+        "the snapshots span 1 day, under a month: the monthly rates extrapolate from less"
+        " than a month"
+    ]
+    assert not trend.learn([snap(0, fleet(0)), snap(1, fleet(1))]).notes
+
+
 # --- when: balloon_at against check's own evaluation -----------------------------------
 
 
@@ -404,6 +443,52 @@ def test_a_snapshot_without_a_date_is_a_usage_error_naming_it(tmp_path: Path) ->
     assert out == ""
     assert err.startswith("memplan: error: snapshots need a date: ")
     assert "b.yaml has no top-level 'collected:'" in err
+
+
+def test_snapshots_hours_apart_are_a_usage_error(tmp_path: Path) -> None:
+    """The audit's t1.yaml and t2.yaml: one estate collected at 08:00 and 10:00."""
+    paths = _write(tmp_path, {"t1.yaml": text(8 * HOURS, fleet(0)),
+                              "t2.yaml": text(10 * HOURS, fleet(1))})  # fmt: skip
+    code, out, err = run("trend", *paths)
+    assert (code, out) == (2, "")
+    assert err == (
+        f"memplan: error: {paths[0]} and {paths[1]} were collected 2 hours apart (2026-01-01"
+        " 08:00 to 2026-01-01 10:00): growth needs snapshots at least a day apart, first to"
+        " last; a monthly rate from less would be noise\n"
+    )
+
+
+def test_exports_dated_by_their_files_on_one_day_say_why(tmp_path: Path) -> None:
+    """Two copies of an undated export, modified two hours apart: the error says they were
+    dated by their files, and how to date them."""
+    import os
+
+    import openpyxl
+
+    for name, hour in (("base.xlsx", 7), ("later.xlsx", 9)):
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        assert ws is not None
+        ws.title = "vInfo"
+        ws.append(["VM", "Powerstate", "CPUs", "Memory", "Host", "Cluster"])
+        ws.append(["vm00", "poweredOn", 2, 32768, "esx1", "prod"])
+        wb.save(tmp_path / name)
+        stamp = datetime(2026, 12, 7, hour, 13).timestamp()
+        os.utime(tmp_path / name, (stamp, stamp))
+    code, out, err = run("trend", str(tmp_path / "base.xlsx"), str(tmp_path / "later.xlsx"))
+    assert (code, out) == (2, "")
+    last = err.splitlines()[-1]
+    assert last.startswith("memplan: error: ")
+    assert "collected 2 hours apart (2026-12-07 07:13 to 2026-12-07 09:13)" in last
+    assert last.endswith(
+        "; 2 of them dated by the file's modification time, which a copy resets: give exports"
+        " that say when they were collected (RVTools' vMetaData tab), or import each (memplan"
+        " import rvtools FILE -o FILE.yaml) and set its collected:"
+    )
+    code, out, err = run("check", str(tmp_path / "later.xlsx"), "--history", str(tmp_path))
+    assert (code, out) == (2, "")
+    assert "memplan: error: --history: " in err
+    assert "2 of them dated by the file's modification time" in err
 
 
 def test_one_snapshot_is_a_usage_error(tmp_path: Path) -> None:
@@ -819,3 +904,15 @@ def test_a_date_on_its_ranges_edge_is_a_new_vms_arrival_and_says_so() -> None:
     assert code == 0
     assert "both included" in out
     assert "note: " + note in " ".join(out.split())
+
+
+def test_rightsize_with_history_hours_old_learns_no_trend(tmp_path: Path) -> None:
+    """rightsize's trend forecast needs a day of history, as trend does: two hours of it is
+    no trend (no forecast, as with one snapshot), not an internal error."""
+    shop = Path("samples/history/shop-2026-11.yaml").read_text()
+    earlier = tmp_path / "earlier.yaml"
+    earlier.write_text(shop.replace("collected: 2026-11-01", "collected: 2026-10-31T22:00:00Z"))
+    code, out, err = run("rightsize", "samples/history/shop-2026-11.yaml", "--as-of",
+                         "2026-11-01", "--history", str(earlier), "-f", "json")  # fmt: skip
+    assert (code, err) == (0, "")
+    assert json.loads(out)["forecast"] is None

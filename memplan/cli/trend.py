@@ -31,11 +31,14 @@ SnapshotsArg = Annotated[
 ]
 
 
-def load_history(paths: list[str], verbose: bool = False) -> tuple[Inventory, ...]:
-    """Every snapshot, or the right exit (4: one is invalid; 2: one has no date)."""
+def load_history(
+    paths: list[str], verbose: bool = False, notes: list[Note] | None = None
+) -> tuple[Inventory, ...]:
+    """Every snapshot, or the right exit (4: one is invalid; 2: one has no date); ``notes``
+    receives the import's notes, once printed."""
     from memplan.inventory.snapshots import load_snapshots
 
-    notes: list[Note] = []
+    notes = [] if notes is None else notes
     try:
         return load_snapshots(paths, notes)
     except InventoryError as exc:
@@ -49,13 +52,29 @@ def load_history(paths: list[str], verbose: bool = False) -> tuple[Inventory, ..
 def learn_history(paths: list[str], verbose: bool = False) -> History:
     """The growth ``--history`` snapshots show, or the right exit."""
     require_extra("history", "--history")
-    snapshots = load_history(paths, verbose)
+    notes: list[Note] = []
+    snapshots = load_history(paths, verbose, notes)
     from memplan.engine import trend as engine_trend
 
     try:
         return engine_trend.learn(snapshots)
     except UsageError as exc:
-        raise usage_exit(f"--history: {exc}") from None
+        raise usage_exit(f"--history: {exc}{_dated_by_file(exc, notes)}") from None
+
+
+def _dated_by_file(exc: UsageError, notes: list[Note]) -> str:
+    """Why snapshots too close in time may be: exports dated by their files, which a copy
+    re-dates."""
+    from memplan.engine.trend import ShortSpan
+
+    by_file = sum(1 for n in notes if n.kind == "dated-by-file")
+    if not isinstance(exc, ShortSpan) or not by_file:
+        return ""
+    return (
+        f"; {by_file} of them dated by the file's modification time, which a copy resets:"
+        " give exports that say when they were collected (RVTools' vMetaData tab), or"
+        " import each (memplan import rvtools FILE -o FILE.yaml) and set its collected:"
+    )
 
 
 def history_forecast(inv: Inventory, scenario: Scenario, history: History) -> Forecast:
@@ -110,8 +129,8 @@ def trend(
     band), arrivals (VMs added, removed and resized, as steps, per month on average), and
     the days the last snapshot, grown by both, first balloons, swaps and fails HA, with the
     range the band gives (docs/trend.md). Formats: table, json, csv, markdown. Exit codes:
-    0 done, 2 usage error (fewer than two dated snapshots, one without a date), 4 invalid
-    snapshot.
+    0 done, 2 usage error (fewer than two dated snapshots, or less than a day from the
+    first to the last; one without a date), 4 invalid snapshot.
     """
     require_extra("history", "memplan trend")
     try:
@@ -120,13 +139,14 @@ def trend(
         raise usage_exit(str(exc)) from None
     if output is not None:
         distinct(inputs_of(snapshots), [(f"-o {output}", output)])
-    history = load_history(snapshots, verbose)
+    notes: list[Note] = []
+    history = load_history(snapshots, verbose, notes)
     from memplan.engine import trend as engine_trend
 
     try:
         report = engine_trend.trend_report(history, months, arrivals=not organic_only)
     except UsageError as exc:
-        raise usage_exit(str(exc)) from None
+        raise usage_exit(f"{exc}{_dated_by_file(exc, notes)}") from None
     from memplan.render.trend import render_trend
 
     emit(lambda r, c: render_trend(r, fmt, c), report, output, no_color)

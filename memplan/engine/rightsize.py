@@ -339,7 +339,10 @@ def _trend_forecasts(
         return None
     from memplan.engine import projection, trend  # only with snapshots: start-up time
 
-    history = trend.learn([dated[d] for d in sorted(dated)])
+    try:
+        history = trend.learn([dated[d] for d in sorted(dated)])
+    except trend.ShortSpan:  # less than a day from first to last: no growth, as with one
+        return None
     as_of = scenario.as_of or (inventory.collected.date() if inventory.collected else None)
     assert as_of is not None
     horizon = scenario.horizon_months or projection.DEFAULT_HORIZON_MONTHS

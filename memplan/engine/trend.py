@@ -75,6 +75,42 @@ DEFAULT_HORIZON_MONTHS = 24
 INSTALL_HINT = "pip install 'memplan[history]'"
 
 
+MIN_SPAN = timedelta(days=1)
+"""The least time from the first snapshot to the last: a monthly rate from two exports taken
+hours apart (or one export copied twice) multiplies a few hours' noise by hundreds."""
+
+
+class ShortSpan(UsageError):
+    """The snapshots are less than MIN_SPAN apart, first to last."""
+
+
+def _apart(gap: timedelta) -> str:
+    """``gap`` in words: '40 minutes', '2 hours', '23.5 hours', '9 days'."""
+    seconds = gap.total_seconds()
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size or unit == "minute":
+            n = round(seconds / size, 1 if unit != "minute" else None)
+            return f"{n:g} {unit}{'' if n == 1 else 's'}"
+    raise AssertionError  # pragma: no cover - minutes catch the rest
+
+
+def _too_short(ordered: Sequence[Inventory]) -> str:
+    """The usage error of snapshots less than MIN_SPAN apart, first to last."""
+    first, last = ordered[0].collected, ordered[-1].collected
+    assert first is not None
+    assert last is not None
+    which = (
+        " and ".join(s.source for s in ordered)
+        if len(ordered) <= 3
+        else f"the {len(ordered)} snapshots"
+    )
+    return (
+        f"{which} were collected {_apart(last - first)} apart ({first:%Y-%m-%d %H:%M} to"
+        f" {last:%Y-%m-%d %H:%M}): growth needs snapshots at least a day apart, first to"
+        " last; a monthly rate from less would be noise"
+    )
+
+
 def months_between(a: datetime | date, b: datetime | date) -> float:
     """Months (of MONTH_DAYS days) from ``a`` to ``b``."""
     if not isinstance(a, datetime):
@@ -243,9 +279,16 @@ def learn(snapshots: Sequence[Inventory]) -> History:
     assert first is not None
     assert last is not None
     if first == last:
-        raise UsageError(f"every snapshot is dated {first.date().isoformat()}: no time passed")
+        raise ShortSpan(f"every snapshot is dated {first.date().isoformat()}: no time passed")
+    if last - first < MIN_SPAN:
+        raise ShortSpan(_too_short(ordered))
     xs = [months_between(first, s.collected or first) for s in ordered]
     history = History(ordered)
+    if xs[-1] < 1:
+        history.notes.append(
+            f"the snapshots span {_apart(last - first)}, under a month: the monthly rates"
+            " extrapolate from less than a month"
+        )
     seen_dates: dict[datetime, list[str]] = defaultdict(list)
     for s in ordered:
         seen_dates[s.collected or first].append(s.source)
@@ -843,4 +886,13 @@ def forecast(
     )  # fmt: skip
 
 
-__all__ = ["History", "describe", "forecast", "learn", "outlook", "timeline", "trend_report"]
+__all__ = [
+    "History",
+    "ShortSpan",
+    "describe",
+    "forecast",
+    "learn",
+    "outlook",
+    "timeline",
+    "trend_report",
+]
