@@ -4,7 +4,9 @@ The forecast runs the HA failover simulation (docs/ha.md) over the months, with 
 grown and the new VMs demand growth brings. A cluster whose worst host failure fails over
 cleanly today but, within the window, leaves a VM that cannot restart or a survivor
 swapping fails, so CI gates on tomorrow's failover as well as today's. A failover that
-fails today is MP301's and MP303's.
+fails today is MP301's and MP303's; one that fails from the forecast's first day without
+failing with the inventory's figures (older figures grown to ``--as-of``, ``--history``)
+is this rule's.
 
 Passes (1%/month: no new VM within 90 days)::
 
@@ -73,7 +75,7 @@ from collections.abc import Iterator
 
 from memplan.model import Finding, Input, Severity
 from memplan.rules.base import Context, RuleInfo, finding
-from memplan.rules.forecast_swapping import SOURCE, arrived
+from memplan.rules.forecast_swapping import SOURCE, arrived, by
 
 RULE = RuleInfo(
     "MP403", "forecast-ha-failover", Severity.FAIL,
@@ -82,16 +84,20 @@ RULE = RuleInfo(
 
 
 def check(ctx: Context) -> Iterator[Finding]:
-    """Yield a finding per cluster whose ha_fail_at falls after today and within the window."""
+    """Yield a finding per cluster whose ha_fail_at falls within the window: after today, or
+    on the forecast's first day when today's failover does not fail (MP301, MP303)."""
     f = ctx.forecast
     if f is None or f.window_end is None:
         return
     for c in f.clusters:
-        if c.ha_fail_at is not None and f.as_of < c.ha_fail_at <= f.window_end:
+        if c.ha_fail_at is not None and c.ha_fail_at <= f.window_end:
+            today = ctx.ha.get(c.cluster)
+            if c.ha_fail_at <= f.as_of and today and today.verdict is Severity.FAIL:
+                continue  # failing today: MP301's and MP303's
             yield finding(
                 RULE, "cluster", c.cluster, c.location,
                 f"its worst host failure leaves a VM without restart or a survivor swapping"
-                f" by {c.ha_fail_at.isoformat()}"
+                f" {by(f, c.ha_fail_at)}"
                 f"{arrived(f, c.cluster, c.cluster, c.arrived_by_ha_fail)}, within the window"
                 f" ending {f.window_end.isoformat()}",
                 "ha_fail_at <= as_of + fail-within",
