@@ -44,16 +44,41 @@ def test_files_are_complete_when_the_process_ends(tmp_path: Path) -> None:
     assert (tmp_path / "junit.xml").read_text().rstrip().endswith("</testsuites>")
 
 
-def test_a_closed_pipe_ends_quietly() -> None:
+def _read_one_line(*args: str) -> tuple[int, str]:
+    """Run memplan with stdout (and stderr) into a pipe whose reader stops after one line,
+    like `memplan ... | head -1`: (exit code, stderr)."""
     proc = subprocess.Popen(
-        [*MAIN, "check", "samples/realistic.yaml", "-f", "json", "--fail-on", "never"],
-        cwd=ROOT,  # 140 KB: more than a pipe holds, so the writer meets the closed end
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )  # fmt: skip
+        [*MAIN, *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     assert proc.stdout is not None
     assert proc.stderr is not None
     proc.stdout.readline()
-    proc.stdout.close()  # like `memplan check ... | head -1`
+    proc.stdout.close()
     err = proc.stderr.read().decode()
-    assert proc.wait(timeout=60) == 1  # click's code for a broken pipe (0 otherwise here)
-    assert "Traceback" not in err
+    return proc.wait(timeout=60), err
+
+
+def test_a_closed_pipe_keeps_the_verdicts_exit_code() -> None:
+    # 140 KB of JSON: more than a pipe holds, so the writer meets the closed end
+    assert _read_one_line("check", "samples/realistic.yaml", "-f", "json", "--fail-on",
+                          "never") == (0, "")  # fmt: skip
+    assert _read_one_line("check", "samples/realistic.yaml", "-f", "json") == (1, "")
+    assert _read_one_line("check", "samples/small.yaml") == (0, "")  # was 1: not a fail
+    assert _read_one_line("project", "samples/small.yaml") == (0, "")
+    assert _read_one_line("thresholds", "512GiB") == (0, "")
+
+
+def test_a_closed_pipe_on_stderr_keeps_the_exit_code(tmp_path: Path) -> None:
+    # `memplan check bad.yaml 2>&1 | head -1` with 3000 error lines, more than a pipe holds
+    bad = tmp_path / "bad.yaml"
+    vms = "".join(f"      - {{name: vm{i}, memory: -1GiB}}\n" for i in range(3000))
+    bad.write_text(f"version: 1\nhosts:\n  - name: h\n    memory: 64GiB\n    vms:\n{vms}")
+    proc = subprocess.run(
+        f"{sys.executable} -c 'from memplan.cli import main; main()' check {bad}"
+        " 2>&1 | head -1; exit ${PIPESTATUS[0]}",
+        shell=True, executable="/bin/bash", cwd=ROOT, capture_output=True, timeout=60,
+        check=False,
+    )  # fmt: skip
+    assert proc.returncode == 4  # the invalid inventory's code, not a crash
+    assert proc.stdout.decode().startswith(f"{bad}:6:")
+    assert proc.stderr == b""

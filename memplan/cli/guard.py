@@ -1,10 +1,12 @@
-"""The process around a command: standard streams that may be closed, SIGTERM, write
-errors on stdout, and the last-resort guard that turns any unexpected exception into one
-line and exit 70, so no input can make memplan exit 1 (CI's "a fail") by crashing."""
+"""The process around a command: standard streams that may be closed, a reader that stops
+reading (``| head``), SIGTERM, write errors on stdout, and the last-resort guard that turns
+any unexpected exception into one line and exit 70, so no input can make memplan exit 1
+(CI's "a fail") by crashing."""
 
 from __future__ import annotations
 
 import errno
+import io
 import os
 import signal
 import sys
@@ -35,6 +37,57 @@ class ClosedStream:
         return False
 
 
+class ReaderMayLeave(io.RawIOBase):
+    """The descriptor under stdout or stderr, for a reader that may stop reading:
+    ``memplan check | head -1``.
+
+    Once a write finds the pipe closed (EPIPE), what follows is dropped, so the command
+    runs to its end quietly and exits with its own code (the verdict's): a reader that has
+    seen enough does not turn an OK into "a fail", as click's exit 1 did. git and coreutils
+    end silently there too (by SIGPIPE). It sits under the text and buffer layers, which
+    call it once per 8 KB or line: the many small writes of a report stay C-speed."""
+
+    def __init__(self, fd: int) -> None:
+        super().__init__()
+        self.fd = fd
+        self.left = False
+        """True once the reader has gone."""
+
+    def writable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self.fd
+
+    def isatty(self) -> bool:
+        return os.isatty(self.fd)
+
+    def write(self, data: Any) -> int:
+        if not self.left:
+            try:
+                return os.write(self.fd, data)
+            except BrokenPipeError:
+                self.left = True
+        return len(data)
+
+
+def _reader_may_leave(stream: Any) -> Any:
+    """``stream`` (sys.stdout or sys.stderr) rebuilt over ReaderMayLeave, as it was set up
+    (encoding, errors, line buffering); as it is when it is not a plain descriptor."""
+    try:
+        fd = stream.fileno()
+        os.fstat(fd)
+    except (AttributeError, ValueError, OSError, io.UnsupportedOperation):
+        return stream
+    stream.flush()
+    return io.TextIOWrapper(
+        io.BufferedWriter(ReaderMayLeave(fd)),
+        encoding=stream.encoding,
+        errors=stream.errors,
+        line_buffering=stream.line_buffering,
+    )
+
+
 def _on_sigterm(signum: int, frame: Any) -> None:
     # SystemExit unwinds the stack, so staged writes remove their temporary files.
     raise SystemExit(128 + signum)
@@ -53,8 +106,12 @@ def prepare() -> None:
                 os.close(null)
     if sys.stdout is None:
         sys.stdout = ClosedStream()
+    else:
+        sys.stdout = _reader_may_leave(sys.stdout)
     if sys.stderr is None:  # nowhere to report to: keep quiet rather than crash
         sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
+    else:
+        sys.stderr = _reader_may_leave(sys.stderr)
     signal.signal(signal.SIGTERM, _on_sigterm)
 
 
@@ -74,8 +131,8 @@ def run(command: Callable[[], Any]) -> int:
     except OSError as exc:
         # Files memplan writes report their own errors (cli/output.py); what reaches here
         # is stdout: a full disk, a closed descriptor, an I/O error.
-        if exc.errno == errno.EPIPE:
-            code = 1  # as click does for `memplan ... | head`
+        if exc.errno == errno.EPIPE:  # a write that bypassed ReaderMayLeave: cut short
+            code = 128 + signal.SIGPIPE  # what a shell reports for git or cat there
         elif exc.errno in (errno.ENOSPC, errno.EBADF, errno.EIO, errno.EFBIG, errno.EDQUOT):
             code = _say(f"cannot write to standard output: {exc.strerror}", ExitCode.USAGE)
         else:
