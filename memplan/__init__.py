@@ -2,6 +2,8 @@
 
 import re
 import sys
+from types import CodeType
+from typing import Any
 
 __version__ = "0.1.0"
 """The one place the version is written (pyproject.toml reads it from here; reading it
@@ -27,3 +29,46 @@ def _precompile_yaml_reader() -> None:
 
 
 _precompile_yaml_reader()
+
+DATACLASS_CODE = "dataclass_code.marshal"
+"""The file beside this one that holds the compiled methods of memplan's dataclasses
+(scripts/gen_dataclass_code.py writes it; tests/test_startup.py checks it is current)."""
+
+
+def _precompiled_dataclass_methods() -> None:
+    """``@dataclass`` writes each class's ``__init__``, ``__repr__``, ``__eq__``, ``__hash__``,
+    ``__setattr__`` and ``__delattr__`` as source text and compiles it with ``exec`` when the
+    class is created, on every start: for the classes a ``check`` creates, a fifth of its
+    start-up's instructions went to compiling about 80 KB of such text (docs/performance.md).
+    The file beside this one maps each of those texts, as this Python writes them, to the
+    code ``compile()`` makes of it (in marshal's format, as .pyc files keep code), and
+    dataclasses' ``exec`` is handed that code for a text found there: the same methods
+    without the compiler. Any other text, another class or another Python's dataclasses
+    (the file records the bytecode's magic number), is compiled as before."""
+    import dataclasses
+    import marshal
+    from importlib.util import MAGIC_NUMBER
+
+    try:
+        with open(f"{__path__[0]}/{DATACLASS_CODE}", "rb") as file:
+            magic, modules = marshal.load(file)
+    except (OSError, EOFError, ValueError, TypeError):
+        return
+    if magic != MAGIC_NUMBER or not isinstance(modules, dict):
+        return
+    loaded: dict[str, dict[str, CodeType]] = {}
+    run = exec
+
+    def exec_(source: Any, globals: Any = None, /, *args: Any, **kwargs: Any) -> None:
+        """dataclasses' exec: the code of ``source`` as compiled before, if it is there."""
+        name = globals.get("__name__") if type(globals) is dict else None
+        codes = loaded.get(name) if type(name) is str else None
+        if codes is None and type(name) is str and name in modules:
+            codes = loaded[name] = marshal.loads(modules.pop(name))
+        code = codes.get(source) if codes is not None and type(source) is str else None
+        run(source if code is None else code, globals, *args, **kwargs)
+
+    setattr(dataclasses, "exec", exec_)  # noqa: B010 (mypy: dataclasses has no exec)
+
+
+_precompiled_dataclass_methods()

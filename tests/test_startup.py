@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.helpers import ROOT
 
@@ -127,3 +128,50 @@ def test_python_dash_m_memplan_runs_the_command() -> None:
                          capture_output=True, text=True, timeout=60)  # fmt: skip
     assert bad.returncode == 2
     assert "Usage: memplan check" in bad.stderr
+
+
+def test_dataclass_methods_file_is_current() -> None:
+    """memplan/dataclass_code.marshal holds, for every method text of memplan's dataclasses,
+    the code compile() makes of it (scripts/gen_dataclass_code.py --check imports every
+    module and compares). Stale, start-up compiles again: run the script."""
+    out = subprocess.run([sys.executable, "scripts/gen_dataclass_code.py", "--check"], cwd=ROOT,
+                         capture_output=True, text=True, env={"PYTHONPATH": str(ROOT)})  # fmt: skip
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+COMPILED = """
+import builtins, sys
+compiled = []
+real = builtins.exec
+def exec_(source, globals=None, *args):
+    if isinstance(source, str) and str(globals.get("__name__")).startswith("memplan"):
+        compiled.append(source.splitlines()[1])
+    return real(source, globals, *args)
+builtins.exec = exec_  # what compiles a text, with memplan's dataclasses' exec or without
+from memplan.cli import root
+try:
+    root.app(sys.argv[1:], prog_name="memplan", standalone_mode=False)
+except SystemExit:
+    pass
+import memplan.model, dataclasses
+vm = memplan.model.Location("a.yaml", 1, 2)
+print(compiled, repr(vm), vm == memplan.model.Location("a.yaml", 1, 2), hash(vm) == hash(("a.yaml", 1, 2)))
+try:
+    vm.line = 3
+except dataclasses.FrozenInstanceError as e:
+    print("frozen", e)
+"""
+
+
+def test_check_and_import_compile_no_dataclass_method(tmp_path: Path) -> None:
+    """What ``check`` and ``import`` create of memplan's dataclasses comes compiled from the
+    file: no method's text reaches the compiler, and the methods behave as their own."""
+    out_file = str(tmp_path / "out.yaml")
+    for args in (["check", "samples/small.yaml"],
+                 ["import", "rvtools", "tests/data/rvtools/example1.xlsx", "-o", out_file]):  # fmt: skip
+        out = subprocess.run([sys.executable, "-c", COMPILED, *args], cwd=ROOT,
+                             capture_output=True, text=True, check=True,
+                             env={"PYTHONPATH": str(ROOT)})  # fmt: skip
+        lines = out.stdout.splitlines()
+        assert lines[-2] == "[] Location(file='a.yaml', line=1, column=2) True True", lines[-2:]
+        assert lines[-1] == "frozen cannot assign to field 'line'"
