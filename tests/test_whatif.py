@@ -141,6 +141,42 @@ def test_bad_value_in_a_flag_is_located_at_the_flag(path: Path) -> None:
     )
 
 
+def test_a_flag_that_breaks_many_vms_alike_is_one_error(path: Path) -> None:
+    # 4 VMs, one position of the flag: one error that counts them and names three
+    code, _, err = run(path, "--set", "vm:*.active=200%")
+    assert (code, err) == (2, "--set:1:13: error: active memory is above its configured memory"
+                              " in 4 VMs: 'db01', 'db02', 'web01' and 1 more\n"
+                              "memplan: 1 problem; nothing was checked\n")  # fmt: skip
+    code, _, err = run(path, "--set", "vm:db*.active=200%")  # two: each named as before
+    assert err.splitlines()[:2] == [
+        "--set:1:15: error: VM 'db01' active memory is above its configured memory",
+        "--set:1:15: error: VM 'db02' active memory is above its configured memory",
+    ]
+
+
+def test_aggregate_keeps_files_and_distinct_problems_apart() -> None:
+    from memplan.errors import Problem
+    from memplan.inventory.whatif import aggregate
+
+    same = "memory 1 has no unit"
+    problems = [
+        Problem("inv.yaml", 5, 3, f"VM 'a' {same}"),  # in a file: every line kept
+        Problem("inv.yaml", 6, 3, f"VM 'b' {same}"),
+        Problem("inv.yaml", 7, 3, f"VM 'c' {same}"),
+        *(Problem("--add-vm", 1, 15, f"VM {n!r} {same}") for n in ("it's", "x1", "x2")),
+        Problem("--add-vm", 1, 30, "VM 'x1' reservation is above its configured memory"),
+        Problem("--set", 1, 15, "host 'h1' memory 1 has no unit"),
+    ]
+    assert [str(p) for p in aggregate(problems)] == [
+        "inv.yaml:5:3: error: VM 'a' memory 1 has no unit",
+        "inv.yaml:6:3: error: VM 'b' memory 1 has no unit",
+        "inv.yaml:7:3: error: VM 'c' memory 1 has no unit",
+        "--add-vm:1:15: error: memory 1 has no unit in 3 VMs: \"it's\", 'x1', 'x2'",
+        "--add-vm:1:30: error: VM 'x1' reservation is above its configured memory",
+        "--set:1:15: error: host 'h1' memory 1 has no unit",
+    ]
+
+
 def test_the_inventory_file_is_never_modified(path: Path) -> None:
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     run(path, "--add-vm", "name=a,memory=1GiB,cluster=prod", "--remove-host", "esx02",

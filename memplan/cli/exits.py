@@ -22,10 +22,12 @@ EXIT_RANK = {ExitCode.OK: 0, ExitCode.WARN: 1, ExitCode.FAIL: 2, ExitCode.INVALI
 
 
 def error_exit(problems: InventoryError, outcome: str = "nothing was checked") -> typer.Exit:
-    """Print every problem; exit 4, or 2 when they all come from what-if flags."""
-    for p in problems.problems:
+    """Print every problem, those a flag causes alike in many VMs as one (whatif.aggregate);
+    exit 4, or 2 when they all come from what-if flags."""
+    said = whatif.aggregate(problems.problems)
+    for p in said:
         sys.stderr.write(f"{safe_line(str(p))}\n")
-    n = len(problems.problems)
+    n = len(said)
     sys.stderr.write(f"memplan: {plural(n, 'problem')}; {outcome}\n")
     from_flags = all(p.file in whatif.LOCATED for p in problems.problems)
     return typer.Exit(ExitCode.USAGE if from_flags else ExitCode.INVALID)

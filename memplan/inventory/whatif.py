@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from memplan.errors import UsageError
+from memplan.errors import Problem, UsageError
 from memplan.inventory import yamlload
 from memplan.units import clip, suggest
 
@@ -34,6 +34,8 @@ FLAGS = ("--add-vm", "--remove-vm", "--power-off", "--add-host", "--remove-host"
 LOCATED = (*FLAGS, "--vm")
 """Flags whose values become YAML nodes located at the flag."""
 SHAPE_NAME = "<new VM>"
+NAMED = 3
+"""Names one error gives when the same problem at a flag hits many VMs or hosts."""
 """Name of the VM shape of ``memplan headroom --vm``."""
 
 
@@ -384,3 +386,42 @@ def apply(root: Node, whatifs: tuple[WhatIf, ...]) -> None:
             _set_field(root, w)
         else:  # pragma: no cover - the CLI only builds the flags above
             raise UsageError(f"unknown what-if {w.flag}")
+
+
+_SUBJECT = re.compile(r"(VM|host) ('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\") (.+)")
+"""A problem about one VM or host: "VM 'web01' memory 16 has no unit" (a repr'd name)."""
+
+
+def aggregate(problems: list[Problem]) -> list[Problem]:
+    """``problems`` with those a flag causes alike in many VMs or hosts as one each.
+
+    ``--set 'vm:*.active=200%'`` makes every VM's active memory too large: one error at the
+    same position of the flag per VM, 158 identical lines for 158 VMs. They become one that
+    counts them and names the first NAMED: ``--set:1:13: error: active memory is above its
+    configured memory in 158 VMs: 'backup01', 'dc01', 'dc02' and 155 more``. Problems in
+    files, and a flag's problem about one or two subjects, stay as they are.
+    """
+    keys: list[tuple[str, int, int, str, str] | None] = []
+    groups: dict[tuple[str, int, int, str, str], list[str]] = {}
+    for p in problems:
+        m = _SUBJECT.fullmatch(p.message) if p.file in LOCATED else None
+        key = (p.file, p.line, p.column, m.group(1), m.group(3)) if m else None
+        keys.append(key)
+        if m is not None and key is not None:
+            groups.setdefault(key, []).append(m.group(2))
+    out: list[Problem] = []
+    said: set[tuple[str, int, int, str, str]] = set()
+    for p, key in zip(problems, keys, strict=True):
+        if key is None or len(groups[key]) < NAMED:
+            out.append(p)
+            continue
+        if key in said:
+            continue
+        said.add(key)
+        names = groups[key]
+        kind = key[3]
+        listed = ", ".join(names[:NAMED])
+        more = f" and {len(names) - NAMED} more" if len(names) > NAMED else ""
+        message = f"{key[4]} in {len(names)} {kind}s: {listed}{more}"
+        out.append(Problem(p.file, p.line, p.column, message, p.first))
+    return out
