@@ -371,6 +371,10 @@ def test_a_vms_row_at_a_month_is_its_grown_usage(
             continue
         want = (vm, *figures(vm, *projection.usage(vm, month - born)))
         assert entry.at(month) == want
+        if entry.row is None and month >= born:  # growing: _tallies() sums its held memory
+            index = projection._OnHost([vm.name], [entry], [])
+            groups = index.lay.holding(index.vms)[2]
+            assert projection._held(groups, month) == want[1]
 
 
 def test_proofs_kept_per_host_are_the_proof_over_the_rows() -> None:
@@ -434,6 +438,35 @@ def test_ha_verdicts_over_the_months_are_the_analysis_of_the_grown_vms() -> None
         assert world.ha_verdict(cluster, month, (), None) is result.verdict
         verdicts.add(result.verdict)
     assert len(verdicts) > 1
+
+
+def test_placements_tallies_are_the_loads_sums() -> None:
+    """_World._tallies() sums each host's demand and reservations + overheads for placing
+    new VMs without the growing VMs' rows (their held memory a group of one rate and birth
+    month at a time): every month, asked before any load is (no row kept from a load),
+    through planned changes and new VMs, the sums of the load of the VMs grown then."""
+    from memplan.engine.hostmodel import load_of
+
+    inventory = inv(_changing())
+    host_of, _ = engine.place(inventory)
+    grouped = 0
+    for growth, scope in ((None, "demand"), (0.06, "demand"), (0.12, "vm"), (-0.02, "vm")):
+        world = projection._World.start(inventory, host_of, growth, scope, AS_OF)
+        changes = {m: cs for m, _, cs in projection._segments(inventory, AS_OF, 18)}
+        for month in range(19):
+            for change in changes.get(month, []):
+                world.apply(change, month, growth, scope)
+            world.arrive(month)
+            hosts = [world.hosts[name] for name in sorted(world.hosts)]
+            demand, reserved = world._tallies(hosts, month)
+            for h in hosts:
+                load = load_of(world.on_host(h.name, month))
+                assert (demand[h.name], reserved[h.name]) == (
+                    load.demand, load.reserved + load.overhead
+                )  # fmt: skip
+                lay = world._on(h.name).layout(month)
+                grouped += lay.held is not None and bool(lay.held[2])
+    assert grouped
 
 
 def test_loads_are_the_grown_vms_loads_whatever_months_are_asked() -> None:

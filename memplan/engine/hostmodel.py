@@ -158,10 +158,11 @@ def load_of(vms: list[VM]) -> Load:
     return Load.of(rows, len(vms))
 
 
-def reclaims(host: Host, load: Load, policy: Policy) -> bool:
-    """Whether ESXi must reclaim memory on ``host`` under ``load``: free memory below the
-    top of the soft band, so its state is soft or worse (settle()). Needs no MemSched split."""
-    return host.capacity - load.demand < esxi.soft_upper_edge(host_bands(host, policy))
+def reclaims(host: Host, demand: int, policy: Policy) -> bool:
+    """Whether ESXi must reclaim memory on ``host`` under a load of ``demand`` bytes (its
+    VMs' held memory + overheads): free memory below the top of the soft band, so its
+    state is soft or worse (settle()). Needs no MemSched split, nor the load's rows."""
+    return host.capacity - demand < esxi.soft_upper_edge(host_bands(host, policy))
 
 
 def state_by_free(free: int, table: tuple[esxi.Band, ...]) -> MemState | None:

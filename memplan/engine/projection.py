@@ -323,7 +323,7 @@ class _Layout:
     positions of the others, ``sums`` Load's sums over ``base`` (demand, overhead, active,
     configured, reserved, balloonable)."""
 
-    __slots__ = ("base", "k", "moving", "proof", "since", "sums", "taken")
+    __slots__ = ("base", "held", "k", "moving", "proof", "since", "sums", "taken")
 
     def __init__(
         self, base: list[Row | None], moving: list[int], sums: tuple[int, ...], since: int
@@ -335,6 +335,8 @@ class _Layout:
         """The ``k`` it was made with."""
         self.taken: list[tuple[int, int, int, int] | None] | None = None
         """taking()'s list."""
+        self.held: Holding | None = None
+        """holding()'s answer."""
 
     def taking(self) -> list[tuple[int, int, int, int] | None]:
         """What taken_at() reads of each row in ``base`` (shares, active, floor, held),
@@ -347,6 +349,23 @@ class _Layout:
             ]  # fmt: skip
         return self.taken
 
+    def holding(self, vms: list[_Entry]) -> Holding:
+        """What _World._tallies() reads of the growing rows (``vms``: the host's entries):
+        the sums of their overheads and of their reservations, which growth leaves as
+        they are, and per rate and birth month their held memory today and their usage
+        bounds (at() holds min(round(held x (1 + rate) ** age), bound)); worked out once."""
+        if self.held is None:
+            overhead = reserved = 0
+            groups: dict[tuple[float, int], tuple[list[int], list[int]]] = {}
+            for i in self.moving:
+                e = vms[i]
+                overhead, reserved = overhead + e.vm.overhead, reserved + e.vm.reservation
+                held, bound = groups.setdefault((e.base, e.born), ([], []))
+                held.append(e.held)
+                bound.append(e.entitled)
+            self.held = (overhead, reserved, [(*key, *v) for key, v in groups.items()])
+        return self.held
+
     def base_proof(self, k: float) -> tuple[float, int, int, bool]:
         """ha.proof_level() over the rows in ``base``: the highest level, the position and
         kind of the first row that is not ha.ROW_SAFE (len(base) and ROW_SAFE when none
@@ -357,6 +376,10 @@ class _Layout:
             self.proof, self.k = _proof_over(start, rows, k), k
         return self.proof
 
+
+Holding = tuple[int, int, list[tuple[float, int, list[int], list[int]]]]
+"""_Layout.holding()'s answer: overheads, reservations, and (1 + rate, birth month, held
+memory, usage bounds) per group of growing rows."""
 
 Proof = tuple[float, int, int, bool]
 """_Layout.base_proof()'s answer: level, position and kind of the first row that is not
@@ -375,6 +398,17 @@ def _proof_over(proof: Proof, rows: Iterable[tuple[int, Row]], k: float) -> Proo
                 first, kind = i, kd
             whole = whole or kd == ha.ROW_WHOLE
     return (level, first, kind, whole)
+
+
+def _held(groups: list[tuple[float, int, list[int], list[int]]], month: int) -> int:
+    """The held memory at ``month`` of the growing rows in ``groups`` (_Layout.holding()),
+    summed: at()'s, min(round(held x (1 + rate) ** age), bound) each, with no Python call
+    a row (its factor is its group's)."""
+    total = 0
+    for base, born, held, bound in groups:
+        factor = base ** (month - born)
+        total += sum(map(min, map(round, map(factor.__mul__, held)), bound))
+    return total
 
 
 def _sums(sums: tuple[int, ...], rows: Iterable[Row]) -> tuple[int, ...]:
@@ -445,6 +479,7 @@ class _OnHost:
         lay.moving = [i + 1 if i >= at else i for i in lay.moving]
         if row is None:
             bisect.insort(lay.moving, at)
+            lay.held = None
         else:
             lay.sums = _sums(lay.sums, (row,))
         lay.proof = lay.taken = None
@@ -701,11 +736,14 @@ class _World:
         self._soft.clear()
 
     def reclaims(self, name: str, month: int) -> bool:
-        """Whether the host is in soft state or worse at ``month`` (no MemSched split)."""
+        """Whether the host is in soft state or worse at ``month`` (no MemSched split, and
+        only the load's demand: _tally())."""
         soft = self._soft.get((name, month))
         if soft is None:
-            load = self.load(name, month)
-            soft = self._soft[name, month] = reclaims(self.hosts[name], load, self.inventory.policy)
+            demand = self._tally(name, month)[0]
+            soft = self._soft[name, month] = reclaims(
+                self.hosts[name], demand, self.inventory.policy
+            )
         return soft
 
     def ha_verdict(
@@ -814,25 +852,28 @@ class _World:
                 self._arrive(pool, shape, before, need, month)
 
     def _tallies(self, hosts: list[Host], month: int) -> tuple[dict[str, int], dict[str, int]]:
-        """Each host's demand and reservations + overheads at ``month``: what placement
-        needs, the sums of its load then (the rows of the VMs that grow are kept for the
-        month's load)."""
+        """Each host's demand and reservations + overheads at ``month`` (_tally()): what
+        placement needs."""
         demand: dict[str, int] = {}
         reserved: dict[str, int] = {}
         for h in hosts:
-            index = self._on(h.name)
-            if month >= index.last_born:
-                lay = index.layout(month)
-                d, o, _, _, r, _ = lay.sums
-                vms = index.vms
-                for i in lay.moving:
-                    vm, held, _, _ = vms[i].at(month)
-                    d, o, r = d + held + vm.overhead, o + vm.overhead, r + vm.reservation
-            else:
-                load = self.load(h.name, month)
-                d, o, r = load.demand, load.overhead, load.reserved
-            demand[h.name], reserved[h.name] = d, r + o
+            demand[h.name], reserved[h.name] = self._tally(h.name, month)
         return demand, reserved
+
+    def _tally(self, name: str, month: int) -> tuple[int, int]:
+        """The demand and the reservations + overheads of host ``name``'s load at ``month``,
+        its sums. Of the VMs that grow only their held memory changes, worked out per
+        group of one rate and birth month without a row for each (placement asks every
+        month, the forecast's search for when a host balloons asks only this): the rows
+        are made only where a load is asked."""
+        index = self._on(name)
+        if month < index.last_born:
+            load = self.load(name, month)
+            return load.demand, load.reserved + load.overhead
+        lay = index.layout(month)
+        d, o, _, _, r, _ = lay.sums
+        overhead, reservations, groups = lay.holding(index.vms)
+        return d + _held(groups, month) + overhead, r + reservations + o + overhead
 
     def _typical(self, pool: Pool, month: int) -> VM | None:
         every = [

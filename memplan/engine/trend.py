@@ -648,7 +648,7 @@ def outlook(
         demand[h.name] = plan.load(h.name, lead, MID).demand
 
         def balloons(m: float, band: int, h: Host = h) -> bool:
-            return reclaims(h, plan.load(h.name, m, band), policy)
+            return reclaims(h, plan.load(h.name, m, band).demand, policy)
 
         def swaps(m: float, band: int, h: Host = h) -> bool:
             state = evaluate_load(h, plan.load(h.name, m, band), policy).state
