@@ -781,7 +781,8 @@ class _World:
             load = self.load(name, month)
             state = self._last[name].state
             if state is None:
-                return swaps(self.hosts[name], load, self.inventory.policy, self._covers)
+                covers = self._covers_on(name, month)  # the host's proof, as state() reads it
+                return swaps(self.hosts[name], load, self.inventory.policy, covers)
         return state.rank > MemState.SOFT.rank
 
     def apply(self, change: PlannedChange, month: int, growth: float | None, scope: str) -> None:
