@@ -301,3 +301,73 @@ def test_govc_cluster_objects_name_clusters_and_give_ha(tmp_path: Path) -> None:
     assert (cluster.name, cluster.ha.policy, cluster.ha.failures) == ("prod", "host-failures", 2)
     assert cluster.ha.admission_control
     assert not cluster.drs.enabled
+
+
+def test_unreadable_or_implausible_vhost_figures_are_reported(tmp_path: Path) -> None:
+    """A vHost figure memplan cannot use is left out with an import: line, never silently
+    (audit 2026-12-07, item 3). '58 %' is read as 58: 58% of 131072 MiB = 0.58 x 2^37 B =
+    79714593013.76 B, rounded to 79714593014 B. -5%, 'n/a' and a blank cell leave the host
+    without observed usage (its demand then rests on its VMs); vRAM above # VMs (2) x
+    # Memory (131072 MiB) = 262144 MiB, # VMs of -3 and a negative ballooned figure are
+    left out; a negative vMemory Consumed is left out and an Active above the VM's memory
+    capped, each reported."""
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    (folder / "RVTools_tabvHost.csv").write_text(
+        "Host;Cluster;# Memory;Memory usage %;# VMs;vRAM;VM Memory Ballooned\n"
+        "esx01;prod;131072;58 %;2;262145;0\n"
+        "esx02;prod;131072;-5;-3;4096;-1\n"
+        "esx03;prod;131072;n/a;;;\n"
+        "esx04;prod;131072;;;;\n"
+        "esx05;prod;131072;40;2;262144;\n"
+    )
+    (folder / "RVTools_tabvInfo.csv").write_text(
+        "VM;Memory;Host;Cluster\nv1;4096;esx01;prod\nv2;4096;esx02;prod\n"
+    )
+    (folder / "RVTools_tabvMemory.csv").write_text(
+        "VM;Size MiB;Consumed;Active\nv1;4096;-100;5000\nv2;4096;1024;-7\n"
+    )
+    r = rvtools.read([str(folder)])
+    hosts = {h.name: h for h in r.hosts}
+    assert hosts["esx01"].observed_consumed == 79714593014
+    assert hosts["esx01"].observed_vms == 2
+    assert hosts["esx01"].observed_configured is None
+    assert hosts["esx05"].observed_configured == 262144 * MIB  # exactly the bound: kept
+    for name in ("esx02", "esx03", "esx04"):
+        assert hosts[name].observed_consumed is None
+    assert (hosts["esx02"].observed_vms, hosts["esx02"].observed_ballooned) == (None, None)
+    vms = {v.name: v for v in r.vms}
+    assert (vms["v1"].consumed, vms["v1"].active) == (None, 4096 * MIB)
+    assert (vms["v2"].consumed, vms["v2"].active) == (1024 * MIB, None)
+    texts = [n.text for n in r.repairs]
+    modelled = "no observed usage: the host's demand is modelled from the VMs listed on it"
+    for line in (
+        "vHost row 2 (esx01): vRAM 262145 MiB is more than # VMs (2) x the host's 131072 MiB"
+        " (no running VM is larger than its host); left out",
+        f"vHost row 3 (esx02): Memory usage % -5 is below 0; {modelled}",
+        "vHost row 3 (esx02): VM Memory Ballooned -1 MiB is negative; left out",
+        "vHost row 3 (esx02): # VMs -3 is not a count from 0 to vSphere's 1024 VMs per host;"
+        " left out",
+        f"vHost row 4 (esx03): Memory usage % 'n/a' is not a number; {modelled}",
+        f"vHost row 5 (esx04): Memory usage % is blank; {modelled}",
+        "vInfo row 2 (v1): vMemory Consumed -100 MiB is negative; left out",
+        "vInfo row 2 (v1): Active 5000 MiB is above its memory (4096 MiB); capped at it",
+        "vInfo row 3 (v2): vMemory Active -7 MiB is negative; left out",
+    ):
+        assert line in texts
+    kinds = {"usage-unread", "observed-implausible", "observed-count-implausible",
+             "vm-figure-negative", "vm-active-above-memory"}  # fmt: skip
+    assert len([n for n in r.repairs if n.kind in kinds]) == 9
+
+
+def test_no_usage_column_is_not_a_blank_cell(tmp_path: Path) -> None:
+    """An export without the Memory usage % column says nothing per host: there was nothing
+    to read (a blank cell in the column is reported, above)."""
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    (folder / "RVTools_tabvHost.csv").write_text("Host;Cluster;# Memory\nesx01;prod;131072\n")
+    (folder / "RVTools_tabvInfo.csv").write_text(
+        "VM;Memory;Host;Cluster;CPUs\nv1;4096;esx01;prod;1\n"
+    )
+    r = rvtools.read([str(folder)])
+    assert not [n for n in r.repairs if n.kind == "usage-unread"]

@@ -22,7 +22,7 @@ from itertools import repeat
 from typing import Any
 
 from memplan.errors import LimitError, UsageError
-from memplan.esxi import DEFAULT_SYSTEM_RESERVED
+from memplan.esxi import DEFAULT_SYSTEM_RESERVED, MAX_VMS_PER_HOST
 from memplan.importers import files
 from memplan.importers.common import (
     MAX_NAME_CHARS,
@@ -528,6 +528,13 @@ def _collected(rows: list[Row], result: ImportResult) -> None:
         return
 
 
+def _percent(value: object) -> float | None:
+    """A percentage cell: a number, or text with a trailing '%' ("58 %"), else None."""
+    if isinstance(value, str) and value.rstrip().endswith("%"):
+        value = value.rstrip()[:-1]
+    return _num(value)
+
+
 def _datetime(value: object) -> datetime | None:
     if isinstance(value, datetime):
         return value
@@ -715,34 +722,73 @@ def _hosts(rows: list[Row], result: ImportResult) -> set[str]:
 def _observed(
     record: HostRecord, row: dict[str, Any], memory: float, where: str, result: ImportResult
 ) -> None:
-    """Memory usage %, VM Memory Ballooned and Swapped, maintenance mode and connection."""
-    usage = _num(row.get("usage"))
-    if usage is not None and usage >= 0:
-        if usage > 100:
+    """Memory usage %, VM Memory Ballooned and Swapped, # VMs, vRAM, maintenance mode and
+    connection. A figure that is blank (where its column exists), unreadable or out of range
+    is left out and reported: the host's demand then rests on its VMs (docs/model.md)."""
+    name = record.name
+    if "usage" in row:
+        cell = row["usage"]
+        usage = _percent(cell)
+        if usage is None or usage < 0:
+            text = _text(cell)
+            said = (
+                "is blank" if text is None
+                else f"{text!r} is not a number" if usage is None
+                else f"{usage:g} is below 0"
+            )  # fmt: skip
+            result.repair(
+                "usage-unread",
+                f"{where} ({name}): Memory usage % {said}; no observed usage: the host's"
+                " demand is modelled from the VMs listed on it",
+            )
+            usage = None
+        elif usage > 100:
             result.repair(
                 "usage-above-100",
-                f"{where} ({record.name}): Memory usage {usage:g}% is above 100%; taken as 100%",
+                f"{where} ({name}): Memory usage {usage:g}% is above 100%; taken as 100%",
             )
             usage = 100.0
-        # consumed = usage % x "# Memory" MiB, rounded to bytes (vCenter's overallMemoryUsage)
-        record.observed_consumed = round(Fraction(usage) * Fraction(memory) * MIB / 100)
+        if usage is not None:
+            # consumed = usage % x "# Memory" MiB, rounded to bytes (overallMemoryUsage)
+            record.observed_consumed = round(Fraction(usage) * Fraction(memory) * MIB / 100)
     for key in ("ballooned", "swapped"):
         value = _num(row.get(key))
-        if value is not None and value > memory:  # more than the host has: not a reading
+        if value is not None and (value > memory or value < 0):  # not a reading
+            said = "negative" if value < 0 else f"above the host's {memory:g} MiB"
             result.repair(
                 "observed-implausible",
-                f"{where} ({record.name}): VM Memory {key.capitalize()} {value:g} MiB is above"
-                f" the host's {memory:g} MiB; left out",
+                f"{where} ({name}): VM Memory {key.capitalize()} {value:g} MiB is {said}; left out",
             )
-        elif value is not None and value >= 0:
+        elif value is not None:
             setattr(record, f"observed_{key}", mib(value))
-    for key in ("vms", "vms_total"):
+    for key, header in (("vms", "# VMs"), ("vms_total", "# VMs total")):
         count = _num(row.get(key))
-        if count is not None and count >= 0 and count == int(count):
+        if count is None:
+            continue
+        if 0 <= count <= MAX_VMS_PER_HOST and count == int(count):
             setattr(record, f"observed_{key}", int(count))
+        else:
+            result.repair(
+                "observed-count-implausible",
+                f"{where} ({name}): {header} {count:g} is not a count from 0 to vSphere's"
+                f" {MAX_VMS_PER_HOST} VMs per host; left out",
+            )
     vram = _num(row.get("vram"))
-    if vram is not None and vram >= 0:
-        record.observed_configured = mib(vram)
+    if vram is not None:
+        # A running VM is no larger than its host (rule MP101): vRAM <= # VMs x # Memory
+        vms = record.observed_vms
+        most = (MAX_VMS_PER_HOST if vms is None else vms) * memory
+        if 0 <= vram <= most:
+            record.observed_configured = mib(vram)
+        else:
+            per = f"vSphere's {MAX_VMS_PER_HOST} VMs per host" if vms is None else f"# VMs ({vms})"
+            said = "negative" if vram < 0 else (
+                f"more than {per} x the host's {memory:g} MiB (no running VM is larger than"
+                " its host)"
+            )  # fmt: skip
+            result.repair(
+                "observed-implausible", f"{where} ({name}): vRAM {vram:g} MiB is {said}; left out"
+            )
     if any(v is not None for v in (record.observed_consumed, record.observed_ballooned,
                                    record.observed_swapped)):  # fmt: skip
         record.observed_source = "RVTools vHost"
@@ -818,15 +864,25 @@ def _vm(
     if power and not template:  # vMemory, MiB
         if (value := _num(mem_get("active"))) is not None and value >= 0:
             active = mib(value)
+        elif value is not None:
+            _negative("vMemory Active", value, where, name, result)
         if (value := _num(mem_get("consumed"))) is not None and value >= 0:
             consumed = mib(value)
+        elif value is not None:
+            _negative("vMemory Consumed", value, where, name, result)
         if (value := _num(mem_get("ballooned"))) is not None and value >= 0:
             ballooned = mib(value)
+        elif value is not None:
+            _negative("vMemory Ballooned", value, where, name, result)
         if (value := _num(mem_get("swapped"))) is not None and value >= 0:
             swapped = mib(value)
+        elif value is not None:
+            _negative("vMemory Swapped", value, where, name, result)
         value = _num(info_get("active"))  # vInfo Active Memory (newer RVTools)
         if active is None and value is not None and value >= 0:
             active = mib(value)
+        elif active is None and value is not None:
+            _negative("vInfo Active Memory", value, where, name, result)
         if value := _num(mem_get("consumed_overhead")) or _num(mem_get("overhead")):
             overhead = mib(value)  # 0 means not measured: memplan estimates instead
     if reservation and limit is not None and reservation > limit:
@@ -842,12 +898,23 @@ def _vm(
         )
         reservation = memory
     if active is not None and memory and active > memory:
+        result.repair(
+            "vm-active-above-memory",
+            f"{where} ({name}): Active {active / MIB:g} MiB is above its memory"
+            f" ({memory / MIB:g} MiB); capped at it",
+        )
         active = memory
     return VMRecord(
         name, memory, int(cpus), power, template, host, cluster, reservation, limit,
         level if level in _LEVELS else None, int(shares) if shares else None,
         active, consumed, overhead, ballooned, swapped, where, uuid,
     )  # fmt: skip
+
+
+def _negative(column: str, value: float, where: str, name: str, result: ImportResult) -> None:
+    result.repair(
+        "vm-figure-negative", f"{where} ({name}): {column} {value:g} MiB is negative; left out"
+    )
 
 
 _NO_ROW: dict[str, Any] = {}
