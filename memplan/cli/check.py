@@ -37,7 +37,6 @@ from memplan.cli.options import (
     RemoveHostOpt,
     RemoveVmOpt,
     SetOpt,
-    VerboseOpt,
 )
 from memplan.cli.output import distinct, make_console, require_extra, staged, write_text
 from memplan.cli.rightsize import BufferOpt, RightsizeOpt, SizeStepOpt, rightsize_whatif
@@ -168,7 +167,15 @@ def check(
         ),
     ] = False,
     no_color: NoColorOpt = False,
-    verbose: VerboseOpt = False,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose",
+            "-v",
+            help="List every note (VMs placed, rows repaired...) and every finding of a rule"
+            " with many, instead of a count and the first few.",
+        ),
+    ] = False,
 ) -> None:
     """Check an inventory: memory state of every host, findings and a verdict.
 

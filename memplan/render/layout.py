@@ -363,9 +363,12 @@ def _cell_lines(cell: Cell, width: int) -> list[Piece]:
     return out
 
 
-def grid(columns: Sequence[Column[R]], f: Fit, cells: list[list[Cell]]) -> Grid:
+def grid(
+    columns: Sequence[Column[R]], f: Fit, cells: list[list[Cell]], header: bool = True
+) -> Grid:
     """The table of ``f``: a header, a rule under it, no edges; a cell too wide for its
-    column wraps between words and folds a word that no line holds (never cut)."""
+    column wraps between words and folds a word that no line holds (never cut). Without
+    ``header``, the rows alone (a table's later part, after a line of its own)."""
     right = [columns[i].justify == "right" for i in f.shown]
     widths = f.widths
     shown = list(zip(f.shown, widths, strict=True))
@@ -387,9 +390,11 @@ def grid(columns: Sequence[Column[R]], f: Fit, cells: list[list[Cell]]) -> Grid:
             at += len(cell) + GAP
         return gap.join(padded).rstrip(), styled
 
-    header = [_cell_lines(Text(columns[i].header, style="table.header"), w) for i, w in shown]
-    rows = _rows(header, line)
-    rows.append(("─" * table_width(widths), []))
+    rows: list[Line] = []
+    if header:
+        heads = [_cell_lines(Text(columns[i].header, style="table.header"), w) for i, w in shown]
+        rows += _rows(heads, line)
+        rows.append(("─" * table_width(widths), []))
     for row in cells:
         parts: list[list[Piece]] = []
         for i, w in shown:

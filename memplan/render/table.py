@@ -50,6 +50,8 @@ from memplan.render.notes import put_notes
 from memplan.units import GIB, format_size, plural
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from memplan.model.forecast import Arrivals
 
 BAR_WIDTH = 10
@@ -513,24 +515,42 @@ class TableRenderer(Renderer):
 
     def _findings(self, report: Report, console: Console) -> None:
         """A table when the message column gets at least MESSAGE_MIN columns; otherwise a
-        block per finding, its message wrapped at the full width (and with --explain)."""
+        block per finding, its message wrapped at the full width (and with --explain).
+
+        A rule with more than GROUP_OVER findings shows a heading with its count and its
+        first GROUP_SHOWN, worst first, unless --verbose or --explain (``group_findings``)."""
         if not report.findings:
             return
         width = console.width
         columns = finding_columns()
-        layout, cells = fit(columns, report.findings, width)
+        parts = group_findings(report.findings, self.verbose or self.explain)
+        shown = [f for part in parts if not isinstance(part, str) for f in part]
+        layout, cells = fit(columns, shown, width)
         room = layout.widths[-1] if len(layout.shown) == len(columns) else 0
         put(console, "findings")
         if self.explain or room < MESSAGE_MIN:
-            for f in report.findings:
-                head = Text(f.severity.value, style=_severity_style(f))
-                head.append(f" {f.rule} {f.name} · {f.kind} {f.subject}", style="bold")
-                put(console, hanging(console, head, width, "", "  "))
-                put(console, hanging(console, _message(f), width, "  ", "  "))
-                if self.explain:
-                    put(console, _explain(f, console, width))
-        else:
+            for part in parts:
+                if isinstance(part, str):
+                    put(console, hanging(console, Text(part, style="bold"), width, "", "  "))
+                    continue
+                for f in part:
+                    head = Text(f.severity.value, style=_severity_style(f))
+                    head.append(f" {f.rule} {f.name} · {f.kind} {f.subject}", style="bold")
+                    put(console, hanging(console, head, width, "", "  "))
+                    put(console, hanging(console, _message(f), width, "  ", "  "))
+                    if self.explain:
+                        put(console, _explain(f, console, width))
+        elif len(parts) == 1:  # nothing grouped: the one table, as always
             put(console, grid(columns, layout, cells))
+        else:
+            put(console, grid(columns, layout, []))  # one table: its header on top,
+            at = 0  # the headings across it
+            for part in parts:
+                if isinstance(part, str):
+                    put(console, hanging(console, Text(part, style="bold"), width, "", "  "))
+                    continue
+                put(console, grid(columns, layout, cells[at : at + len(part)], header=False))
+                at += len(part)
         put(console)
         if not self.explain:
             put(console, Text("(--explain shows each finding's formula, inputs and sources)",
@@ -539,6 +559,50 @@ class TableRenderer(Renderer):
 
 MESSAGE_MIN = 48
 """Narrowest message column of the findings table; below it findings print as blocks."""
+
+GROUP_OVER = 10
+"""A rule with more findings than this is grouped in the table: its count, then the first
+GROUP_SHOWN. The realistic sample's rules have at most five, so its table lists all."""
+
+GROUP_SHOWN = 5
+"""Findings shown under a grouped rule's heading."""
+
+
+def group_findings(findings: Sequence[Finding], every: bool = False) -> list[str | list[Finding]]:
+    """The findings table's parts, in the report's order: runs of findings, and for a rule
+    with more than GROUP_OVER findings, at its first, a heading line with the count
+    followed by its first GROUP_SHOWN, worst first (fail before warn, counted before
+    waived or in a baseline). ``every`` (--verbose, --explain): one run of them all.
+
+    A 10,000-VM inventory's 847 findings, 742 of them one rule, printed 2,834 lines; as
+    import notes are grouped (render/notes.py), the rule's heading counts them and -v
+    lists them. The verdict line counts every finding either way, and the machine formats
+    (JSON, SARIF, JUnit, CSV, markdown, HTML) always carry all."""
+    by_rule: dict[str, list[Finding]] = {}
+    for f in findings:
+        by_rule.setdefault(f.rule, []).append(f)
+    if every or all(len(group) <= GROUP_OVER for group in by_rule.values()):
+        return [list(findings)]
+    parts: list[str | list[Finding]] = []
+    run: list[Finding] = []
+    for f in findings:
+        group = by_rule[f.rule]
+        if len(group) <= GROUP_OVER:
+            run.append(f)
+            continue
+        if group[0] is not f:  # said at the rule's first finding
+            continue
+        if run:
+            parts.append(run)
+            run = []
+        worst = sorted(group, key=lambda g: (-g.severity.rank, g.suppressed is not None))
+        parts.append(
+            f"{len(group)} {f.rule} {f.name} findings; the first {GROUP_SHOWN} (-v lists all):"
+        )
+        parts.append(worst[:GROUP_SHOWN])
+    if run:
+        parts.append(run)
+    return parts
 
 
 def _severity_style(f: Finding) -> str:
