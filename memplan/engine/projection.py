@@ -77,6 +77,17 @@ def month_of(as_of: date, when: date) -> int:
     return m
 
 
+def lead_months(inventory: Inventory, as_of: date) -> int:
+    """Whole months the inventory's figures have grown by at ``as_of``: from its
+    ``collected:`` date when that is earlier, else none. Growth counts from the day the
+    figures were collected, as --history's does (trend.lead_months(), in days there)."""
+    if inventory.collected is None:
+        return 0
+    since = inventory.collected.date()
+    m = month_of(since, as_of)
+    return m if add_months(since, m) == as_of else max(0, m - 1)
+
+
 def grown(vm: VM, months: int) -> VM:
     """``vm`` after ``months`` of compounding growth, capped by its usage bound."""
     if months <= 0 or vm.growth == 0:
@@ -540,6 +551,9 @@ class _World:
     """The names of the VMs demand growth brought."""
     as_of: date | None = None
     """Month 0's date, for notes."""
+    lead: int = 0
+    """Months of growth before month 0: the inventory's VMs are born at -lead
+    (lead_months())."""
     _overflow: dict[Pool, _Overflow] | None = None
     """The demand-growing VMs per pool; None when a change asks to build it again."""
     states: dict[tuple[str, int], MemState] = field(default_factory=dict)
@@ -573,8 +587,20 @@ class _World:
         for vm in vms.values():
             by_host.setdefault(vm.host or "", set()).add(vm.name)
         spare = frozenset(n for c in inventory.clusters if c.ha for n in c.ha.failover_hosts)
-        world = cls(inventory, hosts, vms, dict.fromkeys(vms, 0), [], by_host, spare)
-        world.as_of = as_of
+        lead = lead_months(inventory, as_of) if as_of is not None else 0
+        if lead and not any(vm.growth for vm in vms.values()):
+            lead = 0  # nothing grows: the figures stand as they are
+        world = cls(inventory, hosts, vms, dict.fromkeys(vms, -lead), [], by_host, spare)
+        world.as_of, world.lead = as_of, lead
+        if lead:
+            assert as_of is not None
+            assert inventory.collected is not None
+            world.notes.append(Note(
+                "grown-since-collected",
+                f"growth counts from collected: {inventory.collected.date().isoformat()}: by"
+                f" {as_of.isoformat()} the inventory's VMs have grown {lead} whole"
+                f" month{'s' if lead != 1 else ''} (docs/projection.md)",
+            ))  # fmt: skip
         return world
 
     def put(self, vm: VM) -> None:
@@ -1071,7 +1097,7 @@ def _walk(
         for change in changes:
             world.apply(change, start, growth, scope)
         world.forget()  # states probed before these changes saw other VMs
-        if start == 0 and not changes and today:
+        if start == 0 and not changes and today and not world.lead:
             world.states.update(((n, 0), s) for n, s in today.items() if n in world.hosts)
         hosts = sorted(world.hosts, key=lambda n: (world.hosts[n].cluster or "~", n))
         for month in range(start, end):
@@ -1242,7 +1268,7 @@ def forecast(
     ``scope`` is "demand" (demand growth brings new VMs) or "vm" (growth inside VMs only).
     """
     world = _World.start(inventory, host_of, growth, scope, as_of)
-    find = _Firsts(fail_hosts, ha_failures, today_ha)
+    find = _Firsts(fail_hosts, ha_failures, None if world.lead else today_ha)
     _walk(world, as_of, horizon, growth, scope, None, find, today)
     return find.outlook(world, as_of, horizon, fail_within_days)
 

@@ -29,6 +29,7 @@ HEADINGS: dict[str, str] = {
     "trend": "what the growth learnt from history had to decide",
     # projection (engine/projection.py)
     "left-out": "VMs the projection leaves out: they fit no host of their cluster",
+    "grown-since-collected": "inventories grown from their collected: date to --as-of",
     # imports, skipped rows (importers/)
     "skip-no-name": "rows skipped: no name",
     "skip-duplicate": "rows skipped: a duplicate name (the first row is kept)",
