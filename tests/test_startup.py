@@ -130,11 +130,13 @@ def test_python_dash_m_memplan_runs_the_command() -> None:
     assert "Usage: memplan check" in bad.stderr
 
 
-def test_dataclass_methods_file_is_current() -> None:
+def test_compiled_startup_files_are_current() -> None:
     """memplan/dataclass_code.marshal holds, for every method text of memplan's dataclasses,
-    the code compile() makes of it (scripts/gen_dataclass_code.py --check imports every
-    module and compares). Stale, start-up compiles again: run the script."""
-    out = subprocess.run([sys.executable, "scripts/gen_dataclass_code.py", "--check"], cwd=ROOT,
+    the code compile() makes of it, and memplan/regex_code.marshal what re compiles of every
+    pattern the script's commands compile, equal to re's own (scripts/gen_startup_code.py
+    --check imports every module, runs the commands and compares). Stale, start-up
+    compiles again: run the script."""
+    out = subprocess.run([sys.executable, "scripts/gen_startup_code.py", "--check"], cwd=ROOT,
                          capture_output=True, text=True, env={"PYTHONPATH": str(ROOT)})  # fmt: skip
     assert out.returncode == 0, out.stdout + out.stderr
 
@@ -148,11 +150,19 @@ def exec_(source, globals=None, *args):
         compiled.append(source.splitlines()[1])
     return real(source, globals, *args)
 builtins.exec = exec_  # what compiles a text, with memplan's dataclasses' exec or without
+from re import _compiler
+patterns = []
+compile_pattern = _compiler.compile
+def compile_(pattern, flags=0):
+    patterns.append(pattern)
+    return compile_pattern(pattern, flags)
+_compiler.compile = compile_  # what re compiles (not found in its cache)
 from memplan.cli import root
 try:
     root.app(sys.argv[1:], prog_name="memplan", standalone_mode=False)
 except SystemExit:
     pass
+print(patterns)
 import memplan.model, dataclasses
 vm = memplan.model.Location("a.yaml", 1, 2)
 print(compiled, repr(vm), vm == memplan.model.Location("a.yaml", 1, 2), hash(vm) == hash(("a.yaml", 1, 2)))
@@ -163,9 +173,11 @@ except dataclasses.FrozenInstanceError as e:
 """
 
 
-def test_check_and_import_compile_no_dataclass_method(tmp_path: Path) -> None:
-    """What ``check`` and ``import`` create of memplan's dataclasses comes compiled from the
-    file: no method's text reaches the compiler, and the methods behave as their own."""
+def test_check_and_import_compile_no_dataclass_method_nor_pattern(tmp_path: Path) -> None:
+    """What ``check`` and ``import`` create of memplan's dataclasses comes compiled from
+    memplan/dataclass_code.marshal: no method's text reaches the compiler, and the methods
+    behave as their own; the patterns they use come from memplan/regex_code.marshal, and re
+    compiles none."""
     out_file = str(tmp_path / "out.yaml")
     for args in (["check", "samples/small.yaml"],
                  ["import", "rvtools", "tests/data/rvtools/example1.xlsx", "-o", out_file]):  # fmt: skip
@@ -173,5 +185,6 @@ def test_check_and_import_compile_no_dataclass_method(tmp_path: Path) -> None:
                              capture_output=True, text=True, check=True,
                              env={"PYTHONPATH": str(ROOT)})  # fmt: skip
         lines = out.stdout.splitlines()
+        assert lines[-3] == "[]", lines[-3]
         assert lines[-2] == "[] Location(file='a.yaml', line=1, column=2) True True", lines[-2:]
         assert lines[-1] == "frozen cannot assign to field 'line'"
