@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from memplan.cli import app
-from memplan.render.base import csv_field, safe_line, safe_text
+from memplan.render.base import csv_field
+from memplan.render.safe import safe_line, safe_text
 
 CLUSTER = "c\x1b[31mred\x7f"
 HOST = "h\x1b]8;;http://evil.example/\x07click\x1b]8;;\x07"

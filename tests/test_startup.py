@@ -38,6 +38,18 @@ def test_check_imports_no_other_command() -> None:
     assert not loaded & {"memplan.render.rightsize", "memplan.render.trend", "json"}
 
 
+def test_import_and_validate_import_no_console(tmp_path: Path) -> None:
+    """What prints only lines to stderr (an import's notes, errors) needs no Rich console:
+    render/safe.py escapes them, and render.base is imported by what renders."""
+    out = str(tmp_path / "out.yaml")
+    for args in (("import", "rvtools", "tests/data/rvtools/example1.xlsx", "-o", out),
+                 ("validate", "samples/small.yaml")):  # fmt: skip
+        loaded = modules_after(*args)
+        assert "memplan.render.safe" in loaded or args[0] == "validate"
+        assert not {m for m in loaded if m.startswith("rich.")}, args
+        assert "memplan.render.base" not in loaded
+
+
 def test_help_builds_every_command() -> None:
     loaded = modules_after("--help")
     assert {"memplan.cli.project", "memplan.cli.thresholds", "memplan.cli.validate"} <= loaded

@@ -10,7 +10,7 @@ import typer
 from memplan.errors import ExitCode, InventoryError
 from memplan.inventory import whatif
 from memplan.model import Severity
-from memplan.render.base import safe_line
+from memplan.render.safe import safe_line
 from memplan.units import plural
 
 if TYPE_CHECKING:

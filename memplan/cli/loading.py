@@ -46,8 +46,8 @@ def load_inventory(
 
 def import_notes(notes: list[Note], verbose: bool = False) -> None:
     """What an import skipped and repaired, on stderr: grouped by kind, or every row."""
-    from memplan.render.base import safe_line
     from memplan.render.notes import grouped
+    from memplan.render.safe import safe_line
 
     for line in grouped(notes, "import: ", verbose):
         sys.stderr.write(safe_line(line) + "\n")

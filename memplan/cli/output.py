@@ -13,12 +13,8 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TextIO
 
-from rich.console import Console
-
-from memplan.render.base import SafeConsole
-
 if TYPE_CHECKING:
-    pass
+    from rich.console import Console
 from memplan.cli.exits import usage_exit
 
 DEFAULT_PIPE_WIDTH = 132
@@ -46,6 +42,8 @@ def output_width(stream: TextIO) -> int:
 def make_console(no_color: bool, file: TextIO | None = None, width: int | None = None) -> Console:
     """A console for stdout (or ``file``) as wide as ``output_width`` says; plain text when
     it is not a terminal, or with --no-color or NO_COLOR."""
+    from memplan.render.base import SafeConsole  # Rich's console: only the commands that print
+
     if file is not None:
         return SafeConsole(
             file=file, color_system=None, width=width or DEFAULT_PIPE_WIDTH, highlight=False

@@ -7,9 +7,10 @@ Adding a member to Format without wiring it in ``renderer()`` fails mypy
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import assert_never
+from typing import TYPE_CHECKING, assert_never
 
-from memplan.render.base import Renderer
+if TYPE_CHECKING:  # render.base imports Rich's console: the commands that render import it
+    from memplan.render.base import Renderer
 
 
 class Format(StrEnum):

@@ -5,7 +5,8 @@ from __future__ import annotations
 from rich.console import Console
 
 from memplan.model import Finding, Report, Severity
-from memplan.render.base import Renderer, counts, safe_line, write_safe
+from memplan.render.base import Renderer, counts, write_safe
+from memplan.render.safe import safe_line
 from memplan.units import GIB
 
 ICON = {Severity.OK: "✅", Severity.WARN: "⚠️", Severity.FAIL: "❌"}

@@ -8,12 +8,12 @@ kind of note needs only a line in HEADINGS.
 from __future__ import annotations
 
 from collections.abc import Iterable
-
-from rich.console import Console
-from rich.text import Text
+from typing import TYPE_CHECKING
 
 from memplan.model import Note
-from memplan.render.layout import hanging, put
+
+if TYPE_CHECKING:  # grouped() alone (an import's notes) needs no Rich
+    from rich.console import Console
 
 EXAMPLES = 3
 """Notes shown under a heading when a kind is grouped."""
@@ -95,6 +95,10 @@ def grouped(notes: Iterable[Note], prefix: str = "note: ", verbose: bool = False
 def put_notes(console: Console, notes: Iterable[Note], verbose: bool = False) -> None:
     """``grouped`` notes on ``console``, dim, each wrapped between words with its
     continuation lines indented under it."""
+    from rich.text import Text
+
+    from memplan.render.layout import hanging, put
+
     for line in grouped(notes, verbose=verbose):
         indent = " " * (len(line) - len(line.lstrip()))
         text = Text(line.lstrip(), style="dim")
