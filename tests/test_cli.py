@@ -179,6 +179,32 @@ def test_output_to_unwritable_place_is_a_usage_error(tmp_path: Path) -> None:
     assert "cannot write" in err
 
 
+def test_dash_is_stdout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # a file named '-' would land here
+    small = str(ROOT / SMALL)
+    table = run("check", small)[1]
+    assert run("check", small, "-o", "-") == (0, table, "")
+    code, out, _ = run("check", small, "-f", "json", "-o", "-", "-o", "junit=r.xml")
+    assert (code, json.loads(out)["verdict"]) == (0, "ok")
+    assert (tmp_path / "r.xml").read_text().startswith("<?xml")
+    code, out, _ = run("check", small, "-o", "r.txt", "-o", "sarif=-")  # table to a file
+    assert (code, json.loads(out)["version"]) == (0, "2.1.0")
+    code, out, _ = run("check", small, "--write-baseline", "-", "-q")
+    assert json.loads(out[out.index("{") :])["baseline"] == []
+    code, out, _ = run("project", small, "-f", "json", "-o", "-")
+    assert (code, out.startswith("{")) == (0, True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.txt", "r.xml"]  # no '-'
+
+
+def test_two_outputs_to_stdout_are_a_usage_error() -> None:
+    code, out, err = run("check", SMALL, "-o", "sarif=-")
+    assert (code, out) == (2, "")
+    assert err == (
+        "memplan: error: -o sarif=-: stdout already carries the table output; write one of"
+        " them to a file (-o FILE, or -o sarif=FILE)\n"
+    )
+
+
 def test_explain_shows_formula_inputs_and_sources() -> None:
     _, out, _ = run("check", REALISTIC, "--explain")
     assert "formula: need = soft edge - free > balloonable" in out

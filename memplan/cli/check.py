@@ -38,7 +38,14 @@ from memplan.cli.options import (
     RemoveVmOpt,
     SetOpt,
 )
-from memplan.cli.output import distinct, make_console, require_extra, staged, write_text
+from memplan.cli.output import (
+    STDOUT,
+    distinct,
+    make_console,
+    require_extra,
+    staged,
+    write_text,
+)
 from memplan.cli.rightsize import BufferOpt, RightsizeOpt, SizeStepOpt, rightsize_whatif
 from memplan.cli.trend import OVERRIDDEN, history_forecast, learn_history
 
@@ -61,7 +68,8 @@ def check(
             "-o",
             metavar="FILE|FORMAT=FILE",
             help="FILE for the --format output, or FORMAT=FILE for another one (repeatable),"
-            " e.g. -o junit=report.xml -o sarif=memplan.sarif. Written only after a successful run.",
+            " e.g. -o junit=report.xml -o sarif=memplan.sarif; - is stdout. Written only after a"
+            " successful run.",
         ),
     ] = None,
     csv_vms: Annotated[
@@ -325,9 +333,9 @@ def _outputs(values: list[str], fmt: Format, github: bool) -> list[tuple[Format,
     for value in values:
         name, eq, path = value.partition("=")
         if not eq:
-            primary = value
+            primary = None if value == STDOUT else value  # -o - is stdout, as without -o
         elif name in names:
-            extra.append((Format(name), path))
+            extra.append((Format(name), None if path == STDOUT else path))
         else:
             raise usage_exit(f"--output {value}: unknown format {name!r}{suggest(name, names)}")
     main: list[tuple[Format, str | None]]
@@ -335,4 +343,12 @@ def _outputs(values: list[str], fmt: Format, github: bool) -> list[tuple[Format,
         main = [(Format.TABLE if fmt is Format.AUTO else fmt, primary)]
     else:
         main = [(f, None) for f in resolve(fmt, github)]
-    return [*main, *extra]
+    for f, target in extra:
+        if target is None and any(p is None for _, p in main):
+            shown = " and ".join(m.value for m, p in main if p is None)
+            raise usage_exit(
+                f"-o {f.value}=-: stdout already carries the {shown} output; write one of"
+                f" them to a file (-o FILE, or -o {f.value}=FILE)"
+            )
+        main.append((f, target))
+    return main

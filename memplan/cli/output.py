@@ -20,6 +20,9 @@ from memplan.cli.exits import usage_exit
 DEFAULT_PIPE_WIDTH = 132
 """Width of output that is not a terminal (CI logs, pipes, files), unless COLUMNS is set."""
 
+STDOUT = "-"
+"""The file name that means standard output, as in most command-line tools: ``-o -``."""
+
 MIN_WIDTH = 40
 """Narrowest width memplan lays out for (output is meant for 80 columns and up)."""
 
@@ -55,6 +58,16 @@ def make_console(no_color: bool, file: TextIO | None = None, width: int | None =
             force_terminal=False, color_system=None, no_color=True, highlight=False, width=columns
         )
     return SafeConsole(highlight=False, width=columns)
+
+
+class _Stdout(io.StringIO):
+    """``-`` among staged outputs: stdout, which closing flushes but leaves open."""
+
+    def write(self, text: str) -> int:
+        return sys.stdout.write(text)
+
+    def close(self) -> None:
+        sys.stdout.flush()
 
 
 class OutputError(OSError):
@@ -142,6 +155,9 @@ def staged(paths: list[str]) -> Iterator[list[TextIO]]:
     opened: list[tuple[TextIO, str | None, str]] = []
     try:
         for given in paths:
+            if given == STDOUT:  # written as it comes, and left open
+                opened.append((_Stdout(), None, given))
+                continue
             direct = os.path.exists(given) and not os.path.isfile(given)
             path = given if direct else os.path.realpath(given)
             tmp = None if direct else f"{path}.{os.getpid()}.tmp"
@@ -188,6 +204,8 @@ def distinct(inputs: list[tuple[str, str]], outputs: list[tuple[str, str]]) -> N
         seen.setdefault(_identity(path), label)
     read = dict(seen)
     for label, path in outputs:
+        if path == STDOUT:
+            continue
         key = _identity(path)
         if key in read:
             raise usage_exit(
@@ -240,8 +258,9 @@ def write_text(path: str, text: str) -> None:
 def emit(
     write: Callable[[Any, Console], None], report: Any, output: str | None, no_color: bool
 ) -> None:
-    """Print to stdout, or write ``output`` only once rendering has succeeded."""
-    if output is None:
+    """Print to stdout (also for ``-o -``), or write ``output`` only once rendering has
+    succeeded."""
+    if output is None or output == STDOUT:
         write(report, make_console(no_color))
     else:
         with staged([output]) as (handle,):
