@@ -287,6 +287,96 @@ def test_a_day_is_enough_with_a_note_under_a_month() -> None:
     assert not trend.learn([snap(0, fleet(0)), snap(1, fleet(1))]).notes
 
 
+def other_text(month: float) -> str:
+    """Another estate, collected ``month`` months after START: hosts other-esx1 and 2, ten
+    VMs of its own (uuids w-..), two of them named as fleet()'s VMs are (vm00 and vm01)."""
+    vms = [V(f"db{i:02d}" if i > 1 else f"vm{i:02d}", "esx1", 64, 40 * GIB, uuid=f"w-{i:02d}")
+           for i in range(10)]  # fmt: skip
+    return text(month, vms).replace("name: esx", "name: other-esx")
+
+
+def elsewhere(month: float, source: str = "other.yaml") -> Inventory:
+    return inventory.parse(other_text(month).encode(), source)
+
+
+def test_a_snapshot_of_another_estate_is_left_out_with_a_note() -> None:
+    """An export of another estate among six monthly snapshots: left out, so its 400 GiB of
+    VMs are neither an arrival nor a removal, and the fit is the others' alone (2.5 GiB a
+    month, no steps)."""
+    snaps = [snap(m, fleet(m)) for m in range(6)]
+    history = trend.learn([*snaps[:3], elsewhere(2.5), *snaps[3:]])
+    assert len(history.snapshots) == 6
+    assert history.host_fits["esx1"].bytes_per_month == pytest.approx(TRUE, rel=1e-6)
+    steps = history.cluster_steps["prod"]
+    assert (steps.added, steps.removed, steps.resized) == (0, 0, 0)
+    assert "other-esx1" not in history.host_fits
+    assert history.left_out == [
+        "other.yaml shares no host or VM with the latest snapshot, m05.00.yaml, nor with the"
+        " snapshots that do: left out, as another estate's"
+    ]
+    assert history.left_out[0] in history.notes
+    assert trend.describe(history, True).endswith("; 1 left out as another estate's")
+
+
+def test_a_latest_snapshot_of_another_estate_is_a_usage_error() -> None:
+    snaps = [snap(m, fleet(m)) for m in range(6)]
+    with pytest.raises(trend.OtherEstate) as info:
+        trend.learn([*snaps, elsewhere(6, "stray.xlsx")])
+    assert str(info.value) == (
+        "stray.xlsx, the latest snapshot, shares no host or VM with any of the 6 others: they"
+        " are not one estate's history; leave stray.xlsx out, or give one estate's snapshots"
+    )
+    with pytest.raises(trend.OtherEstate, match=r"with m00\.00\.yaml and m01\.00\.yaml:"):
+        trend.learn([snaps[0], snaps[1], elsewhere(6, "stray.xlsx")])
+
+
+def test_history_is_that_of_the_inventory_grown() -> None:
+    """--history: the snapshots of the inventory's estate. None of it: a usage error; one
+    of it: too few; an estate's own snapshots learn as without the inventory."""
+    snaps = [snap(m, fleet(m)) for m in range(6)]
+    today = elsewhere(6, "s.yaml")
+    with pytest.raises(trend.OtherEstate) as info:
+        trend.learn(snaps, today)
+    assert str(info.value) == (
+        "none of the 6 snapshots (m00.00.yaml ... m05.00.yaml) shares a host or VM with"
+        " s.yaml: the history is another estate's"
+    )
+    with pytest.raises(trend.OtherEstate) as info:
+        trend.learn([elsewhere(0, "o0.yaml"), *snaps[:2]], today)
+    assert str(info.value) == (
+        "growth needs two or more dated snapshots of s.yaml's estate: only o0.yaml shares a"
+        " host or VM with it (2 others left out: m00.00.yaml and m01.00.yaml)"
+    )
+    history = trend.learn([elsewhere(0, "o0.yaml"), *snaps], snaps[-1])
+    assert len(history.snapshots) == 6
+    assert history.host_fits["esx1"].bytes_per_month == pytest.approx(TRUE, rel=1e-6)
+    assert history.left_out == [
+        "o0.yaml shares no host or VM with m05.00.yaml nor with the snapshots that do: left"
+        " out, as another estate's"
+    ]
+
+
+def test_one_estate_by_hosts_uuids_or_most_vm_names() -> None:
+    """A host in common, a uuid in common, or half of the smaller snapshot's VM names: one
+    estate. Two names of ten (web01 is in every estate) are not."""
+    base = snap(0, fleet(0))
+    # the hosts renamed, the VMs kept without their uuids: half or more of the names
+    renamed = [replace(v, uuid=None) for v in fleet(1)][:6] + [
+        V(f"new{i}", "esx1", 32, 8 * GIB) for i in range(6)
+    ]
+    moved = inventory.parse(text(1, renamed).replace("name: esx", "name: new-esx").encode(), "r")
+    assert len(trend.learn([base, moved]).snapshots) == 2  # 6 of 10 names
+    fewer = [v for v in renamed if not v.name.startswith("vm0") or v.name < "vm05"]
+    few = inventory.parse(text(1, fewer).replace("name: esx", "name: new-esx").encode(), "f")
+    assert len(trend.learn([base, few]).snapshots) == 2  # 5 of 10 names: half
+    # one uuid in common is enough
+    one = [*elsewhere(1).vms[:1], replace(base.vms[0], name="renamed")]
+    assert len(trend.learn([base, replace(elsewhere(1), vms=tuple(one))]).snapshots) == 2
+    # 2 of 10 names (vm00, vm01), no host, no uuid: another estate
+    with pytest.raises(trend.OtherEstate):
+        trend.learn([base, elsewhere(1)])
+
+
 # --- when: balloon_at against check's own evaluation -----------------------------------
 
 
@@ -916,3 +1006,63 @@ def test_rightsize_with_history_hours_old_learns_no_trend(tmp_path: Path) -> Non
                          "2026-11-01", "--history", str(earlier), "-f", "json")  # fmt: skip
     assert (code, err) == (0, "")
     assert json.loads(out)["forecast"] is None
+
+
+def test_trend_on_a_folder_whose_latest_export_is_another_estates(tmp_path: Path) -> None:
+    """The audit's hist/: six monthly snapshots of one estate and, newest, an export of
+    another. It counted that estate as +136 GiB/month of arrivals; now a usage error."""
+    _write(tmp_path, {f"s{m}.yaml": text(m, fleet(m)) for m in range(6)})
+    (tmp_path / "z.yaml").write_text(other_text(7))
+    code, out, err = run("trend", str(tmp_path))
+    assert (code, out) == (2, "")
+    assert err == (
+        f"memplan: error: {tmp_path}/z.yaml, the latest snapshot, shares no host or VM with any"
+        f" of the 6 others: they are not one estate's history; leave {tmp_path}/z.yaml out,"
+        " or give one estate's snapshots\n"
+    )
+    # older than the others, it is left out, and the table says so under the trend of six
+    (tmp_path / "z.yaml").write_text(other_text(-1))
+    code, out, err = run("trend", str(tmp_path))
+    assert (code, err) == (0, "")
+    assert "memplan trend · 6 snapshots from 2026-01-01 to 2026-06-02" in out
+    assert "+2.5 [+2.5, +2.5]" in out
+    assert "other-esx" not in out
+    assert f"note: {tmp_path}/z.yaml shares no host or VM with the latest snapshot" in out
+
+
+def test_check_history_of_another_estate_is_a_usage_error(tmp_path: Path) -> None:
+    """The audit's `check s.yaml --history hist/`: no snapshot has a host or VM of s.yaml.
+    It said 'growth learnt from 7 snapshots'; now exit 2, for check and project."""
+    _write(tmp_path, {f"s{m}.yaml": text(m, fleet(m)) for m in range(3)})
+    for command in ("check", "project"):
+        code, out, err = run(command, "samples/small.yaml", "--history", str(tmp_path))
+        assert (code, out) == (2, ""), command
+        assert err == (
+            f"memplan: error: --history: none of the 3 snapshots ({tmp_path}/s0.yaml and"
+            f" {tmp_path}/s1.yaml and {tmp_path}/s2.yaml) shares a host or VM with"
+            " samples/small.yaml: the history is another estate's\n"
+        )
+
+
+def test_check_history_leaves_out_another_estates_snapshot_and_says_so(tmp_path: Path) -> None:
+    """One export of another estate among the history: the growth is the estate's own (the
+    same forecast as without it), and the notes say which file was left out."""
+    _write(tmp_path, {f"s{m}.yaml": text(m, fleet(m)) for m in range(6)})
+    args = ["check", str(tmp_path / "s5.yaml"), "--as-of", "2026-06-01", "-f", "json"]
+    code, out, err = run(*args, "--history", str(tmp_path))
+    assert (code, err) == (0, "")
+    alone = json.loads(out)["forecast"]
+    (tmp_path / "x.yaml").write_text(other_text(3.5))
+    code, out, err = run(*args, "--history", str(tmp_path))
+    assert (code, err) == (0, "")
+    mixed = json.loads(out)["forecast"]
+    assert {k: v for k, v in mixed.items() if k != "notes"} == {
+        k: v for k, v in alone.items() if k != "notes"
+    }
+    assert mixed["notes"][0] == alone["notes"][0].replace(
+        "docs/trend.md)", "docs/trend.md); 1 left out as another estate's"
+    )
+    assert mixed["notes"][1] == (
+        f"{tmp_path}/x.yaml shares no host or VM with {tmp_path}/s5.yaml nor with the snapshots"
+        " that do: left out, as another estate's"
+    )

@@ -47,7 +47,7 @@ from memplan.cli.output import (
     write_text,
 )
 from memplan.cli.rightsize import BufferOpt, RightsizeOpt, SizeStepOpt, rightsize_whatif
-from memplan.cli.trend import OVERRIDDEN, history_forecast, learn_history
+from memplan.cli.trend import OVERRIDDEN, Snapshots, history_forecast, learn_from, read_history
 
 
 def check(
@@ -202,12 +202,15 @@ def check(
     """
 
     @functools.cache
-    def learn(paths: tuple[str, ...]) -> "History":  # once for every inventory checked
-        return learn_history(list(paths), verbose)
+    def read(paths: tuple[str, ...]) -> Snapshots:  # once for every inventory checked
+        return read_history(list(paths), verbose)
+
+    def learn(paths: tuple[str, ...], today: "Inventory") -> "History":
+        return learn_from(read(paths), today)  # the snapshots of today's estate
 
     def one(inventory_file: str) -> ExitCode:
         inv = load_inventory(inventory_file, ctx, verbose, quiet and not verbose)
-        snapshots = learn(tuple(history)).snapshots if history and rightsize else ()
+        snapshots = learn(tuple(history), inv).snapshots if history and rightsize else ()
         inv = rightsize_whatif(inv, rightsize, buffer, size_step, snapshots)
         if host is not None and host not in {h.name for h in inv.hosts}:
             names = [h.name for h in inv.hosts]
@@ -219,7 +222,7 @@ def check(
         scenario = replace(scenario, ignore=_rules(ignore or []), baseline=_baseline(baseline))
         if any(f is Format.HTML for f, _ in targets):
             require_extra("html", "--format html")
-        learnt = learn(tuple(history)) if history and scenario.growth is None else None
+        learnt = learn(tuple(history), inv) if history and scenario.growth is None else None
         outlook = history_forecast(inv, scenario, learnt) if learnt else None
         report = engine.evaluate(inv, scenario, outlook)
         if history and report.forecast is not None and learnt is None:  # --growth overrides

@@ -103,7 +103,7 @@ def project(
     if output is not None:
         distinct([(inventory_file, inventory_file)], [(f"-o {output}", output)])
     inv = load_inventory(inventory_file, ctx, verbose)
-    learnt = learn_history(history, verbose) if history and (rightsize or not growth) else None
+    learnt = learn_history(history, inv, verbose) if history and (rightsize or not growth) else None
     inv = rightsize_whatif(inv, rightsize, buffer, size_step, learnt.snapshots if learnt else ())
     scenario = build_scenario(
         ctx, inv, as_of=as_of, growth=growth, horizon=horizon, growth_scope=growth_scope.value

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NamedTuple
 
 import typer
 
@@ -49,17 +49,36 @@ def load_history(
         import_notes(notes, verbose)
 
 
-def learn_history(paths: list[str], verbose: bool = False) -> History:
-    """The growth ``--history`` snapshots show, or the right exit."""
+class Snapshots(NamedTuple):
+    """The ``--history`` snapshots as read, and the import's notes on them (a named tuple:
+    a dataclass here would need memplan/dataclass_code.marshal regenerated)."""
+
+    snapshots: tuple[Inventory, ...]
+    notes: tuple[Note, ...]
+
+
+def read_history(paths: list[str], verbose: bool = False) -> Snapshots:
+    """The ``--history`` snapshots (their import notes printed), or the right exit."""
     require_extra("history", "--history")
     notes: list[Note] = []
     snapshots = load_history(paths, verbose, notes)
+    return Snapshots(snapshots, tuple(notes))
+
+
+def learn_from(read: Snapshots, today: Inventory) -> History:
+    """The growth the snapshots of ``today``'s estate show, or the right exit: none of them
+    shares a host or VM with ``today`` is a usage error, not growth of another estate."""
     from memplan.engine import trend as engine_trend
 
     try:
-        return engine_trend.learn(snapshots)
+        return engine_trend.learn(read.snapshots, today)
     except UsageError as exc:
-        raise usage_exit(f"--history: {exc}{_dated_by_file(exc, notes)}") from None
+        raise usage_exit(f"--history: {exc}{_dated_by_file(exc, list(read.notes))}") from None
+
+
+def learn_history(paths: list[str], today: Inventory, verbose: bool = False) -> History:
+    """The growth ``--history`` snapshots show for ``today``, or the right exit."""
+    return learn_from(read_history(paths, verbose), today)
 
 
 def _dated_by_file(exc: UsageError, notes: list[Note]) -> str:

@@ -340,9 +340,9 @@ def _trend_forecasts(
     from memplan.engine import projection, trend  # only with snapshots: start-up time
 
     try:
-        history = trend.learn([dated[d] for d in sorted(dated)])
-    except trend.ShortSpan:  # less than a day from first to last: no growth, as with one
-        return None
+        history = trend.learn([dated[d] for d in sorted(dated)], inventory)
+    except (trend.ShortSpan, trend.OtherEstate):  # less than a day from first to last, or
+        return None  # no snapshot of the inventory's estate: no growth, as with one snapshot
     as_of = scenario.as_of or (inventory.collected.date() if inventory.collected else None)
     assert as_of is not None
     horizon = scenario.horizon_months or projection.DEFAULT_HORIZON_MONTHS

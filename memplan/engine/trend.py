@@ -84,6 +84,10 @@ class ShortSpan(UsageError):
     """The snapshots are less than MIN_SPAN apart, first to last."""
 
 
+class OtherEstate(UsageError):
+    """Fewer than two snapshots of one estate (one_estate())."""
+
+
 def _apart(gap: timedelta) -> str:
     """``gap`` in words: '40 minutes', '2 hours', '23.5 hours', '9 days'."""
     seconds = gap.total_seconds()
@@ -254,6 +258,8 @@ class History:
     vm_by_name: dict[str, float] = field(default_factory=dict)
     """... and by name."""
     notes: list[str] = field(default_factory=list)
+    left_out: list[str] = field(default_factory=list)
+    """A note for each snapshot left out as another estate's (one_estate())."""
 
     def vm_slope(self, vm: VM) -> float | None:
         """The VM's own fitted organic growth, bytes/month; None when unknown."""
@@ -262,8 +268,87 @@ class History:
         return self.vm_by_name.get(vm.name)
 
 
-def learn(snapshots: Sequence[Inventory]) -> History:
-    """Fit organic growth and steps from dated ``snapshots`` (any order)."""
+_Keys = tuple[frozenset[str], frozenset[str], frozenset[str]]
+
+
+def _keys(inv: Inventory) -> _Keys:
+    """What ties a snapshot to another: its host names, its VMs' uuids, its VMs' names."""
+    return (
+        frozenset(h.name for h in inv.hosts),
+        frozenset(vm.uuid for vm in inv.vms if vm.uuid),
+        frozenset(vm.name for vm in inv.vms),
+    )
+
+
+def _related(a: _Keys, b: _Keys) -> bool:
+    """One estate: a host in common, or a VM's uuid, or at least half of the smaller one's VM
+    names (a VM name alone, 'web01', is common to many estates; the same names in one
+    estate after its hosts were replaced are not)."""
+    if a[0] & b[0] or a[1] & b[1]:
+        return True
+    fewer = min(len(a[2]), len(b[2]))
+    return fewer > 0 and 2 * len(a[2] & b[2]) >= fewer
+
+
+def _names(sources: Sequence[str], many: str) -> str:
+    return " and ".join(sources) if len(sources) <= 3 else many
+
+
+def one_estate(
+    snapshots: Sequence[Inventory], today: Inventory | None = None
+) -> tuple[list[Inventory], list[str]]:
+    """The snapshots of ``today``'s estate (the latest snapshot's when None), in the order
+    given, and a note for each other one. One estate: a snapshot related (_related()) to
+    ``today``, or to a snapshot that is. Raises UsageError when fewer than two remain: a
+    history of another estate would count every VM of it as an arrival or a removal."""
+    keys = [_keys(s) for s in snapshots]
+    if today is None:
+        reached = {len(snapshots) - 1}
+        ref = f"the latest snapshot, {snapshots[-1].source},"
+    else:
+        ref_keys = _keys(today)
+        reached = {i for i, k in enumerate(keys) if _related(ref_keys, k)}
+        ref = today.source
+    todo = list(reached)
+    while todo:
+        i = todo.pop()
+        for j, k in enumerate(keys):
+            if j not in reached and _related(keys[i], k):
+                reached.add(j)
+                todo.append(j)
+    kept = [s for i, s in enumerate(snapshots) if i in reached]
+    other = [s.source for i, s in enumerate(snapshots) if i not in reached]
+    if today is None and len(kept) < 2:
+        latest = snapshots[-1].source
+        raise OtherEstate(
+            f"{latest}, the latest snapshot, shares no host or VM with"
+            f" {_names(other, f'any of the {len(other)} others')}: they are not one estate's"
+            f" history; leave {latest} out, or give one estate's snapshots"
+        )
+    if today is not None and not kept:
+        raise OtherEstate(
+            f"none of the {len(other)} snapshots ({_names(other, f'{other[0]} ... {other[-1]}')})"
+            f" shares a host or VM with {today.source}: the history is another estate's"
+        )
+    if today is not None and len(kept) < 2:
+        raise OtherEstate(
+            f"growth needs two or more dated snapshots of {today.source}'s estate: only"
+            f" {kept[0].source} shares a host or VM with it ({len(other)} other"
+            f"{'' if len(other) == 1 else 's'} left out: {_names(other, f'{other[0]} ...')})"
+        )
+    notes = [
+        f"{source} shares no host or VM with {ref} nor with the snapshots that do: left out,"
+        " as another estate's"
+        for source in other
+    ]
+    return kept, notes
+
+
+def learn(snapshots: Sequence[Inventory], today: Inventory | None = None) -> History:
+    """Fit organic growth and steps from dated ``snapshots`` (any order): those of one
+    estate, ``today``'s (the inventory ``--history`` grows) or the latest snapshot's.
+    A snapshot that shares no host or VM with it, nor with a snapshot that does, is left
+    out with a note (one_estate())."""
     undated = [s.source for s in snapshots if s.collected is None]
     if undated:
         raise UsageError(
@@ -271,10 +356,9 @@ def learn(snapshots: Sequence[Inventory]) -> History:
         )
     if len(snapshots) < 2:
         raise UsageError(f"growth needs two or more dated snapshots, {len(snapshots)} given")
+    kept, left_out = one_estate(sorted(snapshots, key=lambda s: s.collected or datetime.min), today)
     # hosts whose VMs give no consumed figure rest on vCenter's observed usage, as in check
-    ordered = tuple(
-        observe(s) for s in sorted(snapshots, key=lambda s: s.collected or datetime.min)
-    )
+    ordered = tuple(observe(s) for s in kept)
     first, last = ordered[0].collected, ordered[-1].collected
     assert first is not None
     assert last is not None
@@ -283,7 +367,8 @@ def learn(snapshots: Sequence[Inventory]) -> History:
     if last - first < MIN_SPAN:
         raise ShortSpan(_too_short(ordered))
     xs = [months_between(first, s.collected or first) for s in ordered]
-    history = History(ordered)
+    history = History(ordered, left_out=left_out)
+    history.notes += left_out
     if xs[-1] < 1:
         history.notes.append(
             f"the snapshots span {_apart(last - first)}, under a month: the monthly rates"
@@ -793,6 +878,7 @@ def describe(history: History, arrivals: bool) -> str:
         f"growth learnt from {len(history.snapshots)} snapshots"
         f" ({first.date().isoformat()} to {last.date().isoformat()}): {kind}, per host"
         " (memplan trend shows it; docs/trend.md)"
+        + (f"; {len(history.left_out)} left out as another estate's" if history.left_out else "")
     )
 
 
@@ -857,7 +943,7 @@ def forecast(
     """The Forecast ``check`` reports (balloon_at, swap_at per host and cluster), with the
     growth learnt from ``history`` instead of a typed rate."""
     look = outlook(today, history, as_of, horizon_months, arrivals)
-    said = [describe(history, arrivals), *look.notes]
+    said = [describe(history, arrivals), *history.left_out, *look.notes]
     if today.planned:
         said.append("the inventory's planned: changes are not part of a forecast from history")
 
