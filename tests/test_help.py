@@ -67,6 +67,14 @@ def test_help_never_breaks_a_word_at_a_hyphen(command: list[str], columns: int) 
         assert not re.search(r"\w-$", line), line
 
 
+@pytest.mark.parametrize("columns", [80, 100])
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_help_fits_the_terminal(command: list[str], columns: int) -> None:
+    """check's --format line listed its ten choices in 81 columns at 80."""
+    _, out, _ = invoke(*command, "--help", columns=columns)
+    assert max(map(len, out.splitlines())) <= columns
+
+
 def test_check_help_keeps_the_example_host_whole() -> None:
     _, out, _ = invoke("check", "--help")
     assert "esx-web01.prod.example" in out

@@ -58,7 +58,9 @@ def check(
         typer.Option(
             "--format",
             "-f",
-            help="Output format; auto is GitHub annotations + table under GITHUB_ACTIONS, else table.",
+            metavar="FORMAT",  # the choices in the help: as a metavar they took 81 columns
+            help="Output format: table, json, csv, markdown, junit, sarif, github, codeclimate,"
+            " html or auto (GitHub annotations + table under GITHUB_ACTIONS, else table).",
         ),
     ] = Format.AUTO,
     output: Annotated[
