@@ -381,3 +381,95 @@ def test_without_observed_counts_the_table_says_unknown_not_zero(tmp_path: Path)
     ]
     assert host["counts_basis"] == "vms"
     assert host["vms_on"] == 2
+
+
+PARTIAL = """
+clusters:
+  - name: c
+    hosts:
+      - name: h
+        memory: 128GiB
+        observed: {consumed: 64GiB, vms: 4}
+        vms:
+          - {name: a, memory: 16GiB, consumed: 10GiB, overhead: 0}
+          - {name: b, memory: 16GiB, overhead: 0}
+      - name: k
+        memory: 128GiB
+        observed: {consumed: 24GiB}
+    vms:
+      - {name: elsewhere, memory: 8GiB, seen_on: gone}
+"""
+
+
+def test_a_host_listed_in_part_keeps_its_observation() -> None:
+    """Audit 2026-12-07, item 2. vCenter counts 4 running VMs on h and saw 64 GiB used, less
+    4 GiB: demand 60 GiB. The inventory lists two: a gives consumed 10 GiB (kept, inside
+    the observation), b none (it shares the 50 GiB left: 16 GiB, its whole size, then a
+    stand-in holds 34 GiB for the two VMs not listed). Modelled from a alone the host would
+    show demand 10 + 16 = 26 GiB. Every host of c rests on observation, so the seen_on VM is
+    inside one of them and not placed (it would be counted twice)."""
+    r = report(PARTIAL)
+    hosts = {h.host.name: h for h in r.hosts}
+    h = hosts["h"]
+    assert h.observed_demand
+    assert h.demand == 60 * GIB
+    assert h.vms_on == 4  # the observation's count, listed VMs among them
+    vms = {v.vm.name: v for v in r.vms}
+    assert vms["a"].vm.consumed == 10 * GIB
+    assert vms["b"].vm.consumed == 16 * GIB
+    assert vms["elsewhere"].host is None
+    assert not vms["elsewhere"].placed
+    (note,) = [n for n in r.notes if n.kind == "observed-partial"]
+    assert note.text == (
+        "demand of h is vCenter's observed usage (64.0 GiB used, inventory, less 4.0 GiB"
+        " system reserved: 60.0 GiB): the inventory lists 1 running VM on it with consumed"
+        " figures (10.0 GiB with overhead) of the 4 vCenter counts; their figures are kept"
+        " inside the observation, and its other VMs (listed without consumed, or not"
+        " listed) hold the rest"
+    )
+    assert findings(PARTIAL, "MP207") == []
+
+
+def test_a_host_listed_whole_is_modelled_from_its_vms() -> None:
+    """The same host with vms: 2 and b's consumed given: both running VMs are listed with
+    their figures, so they decide the demand, 10 + 12 = 22 GiB, and MP207 reports the
+    38 GiB gap to the observation (above 10% of 128 GiB = 12.8 GiB)."""
+    whole = PARTIAL.replace("vms: 4}", "vms: 2}").replace(
+        "{name: b, memory: 16GiB, overhead: 0}",
+        "{name: b, memory: 16GiB, consumed: 12GiB, overhead: 0}",
+    )
+    r = report(whole)
+    h = next(h for h in r.hosts if h.host.name == "h")
+    assert (h.observed_demand, h.demand) == (False, 22 * GIB)
+    (f,) = findings(whole, "MP207")
+    assert "22.0 GiB is 38.0 GiB below the 60.0 GiB vCenter observed" in f.message
+
+
+def test_the_real_export_with_one_vm_moved_onto_a_listed_host(tmp_path: Path) -> None:
+    """The auditor's partial2.xlsx: example1.xlsx with vm-3 (4096 MiB, Consumed 3103 MiB,
+    overhead 51 MiB) moved from a host vHost does not list onto 10.109.244.178, which vHost
+    says is 62% used of 261797 MiB with 5 running VMs (vRAM 163840 MiB). 62% x 261797 MiB
+    = 162314.14 MiB = 170198711664.64 B, rounded to 170198711665 B; less 4 GiB: demand
+    165903744369 B, as on the unmodified export (the row stayed 5/13 VMs, 160 GiB
+    configured, not 1/1 and 4 GiB). vm-8 and vm-9, whose hosts vHost does not list, stay
+    unplaced: their memory is in the cluster's observations."""
+    wb = openpyxl.load_workbook(EXAMPLE1)
+    for sheet in ("vInfo", "vMemory"):
+        ws = wb[sheet]
+        header = [c.value for c in ws[1]]
+        for row in ws.iter_rows(min_row=2):
+            if row[header.index("VM")].value == "vm-3":
+                row[header.index("Host")].value = "10.109.244.178"
+    path = tmp_path / "partial.xlsx"
+    wb.save(path)
+    result = CliRunner().invoke(app, ["check", str(path), "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    (host,) = [h for h in doc["hosts"] if h["name"] == "10.109.244.178"]
+    assert host["demand_basis"] == "observed"
+    assert host["demand_bytes"] == 165903744369
+    assert (host["vms_on"], host["configured_bytes"]) == (5, 163840 * 2**20)
+    vms = {v["name"]: v for v in doc["vms"]}
+    assert vms["vm-3"]["host"] == "10.109.244.178"
+    assert vms["vm-8"]["host"] is None
+    assert vms["vm-9"]["host"] is None

@@ -37,7 +37,7 @@ from memplan.model import (
 )
 from memplan.rules import RULES
 from memplan.rules.base import ClusterCalc, Context, HostCalc
-from memplan.units import format_size
+from memplan.units import format_size, plural
 
 if TYPE_CHECKING:
     from memplan.model import HeadroomReport
@@ -240,17 +240,36 @@ def notes(report: Report) -> tuple[Note, ...]:
             )
         if not r.vm.active_given and r.vm.powered_on:
             assumed_active += 1
-    out += [
-        Note(
-            "observed-demand",
-            f"demand of {h.host.name} is vCenter's observed usage"
-            f" ({format_size(h.host.observed.consumed)} used, {h.host.observed.source},"
-            f" less {format_size(h.host.system_reserved)} system reserved:"
-            f" {format_size(h.demand)}): its VMs give no consumed figures",
+    resting = {h.host.name for h in report.hosts if h.observed_demand}
+    measured: dict[str | None, list[VM]] = defaultdict(list)
+    if resting:  # the VMs whose consumed figures are kept inside an observation
+        for r in report.vms:
+            if r.host in resting and r.vm.consumed_given and r.vm.powered_on and not r.placed:
+                measured[r.host].append(r.vm)
+    for h in report.hosts:
+        o = h.host.observed
+        if not (h.observed_demand and o and o.consumed is not None):
+            continue
+        seen = (
+            f"demand of {h.host.name} is vCenter's observed usage ({format_size(o.consumed)}"
+            f" used, {o.source}, less {format_size(h.host.system_reserved)} system reserved:"
+            f" {format_size(h.demand)})"
         )
-        for h in report.hosts
-        if h.observed_demand and h.host.observed and h.host.observed.consumed is not None
-    ]
+        kept = measured.get(h.host.name)
+        if not kept:
+            out.append(Note("observed-demand", f"{seen}: its VMs give no consumed figures"))
+            continue
+        held = sum(min(vm.consumed, vm.entitled_memory) + vm.overhead for vm in kept)
+        out.append(
+            Note(
+                "observed-partial",
+                f"{seen}: the inventory lists {plural(len(kept), 'running VM')} on it with"
+                f" consumed figures ({format_size(held)} with overhead)"
+                + (f" of the {o.vms} vCenter counts" if o.vms is not None else "")
+                + "; their figures are kept inside the observation, and its other VMs (listed"
+                " without consumed, or not listed) hold the rest",
+            )
+        )
     assumed_managed = sum(not h.host.managed_given for h in report.hosts)
     if assumed_managed:
         out.append(

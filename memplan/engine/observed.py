@@ -14,6 +14,12 @@ balloon), growing by its host's (or cluster's) demand growth. The stand-in runs,
 over and grows like any VM, so the state, free memory, forecasts, HA and headroom all start from the observation;
 reports leave it out of VM lists and counts.
 
+Where some of the host's VMs give consumed figures, but fewer than the running VMs the
+observation counts (``observed.vms``), the observation stays the demand: those VMs keep
+their figures, inside it, and the rest is shared as above (resting()). Otherwise VMs
+that give consumed decide the host's demand (rule MP207 compares it with the
+observation).
+
 Cluster VMs with ``seen_on`` (their host, as the source names it, is not in the
 inventory) already run on some host of the cluster: when every host of their cluster
 rests on observation, their memory is inside those observations and memplan does not
@@ -66,12 +72,34 @@ def target(host: Host) -> int | None:
 
 def resting(inventory: Inventory) -> set[str]:
     """Hosts whose demand rests on observation: observed consumed given, and none of the
-    powered-on VMs the inventory puts on it gives a consumed figure."""
-    observed = {h.name for h in inventory.hosts if target(h) is not None}
+    powered-on VMs the inventory puts on it gives a consumed figure; or some do, but fewer
+    than the running VMs the observation counts (``observed.vms``) and holding no more than
+    it: the inventory lists the host only in part, so its VMs' figures are kept inside the
+    observation (observe()), neither it thrown away nor they counted twice. A host that
+    carries a stand-in was observed already (observe() leaves it as it is): it rests."""
+    observed = {h.name: h for h in inventory.hosts if target(h) is not None}
     if not observed:
         return set()
-    measured = {vm.host for vm in inventory.vms if vm.powered_on and vm.consumed_given and vm.host}
-    return observed - measured
+    measured: dict[str, int] = defaultdict(int)
+    held: dict[str, int] = defaultdict(int)
+    standing: set[str] = set()
+    for vm in inventory.vms:
+        if vm.powered_on and vm.host in observed:
+            if UNLISTED in vm.tags:
+                standing.add(vm.host)
+            elif vm.consumed_given:
+                measured[vm.host] += 1
+                held[vm.host] += min(vm.consumed, vm.entitled_memory) + vm.overhead
+    out = set()
+    for name, host in observed.items():
+        count = measured.get(name, 0)
+        o, goal = host.observed, target(host)
+        if not count or name in standing or (
+            o is not None and o.vms is not None and count < o.vms
+            and goal is not None and held[name] <= goal
+        ):  # fmt: skip
+            out.add(name)
+    return out
 
 
 def unplaced_by_observation(inventory: Inventory) -> set[str]:
@@ -155,6 +183,9 @@ def observe(inventory: Inventory) -> Inventory:
     for vm in inventory.vms:
         if vm.powered_on and vm.host in rest:
             own[vm.host].append(vm)
+    for vms in own.values():  # observed already (a stand-in): as it is, e.g. rightsized VMs
+        if any(UNLISTED in vm.tags for vm in vms):
+            rest = rest - {vms[0].host}
     scaled: dict[str, VM] = {}
     standins: list[VM] = []
     for host in inventory.hosts:
@@ -163,6 +194,12 @@ def observe(inventory: Inventory) -> Inventory:
         goal = target(host)
         assert goal is not None
         vms = own[host.name]
+        # VMs that give consumed keep it (the host is listed only in part: resting()); the
+        # others share what the observation leaves, scaled down or topped up by a stand-in
+        kept = [vm for vm in vms if vm.consumed_given]
+        if kept:
+            goal -= sum(min(vm.consumed, vm.entitled_memory) + vm.overhead for vm in kept)
+            vms = [vm for vm in vms if not vm.consumed_given]
         held = [min(vm.consumed, vm.entitled_memory) for vm in vms]
         overhead = sum(vm.overhead for vm in vms)
         if sum(held) + overhead > goal:
@@ -170,7 +207,7 @@ def observe(inventory: Inventory) -> Inventory:
                 active = min(vm.active, h) if vm.active_given else h
                 scaled[vm.name] = vm.with_usage(h, active)
         elif goal > sum(held) + overhead:
-            standins.append(_standin(host, goal - sum(held) - overhead, vms))
+            standins.append(_standin(host, goal - sum(held) - overhead, own[host.name]))
     every = tuple(scaled.get(vm.name, vm) for vm in inventory.vms) + tuple(standins)
     return replace(inventory, vms=every)
 

@@ -24,6 +24,7 @@ HEADINGS: dict[str, str] = {
     "assumed-managed": "hosts without 'managed': installed memory used",
     "assumed-active": "VMs without 'active': assumed fully active",
     "observed-demand": "hosts whose demand is vCenter's observed usage (no VM gives consumed)",
+    "observed-partial": "hosts listed in part: their VMs' consumed kept inside vCenter's observed usage",
     # trend and --history (inventory/snapshots.py, engine/trend.py)
     "dated-by-file": "exports that do not say when they were collected: dated by their file",
     "trend": "what the growth learnt from history had to decide",
