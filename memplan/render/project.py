@@ -47,6 +47,54 @@ def _row(p: TimelinePoint) -> dict[str, Any]:
     }  # fmt: skip
 
 
+_POINT = (
+    '{\n      "capacity_bytes": %d,\n      "cluster": %s,\n      "date": "%s",\n'
+    '      "demand_bytes": %d,\n      "free_bytes": %d,\n      "host": %s,\n'
+    '      "month": %d,\n      "new_vms": %d,\n      "state": %s\n    }'
+)
+"""A point as ``json.dumps(_row(p), indent=2, sort_keys=True)`` writes it two levels
+down, as a template: there is a point per host and month (50,000 for 2,000 hosts over
+24 months), and ``indent`` makes the encoder CPython's pure-Python one, which took most
+of the JSON's time. tests/test_render_project.py holds both to the same bytes."""
+
+
+def _point_lines(points: tuple[TimelinePoint, ...]) -> list[str]:
+    """Each point's JSON (_POINT), in order."""
+    enc = json.encoder.encode_basestring_ascii  # what json.dumps uses (ensure_ascii)
+    text: dict[str | None, str] = {None: "null"}  # cluster and host names, and states
+    out = []
+    for p in points:
+        cluster, host, state = p.cluster, p.host, p.state.value
+        c = text.get(cluster)
+        if c is None:
+            c = text[cluster] = enc(cluster)  # type: ignore[arg-type]  # None is in text
+        h = text.get(host)
+        if h is None:
+            h = text[host] = enc(host)
+        s = text.get(state)
+        if s is None:
+            s = text[state] = enc(state)
+        out.append(
+            _POINT % (p.capacity, c, p.at.isoformat(), p.demand, p.free, h, p.month, p.arrived, s)
+        )
+    return out
+
+
+def _indented(doc: dict[str, Any], points: list[str]) -> str:
+    """``json.dumps(doc, indent=2, sort_keys=True)`` with ``points`` (JSON text, one per
+    point) as the value of "points": each other key's value is dumped on its own and
+    indented a level (JSON text holds no raw line break), the points joined as the
+    encoder joins a list's items."""
+    items = []
+    for key in sorted(doc):
+        if key == "points" and points:
+            value = "[\n    " + ",\n    ".join(points) + "\n  ]"
+        else:
+            value = json.dumps(doc[key], indent=2, sort_keys=True).replace("\n", "\n  ")
+        items.append(f"  {json.dumps(key)}: {value}")
+    return "{\n" + ",\n".join(items) + "\n}"
+
+
 def render_project(
     r: ProjectReport, fmt: ProjectFormat, console: Console, verbose: bool = False
 ) -> None:
@@ -60,7 +108,7 @@ def render_project(
             "horizon_months": r.horizon_months,
             "step_months": r.step_months,
             "whatifs": [str(w) for w in r.whatifs],
-            "points": [_row(p) for p in r.points],
+            "points": [],  # written from _POINT (_indented())
             "hosts": [{"name": h.host, "cluster": h.cluster,
                        "balloon_at": h.balloon_at.isoformat() if h.balloon_at else None,
                        "swap_at": h.swap_at.isoformat() if h.swap_at else None,
@@ -83,7 +131,7 @@ def render_project(
             "arrivals": [arrivals_dict(a) for a in f.arrivals],
             "notes": [n.text for n in r.notes],
         }  # fmt: skip
-        console.file.write(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+        console.file.write(_indented(doc, _point_lines(r.points)) + "\n")
     elif fmt is ProjectFormat.CSV:
         write_csv(
             console, CSV_FIELDS, ([row[k] for k in CSV_FIELDS] for row in map(_row, r.points))
