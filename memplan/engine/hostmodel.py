@@ -54,9 +54,29 @@ def figures(vm: VM, consumed: int, active: int) -> tuple[int, int, int]:
     return held, active, (0 if idle < 0 else idle if idle < cap else cap)
 
 
-@functools.lru_cache(maxsize=4096)
+_BANDS: dict[tuple[int, int], tuple[Host, Policy, tuple[esxi.Band, ...]]] = {}
+"""host_bands() by the identity of the host and policy objects (each entry holds both, so
+neither id is reused while it stands)."""
+
+
 def host_bands(host: Host, policy: Policy) -> tuple[esxi.Band, ...]:
-    """The free-memory bands of ``host`` under ``policy``."""
+    """The free-memory bands of ``host`` under ``policy``. Asked for several times per
+    host evaluation (a forecast evaluates every host every month): the same objects are
+    found by identity, without hashing a Host's fields and the policy's Fraction, which
+    cost more than the rest of a state decided by the totals."""
+    hit = _BANDS.get((id(host), id(policy)))
+    if hit is not None and hit[0] is host and hit[1] is policy:
+        return hit[2]
+    table = _bands(host, policy)
+    if len(_BANDS) >= 4096:
+        _BANDS.clear()
+    _BANDS[id(host), id(policy)] = (host, policy, table)
+    return table
+
+
+@functools.lru_cache(maxsize=4096)
+def _bands(host: Host, policy: Policy) -> tuple[esxi.Band, ...]:
+    """host_bands() by value."""
     table = policy.thresholds or esxi.STATE_TABLES[esxi.state_table_name(host.esxi)]
     return esxi.bands(esxi.min_free(host.managed, host.esxi), table, policy.reading)
 
