@@ -198,6 +198,7 @@ def state_of(
     load: Load,
     policy: Policy,
     covers: Callable[[tuple[Row, ...], int], bool] | None = None,
+    levels: dict[str, float] | None = None,
 ) -> MemState:
     """The state evaluate_load() settles ``host`` in under ``load``, without the MemSched
     split where the totals decide it (a forecast needs the state of every host in every
@@ -207,24 +208,170 @@ def state_of(
     beyond every balloon, hard when free memory is in or above the hard band, low when
     even every balloon leaves it below. ``covers(rows, need)``, when given, is a proof
     that MemSched balloons all of ``need`` (soft: the active memory fits by then).
-    Otherwise the split decides."""
+    Otherwise hard_or_low() settles it where bounds on what MemSched balloons prove hard
+    or low (most hosts that reach it: only the ballooned total tells the two apart), and
+    the split decides the rest. ``levels``, when given, keeps the MemSched level
+    hard_or_low() reached for each host name, where it starts next time (a forecast
+    evaluates each host month after month)."""
     table = host_bands(host, policy)
     free = host.capacity - load.demand
     unreclaimed = state_by_free(free, table)
     if unreclaimed is not None:
         return unreclaimed
-    edge = esxi.soft_upper_edge(table)
+    need = esxi.soft_upper_edge(table) - free
     if load.active + load.overhead > host.capacity:
         return MemState.LOW
-    if load.balloonable < edge - free:  # some of the need is compressed or swapped
-        hard = esxi.lower_edge(table, MemState.HARD)
+    hard = esxi.lower_edge(table, MemState.HARD)
+    if load.balloonable < need:  # some of the need is compressed or swapped
         if hard is None or free >= hard:
             return MemState.HARD
         if free + load.balloonable < hard:
             return MemState.LOW
-    elif covers is not None and covers(load.rows, edge - free):
+    elif covers is not None and covers(load.rows, need):
         return MemState.SOFT
-    return _evaluate(host, load, policy, False)[0].state
+    short = None if hard is None else hard - free
+    start = levels.get(host.name, 0.0) if levels is not None else 0.0
+    settled, level = hard_or_low(load.rows, need, short, idle_k(policy), start)
+    if levels is not None:
+        levels[host.name] = level
+    return settled if settled is not None else _evaluate(host, load, policy, False)[0].state
+
+
+_IDLE_K: list[tuple[Policy, float]] = []
+
+
+def idle_k(policy: Policy) -> float:
+    """1 / (1 - the policy's idle tax), the ``k`` of MemSched's level (memsched._level()),
+    kept for the last policy asked (a Fraction's float costs more than a state decided by
+    the totals)."""
+    if _IDLE_K and _IDLE_K[0][0] is policy:
+        return _IDLE_K[0][1]
+    k = 1 / (1 - float(policy.idle_tax))
+    _IDLE_K[:] = [(policy, k)]
+    return k
+
+
+def hard_or_low(
+    rows: tuple[Row, ...], need: int, short: int | None, k: float, start: float = 0.0,
+    probes: int = 4,
+) -> tuple[MemState | None, float]:  # fmt: skip
+    """The state a host whose active memory fits settles in when MemSched, reclaiming
+    ``need`` (> 0) from ``rows``, provably balloons less than the need (settle(): hard, or
+    low when what it balloons is below ``short``, the hard band's lower edge less free
+    memory; None: no hard band). None when it cannot tell (the host may settle in soft, or
+    lie too near the edge): a proof, never a guess. ``k`` is 1 / (1 - idle tax). Also
+    the best estimate of MemSched's level it reached, which a later call for a load much
+    like this one may give as ``start``, the first level to try.
+
+    MemSched takes ``total`` = min(need, all the room above the floors), each VM's part
+    falling as its level x rises (memsched._level(): kept = clamp(pages(S*x), floor,
+    held)), and balloons of each part what its balloon holds. At any level where the VMs
+    give ``total`` or more, each gives at least its part, so what they would balloon
+    there bounds what MemSched balloons from above, and ``total`` less what they give
+    beyond their balloons bounds it from below; at a level where they give ``total`` or
+    less, the other way round. Level 0 (every VM gives all its room), ``start`` or else the
+    level at which swap_proven() looks, then Newton's steps along what the VMs give (exact
+    where no VM bends between) give bounds that close on MemSched's level in one or two
+    passes over the rows. The answer stands only when the bounds clear the edges it
+    decides by SWAP_MARGIN plus two bytes a VM: MemSched's floats and its rounding to
+    whole bytes move each VM's part by a byte or so, and one VM may take all the rounding
+    bytes."""
+    margin = SWAP_MARGIN + 2 * len(rows)
+    inv_k = 1 / k
+    room_sum = low = over = 0
+    z, top = -1.0, 0.0
+    x = start
+    given = balloon = beyond = slope = 0.0  # at level x, with the pass over the rows
+    part: float  # what a VM gives at level x
+    for vm, held, active, balloonable in rows:
+        floor = vm.reservation if vm.reservation < held else held
+        room = held - floor
+        room_sum += room
+        if room > balloonable:
+            low += balloonable
+            over += room - balloonable
+        else:
+            low += room
+        shares: float = vm.shares
+        if shares > 0:  # the levels at which it keeps all it holds, and swap_proven()'s
+            at = (held if held <= active else active + k * (held - active)) / shares
+            if at > top:
+                top = at
+            if room > balloonable + SWAP_MARGIN:
+                keep = held - balloonable - SWAP_MARGIN
+                at = (keep if keep <= active else active + k * (keep - active)) / shares
+                if at > z:
+                    z = at
+        if x > 0:  # the probe below, in the same pass
+            pages = shares * x
+            if pages > active:
+                pages = active + (pages - active) * inv_k
+                shares *= inv_k
+            if pages <= floor:
+                part = held - floor
+            elif pages < held:
+                part = held - pages
+                slope += shares
+            else:
+                continue  # keeps all it holds: gives nothing
+            given += part
+            if part > balloonable:
+                balloon += balloonable
+                beyond += part - balloonable
+            else:
+                balloon += part
+    total = need if need < room_sum else room_sum
+    most, least = float(low), float(total - over)  # bounds on what it balloons, at level 0
+    lo, hi = 0.0, -1.0  # levels that give ``total`` or more, and ``total`` or less (once found)
+    for probe in range(probes + 1):
+        if x > 0:  # bounds from the pass at level x, and Newton's step from there
+            f = given - total
+            if f <= 0:  # at or above MemSched's level: each gives at most its part
+                least, most = max(least, balloon), min(most, total - beyond)
+                hi = x
+            else:
+                least, most = max(least, total - beyond), min(most, balloon)
+                lo = x
+            # along what the VMs give at x (exact where none bends on the way), kept
+            # inside the bracket: halfway where it would leave it
+            x = x + f / slope if slope > 0 else -1.0
+            if hi >= 0 and not lo < x < hi:
+                x = (lo + hi) / 2
+            elif hi < 0 and not lo < x:
+                x = top if top > lo else -1.0
+        else:
+            x = z if z > 0 else top  # the first level: swap_proven()'s, or the top
+        if most + margin >= need:  # it may balloon all of the need (soft)
+            if least + margin >= need:
+                return None, x
+        elif short is None or least >= short + margin:
+            return MemState.HARD, x
+        elif most + margin < short:
+            return MemState.LOW, x
+        if probe == probes or most == least or not lo < x:
+            return None, x  # no probe left, the bounds are exact, or no level to try
+        given = balloon = beyond = slope = 0.0
+        for vm, held, active, balloonable in rows:
+            shares = vm.shares
+            pages = shares * x
+            if pages > active:
+                pages = active + (pages - active) * inv_k
+                shares *= inv_k
+            floor = vm.reservation if vm.reservation < held else held
+            if pages <= floor:
+                part = held - floor
+            elif pages < held:
+                part = held - pages
+                slope += shares
+            else:
+                continue  # keeps all it holds: gives nothing
+            given += part
+            if part > balloonable:
+                balloon += balloonable
+                beyond += part - balloonable
+            else:
+                balloon += part
+    return None, x  # pragma: no cover  (the loop returns at its last probe)
 
 
 def swaps(

@@ -562,6 +562,9 @@ class _World:
     """reclaims() by host and month, the same way."""
     _index: dict[str, _OnHost] = field(default_factory=dict)
     """Per host, its VMs as load() reads them; built on first use, dropped when they change."""
+    _levels: dict[str, float] = field(default_factory=dict)
+    """Per host, the MemSched level hostmodel.hard_or_low() reached last: where it starts
+    the next month (a host's load changes little from one month to the next)."""
     _last: dict[str, _Last] = field(default_factory=dict)
     """Per host, the last load built and its state once evaluated: a month whose load is
     the same (nothing on the host grew or arrived) takes both instead of evaluating again."""
@@ -702,7 +705,9 @@ class _World:
             last = self._last[name]
             if last.state is None:
                 covers = self._covers_on(name, month)
-                last.state = state_of(last.host, last.load, self.inventory.policy, covers)
+                last.state = state_of(
+                    last.host, last.load, self.inventory.policy, covers, self._levels
+                )
             state = self.states[name, month] = last.state
         return state
 
