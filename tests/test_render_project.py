@@ -41,13 +41,15 @@ sizes = st.integers(min_value=-(2**50), max_value=2**50)
 @given(
     cluster=st.none() | names, host=names, ints=st.lists(sizes, min_size=3, max_size=3),
     month=st.integers(0, 600), arrived=st.integers(0, 10**6), state=st.sampled_from(list(MemState)),
-    day=st.dates(date(1, 1, 1), date(9999, 12, 31)),
+    day=st.dates(date(1, 1, 1), date(9999, 12, 31)), maintenance=st.booleans(),
 )  # fmt: skip
 def test_point_template_matches_the_encoder(
     cluster: str | None, host: str, ints: list[int], month: int, arrived: int,
-    state: MemState, day: date,
+    state: MemState, day: date, maintenance: bool,
 ) -> None:  # fmt: skip
-    p = TimelinePoint(month, day, cluster, host, ints[0], ints[1], ints[2], state, arrived)
+    p = TimelinePoint(
+        month, day, cluster, host, ints[0], ints[1], ints[2], state, arrived, maintenance
+    )
     two_levels_down = json.dumps(_row(p), indent=2, sort_keys=True).replace("\n", "\n    ")
     assert _point_lines((p, p)) == [two_levels_down, two_levels_down]
 
@@ -65,7 +67,7 @@ json_values = st.recursive(
     doc=st.dictionaries(st.text(max_size=8), json_values, max_size=6),
     points=st.lists(st.builds(
         TimelinePoint, st.integers(0, 24), st.dates(), st.none() | names, names, sizes, sizes,
-        sizes, st.sampled_from(list(MemState)), st.integers(0, 9),
+        sizes, st.sampled_from(list(MemState)), st.integers(0, 9), st.booleans(),
     ), max_size=3),
 )  # fmt: skip
 def test_document_matches_the_encoder(doc: dict[str, Any], points: list[TimelinePoint]) -> None:

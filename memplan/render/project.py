@@ -50,7 +50,8 @@ def _row(p: TimelinePoint) -> dict[str, Any]:
 _POINT = (
     '{\n      "capacity_bytes": %d,\n      "cluster": %s,\n      "date": "%s",\n'
     '      "demand_bytes": %d,\n      "free_bytes": %d,\n      "host": %s,\n'
-    '      "month": %d,\n      "new_vms": %d,\n      "state": %s\n    }'
+    '      "maintenance": %s,\n      "month": %d,\n      "new_vms": %d,\n      "state": %s\n'
+    "    }"
 )
 """A point as ``json.dumps(_row(p), indent=2, sort_keys=True)`` writes it two levels
 down, as a template: there is a point per host and month (50,000 for 2,000 hosts over
@@ -74,9 +75,9 @@ def _point_lines(points: tuple[TimelinePoint, ...]) -> list[str]:
         s = text.get(state)
         if s is None:
             s = text[state] = enc(state)
-        out.append(
-            _POINT % (p.capacity, c, p.at.isoformat(), p.demand, p.free, h, p.month, p.arrived, s)
-        )
+        m = "true" if p.maintenance else "false"
+        out.append(_POINT % (p.capacity, c, p.at.isoformat(), p.demand, p.free, h, m, p.month,
+                             p.arrived, s))  # fmt: skip
     return out
 
 
