@@ -8,6 +8,7 @@ import json
 import os
 from datetime import date, datetime, timedelta
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 from rich.console import Console
@@ -473,3 +474,42 @@ def test_powered_off_vm_says_what_power_on_does_to_its_host() -> None:
     on = evaluate(inv(SOFT_HOST)).hosts[0].state  # the same host with d on, as check sees it
     assert off.state_if_on == (evaluate(inv(text)).hosts[0].state, on)
     assert off.state_if_on == (MemState.HIGH, MemState.SOFT)
+
+
+def test_the_summary_says_what_the_reclaim_does_to_free(tmp_path: Path) -> None:
+    """Reclaim is configured memory; Free gains what the VM held above its new size. A
+    32 GiB VM holding 16 GiB, 2 GiB active, gets 2 x 1.25 = 2.5 -> 3 GiB: 29 GiB
+    reclaimable, and 16 - 3 = 13 GiB of host memory freed (overhead given, kept)."""
+    path = str(tmp_path / "one.yaml")
+    (tmp_path / "one.yaml").write_text(
+        "version: 1\nhosts:\n  - name: h\n    memory: 64GiB\n    vms: [{name: v, memory:"
+        " 32GiB, consumed: 16GiB, active: 2GiB, overhead: 100MiB}]\n"
+    )
+    result = CliRunner(env={"COLUMNS": "200"}).invoke(app, ["rightsize", path])
+    lines = result.stdout.splitlines()
+    assert lines[3] == (
+        "1 of 1 powered-on VM oversized, 29.0 GiB reclaimable (configured memory),"
+        " Free gains 13.0 GiB (host memory)"
+    )
+    assert lines[4].startswith("reclaim counts configured memory; Free gains only what")
+    doc = json.loads(CliRunner().invoke(app, ["rightsize", path, "-f", "json"]).stdout)
+    assert doc["totals"]["reclaimable_bytes"] == 29 * GIB
+    assert doc["totals"]["freed_bytes"] == 13 * GIB
+    (h,) = doc["hosts"]
+    assert h["after"]["free_bytes"] - h["before"]["free_bytes"] == 13 * GIB
+    assert doc["totals"]["hostless_reclaimable_bytes"] == 0
+
+
+def test_reclaim_in_vms_on_no_host_is_said_to_free_nothing_seen() -> None:
+    """The audit's example1.xlsx: its three oversized VMs run on no host (its hosts'
+    observed usage counts them), so Free stays 915.3 and the report says why."""
+    result = CliRunner(env={"COLUMNS": "200"}).invoke(
+        app, ["rightsize", str(ROOT / "tests/data/rvtools/example1.xlsx")]
+    )
+    out = result.stdout
+    assert (
+        "3 of 3 powered-on VMs oversized, 58.0 GiB reclaimable (configured memory),"
+        " Free gains 0.0 GiB (host memory)" in out
+    )
+    assert "all of it is in 3 VMs memplan runs on no host" in out
+    assert "no host's Free shows it" in out

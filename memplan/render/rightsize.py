@@ -23,7 +23,7 @@ from memplan.model import (
 )
 from memplan.render import RightsizeFormat
 from memplan.render.base import write_csv, write_safe
-from memplan.render.layout import Cell, Column, Fit, fit, grid, hanging, hidden_line, put
+from memplan.render.layout import Cell, Column, Fit, fit, flow, grid, hanging, hidden_line, put
 from memplan.units import GIB, format_size, plural
 
 RISK = (
@@ -143,6 +143,8 @@ def _doc(r: RightsizeReport) -> dict[str, Any]:
             "oversized": sum(s.reclaimable > 0 for s in r.vms),
             "no_active_figure": sum(s.recommended is None for s in r.vms),
             "reclaimable_bytes": sum(s.reclaimable for s in r.vms),
+            "freed_bytes": _freed(r),
+            "hostless_reclaimable_bytes": _hostless(r)[1],
             "idle": sum(s.idle for s in r.vms),
             "powered_off": len(r.powered_off),
             "powered_off_configured_bytes": sum(p.configured for p in r.powered_off),
@@ -212,13 +214,54 @@ def _title(r: RightsizeReport) -> str:
     )
 
 
-def _summary(r: RightsizeReport) -> str:
+def _freed(r: RightsizeReport) -> int:
+    """Host memory the recommendations free: Free after less Free before, over the hosts."""
+    return sum(h.free[1] - h.free[0] for h in r.hosts)
+
+
+def _hostless(r: RightsizeReport) -> tuple[int, int]:
+    """The oversized VMs memplan runs on no host, and what they reclaim."""
+    vms = [s for s in r.vms if s.host is None and s.reclaimable > 0]
+    return len(vms), sum(s.reclaimable for s in vms)
+
+
+def _summary_parts(r: RightsizeReport) -> list[str]:
     oversized = sum(s.reclaimable > 0 for s in r.vms)
     total = sum(s.reclaimable for s in r.vms)
-    return (
-        f"{oversized} of {plural(len(r.vms), 'powered-on VM')} oversized,"
-        f" {_gib(total)} GiB reclaimable"
+    line = f"{oversized} of {plural(len(r.vms), 'powered-on VM')} oversized"
+    if not total:
+        return [f"{line}, {_gib(total)} GiB reclaimable"]
+    return [
+        f"{line}, {_gib(total)} GiB reclaimable (configured memory)",
+        f"Free gains {_gib(_freed(r))} GiB (host memory)",
+    ]
+
+
+def _summary(r: RightsizeReport) -> str:
+    return ", ".join(_summary_parts(r))
+
+
+def _why_free(r: RightsizeReport) -> str | None:
+    """Why Free gains less (or more) than the reclaim, None when nothing is reclaimed."""
+    total = sum(s.reclaimable for s in r.vms)
+    if not total:
+        return None
+    if _freed(r) >= total:
+        return "Free gains what the VMs held above their new sizes, their overheads shrinking too"
+    n, hostless = _hostless(r)
+    where = (
+        f"{plural(n, 'VM')} memplan runs on no host (their cluster's observed usage already"
+        " counts them, or they fit no host; docs/model.md)"
     )
+    if hostless >= total:
+        return f"all of it is in {where}: no host's Free shows it"
+    line = (
+        "reclaim counts configured memory; Free gains only what the VMs held above their new"
+        " sizes, plus smaller overheads (docs/rightsize.md)"
+    )
+    if hostless:
+        line += f"; {_gib(hostless)} GiB of it is in {where}, which no host's Free shows"
+    return line
 
 
 def _table(r: RightsizeReport, console: Console, top: int) -> None:
@@ -231,7 +274,10 @@ def _table(r: RightsizeReport, console: Console, top: int) -> None:
             console,
             "one sample is weak evidence: give a month or more of earlier snapshots with --history",
         )
-    put(console, _summary(r))
+    put(console, flow(_summary_parts(r), console.width, ", ", ""))
+    why = _why_free(r)
+    if why is not None:
+        put(console, hanging(console, Text(why), console.width, "", "  "))
     fits: list[Fit] = []
     _buys(r, console, fits)
     _vm_table(r, console, top, fits)
@@ -434,6 +480,7 @@ def _markdown(r: RightsizeReport, console: Console, top: int) -> None:
         "",
         f"{_summary(r)} · buffer {float(r.sizing.buffer * 100):g}%, step"
         f" {format_size(r.sizing.step)} · basis: {basis(r)} · `{r.source}` · sizes in GiB",
+        *(["", why] if (why := _why_free(r)) is not None else []),
         "",
         f"> {RISK}",
     ]
