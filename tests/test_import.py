@@ -369,3 +369,41 @@ def test_a_vm_size_beyond_a_float_is_named_in_six_digits(tmp_path: Path) -> None
     assert "vInfo row 2 (huge): memory 1.7e+302 MiB is above 1 PiB\n" in result.stderr
     assert "vInfo row 3 (big): memory 2000000000000 MiB is above 1 PiB\n" in result.stderr
     assert "imported 1 VM, 1 host, 0 clusters from csv; 2 rows skipped" in result.stderr
+
+
+def test_an_export_without_hosts_is_an_error_not_an_empty_ok(tmp_path: Path) -> None:
+    """Audit 2026-12-07, item 9: the real export without its vHost tab checked as '0 hosts
+    · ok', exit 0. With no host memory there is nothing to plan against: exit 4, one line
+    at the file, after the import: lines; so too a vHost whose rows are all unusable. A
+    vHost with hosts and no VMs stays a plan (headroom for an empty cluster)."""
+    wb = openpyxl.load_workbook(EXAMPLE)
+    del wb["vHost"]
+    wb.save(tmp_path / "novhost.xlsx")
+    for command in (["check"], ["import", "rvtools"]):
+        result = CliRunner().invoke(app, [*command, str(tmp_path / "novhost.xlsx")])
+        assert result.exit_code == 4
+        assert result.stdout == ""
+        lines = result.stderr.splitlines()
+        assert lines[-3] == (
+            "import: imported 9 VMs, 0 hosts, 1 cluster from novhost.xlsx; 0 rows skipped,"
+            " 15 repairs"
+        )
+        assert lines[-2] == (
+            f"{tmp_path / 'novhost.xlsx'}:1:1: error: no vHost tab: memplan needs the hosts'"
+            " memory (# Memory) to plan; export the vHost tab too (RVTools_tabvHost.csv for"
+            " CSV files)"
+        )
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    (folder / "RVTools_tabvInfo.csv").write_text("VM,Memory,Host,Cluster\nv1,4096,esx01,prod\n")
+    (folder / "RVTools_tabvHost.csv").write_text("Host,Cluster,# Memory\nesx01,prod,\n")
+    result = CliRunner().invoke(app, ["check", str(folder)])
+    assert result.exit_code == 4
+    assert (
+        f"{folder}:1:1: error: no host imported: none of vHost's 1 row is usable (the"
+        " 'import:' lines say why)"
+    ) in result.stderr.splitlines()
+    (folder / "RVTools_tabvInfo.csv").write_text("VM,Memory,Host,Cluster\n")
+    (folder / "RVTools_tabvHost.csv").write_text("Host,Cluster,# Memory\nesx01,prod,131072\n")
+    result = CliRunner().invoke(app, ["import", "rvtools", str(folder)])
+    assert result.exit_code == 0, result.stderr

@@ -562,6 +562,8 @@ def test_exports_dated_by_their_files_on_one_day_say_why(tmp_path: Path) -> None
         ws.title = "vInfo"
         ws.append(["VM", "Powerstate", "CPUs", "Memory", "Host", "Cluster"])
         ws.append(["vm00", "poweredOn", 2, 32768, "esx1", "prod"])
+        wb.create_sheet("vHost").append(["Host", "Cluster", "# Memory"])
+        wb["vHost"].append(["esx1", "prod", 262144])
         wb.save(tmp_path / name)
         stamp = datetime(2026, 12, 7, hour, 13).timestamp()
         os.utime(tmp_path / name, (stamp, stamp))
@@ -743,6 +745,8 @@ def test_an_export_that_does_not_say_when_is_dated_by_its_file(tmp_path: Path) -
     ws.title = "vInfo"
     ws.append(["VM", "Powerstate", "CPUs", "Memory", "Host", "Cluster"])
     ws.append(["vm00", "poweredOn", 2, 32768, "esx1", "prod"])
+    wb.create_sheet("vHost").append(["Host", "Cluster", "# Memory"])
+    wb["vHost"].append(["esx1", "prod", 262144])
     wb.save(tmp_path / "old.xlsx")
     stamp = datetime(2026, 3, 15, 12, 0).timestamp()
     os.utime(tmp_path / "old.xlsx", (stamp, stamp))

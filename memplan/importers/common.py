@@ -148,9 +148,16 @@ class ImportResult:
         into.append(record)
         return True
 
+    no_hosts: str | None = None
+    """Why the import has no host, when its source should have given some (RVTools: no
+    vHost tab, or none of its rows usable): VMs with no host to hold them are no plan."""
+
     def nothing_imported(self) -> str | None:
-        """Why an import without VMs is an error, or None. Hosts alone are a plan (headroom
-        for an empty cluster); rows read and all skipped, or nothing at all, are not."""
+        """Why an import without VMs, or (``no_hosts``) without hosts, is an error, or None.
+        Hosts alone are a plan (headroom for an empty cluster); rows read and all skipped,
+        nothing at all, or VMs without the hosts their source should list are not."""
+        if self.vms and not self.hosts and self.no_hosts:
+            return self.no_hosts
         if self.vms or (self.hosts and not self.skipped):
             return None
         if self.rows_read:

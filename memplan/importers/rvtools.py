@@ -556,6 +556,17 @@ def _build(sheets: dict[str, list[Row]], source: str) -> ImportResult:
     result = ImportResult(source)
     _collected(sheets.get("vmetadata", []), result)
     unsized = _hosts(sheets.get("vhost", []), result)
+    if "vhost" not in sheets:
+        result.no_hosts = (
+            "no vHost tab: memplan needs the hosts' memory (# Memory) to plan; export the"
+            " vHost tab too (RVTools_tabvHost.csv for CSV files)"
+        )
+    elif not result.hosts:
+        read = len(sheets["vhost"])
+        result.no_hosts = (
+            f"no host imported: none of vHost's {plural(read, 'row')} is usable (the"
+            " 'import:' lines say why)" if read else "no host imported: vHost lists no host"
+        )  # fmt: skip
     effective: dict[str, tuple[int, int]] = {}
     for number, row in sheets.get("vcluster", []):
         name = _text(row.get("name"))
