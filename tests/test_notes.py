@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from memplan.cli import app
 from memplan.model import Note
-from memplan.render.notes import HEADINGS, grouped
+from memplan.render.notes import HEADINGS, grouped, wrap_line
 from tests.helpers import DATA, ROOT
 
 MANY = """version: 1
@@ -99,3 +99,36 @@ def test_import_groups_repairs_on_stderr(tmp_path: Path) -> None:
     lines = full.stderr.splitlines()
     assert len(lines) == 1 + 8 + 3 + 4 + 1
     assert all(line.startswith("import: ") for line in lines)
+
+
+def test_import_lines_wrap_at_the_width_of_stderr(tmp_path: Path) -> None:
+    """At COLUMNS=80 the size-disagreement heading (105 columns) wrapped nowhere; each line
+    now breaks between words, its continuation indented two more, nothing lost."""
+    export = str(DATA / "rvtools" / "example1.xlsx")
+    out = str(tmp_path / "inv.yaml")
+
+    def stderr(columns: int) -> list[str]:
+        env = {"COLUMNS": str(columns)}
+        return CliRunner(env=env).invoke(app, ["import", "rvtools", export, "-o", out]).stderr.splitlines()  # fmt: skip
+
+    narrow, wide = stderr(80), stderr(200)
+    assert max(map(len, narrow)) <= 80 < max(map(len, wide))
+    assert narrow[1:3] == [
+        "import: 8 VMs whose vInfo Memory and vMemory Size MiB disagree: vMemory used;",
+        "  the first 3 (-v lists all):",
+    ]
+    assert " ".join(narrow).split() == " ".join(wide).split()  # the same words, in order
+
+
+def test_wrap_line_keeps_a_number_with_its_unit() -> None:
+    assert wrap_line("  vm-3: vInfo Memory 3526 MiB and vMemory 4096 MiB; using vMemory", 34) == [
+        "  vm-3: vInfo Memory 3526 MiB and",
+        "    vMemory 4096 MiB; using",
+        "    vMemory",
+    ]
+    assert wrap_line("import: short", 80) == ["import: short"]
+    assert wrap_line("import: /a/very/long/path/that/fits/nowhere.xlsx ok", 20) == [
+        "import:",
+        "  /a/very/long/path/that/fits/nowhere.xlsx",
+        "  ok",
+    ]

@@ -45,12 +45,18 @@ def load_inventory(
 
 
 def import_notes(notes: list[Note], verbose: bool = False) -> None:
-    """What an import skipped and repaired, on stderr: grouped by kind, or every row."""
-    from memplan.render.notes import grouped
+    """What an import skipped and repaired, on stderr: grouped by kind, or every row;
+    each line wrapped at stderr's width as notes are at stdout's (COLUMNS, else the
+    terminal's, else 132), its continuation lines indented."""
+    if not notes:
+        return
+    from memplan.cli.output import output_width
+    from memplan.render.notes import grouped, wrap_line
     from memplan.render.safe import safe_line
 
+    width = output_width(sys.stderr)
     for line in grouped(notes, "import: ", verbose):
-        sys.stderr.write(safe_line(line) + "\n")
+        sys.stderr.write("\n".join(wrap_line(safe_line(line), width)) + "\n")
 
 
 def build_scenario(

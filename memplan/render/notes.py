@@ -93,6 +93,36 @@ def grouped(notes: Iterable[Note], prefix: str = "note: ", verbose: bool = False
     return lines
 
 
+_UNITS = frozenset({"B", "KiB", "MiB", "GiB", "TiB", "PiB"})
+
+
+def wrap_line(line: str, width: int) -> list[str]:
+    """``line`` wrapped between words at ``width``, as put_notes wraps a note on a
+    console: continuation lines indented two more than the line, a number kept with its
+    byte unit ("3526 MiB"), a word longer than a line left whole. Plain string work, no
+    Rich (an import's notes go to stderr; docs/performance.md, start-up)."""
+    if len(line) <= width:
+        return [line]
+    indent = " " * (len(line) - len(line.lstrip(" ")))
+    rest = indent + "  "
+    units: list[str] = []
+    for word in line.split():
+        if units and units[-1][-1].isdigit() and word.rstrip(",.;:)") in _UNITS:
+            units[-1] += " " + word
+        else:
+            units.append(word)
+    lines: list[str] = []
+    current = indent + units[0]
+    for unit in units[1:]:
+        if len(current) + 1 + len(unit) <= width:
+            current += " " + unit
+        else:
+            lines.append(current)
+            current = rest + unit
+    lines.append(current)
+    return lines
+
+
 def put_notes(console: Console, notes: Iterable[Note], verbose: bool = False) -> None:
     """``grouped`` notes on ``console``, dim, each wrapped between words with its
     continuation lines indented under it."""
