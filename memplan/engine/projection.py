@@ -55,6 +55,7 @@ from memplan.model import (
     PlannedChange,
     Severity,
     TimelinePoint,
+    builder,
 )
 
 DEFAULT_HORIZON_MONTHS = 12
@@ -181,6 +182,8 @@ def place_arrival(
 
 _VM_FIELDS = tuple(f.name for f in fields(VM))
 _NAME, _HOST = _VM_FIELDS.index("name"), _VM_FIELDS.index("host")
+_NEW_VM = builder(VM)
+"""VM(*fields) without its __init__ (model.builder()): demand growth makes thousands."""
 
 
 def place_arrivals(
@@ -207,7 +210,7 @@ def place_arrivals(
         reserved[name] = reserved.get(name, 0) + add_reserved
         heapq.heapreplace(heap, (demand[name] - host.capacity, name, host))
         args[_NAME], args[_HOST] = f"{label}+{k}", name
-        yield VM(*args)
+        yield _NEW_VM(*args)
 
 
 @dataclass
@@ -263,13 +266,16 @@ class _Entry:
         self.born = born
         """Its birth month."""
         self.vm = vm
-        self.row: Row | None = None if vm.growth else (vm, *figures(vm, vm.consumed, vm.active))
-        """Its load row from age ``since`` on: growth no longer changes it (no rate, or
-        usage at its bounds); None until then."""
         self.since = 0
         self.month = -1
         """The month whose row is ``grown`` (the last asked for)."""
         self.grown: Row | None = None
+        if not vm.growth:  # its row at every age: at() needs none of the constants below
+            self.row: Row | None = (vm, *figures(vm, vm.consumed, vm.active))
+            """Its load row from age ``since`` on: growth no longer changes it (no rate, or
+            usage at its bounds); None until then."""
+            return
+        self.row = None
         # at()'s constants: usage() and figures() with what does not change month to month
         # worked out once (the same arithmetic, in the same order).
         self.base = 1 + vm.growth
@@ -288,8 +294,8 @@ class _Entry:
         """The row at ``month`` (the VM exists then): (vm, *figures(vm, *usage(vm, age)))."""
         age = month - self.born
         row = self.row
-        if row is not None and age >= self.since:
-            return row
+        if row is not None and (age >= self.since or not self.vm.growth):
+            return row  # (without growth, its row at every age)
         if month == self.month and self.grown is not None:
             return self.grown
         vm = self.vm
@@ -487,7 +493,9 @@ class _OnHost:
         row = entry.row if entry.since == 0 else None
         lay = self.lay
         lay.base.insert(at, row)
-        lay.moving = [i + 1 if i >= at else i for i in lay.moving]
+        moving = lay.moving
+        after = bisect.bisect_left(moving, at)  # sorted: the positions at or after it move
+        lay.moving = moving[:after] + [i + 1 for i in moving[after:]]
         if row is None:
             bisect.insort(lay.moving, at)
             lay.held = None
@@ -566,6 +574,8 @@ class _World:
     """Per host, the MemSched level hostmodel.hard_or_low() reached last: where it starts
     the next month (a host's load changes little from one month to the next)."""
     _last: dict[str, _Last] = field(default_factory=dict)
+    _pools: dict[Pool, list[Host]] = field(default_factory=dict)
+    """Each pool's members (_members()), kept while no host comes or goes."""
     """Per host, the last load built and its state once evaluated: a month whose load is
     the same (nothing on the host grew or arrived) takes both instead of evaluating again."""
 
@@ -583,7 +593,8 @@ class _World:
             h = host_of.get(vm.name)
             if h is None or not vm.powered_on:
                 continue
-            vm = _rated(vm, growth, scope)
+            if growth is not None or vm.demand_growth:  # else its own rate, as it is
+                vm = _rated(vm, growth, scope)
             vms[vm.name] = vm if vm.host == h else replace(vm, host=h)
         hosts = {h.name: h for h in inventory.hosts}
         by_host: dict[str, set[str]] = {}
@@ -820,9 +831,11 @@ class _World:
         self._overflow = None  # the pools' VMs change: count them again
         if change.kind == "add-host" and change.host is not None:
             self.hosts[change.host.name] = change.host
+            self._pools.clear()
             self._rebalance(change.host, month)
         elif change.kind == "retire-host" and change.target in self.hosts:
             gone = self.hosts.pop(change.target)
+            self._pools.clear()
             moving = sorted(
                 (self.vms[n] for n in self.by_host.get(gone.name, ())),
                 key=lambda vm: (-vm.memory, vm.name),
@@ -846,15 +859,22 @@ class _World:
         return (None, host.name)
 
     def _members(self, pool: Pool) -> list[Host]:
-        cluster, host = pool
-        if host is not None:
-            h = self.hosts.get(host)
-            return [h] if h is not None and not h.maintenance else []
-        return [
-            h for h in self.hosts.values()
-            if h.cluster == cluster and cluster is not None and h.name not in self.spare
-            and not h.maintenance
-        ]  # fmt: skip
+        """The hosts of ``pool`` that take new VMs (not to be changed: kept until a host
+        comes or goes)."""
+        members = self._pools.get(pool)
+        if members is None:
+            cluster, host = pool
+            if host is not None:
+                h = self.hosts.get(host)
+                members = [h] if h is not None and not h.maintenance else []
+            else:
+                members = [
+                    h for h in self.hosts.values()
+                    if h.cluster == cluster and cluster is not None and h.name not in self.spare
+                    and not h.maintenance
+                ]  # fmt: skip
+            self._pools[pool] = members
+        return members
 
     def arrive(self, month: int) -> None:
         """Place the VMs that demand growth brings by ``month`` (call it for every month in
