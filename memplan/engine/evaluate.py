@@ -168,8 +168,28 @@ def evaluate(
         report,
         forecast=outlook,
         whatifs=scenario.echo or inventory.whatifs,
-        notes=notes(report),
+        notes=notes(report) + _all_fail(failover, scenario.ha_failures),
     )
+
+
+def _all_fail(failover: dict[str, HAResult], asked: int | None) -> tuple[Note, ...]:
+    """A note per cluster that ``--ha-failures`` (``asked``) fails entirely: it has no more
+    hosts than failures asked, so all of them fail and no VM can restart."""
+    if asked is None:
+        return ()
+    out = []
+    for name in sorted(failover):
+        r = failover[name]
+        if r.method == "given" or r.survivors or not r.failed_hosts:
+            continue
+        n = len(r.failed_hosts)
+        out.append(Note(
+            "ha-all-fail",
+            f"--ha-failures {asked}: cluster {name} has only {plural(n, 'host')} that can fail:"
+            f" all of them fail, so none of its running VMs can restart"
+            f" (at most {n - 1} leave{'s' if n - 1 == 1 else ''} a survivor)",
+        ))  # fmt: skip
+    return tuple(out)
 
 
 _VM_OF_ROW, _NAME = itemgetter(0), attrgetter("name")

@@ -132,7 +132,7 @@ def _ha(r: HAResult | None) -> dict[str, Any] | None:
         "restarted": len(r.restarted),
         "unrestartable": list(r.unrestartable),
         "state_after": r.state_after.value,
-        "ratio_after": f"{r.overcommit_ratio_after:.2f}",
+        "ratio_after": f"{r.overcommit_ratio_after:.2f}" if r.survivors else "-",
         "verdict": r.verdict.value,
         "icon": ICON[r.verdict],
         "survivors": [_host(s) for s in r.survivors],

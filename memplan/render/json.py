@@ -190,7 +190,7 @@ def _ha(r: HAResult | None) -> dict[str, Any] | None:
         "restarted": [{"vm": vm, "host": host} for vm, host in r.restarted],
         "unrestartable_vms": list(r.unrestartable),
         "state_after": r.state_after.value,
-        "overcommit_ratio_after": _ratio(r.overcommit_ratio_after),
+        "overcommit_ratio_after": _ratio(r.overcommit_ratio_after) if r.survivors else None,
         "survivors": [
             {"name": s.host.name, "demand_bytes": s.demand, "free_bytes": s.free,
              "state": s.state.value, "balloon_bytes": s.balloon, "swap_bytes": s.swap}

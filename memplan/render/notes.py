@@ -30,6 +30,7 @@ HEADINGS: dict[str, str] = {
     "trend": "what the growth learnt from history had to decide",
     # projection (engine/projection.py)
     "left-out": "VMs the projection leaves out: they fit no host of their cluster",
+    "ha-all-fail": "clusters --ha-failures fails entirely: fewer hosts than failures asked",
     "grown-since-collected": "inventories grown from their collected: date to --as-of",
     # imports, skipped rows (importers/)
     "skip-no-name": "rows skipped: no name",

@@ -197,11 +197,17 @@ def _ha_lines(r: HAResult, console: Console, width: int) -> list[Text]:
     how = {"given": "given", "exhaustive": f"worst of {r.scenarios} tried",
            "largest": "the largest hosts"}[r.method]  # fmt: skip
     setup = Text(ha_setup(r))
-    text = Text(
-        f"failing {', '.join(r.failed_hosts)} ({how}): {len(r.restarted)} restart,"
-        f" {len(r.unrestartable)} cannot, survivors {r.state_after.value},"
-        f" ratio {r.overcommit_ratio_after:.2f} · "
-    )
+    if not r.survivors:  # more failures than hosts asked (a note says so): all of them fail
+        text = Text(
+            f"failing all {len(r.failed_hosts)} hosts: no host survives,"
+            f" {plural(len(r.unrestartable), 'running VM')} cannot restart · "
+        )
+    else:
+        text = Text(
+            f"failing {', '.join(r.failed_hosts)} ({how}): {len(r.restarted)} restart,"
+            f" {len(r.unrestartable)} cannot, survivors {r.state_after.value},"
+            f" ratio {r.overcommit_ratio_after:.2f} · "
+        )
     text.append(r.verdict.value, style=SEVERITY_STYLE[r.verdict])
     extra: list[str] = []
     if r.slots is not None:
