@@ -378,3 +378,18 @@ def test_several_inventories_print_one_table_each_and_exit_with_the_worst() -> N
     assert stdout.count("verdict: ") == 2
     assert "memplan check samples/small.yaml" in stdout
     assert "memplan check samples/realistic.yaml" in stdout
+
+
+@pytest.mark.parametrize(
+    "command", [["check"], ["project"], ["headroom", "--vm", "4GiB"], ["rightsize"]]
+)
+def test_an_inventory_without_hosts_says_so(tmp_path: Path, command: list[str]) -> None:
+    # an empty check printed "Demand hidden at 80 columns: --wide or COLUMNS=87 shows
+    # them" about a table it never printed; headroom and rightsize a header over no rows
+    path = tmp_path / "empty.yaml"
+    path.write_text("version: 1\n")
+    code, out, err = run(command[0], str(path), *command[1:], env={"COLUMNS": "80"})
+    assert (code, err) == (0, "")
+    assert "no hosts" in out
+    assert "hidden" not in out
+    assert not any(line.startswith(("Host ", "Cluster ")) for line in out.splitlines())

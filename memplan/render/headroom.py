@@ -189,9 +189,12 @@ def render_headroom_table(r: HeadroomReport, console: Console) -> None:
         put(console, grid(columns, layout, cells))
         put(console)
     hosts = host_columns()
-    layout_h, cells_h = fit(hosts, r.hosts, width)
-    put(console, "each host on its own")
-    put(console, grid(hosts, layout_h, cells_h))
+    if r.hosts:
+        layout_h, cells_h = fit(hosts, r.hosts, width)
+        put(console, "each host on its own")
+        put(console, grid(hosts, layout_h, cells_h))
+    else:  # a header over no rows reads as a table that failed
+        put(console, "no hosts: the inventory lists none")
     if r.ahead is not None and r.ahead.notes:
         put(console)
         put_notes(console, r.ahead.notes)

@@ -240,6 +240,8 @@ def _table(r: ProjectReport, console: Console, verbose: bool) -> None:
         indent = " " * (len(line) - len(line.lstrip()))
         put(console, hanging(console, Text(line.lstrip()), width, indent, indent + "  "))
     rows = _rows(r)
+    if not rows:  # the header alone read as a projection cut short
+        put(console, "no hosts: the inventory lists none")
     columns = project_columns(any(p.arrived for p in r.points))
     layout, cells = fit(columns, rows, width)
     for name in dict.fromkeys(row[0] for row in rows):

@@ -296,9 +296,13 @@ def _phrases(text: str) -> Cell:
 def _put_table(console: Console, columns: list[Column[T]], rows: list[T], fits: list[Fit]) -> None:
     """A table laid out for the console's width: the columns with the highest ``hide`` go
     first when it is narrow (the report's last line says which), cells wrap between units."""
+    put(console)
+    if not rows:  # a header over no rows reads as a table that failed; nothing hides
+        put(console, "none: the inventory lists no hosts")
+        put(console)
+        return
     layout, cells = fit(columns, rows, console.width)
     fits.append(layout)
-    put(console)
     put(console, grid(columns, layout, cells))
     put(console)
 

@@ -391,6 +391,10 @@ class TableRenderer(Renderer):
         """One table per cluster, then the standalone hosts; every table shows the same
         columns, and one line says which are hidden."""
         width = console.width
+        if not report.hosts:  # no table: nothing hides either
+            put(console, "no hosts: the inventory lists none")
+            put(console)
+            return
         simulated = [c for c in report.clusters if c.ha is not None and c.ha.method != "none"]
         columns = host_columns(ha=bool(simulated))
         shown = [h for h in report.hosts if self.host in (None, h.host.name)]  # --host: one
