@@ -40,7 +40,7 @@ def diff(
     files: Annotated[
         list[str],
         typer.Argument(
-            help="OLD.yaml NEW.yaml, or NEW.yaml with --against-git.",
+            help="OLD.yaml NEW.yaml, or NEW.yaml with --against-git (RVTools workbooks too).",
             show_default=False,
             metavar="[OLD] NEW",
         ),
@@ -80,9 +80,10 @@ def diff(
 
     Lists VMs and hosts added, removed or resized; per cluster the overcommit ratio, free
     memory, worst state, forecast dates and (with --vm) headroom before and after; and
-    the findings that are new or resolved. The exit code follows the new findings only:
-    0 none at fail, 1 a new fail, 3 only new warnings with --fail-on warn, 2 usage
-    error, 4 invalid inventory.
+    the findings that are new, changed (escalated within their rule family, or moved
+    with the host failure simulated) or resolved (docs/diff.md). The exit code follows
+    the new and escalated findings only: 0 none at fail, 1 a new fail, 3 only new
+    warnings with --fail-on warn, 2 usage error, 4 invalid inventory.
     """
     if against_git is not None and len(files) != 1:
         raise usage_exit("with --against-git give one file: the new revision")
@@ -92,7 +93,7 @@ def diff(
     old_source = f"{new_path}@{against_git}" if against_git is not None else files[0]
     try:
         old_data = (
-            inventory.read_git(against_git, new_path)
+            inventory.read_git_source(against_git, new_path, old_source)
             if against_git is not None
             else inventory.read_source(files[0])
         )

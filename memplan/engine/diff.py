@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from memplan.model import (
@@ -10,13 +11,106 @@ from memplan.model import (
     ClusterHeadroom,
     DiffReport,
     Finding,
+    FindingChange,
     Report,
     worst,
 )
 
+FAMILY = {
+    "MP202": "host-state", "MP203": "host-state",
+    "MP302": "ha-survivor", "MP303": "ha-survivor",
+    "MP401": "forecast", "MP402": "forecast",
+    "MP403": "forecast-ha", "MP404": "forecast-ha",
+}  # fmt: skip
+"""Rules that say more or less of one thing about one subject: a host that balloons (MP202)
+and then swaps (MP203) has one finding that escalated, not one resolved and one new."""
 
-def _key(f: Finding) -> tuple[str, str, str]:
-    return (f.rule, f.kind, f.subject)
+HA_SCENARIO = frozenset({"MP301", "MP302", "MP303"})
+"""Rules about the cluster's worst host failure: their findings are about the failure
+simulated, and move with it."""
+
+
+def _group(f: Finding) -> tuple[str, str, str]:
+    return (FAMILY.get(f.rule, f.rule), f.kind, f.subject)
+
+
+def _failures(r: Report) -> Callable[[Finding], tuple[str, ...] | None]:
+    """The hosts failed in the worst failure of the cluster a finding is about (None for
+    a finding of no HA scenario, or of a cluster without one)."""
+    failed = {c.name: c.ha.failed_hosts for c in r.clusters if c.ha is not None}
+    host_cluster = {h.host.name: h.host.cluster for h in r.hosts}
+    vm_cluster = {v.vm.name: host_cluster.get(v.host) if v.host else v.vm.cluster
+                  for v in r.vms}  # fmt: skip
+
+    def of(f: Finding) -> tuple[str, ...] | None:
+        if f.rule not in HA_SCENARIO:
+            return None
+        cluster = (host_cluster if f.kind == "host" else vm_cluster).get(f.subject)
+        return failed.get(cluster) if cluster is not None else None
+
+    return of
+
+
+def _hosts(names: tuple[str, ...] | None, subject: str) -> str:
+    return ", ".join("this host" if n == subject else n for n in names or ()) or "none"
+
+
+def match(
+    old: Report, new: Report
+) -> tuple[tuple[Finding, ...], tuple[Finding, ...], tuple[FindingChange, ...]]:
+    """(new, resolved, changed) findings. Findings are matched by rule family and subject
+    (FAMILY): the same rule on both sides is the same finding, changed only when the host
+    failure it is about moved; another rule of its family is the finding escalated or
+    eased. An HA finding gone when its cluster's worst failure moved is not resolved: the
+    failure it was about is no longer simulated (changed, with no new finding)."""
+    was_failed, now_failed = _failures(old), _failures(new)
+    groups: dict[tuple[str, str, str], tuple[list[Finding], list[Finding]]] = {}
+    for side, findings in ((0, old.findings), (1, new.findings)):
+        for f in findings:
+            groups.setdefault(_group(f), ([], []))[side].append(f)
+    fresh: list[Finding] = []
+    gone: list[Finding] = []
+    changed: list[FindingChange] = []
+
+    def moved(o: Finding, n: Finding | None) -> str | None:
+        a = was_failed(o)
+        b = now_failed(n) if n is not None else now_failed(o)
+        if a is None or b is None or set(a) == set(b):
+            return None
+        return f"the worst host failure moved from {_hosts(a, o.subject)} to {_hosts(b, o.subject)}"
+
+    for before, after in groups.values():
+        after = list(after)
+        rest: list[Finding] = []
+        for o in before:
+            twin = next((n for n in after if n.rule == o.rule), None)
+            if twin is None:
+                rest.append(o)
+                continue
+            after.remove(twin)
+            why = moved(o, twin)
+            if why is not None:
+                changed.append(FindingChange(o.kind, o.subject, o, twin, why))
+        rest.sort(key=lambda f: (-f.severity.rank, f.rule))
+        after.sort(key=lambda f: (-f.severity.rank, f.rule))
+        for o, n in zip(rest, after, strict=False):
+            step = "escalated" if n.severity.rank > o.severity.rank else "eased"
+            parts = [f"{step} from {o.severity.value} {o.rule}", moved(o, n)]
+            changed.append(FindingChange(o.kind, o.subject, o, n, "; ".join(p for p in parts if p)))
+        fresh += after[len(rest) :]
+        for o in rest[len(after) :]:
+            why = moved(o, None)
+            if why is None:
+                gone.append(o)
+            else:
+                changed.append(FindingChange(o.kind, o.subject, o, None,
+                                             f"{why}: the failure it was about is no longer"
+                                             " the one simulated, so it is not resolved"))  # fmt: skip
+    order = {id(f): i for i, f in enumerate((*old.findings, *new.findings))}
+    changed.sort(key=lambda c: order[id(c.old)])
+    fresh.sort(key=lambda f: order[id(f)])
+    gone.sort(key=lambda f: order[id(f)])
+    return tuple(fresh), tuple(gone), tuple(changed)
 
 
 def compare(
@@ -62,11 +156,10 @@ def compare(
                 (oh.get(name), nh.get(name)),
             )
         )
-    before_keys = {_key(f) for f in old.findings}
-    after_keys = {_key(f) for f in new.findings}
-    fresh = tuple(f for f in new.findings if _key(f) not in before_keys)
-    gone = tuple(f for f in old.findings if _key(f) not in after_keys)
+    fresh, gone, changed = match(old, new)
+    counted = [f for f in fresh if f.suppressed is None]
+    counted += [c.new for c in changed if c.worse and c.new and c.new.suppressed is None]
     return DiffReport(
         old.source, new.source, tuple(changes), tuple(clusters), fresh, gone,
-        worst(f.severity for f in fresh if f.suppressed is None),
+        worst(f.severity for f in counted), changed,
     )  # fmt: skip

@@ -30,6 +30,7 @@ from memplan.inventory.sources import (
     read_baseline,
     read_bytes,
     read_git,
+    read_git_source,
     read_source,
 )
 
@@ -42,6 +43,7 @@ __all__ = [
     "read_baseline",
     "read_bytes",
     "read_git",
+    "read_git_source",
     "read_source",
     "release_parse_trees",
     "retain_parse_trees",

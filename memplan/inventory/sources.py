@@ -55,6 +55,38 @@ def read_git(ref: str, path: str) -> bytes:
     return done.stdout
 
 
+def read_git_source(ref: str, path: str, label: str) -> bytes:
+    """The inventory at ``path`` as it is at git revision ``ref``: a YAML file's bytes as
+    committed, or an RVTools workbook or CSV tab (binary, or not UTF-8) imported from the
+    committed bytes, as read_source() imports the file on disk. Problems name ``label``
+    (``FILE@REF``), not the temporary copy the importer reads."""
+    if os.path.isdir(path):
+        raise UsageError(
+            f"--against-git: {path} is a folder; give one file (an inventory, an RVTools"
+            " workbook or CSV tab)"
+        )
+    data = read_git(ref, path)
+    if not is_export(path):
+        return data
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="memplan-git-") as folder:
+        copy = os.path.join(folder, os.path.basename(path))
+        with open(copy, "wb") as fh:
+            fh.write(data)
+        try:
+            return read_source(copy)
+        except InventoryError as exc:
+            raise InventoryError(
+                [
+                    Problem(label, p.line, p.column, p.message.replace(copy, label), p.first)
+                    if p.file == copy
+                    else p
+                    for p in exc.problems
+                ]
+            ) from None
+
+
 def read_baseline(path: str) -> frozenset[tuple[str, str, str]]:
     """(rule, kind, subject) of each finding in a baseline: a file written by
     ``--write-baseline``, or any ``memplan check --format json`` report. Bounded in size

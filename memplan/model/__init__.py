@@ -604,6 +604,9 @@ if TYPE_CHECKING:
     from memplan.model.diff import (
         DiffReport as DiffReport,
     )
+    from memplan.model.diff import (
+        FindingChange as FindingChange,
+    )
     from memplan.model.forecast import (
         Arrivals as Arrivals,
     )
@@ -707,6 +710,7 @@ _ELSEWHERE = {
     "Change": "diff",
     "ClusterDelta": "diff",
     "DiffReport": "diff",
+    "FindingChange": "diff",
     "Sizing": "rightsize",
     "VMSample": "rightsize",
     "VMSizing": "rightsize",

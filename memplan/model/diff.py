@@ -45,6 +45,30 @@ class ClusterDelta:
 
 
 @dataclass(frozen=True, slots=True)
+class FindingChange:
+    """A finding that is in both revisions in another form, or gone only because the
+    failure simulated moved: neither new nor resolved."""
+
+    kind: str
+    """What the subject is: vm, host or cluster."""
+    subject: str
+    """The subject's name."""
+    old: Finding
+    """The finding in the old revision."""
+    new: Finding | None
+    """In the new revision: the same rule, or another of its family (MP202 -> MP203);
+    None when the host failure it was about is no longer the one simulated."""
+    why: str
+    """What changed, e.g. "escalated from warn MP302; the worst host failure moved from
+    esx-web02 to esx-web05"."""
+
+    @property
+    def worse(self) -> bool:
+        """True when the new revision's finding is more severe: a new warn or fail."""
+        return self.new is not None and self.new.severity.rank > self.old.severity.rank
+
+
+@dataclass(frozen=True, slots=True)
 class DiffReport:
     """``memplan diff``."""
 
@@ -59,6 +83,9 @@ class DiffReport:
     new_findings: tuple[Finding, ...]
     """Findings of the new revision absent from the old one."""
     resolved: tuple[Finding, ...]
-    """Findings of the old revision gone in the new one."""
+    """Findings of the old revision gone in the new one, and not moved."""
     verdict: Severity
-    """Worst new finding that counts: decides the exit code."""
+    """Worst new finding (or escalated one) that counts: decides the exit code."""
+    changed: tuple[FindingChange, ...] = ()
+    """Findings escalated, eased or moved (engine/diff.py: matched by rule family and
+    subject)."""

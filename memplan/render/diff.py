@@ -9,11 +9,12 @@ from typing import Any
 from rich import box
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
-from memplan.model import DiffReport, MemState
+from memplan.model import DiffReport, Finding, FindingChange, MemState
 from memplan.render.base import write_safe
-from memplan.render.layout import put
-from memplan.render.markdown import ICON, findings_list
+from memplan.render.layout import hanging, put
+from memplan.render.markdown import ICON, _cell, findings_list
 from memplan.units import GIB
 
 
@@ -59,42 +60,77 @@ def render_table(d: DiffReport, console: Console) -> None:
         f"memplan diff {d.old_source} -> {d.new_source} · sizes in GiB (2^30 bytes)",
         highlight=False,
     )
+    width = console.width
+
+    def line(text: str, first: str = "  ", rest: str = "    ") -> None:
+        put(console, hanging(console, Text(text), width, first, rest))  # as check's blocks
+
     for c in d.changes:
-        console.print(f"  {_change(c)}", highlight=False)
+        line(_change(c))
     if not d.changes:
-        console.print("  no VM or host added, removed or resized")
+        line("no VM or host added, removed or resized")
     t = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     for h in HEADERS:
         t.add_column(h, no_wrap=True)
     for row in _rows(d):
         t.add_row(*row)
     put(console, t)
-    for label, items in (("new", d.new_findings), ("resolved", d.resolved)):
-        console.print(f"{len(items)} {label} findings")
-        for f in items:
-            console.print(
-                f"  {f.severity.value} {f.rule} {f.name} · {f.kind} {f.subject}: {f.message}",
-                highlight=False,
-            )
+    for label, items in (("new", d.new_findings), ("changed", d.changed), ("resolved", d.resolved)):
+        if label == "changed" and not items:
+            continue  # no finding escalated or moved: as before there was such a list
+        line(f"{len(items)} {label} findings", "", "  ")
+        for item in items:
+            if isinstance(item, FindingChange):
+                f = item.new if item.new is not None else item.old
+                line(f"{f.severity.value} {f.rule} {f.name} · {f.kind} {f.subject}: {item.why}")
+                if item.new is not None:
+                    line(f"now: {item.new.message}", "    ", "      ")
+                line(f"was: {item.old.message}", "    ", "      ")
+                continue
+            line(f"{item.severity.value} {item.rule} {item.name} · {item.kind} {item.subject}:"
+                 f" {item.message}")  # fmt: skip
     console.print(f"verdict of the new findings: {d.verdict.value.upper()}", highlight=False)
 
 
 def render_markdown(d: DiffReport, console: Console) -> None:
     """A pull-request comment."""
+    moved = f"{len(d.changed)} changed, " if d.changed else ""
     lines = [
-        f"### memplan diff: {ICON[d.verdict]} {len(d.new_findings)} new, {len(d.resolved)} resolved",
+        f"### memplan diff: {ICON[d.verdict]} {len(d.new_findings)} new, {moved}"
+        f"{len(d.resolved)} resolved",
         "",
     ]
     if d.changes:
         lines += [f"- {_change(c)}" for c in d.changes] + [""]
     lines += ["| " + " | ".join(HEADERS) + " |", "|" + "---|" * len(HEADERS)]
     lines += ["| " + " | ".join(r) + " |" for r in _rows(d)]
-    for label, items in (("new findings", d.new_findings), ("resolved findings", d.resolved)):
+    for label, items in (("new findings", d.new_findings), ("changed findings", d.changed),
+                         ("resolved findings", d.resolved)):  # fmt: skip
         if items:
             lines += ["", f"<details><summary>{len(items)} {label}</summary>", ""]
-            lines += findings_list(list(items))
+            lines += [
+                _changed_item(i) if isinstance(i, FindingChange) else findings_list([i])[0]
+                for i in items
+            ]
             lines += ["", "</details>"]
     write_safe(console, "\n".join(lines) + "\n")
+
+
+def _changed_item(c: FindingChange) -> str:
+    """A changed finding as a Markdown list item: the finding now (or then), why, and its
+    message before and after."""
+    f = c.new if c.new is not None else c.old
+    head = findings_list([f])[0].split(":", 1)[0]  # icon, rule, name and subject, escaped
+    now = f" Now: {_cell(c.new.message)}." if c.new is not None else ""
+    where = f" ({f.location.file}:{f.location.line})"
+    return f"{head}: {_cell(c.why)}.{now} Was: {_cell(c.old.message)}.{where}"
+
+
+def _finding(f: Finding | None) -> dict[str, Any] | None:
+    if f is None:
+        return None
+    return {"rule": f.rule, "kind": f.kind, "subject": f.subject, "severity": f.severity.value,
+            "message": f.message}  # fmt: skip
 
 
 def render_json(d: DiffReport, console: Console) -> None:
@@ -119,5 +155,7 @@ def render_json(d: DiffReport, console: Console) -> None:
                           "severity": f.severity.value, "message": f.message} for f in d.new_findings],
         "resolved_findings": [{"rule": f.rule, "kind": f.kind, "subject": f.subject,
                                "severity": f.severity.value, "message": f.message} for f in d.resolved],
+        "changed_findings": [{"kind": c.kind, "subject": c.subject, "why": c.why,
+                              "old": _finding(c.old), "new": _finding(c.new)} for c in d.changed],
     }  # fmt: skip
     console.file.write(json.dumps(doc, indent=2, sort_keys=True) + "\n")
