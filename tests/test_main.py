@@ -68,6 +68,13 @@ def test_a_closed_pipe_keeps_the_verdicts_exit_code() -> None:
     assert _read_one_line("thresholds", "512GiB") == (0, "")
 
 
+def test_a_closed_pipe_keeps_the_files_written_beside_it(tmp_path: Path) -> None:
+    # the report files were staged around the table: the broken pipe discarded them
+    junit = tmp_path / "junit.xml"
+    assert _read_one_line("check", "samples/realistic.yaml", "-o", f"junit={junit}") == (1, "")
+    assert junit.read_text().rstrip().endswith("</testsuites>")
+
+
 def test_a_closed_pipe_on_stderr_keeps_the_exit_code(tmp_path: Path) -> None:
     # `memplan check bad.yaml 2>&1 | head -1` with 3000 error lines, more than a pipe holds
     bad = tmp_path / "bad.yaml"
