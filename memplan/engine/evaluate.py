@@ -418,8 +418,9 @@ def _report(
         about = {f.subject for f in scenario}  # the cluster of these only, not of every VM
         cluster_of = {h.name: h.cluster for h in inventory.hosts if h.name in about}
         cluster_of.update({vm.name: vm.cluster for vm in inventory.vms if vm.name in about})
-        for f in scenario:
-            own[("cluster", cluster_of.get(f.subject) or "")].append(f.severity)
+        for f in scenario:  # a cluster's own (MP403, MP404) by its name
+            cluster = f.subject if f.kind == "cluster" else cluster_of.get(f.subject)
+            own[("cluster", cluster or "")].append(f.severity)
             # ...and shows on the host it is about (a VM's: the host it runs on today)
             vm = vm_results.get(f.subject) if f.kind == "vm" else None
             host = vm.host if vm is not None else f.subject if f.kind == "host" else None

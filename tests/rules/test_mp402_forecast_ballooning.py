@@ -61,3 +61,17 @@ def test_ballooning_today_stays_mp202s() -> None:
     assert r.forecast is not None
     assert r.forecast.hosts[0].balloon_at == date(2026, 12, 1)
     assert [f.rule for f in r.findings] == ["MP202"]
+
+
+def test_a_clusters_own_forecast_finding_counts_for_its_verdict() -> None:
+    """MP403's passing example (1%/month) over two years: the failover fails within the
+    window while neither host balloons on its own. The finding is the cluster's, and the
+    cluster's verdict says fail (it said ok, with the report failing)."""
+    from memplan.rules import RULES
+
+    text = (RULES["MP403"].__doc__ or "").split("::\n\n")[1].split("\n\nFails")[0]
+    r = engine.evaluate(inv(text), Scenario(as_of=date(2026, 12, 1), fail_within_days=730))
+    assert [(f.rule, f.kind, f.subject) for f in r.findings] == [("MP403", "cluster", "c")]
+    assert r.verdict == "fail"
+    assert r.clusters[0].verdict == "fail"
+    assert {h.verdict for h in r.hosts} == {"ok"}  # today's
