@@ -384,7 +384,7 @@ def test_proofs_kept_per_host_are_the_proof_over_the_rows() -> None:
     _balloons_all() over the load's rows."""
     inventory = inv(_changing())
     host_of, _ = engine.place(inventory)
-    answers, edges, carried = set(), 0, 0
+    answers, edges, carried, inserted = set(), 0, 0, 0
     for growth in (None, 0.06):
         world = projection._World.start(inventory, host_of, growth, "demand", AS_OF)
         k = 1 / (1 - float(inventory.policy.idle_tax))
@@ -405,15 +405,29 @@ def test_proofs_kept_per_host_are_the_proof_over_the_rows() -> None:
                     assert covers(rows, lo)
                     assert not covers(rows, hi)
                     edges += 1
-            for index in world._index.values():  # proofs carried over a fold: made afresh
+            for index in world._index.values():  # proofs carried over a fold or a new
+                # VM put in (_Layout.insert()): made afresh; so are the sums and rows
                 for lay in (index.lay, index.folded):
-                    if lay is not None and lay.proof is not None:
+                    if lay is None:
+                        continue
+                    rows = [row for row in lay.base if row is not None]
+                    assert lay.sums == projection._sums((0,) * 6, rows)
+                    assert lay.moving == [i for i, row in enumerate(lay.base) if row is None]
+                    for i, e in enumerate(index.vms):  # fixed rows: the entry's, from then
+                        assert lay.base[i] is None or lay.base[i] is e.row
+                        assert lay.base[i] is None or max(lay.since, e.born) - e.born >= e.since
+                    if lay.taken is not None:
+                        fresh = projection._Layout(lay.base, lay.moving, lay.sums, lay.since)
+                        assert lay.taken == fresh.taking()
+                    if lay.proof is not None:
                         again = projection._Layout(lay.base, lay.moving, lay.sums, lay.since)
                         assert lay.proof == again.base_proof(k)
                         carried += lay is index.folded
+                        inserted += index.version > 0
     assert answers == {True, False}
     assert edges > 20
     assert carried
+    assert inserted  # proofs that took new VMs in
 
 
 def test_ha_verdicts_over_the_months_are_the_analysis_of_the_grown_vms() -> None:

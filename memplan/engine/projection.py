@@ -32,6 +32,7 @@ from memplan.engine.hostmodel import (
     choose_host,
     evaluate_load,
     figures,
+    idle_k,
     reclaims,
     state_of,
     swaps,
@@ -359,11 +360,7 @@ class _Layout:
         """What taken_at() reads of each row in ``base`` (shares, active, floor, held),
         None for the growing rows; worked out once."""
         if self.taken is None:
-            self.taken = [
-                None if row is None
-                else (row[0].shares, row[2], min(row[0].reservation, row[1]), row[1])
-                for row in self.base
-            ]  # fmt: skip
+            self.taken = [None if row is None else _taking(row) for row in self.base]
         return self.taken
 
     def holding(self, vms: list[_Entry]) -> Holding:
@@ -383,6 +380,28 @@ class _Layout:
             self.held = (overhead, reserved, [(*key, *v) for key, v in groups.items()])
         return self.held
 
+    def insert(self, at: int, row: Row | None) -> None:
+        """A VM's row (None: it grows) put in at position ``at``: the rows after it move
+        one place on, and the sums, the proof and taking()'s list take it in (holding()'s
+        answer is made again for a growing row) (the same as
+        laying the rows out afresh: the proof's level is a maximum, its first row the
+        lowest position)."""
+        self.base.insert(at, row)
+        moving = self.moving
+        after = bisect.bisect_left(moving, at)  # sorted: the positions at or after it move
+        self.moving = moving[:after] + [i + 1 for i in moving[after:]]
+        if row is None:
+            bisect.insort(self.moving, at)
+            self.held = None  # holding() takes it in afresh
+        else:
+            self.sums = _sums(self.sums, (row,))
+        if self.proof is not None:
+            level, first, kind, whole = self.proof
+            proof = (level, first + 1 if first >= at else first, kind, whole)
+            self.proof = proof if row is None else _proof_over(proof, ((at, row),), self.k)
+        if self.taken is not None:
+            self.taken.insert(at, None if row is None else _taking(row))
+
     def base_proof(self, k: float) -> tuple[float, int, int, bool]:
         """ha.proof_level() over the rows in ``base``: the highest level, the position and
         kind of the first row that is not ha.ROW_SAFE (len(base) and ROW_SAFE when none
@@ -397,6 +416,12 @@ class _Layout:
 Holding = tuple[int, int, list[tuple[float, int, list[int], list[int]]]]
 """_Layout.holding()'s answer: overheads, reservations, and (1 + rate, birth month, held
 memory, usage bounds) per group of growing rows."""
+
+
+def _taking(row: Row) -> tuple[int, int, int, int]:
+    """What taken_at() reads of a row: shares, active, floor, held."""
+    return (row[0].shares, row[2], min(row[0].reservation, row[1]), row[1])
+
 
 Proof = tuple[float, int, int, bool]
 """_Layout.base_proof()'s answer: level, position and kind of the first row that is not
@@ -490,19 +515,12 @@ class _OnHost:
         at = bisect.bisect_left(self.names, name)
         self.names.insert(at, name)
         self.vms.insert(at, entry)
-        row = entry.row if entry.since == 0 else None
-        lay = self.lay
-        lay.base.insert(at, row)
-        moving = lay.moving
-        after = bisect.bisect_left(moving, at)  # sorted: the positions at or after it move
-        lay.moving = moving[:after] + [i + 1 for i in moving[after:]]
-        if row is None:
-            bisect.insort(lay.moving, at)
-            lay.held = None
-        else:
-            lay.sums = _sums(lay.sums, (row,))
-        lay.proof = lay.taken = None
-        self.folded = None
+        self.lay.insert(at, entry.row if entry.since == 0 else None)
+        folded = self.folded
+        if folded is not None:  # read from its month on, once every VM here exists
+            age = max(folded.since, entry.born) - entry.born
+            fixed = entry.row is not None and age >= entry.since
+            folded.insert(at, entry.row if fixed else None)
         self.last_born = max(self.last_born, entry.born)
         if new:
             bisect.insort(self.arrived, entry.born)
@@ -733,7 +751,7 @@ class _World:
         )  # fmt: skip
 
     def _covers(self, rows: tuple[Row, ...], need: int) -> bool:
-        return _balloons_all(rows, need, 1 / (1 - float(self.inventory.policy.idle_tax)))
+        return _balloons_all(rows, need, idle_k(self.inventory.policy))
 
     def _covers_on(self, name: str, month: int) -> Callable[[tuple[Row, ...], int], bool]:
         """_covers() for host ``name``'s loads at ``month``: where a load's rows are the host's index
@@ -741,7 +759,7 @@ class _World:
         (_Layout.base_proof()) and only the growing ones are gone over again. The same
         answers as _balloons_all()."""
         index = self._on(name)
-        k = 1 / (1 - float(self.inventory.policy.idle_tax))
+        k = idle_k(self.inventory.policy)
 
         def covers(rows: tuple[Row, ...], need: int) -> bool:
             if (
