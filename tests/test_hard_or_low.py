@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from memplan.engine.hostmodel import SWAP_MARGIN, Row, figures, hard_or_low, load_of, state_of
 from memplan.engine.memsched import Claim, ballooned
+from memplan.engine.projection import _balloons_all
 from memplan.model import VM, Host, Location, MemState, Policy
 from memplan.units import GIB, MIB
 
@@ -161,4 +162,9 @@ def test_state_of_is_the_whole_evaluation(
     assert state_of(host, load, policy) is want
     assert state_of(host, load, policy, None, levels) is want
     assert state_of(host, load, policy, None, levels) is want  # from the level kept
-    event(f"state: {want}")
+    k = 1 / (1 - float(tax))
+    proof = lambda rows, need: _balloons_all(rows, need, k)  # noqa: E731
+    for _ in range(2):  # with the proof that ballooning covers the need, before and after
+        # hard_or_low() (a level kept)
+        assert state_of(host, load, policy, proof, levels) is want
+    event(f"state: {want}, level kept: {'h' in levels}")

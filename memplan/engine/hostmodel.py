@@ -212,7 +212,9 @@ def state_of(
     or low (most hosts that reach it: only the ballooned total tells the two apart), and
     the split decides the rest. ``levels``, when given, keeps the MemSched level
     hard_or_low() reached for each host name, where it starts next time (a forecast
-    evaluates each host month after month)."""
+    evaluates each host month after month); a host found there is asked hard_or_low()
+    before the proof that ballooning covers the need (it was not soft last time: most
+    hosts that reach hard or low stay there as demand grows)."""
     table = host_bands(host, policy)
     free = host.capacity - load.demand
     unreclaimed = state_by_free(free, table)
@@ -222,19 +224,27 @@ def state_of(
     if load.active + load.overhead > host.capacity:
         return MemState.LOW
     hard = esxi.lower_edge(table, MemState.HARD)
+    start = levels.get(host.name) if levels is not None else None
     if load.balloonable < need:  # some of the need is compressed or swapped
         if hard is None or free >= hard:
             return MemState.HARD
         if free + load.balloonable < hard:
             return MemState.LOW
-    elif covers is not None and covers(load.rows, need):
-        return MemState.SOFT
+    elif start is None and covers is not None and covers(load.rows, need):
+        return MemState.SOFT  # (a host hard_or_low() saw last time is tried there first)
     short = None if hard is None else hard - free
-    start = levels.get(host.name, 0.0) if levels is not None else 0.0
-    settled, level = hard_or_low(load.rows, need, short, idle_k(policy), start)
+    settled, level = hard_or_low(load.rows, need, short, idle_k(policy), start or 0.0)
     if levels is not None:
         levels[host.name] = level
-    return settled if settled is not None else _evaluate(host, load, policy, False)[0].state
+    if settled is not None:
+        return settled
+    if (
+        start is not None and levels is not None and covers is not None
+        and load.balloonable >= need and covers(load.rows, need)
+    ):  # fmt: skip
+        del levels[host.name]  # soft after all: the proof first next time
+        return MemState.SOFT
+    return _evaluate(host, load, policy, False)[0].state
 
 
 _IDLE_K: list[tuple[Policy, float]] = []
