@@ -527,6 +527,12 @@ class _OnHost:
         self.version += 1
 
 
+_LOAD = builder(Load)
+"""Load(*fields) without its __init__ (a load per host and month: memplan.model.builder)."""
+_POINT = builder(TimelinePoint)
+"""TimelinePoint(*fields), the same way (a point per host and month)."""
+
+
 @dataclass(slots=True)
 class _Last:
     """A host's last load (_World.load()): for ``month`` while ``index`` stands at
@@ -712,7 +718,7 @@ class _World:
             if settled:  # growing VMs at their bounds: leave them out of later months' pass
                 index.fold(month, lay)
             rows: list[Row] = laid  # type: ignore[assignment]  # no None left
-            load = Load(tuple(rows), len(rows), d, o, a, c, r, b)
+            load = _LOAD(tuple(rows), len(rows), d, o, a, c, r, b)
         else:
             rows = [e.at(month) for e in vms if e.born <= month]
             load = Load.of(rows, len(rows))
@@ -731,23 +737,31 @@ class _World:
         state = self.states.get((name, month))
         if state is None:
             self.load(name, month)
-            last = self._last[name]
-            if last.state is None:
-                covers = self._covers_on(name, month)
-                last.state = state_of(
-                    last.host, last.load, self.inventory.policy, covers, self._levels
-                )
-            state = self.states[name, month] = last.state
+            state = self._settle(name, month)
+        return state
+
+    def _settle(self, name: str, month: int) -> MemState:
+        """state() once load(name, month) has run: its last load's state, evaluated if it
+        has none yet, and kept for the month."""
+        last = self._last[name]
+        if last.state is None:
+            covers = self._covers_on(name, month)
+            last.state = state_of(last.host, last.load, self.inventory.policy, covers, self._levels)
+        state = self.states[name, month] = last.state
         return state
 
     def point(self, name: str, month: int, at: date) -> TimelinePoint:
         """The host at ``month`` (dated ``at``) as the timeline shows it; its state is kept
         for state()."""
         host, load = self.hosts[name], self.load(name, month)
+        state = self.states.get((name, month))
+        if state is None:
+            state = self._settle(name, month)
+        arrived = bisect.bisect_right(self._last[name].index.arrived, month)  # arrived_on()
         capacity = 0 if host.maintenance else host.capacity  # as check's cluster counts it
-        return TimelinePoint(
+        return _POINT(
             month, at, host.cluster, name, capacity, load.demand, capacity - load.demand,
-            self.state(name, month), self.arrived_on(name, month), host.maintenance,
+            state, arrived, host.maintenance,
         )  # fmt: skip
 
     def _covers(self, rows: tuple[Row, ...], need: int) -> bool:
