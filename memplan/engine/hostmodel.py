@@ -247,6 +247,15 @@ def state_of(
     return _evaluate(host, load, policy, False)[0].state
 
 
+def _top(rows: tuple[Row, ...], k: float) -> float:
+    """The lowest MemSched level at which every VM with shares keeps all it holds."""
+    top = 0.0
+    for vm, held, active, _ in rows:
+        if vm.shares > 0:
+            top = max(top, (held if held <= active else active + k * (held - active)) / vm.shares)
+    return top
+
+
 _IDLE_K: list[tuple[Policy, float]] = []
 
 
@@ -303,7 +312,8 @@ def hard_or_low(
         else:
             low += room
         shares: float = vm.shares
-        if shares > 0:  # the levels at which it keeps all it holds, and swap_proven()'s
+        if shares > 0 and x <= 0:  # the levels at which it keeps all it holds, and
+            # swap_proven()'s: where to look first when not told (top: see below)
             at = (held if held <= active else active + k * (held - active)) / shares
             if at > top:
                 top = at
@@ -348,6 +358,8 @@ def hard_or_low(
             if hi >= 0 and not lo < x < hi:
                 x = (lo + hi) / 2
             elif hi < 0 and not lo < x:
+                if top <= 0:  # not worked out in the first pass (a start was given)
+                    top = _top(rows, k)
                 x = top if top > lo else -1.0
         else:
             x = z if z > 0 else top  # the first level: swap_proven()'s, or the top

@@ -341,7 +341,7 @@ class _Layout:
     positions of the others, ``sums`` Load's sums over ``base`` (demand, overhead, active,
     configured, reserved, balloonable)."""
 
-    __slots__ = ("base", "held", "k", "moving", "proof", "since", "sums", "taken")
+    __slots__ = ("base", "held", "k", "moving", "proof", "since", "still", "sums", "taken")
 
     def __init__(
         self, base: list[Row | None], moving: list[int], sums: tuple[int, ...], since: int
@@ -355,6 +355,9 @@ class _Layout:
         """taking()'s list."""
         self.held: Holding | None = None
         """holding()'s answer."""
+        self.still: tuple[int, int, int] | None = None
+        """The overheads, configured sizes and reservations of the growing rows' VMs,
+        which growth leaves as they are (load() adds them once)."""
 
     def taking(self) -> list[tuple[int, int, int, int] | None]:
         """What taken_at() reads of each row in ``base`` (shares, active, floor, held),
@@ -392,7 +395,7 @@ class _Layout:
         self.moving = moving[:after] + [i + 1 for i in moving[after:]]
         if row is None:
             bisect.insort(self.moving, at)
-            self.held = None  # holding() takes it in afresh
+            self.held = self.still = None  # holding() and load() take it in afresh
         else:
             self.sums = _sums(self.sums, (row,))
         if self.proof is not None:
@@ -704,25 +707,37 @@ class _World:
         vms = index.vms
         if month >= index.last_born:  # every VM here exists: only the growing ones change
             lay = index.layout(month)
+            still = lay.still
+            if still is None:
+                moving = [vms[i].vm for i in lay.moving]
+                still = lay.still = (
+                    sum(vm.overhead for vm in moving), sum(vm.memory for vm in moving),
+                    sum(vm.reservation for vm in moving),
+                )  # fmt: skip
             laid = lay.base.copy()
-            d, o, a, c, r, b = lay.sums
-            settled = 0
+            settled = h = a = b = 0
             for i in lay.moving:
                 e = vms[i]
                 row = laid[i] = e.at(month)
                 if row is e.row:
                     settled += 1
-                vm, held, active, balloonable = row
-                d, o, a = d + held + vm.overhead, o + vm.overhead, a + active
-                c, r, b = c + vm.memory, r + vm.reservation, b + balloonable
+                _, held, active, balloonable = row
+                h, a, b = h + held, a + active, b + balloonable
             if settled:  # growing VMs at their bounds: leave them out of later months' pass
                 index.fold(month, lay)
             rows: list[Row] = laid  # type: ignore[assignment]  # no None left
-            load = _LOAD(tuple(rows), len(rows), d, o, a, c, r, b)
+            d, o, a0, c, r, b0 = lay.sums
+            o1, c1, r1 = still
+            load = _LOAD(tuple(rows), len(rows), d + h + o1, o + o1, a0 + a, c + c1, r + r1, b0 + b)
         else:
             rows = [e.at(month) for e in vms if e.born <= month]
             load = Load.of(rows, len(rows))
-        if last is not None and last.host is host and last.load == load:
+        if (
+            last is not None
+            and last.host is host
+            and last.load.demand == load.demand
+            and (last.load == load)
+        ):
             self._last[name] = _Last(host, index, index.version, month, last.load, last.state)
             return last.load
         self._last[name] = _Last(host, index, index.version, month, load)
