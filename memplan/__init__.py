@@ -28,44 +28,6 @@ def _precompile_yaml_reader() -> None:
         cache[(str, YAML_NON_PRINTABLE, 0)] = re.compile(YAML_FORBIDDEN)
 
 
-REGEX_CODE = "regex_code.marshal"
-"""The file beside this one that holds what re's compiler makes of the regular expressions
-memplan's commands compile on their way (scripts/gen_startup_code.py writes it, with
-DATACLASS_CODE)."""
-
-
-def _precompiled_patterns() -> None:
-    """re parses and compiles a pattern in Python, at the first use of each: the 55 patterns
-    a ``check`` compiles (memplan's own, PyYAML's resolver, the standard library's and
-    typer's and Rich's on the way) cost a tenth of its start-up's instructions. The file
-    beside this one holds, for each pattern and flags, the arguments re's compiler ends
-    with, ``_sre.compile``'s (the opcodes, the groups), made by this Python's minor version
-    with the same regular-expression engine (``_sre.MAGIC``); each is made into its
-    pattern, the C step alone, and put in re's cache, where re looks first: the same
-    pattern objects, equal to what re compiles (tests/test_startup.py). Any other pattern,
-    or any pattern on another Python, is compiled as before."""
-    import marshal
-
-    sre = sys.modules.get("_sre")
-    cache = getattr(re, "_cache", None)
-    try:
-        with open(f"{__path__[0]}/{REGEX_CODE}", "rb") as file:
-            engine, patterns = marshal.loads(file.read())
-    except (OSError, EOFError, ValueError, TypeError):
-        return
-    if sre is None or not isinstance(cache, dict) or engine != regex_engine():
-        return
-    for pattern, flags, *compiled in patterns:
-        cache[type(pattern), pattern, flags] = sre.compile(pattern, *compiled)
-
-
-def regex_engine() -> tuple[int, int, int]:
-    """What the compiled patterns are valid for: the minor version and _sre's magic."""
-    sre = sys.modules.get("_sre")
-    return (*sys.version_info[:2], getattr(sre, "MAGIC", 0))
-
-
-_precompiled_patterns()
 _precompile_yaml_reader()
 
 DATACLASS_CODE = "dataclass_code.marshal"
@@ -82,14 +44,15 @@ def _precompiled_dataclass_methods() -> None:
     code ``compile()`` makes of it (in marshal's format, as .pyc files keep code), and
     dataclasses' ``exec`` is handed that code for a text found there: the same methods
     without the compiler. Any other text, another class or another Python's dataclasses
-    (the file records the bytecode's magic number), is compiled as before."""
+    (the file records the bytecode's magic number), is compiled as before. The file also
+    records the Python version it was made with (the tests hold it current on that one)."""
     import dataclasses
     import marshal
     from importlib.util import MAGIC_NUMBER
 
     try:
         with open(f"{__path__[0]}/{DATACLASS_CODE}", "rb") as file:
-            magic, modules = marshal.loads(file.read())
+            magic, modules, _made_with = marshal.loads(file.read())
     except (OSError, EOFError, ValueError, TypeError):
         return
     if magic != MAGIC_NUMBER or not isinstance(modules, dict):
