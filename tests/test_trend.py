@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from memplan import engine, inventory
 from memplan.cli import app
 from memplan.engine import trend
+from memplan.errors import UsageError
 from memplan.model import Inventory, MemState
 from memplan.units import GIB, MIB
 
@@ -1070,3 +1071,98 @@ def test_check_history_leaves_out_another_estates_snapshot_and_says_so(tmp_path:
         f"{tmp_path}/x.yaml shares no host or VM with {tmp_path}/s5.yaml nor with the snapshots"
         " that do: left out, as another estate's"
     )
+
+
+# --- a govc pair is one snapshot (audit 12) ----------------------------------------------
+
+
+A_YAML = (
+    "version: 1\ncollected: 2026-01-01\nclusters:\n  - name: domain-c7\n    hosts:\n"
+    "      - name: esx01\n        memory: 256GiB\n        vms:\n"
+    "          - {name: app01, memory: 16GiB, vcpus: 4, consumed: 8GiB}\n"
+    "      - {name: esx02, memory: 128GiB}\n"
+)
+
+
+def _govc_pair(folder: Path, hosts: str, vms: str, day: datetime) -> tuple[str, str]:
+    """govc host.info and vm.info JSON of A_YAML's cluster, both modified on ``day``."""
+    import os
+
+    from tests.test_import import HOSTS_PASCAL, VMS_PASCAL
+
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / hosts).write_text(json.dumps(HOSTS_PASCAL))
+    (folder / vms).write_text(json.dumps(VMS_PASCAL))
+    for name in (hosts, vms):
+        os.utime(folder / name, (day.timestamp(), day.timestamp()))
+    return str(folder / hosts), str(folder / vms)
+
+
+def test_a_govc_pair_is_one_snapshot(tmp_path: Path) -> None:
+    """hosts.json and vms.json (docs/import.md) are one snapshot of hosts and their VMs, not
+    two snapshots of which the second had no host for its VMs (exit 0, no table)."""
+    (tmp_path / "a.yaml").write_text(A_YAML)
+    hosts, vms = _govc_pair(tmp_path, "hosts.json", "vms.json", datetime(2026, 3, 2))
+    code, out, err = run("trend", str(tmp_path / "a.yaml"), hosts, vms, "-f", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert [(s["source"], s["collected"]) for s in doc["snapshots"]] == [
+        (str(tmp_path / "a.yaml"), "2026-01-01T00:00:00"),
+        (f"{hosts} + {vms}", "2026-03-02T00:00:00"),
+    ]
+    esx01 = next(h for h in doc["hosts"] if h["name"] == "esx01")
+    assert esx01["steps"]["added_bytes"] == esx01["steps"]["removed_bytes"] == 0
+    assert esx01["trend"]["bytes_per_month"] > 0
+    assert (
+        f"import: {hosts} + {vms}: the export does not say when it was collected; dated by the"
+        " files' latest modification time, 2026-03-02 00:00" in " ".join(err.split())
+    )
+    # the pair alone is one snapshot: too few, and the error says which it is
+    code, out, err = run("trend", hosts, vms)
+    assert (code, out) == (2, "")
+    assert err.endswith(
+        f"memplan: error: growth needs two or more dated snapshots, 1 given: {hosts} + {vms}\n"
+    )
+
+
+def test_half_a_govc_pair_is_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(A_YAML)
+    hosts, vms = _govc_pair(tmp_path, "hosts.json", "vms.json", datetime(2026, 3, 2))
+    code, out, err = run("trend", str(tmp_path / "a.yaml"), hosts)
+    assert (code, out) == (2, "")
+    assert err == (
+        "memplan: error: a govc snapshot is two files, its hosts (govc host.info -json) and its"
+        f" VMs (govc vm.info -json), or one JSON holding both: {hosts} holds hosts and no VMs,"
+        " with no other half beside it (the same folder, and the same name with 'vms' for"
+        " 'hosts')\n"
+    )
+    code, _, err = run("check", str(tmp_path / "a.yaml"), "--history", vms)
+    assert code == 2
+    assert f"{vms} holds VMs and no hosts" in err
+
+
+def test_govc_pairs_in_a_folder_meet_by_name(tmp_path: Path) -> None:
+    """Two months of govc pairs in one folder: hosts-2026-01.json goes with
+    vms-2026-01.json, hosts-2026-03.json with vms-2026-03.json; two snapshots."""
+    from memplan.inventory.snapshots import snapshot_files
+
+    _govc_pair(tmp_path, "hosts-2026-01.json", "vms-2026-01.json", datetime(2026, 1, 1))
+    _govc_pair(tmp_path, "hosts-2026-03.json", "vms-2026-03.json", datetime(2026, 3, 2))
+    code, out, err = run("trend", str(tmp_path), "-f", "json")
+    assert code == 0, err
+    assert [s["source"] for s in json.loads(out)["snapshots"]] == [
+        f"{tmp_path}/hosts-2026-01.json + {tmp_path}/vms-2026-01.json",
+        f"{tmp_path}/hosts-2026-03.json + {tmp_path}/vms-2026-03.json",
+    ]
+    # a VMs file whose name meets no hosts file's: both halves are named
+    (tmp_path / "vms-2026-03.json").rename(tmp_path / "vms-march.json")
+    files = sorted(str(p) for p in tmp_path.iterdir())
+    with pytest.raises(UsageError) as info:
+        snapshot_files(files)
+    assert f"{tmp_path}/hosts-2026-03.json holds hosts and no VMs" in str(info.value)
+    assert f"{tmp_path}/vms-march.json holds VMs and no hosts" in str(info.value)
+    # a YAML file is a snapshot of its own
+    assert snapshot_files([str(tmp_path / "hosts-2026-01.json"), "x.yaml",
+                           str(tmp_path / "vms-2026-01.json")]) == [
+        ["x.yaml"], [str(tmp_path / "hosts-2026-01.json"), str(tmp_path / "vms-2026-01.json")]
+    ]  # fmt: skip

@@ -24,7 +24,8 @@ SnapshotsArg = Annotated[
     list[str],
     typer.Argument(
         help="Dated snapshots: inventory YAML files with 'collected:', RVTools exports or govc"
-        " JSON, mixed, in any order; a folder stands for the snapshots in it.",
+        " JSON (a hosts.json and vms.json pair is one), mixed, in any order; a folder stands"
+        " for the snapshots in it.",
         show_default=False,
         metavar="SNAPSHOT...",
     ),

@@ -355,7 +355,8 @@ def learn(snapshots: Sequence[Inventory], today: Inventory | None = None) -> His
             "; ".join(f"{s}: no collected: date; add 'collected: YYYY-MM-DD'" for s in undated)
         )
     if len(snapshots) < 2:
-        raise UsageError(f"growth needs two or more dated snapshots, {len(snapshots)} given")
+        given = f": {snapshots[0].source}" if snapshots else ""
+        raise UsageError(f"growth needs two or more dated snapshots, {len(snapshots)} given{given}")
     kept, left_out = one_estate(sorted(snapshots, key=lambda s: s.collected or datetime.min), today)
     # hosts whose VMs give no consumed figure rest on vCenter's observed usage, as in check
     ordered = tuple(observe(s) for s in kept)
