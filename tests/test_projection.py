@@ -513,3 +513,26 @@ def test_loads_are_the_grown_vms_loads_whatever_months_are_asked() -> None:
                 assert plain(world.load(name, month)) == plain(load_of(world.on_host(name, month)))
         folded += sum(1 for index in world._index.values() if index.folded is not None)
     assert folded  # some growing VMs reach their bounds
+
+
+def test_check_takes_the_timeline_from_its_forecasts_pass() -> None:
+    """engine.evaluate(timeline=True), as ``check --format html`` asks it, takes every
+    host's timeline from the pass that makes the forecast: the same report as without it
+    but for the points, and the points timeline() gives, through planned changes, new VMs,
+    HA and a failed host."""
+    from dataclasses import replace
+
+    inventory = inv(_changing())
+    observed = engine.observe(inventory)
+    host_of, _ = engine.place(observed)
+    for growth, scope in ((None, "demand"), (0.06, "demand"), (0.06, "vm")):
+        scenario = Scenario(
+            as_of=AS_OF, horizon_months=18, growth=growth, growth_scope=scope, fail_hosts=("b",)
+        )
+        plain = engine.evaluate(inventory, scenario)
+        both = engine.evaluate(inventory, scenario, timeline=True)
+        points, _ = projection.timeline(observed, host_of, AS_OF, 18, 1, growth, scope)
+        assert points
+        assert both.timeline == points
+        assert not plain.timeline
+        assert replace(both, timeline=()) == plain

@@ -18,7 +18,7 @@ from memplan.units import suggest
 
 if TYPE_CHECKING:
     from memplan.engine.trend import History
-    from memplan.model import Inventory, Report, Scenario
+    from memplan.model import Inventory, Report
 from memplan.cli.exits import EXIT_RANK, exit_for, usage_exit
 from memplan.cli.loading import build_scenario, load_inventory
 from memplan.cli.options import (
@@ -226,12 +226,13 @@ def check(
             require_extra("html", "--format html")
         learnt = learn(tuple(history), inv) if history and scenario.growth is None else None
         outlook = history_forecast(inv, scenario, learnt) if learnt else None
-        report = engine.evaluate(inv, scenario, outlook)
+        html = any(f is Format.HTML for f, _ in targets)  # it charts the forecast's timeline
+        report = engine.evaluate(inv, scenario, outlook, timeline=html)  # in the same pass
         if history and report.forecast is not None and learnt is None:  # --growth overrides
             said = (OVERRIDDEN, *report.forecast.notes)
             report = replace(report, forecast=replace(report.forecast, notes=said))
-        if report.forecast is not None and any(f is Format.HTML for f, _ in targets):
-            report = _with_timeline(inv, report, scenario, learnt)  # the HTML charts it
+        if report.forecast is not None and html and learnt is not None:
+            report = _with_timeline(inv, report, learnt)
         make = functools.partial(
             renderer, explain=explain, vms=vms, host=host, csv_vms=csv_vms, verbose=verbose,
             wide=wide, quiet=quiet,
@@ -275,25 +276,16 @@ def check(
     raise typer.Exit(max(codes, key=lambda c: EXIT_RANK[c]))
 
 
-def _with_timeline(
-    inv: "Inventory", report: "Report", scenario: "Scenario", learnt: "History | None" = None
-) -> "Report":
-    """``report`` with every host month by month over its forecast's horizon, from the
-    inventory as the forecast saw it (observed usage applied, same growth and scope)."""
-    from memplan.engine import projection
+def _with_timeline(inv: "Inventory", report: "Report", learnt: "History") -> "Report":
+    """``report`` with every host month by month over its forecast's horizon, as the
+    forecast from ``learnt`` (history, engine/trend.py) saw it: observed usage applied.
+    (The projection's timeline comes with its forecast: engine.evaluate(timeline=True).)"""
+    from memplan.engine import trend
 
     f = report.forecast
     assert f is not None
-    inv = engine.observe(inv)
-    if learnt is not None:
-        from memplan.engine import trend
-
-        return replace(report, timeline=trend.timeline(inv, learnt, f.as_of, f.horizon_months))
-    host_of, _ = engine.place(inv)
-    points, _ = projection.timeline(
-        inv, host_of, f.as_of, f.horizon_months, 1, scenario.growth, scenario.growth_scope
-    )
-    return replace(report, timeline=points)
+    timeline = trend.timeline(engine.observe(inv), learnt, f.as_of, f.horizon_months)
+    return replace(report, timeline=timeline)
 
 
 STREAMABLE = frozenset({Format.TABLE, Format.MARKDOWN, Format.GITHUB})

@@ -42,6 +42,7 @@ from memplan.units import format_size, plural
 if TYPE_CHECKING:
     from memplan.model import HeadroomReport
     from memplan.model.forecast import Forecast
+    from memplan.model.project import TimelinePoint
 
 
 def place(inventory: Inventory) -> tuple[dict[str, str | None], set[str]]:
@@ -101,12 +102,17 @@ def vms_by_host(inventory: Inventory, host_of: dict[str, str | None] | None) -> 
 
 
 def evaluate(
-    inventory: Inventory, scenario: Scenario | None = None, forecast: Forecast | None = None
+    inventory: Inventory,
+    scenario: Scenario | None = None,
+    forecast: Forecast | None = None,
+    timeline: bool = False,
 ) -> Report:
     """Evaluate the whole inventory: placement, every host, HA, every rule, every verdict.
 
     ``forecast``: one made elsewhere (growth learnt from history, engine/trend.py), which
-    the forecast rules then judge instead of the projection's."""
+    the forecast rules then judge instead of the projection's. ``timeline``: with the
+    projection's forecast, every host month by month over its horizon too
+    (Report.timeline, which the HTML report charts), from the same pass."""
     scenario = scenario or Scenario()
     policy = inventory.policy
     rest = observed.resting(inventory)
@@ -152,10 +158,13 @@ def evaluate(
         )
         if analysis is not None:
             failover[c.name] = analysis
-    outlook = forecast or _forecast(
-        inventory, host_of, scenario, {n: hc.result.state for n, hc in host_calcs.items()},
-        {name: r.verdict for name, r in failover.items()},
-    )  # fmt: skip
+    points: tuple[TimelinePoint, ...] = ()
+    outlook = forecast
+    if outlook is None:
+        outlook, points = _forecast(
+            inventory, host_of, scenario, {n: hc.result.state for n, hc in host_calcs.items()},
+            {name: r.verdict for name, r in failover.items()}, timeline,
+        )  # fmt: skip
     ctx = Context(
         inventory, host_calcs, host_of, unplaced, cluster_calcs, failover, outlook, scenario.as_of
     )
@@ -169,6 +178,7 @@ def evaluate(
         forecast=outlook,
         whatifs=scenario.echo or inventory.whatifs,
         notes=notes(report) + _all_fail(failover, scenario.ha_failures),
+        timeline=points,
     )
 
 
@@ -352,9 +362,11 @@ def _forecast(
     scenario: Scenario,
     today: dict[str, MemState] | None = None,
     today_ha: dict[str, Severity] | None = None,
-) -> Forecast | None:
+    timeline: bool = False,
+) -> tuple[Forecast | None, tuple[TimelinePoint, ...]]:
+    """The projection's forecast, and with ``timeline`` its every host month by month."""
     if not wants_forecast(inventory, scenario) or scenario.as_of is None:
-        return None
+        return None, ()
     from memplan.engine import projection  # only when a projection runs: start-up time matters
 
     horizon = scenario.horizon_months or projection.DEFAULT_HORIZON_MONTHS
@@ -365,7 +377,7 @@ def _forecast(
                 scenario.as_of, scenario.as_of + timedelta(days=scenario.fail_within_days)
             ),
         )
-    return projection.forecast(
+    return projection.forecast_and_timeline(
         inventory,
         host_of,
         scenario.as_of,
@@ -377,6 +389,7 @@ def _forecast(
         scenario.fail_hosts,
         scenario.ha_failures,
         today_ha,
+        1 if timeline else None,
     )
 
 

@@ -1339,10 +1339,32 @@ def forecast(
     ``today_ha``, each cluster's HA verdict, the same way.
     ``scope`` is "demand" (demand growth brings new VMs) or "vm" (growth inside VMs only).
     """
+    return forecast_and_timeline(
+        inventory, host_of, as_of, horizon, growth, fail_within_days, today, scope,
+        fail_hosts, ha_failures, today_ha, None,
+    )[0]  # fmt: skip
+
+
+def forecast_and_timeline(
+    inventory: Inventory,
+    host_of: dict[str, str | None],
+    as_of: date,
+    horizon: int,
+    growth: float | None = None,
+    fail_within_days: int | None = None,
+    today: dict[str, MemState] | None = None,
+    scope: str = "demand",
+    fail_hosts: tuple[str, ...] = (),
+    ha_failures: int | None = None,
+    today_ha: dict[str, Severity] | None = None,
+    step: int | None = 1,
+) -> tuple[Forecast, tuple[TimelinePoint, ...]]:
+    """forecast() and, every ``step`` months (None: none), timeline()'s points in one pass,
+    as project() gives them (``check --format html`` charts the timeline)."""
     world = _World.start(inventory, host_of, growth, scope, as_of)
     find = _Firsts(fail_hosts, ha_failures, None if world.lead else today_ha)
-    _walk(world, as_of, horizon, growth, scope, None, find, today)
-    return find.outlook(world, as_of, horizon, fail_within_days)
+    points = _walk(world, as_of, horizon, growth, scope, step, find, today)
+    return find.outlook(world, as_of, horizon, fail_within_days), tuple(points)
 
 
 def _kinds(world: _World, ran: str) -> tuple[int, tuple[int, int, int]]:
