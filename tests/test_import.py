@@ -407,3 +407,84 @@ def test_an_export_without_hosts_is_an_error_not_an_empty_ok(tmp_path: Path) -> 
     (folder / "RVTools_tabvHost.csv").write_text("Host,Cluster,# Memory\nesx01,prod,131072\n")
     result = CliRunner().invoke(app, ["import", "rvtools", str(folder)])
     assert result.exit_code == 0, result.stderr
+
+
+def _vm_json(name: str, uuid: str | None, host: str = "host-1") -> dict[str, object]:
+    config: dict[str, object] = {"hardware": {"memoryMB": 8192, "numCPU": 2}}
+    if uuid is not None:
+        config["instanceUuid"] = uuid
+    return {"name": name, "config": config,
+            "runtime": {"host": {"type": "HostSystem", "value": host}, "powerState": "poweredOn"}}  # fmt: skip
+
+
+def test_govc_vms_of_one_name_are_distinct_vms_by_uuid(tmp_path: Path) -> None:
+    """Audit 2026-12-07, item 12: vSphere allows two VMs named app in different folders;
+    the import stopped at 'govc.yaml:14:20: error: duplicate VM name', a file it never
+    wrote. Distinct UUIDs: both kept, named 'app (UUID)', reported once. The same UUID
+    twice, or a second VM with no UUID to tell it apart: the first kept, the other
+    skipped and reported. Every VM read is kept or reported (rows_read)."""
+    (tmp_path / "h.json").write_text(json.dumps(_camel(HOSTS_PASCAL)))
+    vms = [_vm_json("app", "u-1"), _vm_json("app", "u-2", "host-2"), _vm_json("app", "u-1"),
+           _vm_json("db", "u-3"), _vm_json("db", None)]  # fmt: skip
+    (tmp_path / "v.json").write_text(json.dumps({"virtualMachines": vms}))
+    result = CliRunner().invoke(
+        app, ["import", "govc", str(tmp_path / "h.json"), str(tmp_path / "v.json")]
+    )
+    assert result.exit_code == 0, result.stderr
+    assert '- {name: "app (u-1)", memory: 8GiB, vcpus: 2, uuid: "u-1"}' in result.stdout
+    assert '- {name: "app (u-2)", memory: 8GiB, vcpus: 2, uuid: "u-2"}' in result.stdout
+    assert '- {name: "db", memory: 8GiB, vcpus: 2, uuid: "u-3"}' in result.stdout
+    unwrapped = result.stderr.replace("\n  ", " ").splitlines()  # lines wrap at the width
+    assert unwrapped[:3] == [
+        "import: VM #3 (app): duplicate VM name, the same UUID as VM #1; the first is kept",
+        "import: VM #5 (db): duplicate VM name, no UUID to tell it from VM #4; the first is kept",
+        "import: VM #1, VM #2: 2 VMs named app with distinct UUIDs (vSphere allows it in"
+        " different folders); kept each, each named 'app (UUID)'",
+    ]
+    r = govc.read([str(tmp_path / "h.json"), str(tmp_path / "v.json")])
+    assert r.rows_read == len(r.vms) + len(r.hosts) + len(r.skipped) == 7
+
+
+def test_rvtools_vms_of_one_name_are_distinct_vms_by_uuid(tmp_path: Path) -> None:
+    """The real export with vm-4 renamed vm-5 in vInfo and vMemory (as vSphere allows in
+    two folders): the second vm-5 row was skipped, a whole 16 GiB VM dropped. Both are
+    kept, named by their UUIDs, each with its own vMemory row (joined in row order):
+    vm-4's 16384 MiB and vm-5's (set to) 20480 MiB, not one of them twice."""
+    wb = openpyxl.load_workbook(EXAMPLE)
+    for sheet in ("vInfo", "vMemory"):
+        ws = wb[sheet]
+        header = [c.value for c in ws[1]]
+        for row in ws.iter_rows(min_row=2):
+            cell = row[header.index("VM")]
+            if sheet == "vMemory" and cell.value == "vm-5":
+                row[header.index("Size MiB")].value = 20480  # tells the two apart
+            if cell.value == "vm-4":
+                cell.value = "vm-5"
+    wb.save(tmp_path / "dup.xlsx")
+    r = rvtools.read([str(tmp_path / "dup.xlsx")])
+    vms = {v.name: v for v in r.vms}
+    assert "vm-5" not in vms
+    assert len(r.vms) == 9  # as many as example1.xlsx: none dropped
+    four = vms["vm-5 (500b581b-d5eb-3337-5786-fb9cc6a64224)"]  # vm-4's UUID
+    five = vms["vm-5 (500b5cef-6ad4-aab8-f96f-497224385b55)"]
+    assert (four.memory, five.memory) == (16384 * MIB, 20480 * MIB)
+    assert not [n for n in r.skipped if n.kind == "skip-duplicate"]
+    assert (
+        "vInfo row 5, vInfo row 6: 2 VMs named vm-5 with distinct UUIDs (vSphere allows it in"
+        " different folders); kept each, each named 'vm-5 (UUID)'"
+    ) in [n.text for n in r.repairs]
+
+
+def test_check_of_govc_json_says_to_import_it(tmp_path: Path) -> None:
+    """`check hosts.json vms.json` answered "unknown field 'hostSystems' ... did you mean
+    'hosts'?": govc JSON is valid YAML but no inventory. It now says what it is and the
+    command that reads it."""
+    (tmp_path / "hosts.json").write_text(json.dumps(_camel(HOSTS_PASCAL), indent=1))
+    result = CliRunner().invoke(app, ["check", str(tmp_path / "hosts.json")])
+    assert (result.exit_code, result.stdout) == (4, "")
+    assert result.stderr == (
+        f"{tmp_path / 'hosts.json'}:1:1: error: govc JSON (hostSystems), not a memplan"
+        " inventory: import it first, with its hosts' and VMs' files: memplan import govc"
+        " hosts.json vms.json -o inventory.yaml (docs/import.md)\n"
+        "memplan: 1 problem; nothing was checked\n"
+    )

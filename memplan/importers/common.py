@@ -152,6 +152,49 @@ class ImportResult:
     """Why the import has no host, when its source should have given some (RVTools: no
     vHost tab, or none of its rows usable): VMs with no host to hold them are no plan."""
 
+    def distinct_names(self) -> None:
+        """Settle VMs that share a name, as vSphere allows in different folders: those with
+        distinct UUIDs are distinct VMs, kept and renamed ``NAME (UUID)`` (one repair per
+        name says so); a later one with the UUID of one kept, or with no UUID to tell it
+        from them, is skipped as a duplicate. The order of ``vms`` is kept."""
+        groups: dict[str, list[VMRecord]] = {}
+        for vm in self.vms:
+            groups.setdefault(vm.name, []).append(vm)
+        if len(groups) == len(self.vms):
+            return
+        dropped: set[int] = set()
+        for name, vms in groups.items():
+            if len(vms) < 2:
+                continue
+            kept: list[VMRecord] = []
+            for vm in vms:
+                same = next((k for k in kept if k.uuid == vm.uuid), None) if vm.uuid else None
+                if (vm.uuid is None and kept) or same is not None:
+                    why = (
+                        f"the same UUID as {same.source}" if same is not None
+                        else f"no UUID to tell it from {kept[0].source}"
+                    )  # fmt: skip
+                    self.skip(
+                        "skip-duplicate", f"{vm.source} ({name}): duplicate VM name, {why}; the"
+                        " first is kept",
+                    )  # fmt: skip
+                    dropped.add(id(vm))
+                else:
+                    kept.append(vm)
+            renamed = [vm for vm in kept if vm.uuid is not None and len(kept) > 1]
+            for vm in renamed:
+                vm.name = f"{name} ({vm.uuid})"
+            if renamed:
+                self.repair(
+                    "vm-renamed",
+                    f"{', '.join(vm.source for vm in kept)}: {len(kept)} VMs named {name} with"
+                    f" distinct UUIDs (vSphere allows it in different folders); kept each,"
+                    f" {'each' if len(renamed) == len(kept) else 'those with a UUID'} named"
+                    f" '{name} (UUID)'",
+                )
+        if dropped:
+            self.vms = [vm for vm in self.vms if id(vm) not in dropped]
+
     def nothing_imported(self) -> str | None:
         """Why an import without VMs, or (``no_hosts``) without hosts, is an error, or None.
         Hosts alone are a plan (headroom for an empty cluster); rows read and all skipped,

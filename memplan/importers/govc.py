@@ -210,6 +210,9 @@ def read(paths: list[str]) -> ImportResult:
             _ref(parent) if str(_get(parent, "type") or "").lower().startswith("cluster") else None
         )
         cluster = named.get(cluster, cluster) if cluster is not None else None
+        if any(h.name == name for h in result.hosts):  # vCenter's host names are unique
+            result.skip("skip-duplicate", f"{where} ({name}): duplicate host; the first is kept")
+            continue
         record = HostRecord(
             str(name), None, int(size), cluster, version.group(1) if version else None, where
         )
@@ -286,6 +289,7 @@ def read(paths: list[str]) -> ImportResult:
         if vm.active is not None and vm.active > (vm.memory or 0):
             vm.active = vm.memory
         result.keep_vm(vm)
+    result.distinct_names()
     if any(h.cluster and h.cluster not in result.clusters for h in result.hosts):
         result.repair(
             "cluster-by-ref",

@@ -599,6 +599,7 @@ def _build(sheets: dict[str, list[Row]], source: str) -> ImportResult:
     resolver = _Hosts(host_cluster)
     missing = _Missing(_Hosts(unsized))
     memory_rows: dict[str, Row] = {}
+    more_rows: dict[str, list[Row]] = {}  # vMemory rows of a name after its first
     for number, row in sheets.get("vmemory", []):
         name = _text(row.get("name"))
         if name is None:
@@ -606,15 +607,17 @@ def _build(sheets: dict[str, list[Row]], source: str) -> ImportResult:
             result.skip("skip-no-name", f"vMemory row {number}: no VM name")
         elif name not in memory_rows:
             memory_rows[name] = (number, row)
-    seen: set[str] = set()
+        else:
+            more_rows.setdefault(name, []).append((number, row))
+    seen: dict[str, int] = {}
     info = sheets.get("vinfo", [])
     info_names = [_text(r.get("name")) for _, r in info]
     names_in_info = set(info_names)
     primary = [("vInfo", n, r, name) for (n, r), name in zip(info, info_names, strict=True)]
     primary += [
         ("vMemory", n, r, name)
-        for name, (n, r) in memory_rows.items()
-        if name not in names_in_info
+        for name, first in memory_rows.items() if name not in names_in_info
+        for n, r in (first, *more_rows.get(name, ()))
     ]  # fmt: skip
     result.rows_read += len(primary)
     for tab, number, row, name in primary:
@@ -622,15 +625,16 @@ def _build(sheets: dict[str, list[Row]], source: str) -> ImportResult:
         if name is None:
             result.skip("skip-no-name", f"{where}: no VM name")
             continue
-        if name in seen:
-            result.skip(
-                "skip-duplicate", f"{where} ({name}): duplicate VM name; the first row is kept"
-            )
-            continue
-        seen.add(name)
-        vm = _vm(
-            name, row, memory_rows.get(name) if tab == "vInfo" else (number, row), where, result
-        )
+        if tab == "vMemory":
+            joined: Row | None = (number, row)
+        elif name not in seen:
+            seen[name] = 0
+            joined = memory_rows.get(name)
+        else:  # VMs of one name (result.distinct_names settles them): vMemory in row order
+            seen[name] += 1
+            later = more_rows.get(name, [])
+            joined = later[seen[name] - 1] if seen[name] <= len(later) else None
+        vm = _vm(name, row, joined, where, result)
         if vm is None:
             continue
         _place(vm, resolver, host_cluster, where, result)
@@ -640,6 +644,8 @@ def _build(sheets: dict[str, list[Row]], source: str) -> ImportResult:
         if result.keep_vm(vm) and vm.seen_on is not None:
             missing.count(vm)
     missing.report(result)
+    if any(seen.values()) or more_rows:
+        result.distinct_names()
     return result
 
 

@@ -4,6 +4,7 @@ memory, and baselines."""
 from __future__ import annotations
 
 import os
+import re
 import stat
 
 from memplan.errors import InventoryError, Problem, UsageError
@@ -14,6 +15,8 @@ from memplan.model import Note
 from memplan.units import clip
 
 EXPORT_SUFFIXES = (".xlsx", ".xlsm", ".csv")
+_GOVC = re.compile(rb'^\s*[{\[]\s*\{?\s*"(hostsystems|virtualmachines)"', re.IGNORECASE)
+"""The start of govc host.info / vm.info JSON, which is valid YAML but no inventory."""
 
 
 def read_git(ref: str, path: str) -> bytes:
@@ -122,7 +125,15 @@ def read_source(path: str, notes: list[Note] | None = None) -> bytes:
     """The inventory YAML at ``path``, or an RVTools export imported into YAML in memory
     (then ``notes`` receives every skipped and repaired row and the summary line)."""
     if not is_export(path):
-        return read_bytes(path)
+        data = read_bytes(path)
+        if path.lower().endswith(".json") and _GOVC.search(data, 0, 4096):
+            kind = _GOVC.search(data, 0, 4096)
+            assert kind is not None
+            raise InventoryError([Problem(path, 1, 1, (
+                f"govc JSON ({kind[1].decode()}), not a memplan inventory: import it first,"
+                " with its hosts' and VMs' files: memplan import govc hosts.json vms.json -o"
+                " inventory.yaml (docs/import.md)"))])  # fmt: skip
+        return data
     from memplan.importers import common, rvtools
 
     try:
