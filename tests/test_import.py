@@ -488,3 +488,24 @@ def test_check_of_govc_json_says_to_import_it(tmp_path: Path) -> None:
         " hosts.json vms.json -o inventory.yaml (docs/import.md)\n"
         "memplan: 1 problem; nothing was checked\n"
     )
+
+
+def test_findings_about_an_export_name_the_file_not_a_line_memplan_wrote(tmp_path: Path) -> None:
+    """Audit 2026-12-07, item 15: GitHub and SARIF output for an xlsx pointed at
+    "example1.xlsx line 43", a line of the YAML memplan wrote in memory. They now name the
+    file alone (Markdown and --explain too); an inventory's findings keep their lines."""
+    sarif = CliRunner().invoke(app, ["check", str(EXAMPLE), "-f", "sarif"])
+    results = json.loads(sarif.stdout)["runs"][0]["results"]
+    assert results
+    for r in results:
+        assert r["locations"][0]["physicalLocation"] == {"artifactLocation": {"uri": str(EXAMPLE)}}
+    github = CliRunner().invoke(app, ["check", str(EXAMPLE), "-f", "github"]).stdout
+    assert github.startswith(f"::warning file={EXAMPLE},title=MP208 host-not-listed::")
+    assert ",line=" not in github
+    markdown = CliRunner().invoke(app, ["check", str(EXAMPLE), "-f", "markdown"]).stdout
+    assert f"({EXAMPLE})" in markdown
+    assert f"{EXAMPLE}:" not in markdown
+    yaml_file = tmp_path / "inv.yaml"
+    yaml_file.write_text(CliRunner().invoke(app, ["import", "rvtools", str(EXAMPLE)]).stdout)
+    github = CliRunner().invoke(app, ["check", str(yaml_file), "-f", "github"]).stdout
+    assert f"::warning file={yaml_file},line=" in github

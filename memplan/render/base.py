@@ -106,6 +106,25 @@ def without_trailing_spaces(buffer: Iterable[Segment]) -> list[Segment]:
     return out
 
 
+EXPORTS = (".xlsx", ".xlsm", ".csv", "/")
+"""How an RVTools export (a workbook, a CSV tab or a folder of them) ends: memplan reads it
+as YAML it writes in memory, so a finding's line and column there are in no file."""
+
+
+def has_lines(file: str) -> bool:
+    """Whether a location's line and column are in ``file`` as the user has it: not in an
+    RVTools export, whose inventory memplan wrote in memory (findings then name the file
+    alone, never 'example1.xlsx line 43')."""
+    return not file.lower().endswith(EXPORTS)
+
+
+def where(file: str, line: int, column: int | None = None) -> str:
+    """``file:line[:column]``, or ``file`` alone for an export (has_lines)."""
+    if not has_lines(file):
+        return file
+    return f"{file}:{line}" if column is None else f"{file}:{line}:{column}"
+
+
 def write_safe(console: Console, text: str) -> None:
     """Write ``text`` to the console's file as it is, with unsafe characters escaped."""
     console.file.write(safe_text(text))

@@ -8,7 +8,7 @@ import json
 from rich.console import Console
 
 from memplan.model import Report, Severity
-from memplan.render.base import Renderer, write_safe
+from memplan.render.base import Renderer, has_lines, write_safe
 
 
 class CodeClimateRenderer(Renderer):
@@ -26,7 +26,10 @@ class CodeClimateRenderer(Renderer):
                 "fingerprint": hashlib.sha256(
                     f"{f.rule}:{f.kind}:{f.subject}".encode()
                 ).hexdigest()[:32],
-                "location": {"path": f.location.file, "lines": {"begin": f.location.line}},
+                "location": {  # Code Climate needs a line: 1 for an export (has_lines)
+                    "path": f.location.file,
+                    "lines": {"begin": f.location.line if has_lines(f.location.file) else 1},
+                },
             }
             for f in report.findings
             if f.suppressed is None

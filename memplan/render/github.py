@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 
 from memplan.model import Report, Severity
-from memplan.render.base import Renderer, write_safe
+from memplan.render.base import Renderer, has_lines, write_safe
 
 
 def _data(text: str) -> str:
@@ -27,11 +27,15 @@ class GithubRenderer(Renderer):
                 "notice" if f.suppressed else {Severity.FAIL: "error"}.get(f.severity, "warning")
             )
             props = [f"title={_prop(f'{f.rule} {f.name}')}"]
-            if not f.location.file.startswith("--"):
+            if f.location.file.startswith("--"):
+                pass
+            elif has_lines(f.location.file):
                 props = [
                     f"file={_prop(f.location.file)}", f"line={f.location.line}",
                     f"col={f.location.column}", *props,
                 ]  # fmt: skip
+            else:  # an export: the file alone (its line would be one memplan wrote in memory)
+                props = [f"file={_prop(f.location.file)}", *props]
             suffix = f" ({f.suppressed})" if f.suppressed else ""
             lines.append(
                 f"::{level} {','.join(props)}::{_data(f'{f.kind} {f.subject}: {f.message}{suffix}')}"

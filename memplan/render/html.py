@@ -31,7 +31,7 @@ from memplan.model import (
     TimelinePoint,
 )
 from memplan.render import charts
-from memplan.render.base import Renderer, counts, ha_setup
+from memplan.render.base import Renderer, counts, ha_setup, where
 from memplan.units import GIB
 
 ICON = {Severity.OK: "✔", Severity.WARN: "▲", Severity.FAIL: "✖"}
@@ -75,7 +75,7 @@ def _finding(f: Finding) -> dict[str, Any]:
         "kind": f.kind,
         "subject": f.subject,
         "message": f.message,
-        "where": f"{f.location.file}:{f.location.line}:{f.location.column}",
+        "where": where(f.location.file, f.location.line, f.location.column),
         "suppressed": f.suppressed,
         "formula": e.formula,
         "inputs": [(i.name, _value(i)) for i in e.inputs],

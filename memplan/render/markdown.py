@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 
 from memplan.model import Finding, Report, Severity
-from memplan.render.base import Renderer, counts, write_safe
+from memplan.render.base import Renderer, counts, where, write_safe
 from memplan.render.safe import safe_line
 from memplan.units import GIB
 
@@ -23,7 +23,7 @@ def findings_list(findings: list[Finding]) -> list[str]:
         extra = f" _({f.suppressed})_" if f.suppressed else ""
         out.append(
             f"- {ICON[f.severity]} **{f.rule}** {f.name} · {f.kind} `{_cell(f.subject).replace('`', chr(39))}`:"
-            f" {_cell(f.message)} ({f.location.file}:{f.location.line}){extra}"
+            f" {_cell(f.message)} ({where(f.location.file, f.location.line)}){extra}"
         )
     return out
 

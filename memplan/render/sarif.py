@@ -9,7 +9,7 @@ from rich.console import Console
 
 from memplan import __version__
 from memplan.model import Finding, Report, Severity
-from memplan.render.base import Renderer, write_safe
+from memplan.render.base import Renderer, has_lines, write_safe
 from memplan.rules import RULES
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -43,10 +43,11 @@ def _result(f: Finding, index: dict[str, int]) -> dict[str, Any]:
     if loc.file.startswith("--"):
         result["properties"] = {"fromFlag": loc.file}  # made by a what-if on the command line
     else:
-        location["physicalLocation"] = {
-            "artifactLocation": {"uri": loc.file},
-            "region": {"startLine": loc.line, "startColumn": loc.column},
-        }
+        location["physicalLocation"] = {"artifactLocation": {"uri": loc.file}}
+        if has_lines(loc.file):
+            location["physicalLocation"]["region"] = {
+                "startLine": loc.line, "startColumn": loc.column,
+            }  # fmt: skip
     result["locations"] = [location]
     if f.suppressed:
         kind = "external" if f.suppressed == "in baseline" else "inSource"

@@ -31,6 +31,7 @@ from memplan.render.base import (
     growth_lines,
     ha_lines,
     ha_setup,
+    where,
 )
 from memplan.render.layout import (
     Cell,
@@ -237,7 +238,7 @@ def _explain(f: Finding, console: Console, width: int) -> Text:
     lines = [("    ", f"formula: {e.formula}")]
     lines += [("      ", f"{i.name} = {_value(i)}") for i in e.inputs]
     lines += [("    ", f"source: {s}") for s in e.sources]
-    lines.append(("    ", f"at {f.location.file}:{f.location.line}:{f.location.column}"))
+    lines.append(("    ", f"at {where(f.location.file, f.location.line, f.location.column)}"))
     return Text("\n").join(
         hanging(console, Text(text, style="dim"), width, indent, indent + "  ")
         for indent, text in lines
