@@ -509,3 +509,42 @@ def test_findings_about_an_export_name_the_file_not_a_line_memplan_wrote(tmp_pat
     yaml_file.write_text(CliRunner().invoke(app, ["import", "rvtools", str(EXAMPLE)]).stdout)
     github = CliRunner().invoke(app, ["check", str(yaml_file), "-f", "github"]).stdout
     assert f"::warning file={yaml_file},line=" in github
+
+
+def test_clusters_of_one_name_in_two_datacenters_stay_apart(tmp_path: Path) -> None:
+    """Audit 2026-12-07, item 4: the real export with two of its seven hosts moved to a
+    datacenter DC-B whose cluster is also named Cluster (vSphere allows it) showed one
+    7-host cluster, and the last vCluster row's 'HA disabled' applied to both. Each is now
+    its own cluster, NAME (DATACENTER), with its own hosts and HA settings; the VMs
+    (all on hosts vHost does not list, in datacenter Datacenter) stay in theirs."""
+    wb = openpyxl.load_workbook(EXAMPLE)
+    ws = wb["vHost"]
+    header = [c.value for c in ws[1]]
+    for row in ws.iter_rows(min_row=2):
+        if row[header.index("Host")].value in ("10.17.135.71", "10.203.51.150"):
+            row[header.index("Datacenter")].value = "DC-B"
+    if "vCluster" in wb.sheetnames:
+        del wb["vCluster"]
+    ws = wb.create_sheet("vCluster")
+    ws.append(["Name", "Datacenter", "HA enabled", "Failover Level"])
+    ws.append(["Cluster", "Datacenter", "True", 1])
+    ws.append(["Cluster", "DC-B", "False", 1])
+    wb.save(tmp_path / "twodc.xlsx")
+    r = rvtools.read([str(tmp_path / "twodc.xlsx")])
+    members: dict[str | None, set[str]] = {}
+    for h in r.hosts:
+        members.setdefault(h.cluster, set()).add(h.name)
+    assert members == {
+        "Cluster (DC-B)": {"10.17.135.71", "10.203.51.150"},
+        "Cluster (Datacenter)": {"10.106.128.200", "10.109.244.178", "10.144.66.242",
+                                 "10.2.150.53", "10.216.245.229"},
+    }  # fmt: skip
+    assert (
+        r.clusters["Cluster (DC-B)"].ha_enabled,
+        r.clusters["Cluster (Datacenter)"].ha_enabled,
+    ) == (False, True)
+    assert {v.cluster for v in r.vms} == {"Cluster (Datacenter)"}
+    assert (
+        "cluster name Cluster is used in 2 datacenters: kept apart as 'Cluster (DC-B)',"
+        " 'Cluster (Datacenter)', each with its own hosts and HA settings"
+    ) in [n.text for n in r.repairs]

@@ -52,6 +52,7 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "active": ("activememory",),
         "uuid": ("vmuuid", "uuid"),
         "vmid": ("vmid",),
+        "datacenter": ("datacenter",),
     },
     "vmemory": {
         "name": ("vm", "vmname", "name"),
@@ -70,6 +71,7 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "limit": ("limit",),
         "host": ("host", "hostname"),
         "cluster": ("cluster", "clustername"),
+        "datacenter": ("datacenter",),
     },
     "vhost": {
         "name": ("host", "hostname", "name"),
@@ -84,6 +86,7 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "vram": ("vram",),
         "maintenance": ("inmaintenancemode", "maintenancemode"),
         "connection": ("connectionstate",),
+        "datacenter": ("datacenter",),
     },
     "vcluster": {
         "name": ("name", "cluster", "clustername"),
@@ -93,6 +96,7 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "effective": ("numeffectivehosts", "effectivehosts"),
         "drs": ("drsenabled",),
         "drsbehavior": ("drsdefaultvmbehavior", "drsbehavior"),
+        "datacenter": ("datacenter",),
     },
     "vmetadata": {
         "created": ("xlsxcreationdatetime", "creationdatetime"),
@@ -556,6 +560,7 @@ def _build(sheets: dict[str, list[Row]], source: str) -> ImportResult:
     result = ImportResult(source)
     _collected(sheets.get("vmetadata", []), result)
     unsized = _hosts(sheets.get("vhost", []), result)
+    apart = _datacenters(sheets, result)
     if "vhost" not in sheets:
         result.no_hosts = (
             "no vHost tab: memplan needs the hosts' memory (# Memory) to plan; export the"
@@ -570,6 +575,8 @@ def _build(sheets: dict[str, list[Row]], source: str) -> ImportResult:
     effective: dict[str, tuple[int, int]] = {}
     for number, row in sheets.get("vcluster", []):
         name = _text(row.get("name"))
+        if name and name in apart:
+            name = f"{name} ({_text(row.get('datacenter'))})"
         if name:
             failures = _num(row.get("failures"))
             record = ClusterRecord(
@@ -635,6 +642,16 @@ def _build(sheets: dict[str, list[Row]], source: str) -> ImportResult:
             later = more_rows.get(name, [])
             joined = later[seen[name] - 1] if seen[name] <= len(later) else None
         vm = _vm(name, row, joined, where, result)
+        if vm is not None and vm.cluster in apart:  # its host's, when vHost lists it
+            dc = _text(row.get("datacenter")) or _text((joined or (0, {}))[1].get("datacenter"))
+            if dc is None:
+                result.repair(
+                    "cluster-datacenters",
+                    f"{where} ({name}): cluster {vm.cluster} is used in several datacenters"
+                    " and the row names none; kept in a cluster of that name alone",
+                )
+            else:
+                vm.cluster = f"{vm.cluster} ({dc})"
         if vm is None:
             continue
         _place(vm, resolver, host_cluster, where, result)
@@ -647,6 +664,35 @@ def _build(sheets: dict[str, list[Row]], source: str) -> ImportResult:
     if any(seen.values()) or more_rows:
         result.distinct_names()
     return result
+
+
+def _datacenters(sheets: dict[str, list[Row]], result: ImportResult) -> set[str]:
+    """Cluster names used in more than one datacenter (vHost's and vCluster's Datacenter
+    column): vSphere allows it, and each is its own cluster with its own HA settings. Their
+    hosts' clusters are renamed ``NAME (DATACENTER)`` here, and reported; the caller does
+    the same for vCluster rows and VMs of those names."""
+    where: dict[str, set[str]] = {}
+    for tab in ("vhost", "vcluster"):
+        key = "cluster" if tab == "vhost" else "name"
+        for _, row in sheets.get(tab, []):
+            name, dc = _text(row.get(key)), _text(row.get("datacenter"))
+            if name is not None and dc is not None:
+                where.setdefault(name, set()).add(dc)
+    apart = {name for name, dcs in where.items() if len(dcs) > 1}
+    if not apart:
+        return apart
+    dc_of = {_text(r.get("name")): _text(r.get("datacenter")) for _, r in sheets["vhost"]}
+    for h in result.hosts:
+        if h.cluster in apart:
+            h.cluster = f"{h.cluster} ({dc_of.get(h.name)})"
+    for name in sorted(apart):
+        names = ", ".join(f"'{name} ({dc})'" for dc in sorted(where[name]))
+        result.repair(
+            "cluster-datacenters",
+            f"cluster name {name} is used in {len(where[name])} datacenters: kept apart as"
+            f" {names}, each with its own hosts and HA settings",
+        )
+    return apart
 
 
 class _Missing:

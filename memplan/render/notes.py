@@ -60,6 +60,7 @@ HEADINGS: dict[str, str] = {
     "usage-unread": "hosts without a readable Memory usage %: demand modelled from their VMs",
     "vm-figure-negative": "VMs with a negative Active, Consumed, Ballooned or Swapped: left out",
     "vm-active-above-memory": "VMs whose Active is above their memory: capped",
+    "cluster-datacenters": "cluster names used in several datacenters: kept apart",
     "vm-renamed": "names of several VMs with distinct UUIDs: each kept as NAME (UUID)",
     "effective-hosts": "clusters whose numEffectiveHosts differs from vHost's usable hosts",
     "host-maintenance": "hosts in maintenance mode: planned with no capacity",
