@@ -62,22 +62,24 @@ of the JSON's time. tests/test_render_project.py holds both to the same bytes.""
 def _point_lines(points: tuple[TimelinePoint, ...]) -> list[str]:
     """Each point's JSON (_POINT), in order."""
     enc = json.encoder.encode_basestring_ascii  # what json.dumps uses (ensure_ascii)
-    text: dict[str | None, str] = {None: "null"}  # cluster and host names, and states
+    text: dict[str | None, str] = {None: "null"}  # cluster and host names
+    states = {s: enc(s.value) for s in MemState}
+    days: dict[date, str] = {}  # a month's points share its date
     out = []
     for p in points:
-        cluster, host, state = p.cluster, p.host, p.state.value
+        cluster, host, at = p.cluster, p.host, p.at
         c = text.get(cluster)
         if c is None:
             c = text[cluster] = enc(cluster)  # type: ignore[arg-type]  # None is in text
         h = text.get(host)
         if h is None:
             h = text[host] = enc(host)
-        s = text.get(state)
-        if s is None:
-            s = text[state] = enc(state)
+        day = days.get(at)
+        if day is None:
+            day = days[at] = at.isoformat()
         m = "true" if p.maintenance else "false"
-        out.append(_POINT % (p.capacity, c, p.at.isoformat(), p.demand, p.free, h, m, p.month,
-                             p.arrived, s))  # fmt: skip
+        out.append(_POINT % (p.capacity, c, day, p.demand, p.free, h, m, p.month, p.arrived,
+                             states[p.state]))  # fmt: skip
     return out
 
 
