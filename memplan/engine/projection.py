@@ -32,6 +32,7 @@ from memplan.engine.hostmodel import (
     choose_host,
     evaluate_load,
     figures,
+    host_bands,
     idle_k,
     reclaims,
     state_of,
@@ -850,7 +851,12 @@ class _World:
         # control), so they are not grown again one by one.
         by_host = {h.name: [self.vms[n] for n in self.here(h.name, month)] for h in members}
         loads = {h.name: self.load(h.name, month) for h in members}
-        base = {h.name: evaluate_load(h, loads[h.name], self.inventory.policy) for h in members}
+        policy, base = self.inventory.policy, {}
+        for h in members:  # a host found soft this month balloons all its need (settle()):
+            load = loads[h.name]  # no MemSched split for that
+            soft = self.states.get((h.name, month)) is MemState.SOFT
+            need = esxi.soft_upper_edge(host_bands(h, policy)) - (h.capacity - load.demand)
+            base[h.name] = evaluate_load(h, load, policy, need if soft else None)
         result = ha.analyse(
             cluster, members, by_host, base, self.inventory.policy, fail_hosts, failures, loads
         )
