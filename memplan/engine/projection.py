@@ -788,14 +788,11 @@ class _World:
         laid out (load()'s common case), the rows that do not grow were proven once
         (_Layout.base_proof()) and only the growing ones are gone over again. The same
         answers as _balloons_all()."""
-        index = self._on(name)
-        k = idle_k(self.inventory.policy)
 
         def covers(rows: tuple[Row, ...], need: int) -> bool:
-            if (
-                len(rows) != len(index.lay.base) or self._index.get(name) is not index
-                or month < index.last_born
-            ):  # fmt: skip
+            # the host's index as it is when asked (most states settle before any proof)
+            index, k = self._index.get(name), idle_k(self.inventory.policy)
+            if index is None or len(rows) != len(index.lay.base) or month < index.last_born:
                 return _balloons_all(rows, need, k)
             lay = index.layout(month)
             moving = ((i, rows[i]) for i in lay.moving)
