@@ -834,15 +834,18 @@ class _World:
         return soft
 
     def ha_verdict(
-        self, cluster: Cluster, month: int, fail_hosts: tuple[str, ...], failures: int | None
-    ) -> Severity | None:
+        self, cluster: Cluster, month: int, fail_hosts: tuple[str, ...], failures: int | None,
+        members: list[Host] | None = None,
+    ) -> Severity | None:  # fmt: skip
         """The verdict of the cluster's HA analysis at ``month`` (docs/ha.md), with the VMs
-        as grown and the new VMs demand growth brought; None when it has no HA analysis."""
+        as grown and the new VMs demand growth brought; None when it has no HA analysis.
+        ``members``: the cluster's hosts not in maintenance, when the caller has them."""
         from memplan.engine import ha  # only for clusters with a forecast and HA
 
-        members = [
-            h for h in self.hosts.values() if h.cluster == cluster.name and not h.maintenance
-        ]
+        if members is None:
+            members = [
+                h for h in self.hosts.values() if h.cluster == cluster.name and not h.maintenance
+            ]
         # ha.analyse() reads usage from ``loads`` (the grown rows); of the VMs it reads
         # only what growth leaves as it is (power, reservation, overhead: admission
         # control), so they are not grown again one by one.
@@ -1228,6 +1231,10 @@ class _Firsts:
                     seen["swap"] = m
             if grows:
                 growing.add(world.hosts[name].cluster)
+        by_cluster: dict[str | None, list[Host]] = {}  # the hosts stay through a segment
+        for h in world.hosts.values():
+            if not h.maintenance:
+                by_cluster.setdefault(h.cluster, []).append(h)
         for c in world.inventory.clusters:
             ha_seen = self.ha.setdefault(c.name, {})
             if "fail" in ha_seen:
@@ -1235,11 +1242,14 @@ class _Firsts:
             verdicts: dict[int, Severity | None] = {}
             if start == 0 and not changed and self.today_ha is not None:
                 verdicts[0] = self.today_ha.get(c.name)
+            members = by_cluster.get(c.name, [])
 
             def ha_verdict(month: int, c: Cluster = c, verdicts: dict[int, Severity | None]
-                           = verdicts) -> Severity | None:  # fmt: skip
+                           = verdicts, members: list[Host] = members) -> Severity | None:  # fmt: skip
                 if month not in verdicts:
-                    verdicts[month] = world.ha_verdict(c, month, self.fail_hosts, self.ha_failures)
+                    verdicts[month] = world.ha_verdict(
+                        c, month, self.fail_hosts, self.ha_failures, members
+                    )
                 return verdicts[month]
 
             if ha_verdict(start) is None:
