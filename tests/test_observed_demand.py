@@ -360,6 +360,9 @@ def test_observed_counts_give_the_hosts_vms_and_overcommit(tmp_path: Path) -> No
     legend = [x for x in table.stdout.splitlines() if x.startswith("obs: ")]
     assert len(legend) == 1
     assert "vHost # VMs" in table.stdout
+    # a host listed in part is marked obs too: the legend says "some or all", not "none"
+    flat = " ".join(table.stdout.split())
+    assert "(the export gives no consumed figure for some or all of its running VMs)" in flat
 
 
 def test_without_observed_counts_the_table_says_unknown_not_zero(tmp_path: Path) -> None:

@@ -69,8 +69,8 @@ def obs_legend(hosts: list[HostResult]) -> str | None:
     if not obs:
         return None
     parts = [
-        "obs: demand is vCenter's observed usage less system reserved (its VMs give no"
-        " consumed figures)"
+        "obs: demand is vCenter's observed usage less system reserved (the export gives"
+        " no consumed figure for some or all of its running VMs)"
     ]
     if any(h.observed_counts for h in obs):
         parts.append(
@@ -140,8 +140,8 @@ def _unknown(r: HostResult) -> str:
 
 
 def _host_cell(r: HostResult) -> Cell:
-    """The host's name, marked ``obs`` when its demand is vCenter's observed usage (its VMs
-    give no consumed figures) and ``maint`` when it is in maintenance (no capacity)."""
+    """The host's name, marked ``obs`` when its demand is vCenter's observed usage (some or
+    all of its running VMs give no consumed figure) and ``maint`` when it is in maintenance (no capacity)."""
     if not r.observed_demand and not r.host.maintenance:
         return r.host.name
     text = Text(r.host.name)  # one unit: a mark never wraps away from its host
