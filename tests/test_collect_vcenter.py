@@ -618,7 +618,7 @@ def test_maxmemctl_by_key_or_among_all_options() -> None:
     for path, value in ((vcenter.MAXMEMCTL, option), (vcenter.ALL_OPTIONS, [option])):
         result = ImportResult("test")
         props = {"name": "vm1", "runtime.host": host, "config.hardware.memoryMB": 4096, path: value}
-        vm = vcenter._vm(props, {"host-1": "esx01"}, set(), set(), result)
+        vm = vcenter._vm(props, {"host-1": "esx01"}, set(), result)
         assert vm is not None
         assert vm.balloon_max == 1536 << 20
 
@@ -700,8 +700,8 @@ def _dc(name: str, host: str) -> dict[str, Any]:
 
 def test_two_datacenters_with_the_same_names(tmp_path: Path) -> None:
     """Cluster names repeat across datacenters: the second is qualified by its datacenter;
-    a VM name seen twice is kept once and the other reported, since names are unique in an
-    inventory."""
+    a VM name seen twice with distinct instance UUIDs is two VMs, each kept and renamed
+    'NAME (UUID)' with a note, as the RVTools and govc imports do."""
     spec = {**_dc("dc-a", "esx-a.example"), "datacenters": [_dc("dc-b", "esx-b.example")]}
     with Vcsim(spec) as sim:
         code, stdout, stderr = collect(sim)
@@ -709,7 +709,10 @@ def test_two_datacenters_with_the_same_names(tmp_path: Path) -> None:
         clusters = {c["name"]: c for c in yaml.safe_load(stdout)["clusters"]}
         assert set(clusters) == {"prod", "dc-b/prod"}
         assert clusters["dc-b/prod"]["hosts"][0]["name"] == "esx-b.example"
-        assert "import: VM web: a second VM of that name; the first is kept\n" in stderr
+        vms = [v for c in clusters.values() for h in c["hosts"] for v in h.get("vms", [])]
+        assert sorted(v["name"] for v in vms) == sorted(f"web ({v['uuid']})" for v in vms)
+        assert len({v["uuid"] for v in vms}) == 2
+        assert "2 VMs named web with distinct UUIDs" in " ".join(stderr.split())
         code, stdout, stderr = collect(sim, "--datacenter", "dc-b")
         assert code == 0, stderr
         (only,) = yaml.safe_load(stdout)["clusters"]

@@ -292,7 +292,7 @@ def _read(
     cluster_names: dict[str, str] = {}  # cluster moref -> name in the inventory
     host_names: dict[str, str] = {}  # host moref -> name
     excluded: set[str] = set()  # hosts of clusters not asked for
-    vm_names: set[str] = set()
+    vm_refs: list[tuple[VMRecord, str]] = []  # each VM kept, not a template, and its moref
     refs: dict[str, str] = {}  # "host NAME" / "vm NAME" -> moref id, for the history
     options: str | None = None  # MAXMEMCTL or ALL_OPTIONS
     for dc in dcs:
@@ -335,13 +335,16 @@ def _read(
             seen += 1
             if progress is not None and seen % 100 == 0:
                 progress("reading VMs", seen, max(total, seen))
-            kept = _vm(_props(obj), host_names, excluded, vm_names, result)
+            kept = _vm(_props(obj), host_names, excluded, result)
             if kept is not None and not kept.template:
-                refs[f"vm {kept.name}"] = _key(obj.obj)
+                vm_refs.append((kept, _key(obj.obj)))
     if wanted:
         missing = [c for c in wanted if c not in found_clusters]
         if missing:
             raise UsageError(f"--cluster {missing[0]!r}: no such cluster in vCenter")
+    result.distinct_names()  # one name in two folders: two VMs, renamed 'NAME (UUID)'
+    still = {id(vm) for vm in result.vms}
+    refs.update((f"vm {vm.name}", ref) for vm, ref in vm_refs if id(vm) in still)
     if progress is not None:
         progress("reading VMs", seen, max(total, seen))
     return result, refs
@@ -445,7 +448,6 @@ def _vm(
     props: dict[str, Any],
     host_names: dict[str, str],
     excluded: set[str],
-    names: set[str],
     result: ImportResult,
 ) -> VMRecord | None:
     """The VM ``props`` describe, kept in ``result``; None when skipped or not asked for."""
@@ -519,10 +521,6 @@ def _vm(
                 "active-above-memory", f"{where}: guestMemoryUsage above configured memory; capped"
             )
             vm.active = vm.memory
-    if name in names:
-        result.skip("skip-duplicate", f"{where}: a second VM of that name; the first is kept")
-        return None
-    names.add(str(name))
     return vm if result.keep_vm(vm) else None
 
 
