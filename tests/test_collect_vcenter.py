@@ -699,7 +699,8 @@ def _dc(name: str, host: str) -> dict[str, Any]:
 
 
 def test_two_datacenters_with_the_same_names(tmp_path: Path) -> None:
-    """Cluster names repeat across datacenters: the second is qualified by its datacenter;
+    """Cluster names repeat across datacenters: each is qualified by its datacenter, as the
+    RVTools import names them, with a note;
     a VM name seen twice with distinct instance UUIDs is two VMs, each kept and renamed
     'NAME (UUID)' with a note, as the RVTools and govc imports do."""
     spec = {**_dc("dc-a", "esx-a.example"), "datacenters": [_dc("dc-b", "esx-b.example")]}
@@ -707,8 +708,13 @@ def test_two_datacenters_with_the_same_names(tmp_path: Path) -> None:
         code, stdout, stderr = collect(sim)
         assert code == 0, stderr
         clusters = {c["name"]: c for c in yaml.safe_load(stdout)["clusters"]}
-        assert set(clusters) == {"prod", "dc-b/prod"}
-        assert clusters["dc-b/prod"]["hosts"][0]["name"] == "esx-b.example"
+        assert set(clusters) == {"prod (dc-a)", "prod (dc-b)"}
+        assert clusters["prod (dc-a)"]["hosts"][0]["name"] == "esx-a.example"
+        assert clusters["prod (dc-b)"]["hosts"][0]["name"] == "esx-b.example"
+        assert (
+            "import: cluster name prod is used in 2 datacenters: kept apart as 'prod (dc-a)',"
+            " 'prod (dc-b)', each with its own hosts and HA settings"
+        ) in " ".join(stderr.split())
         vms = [v for c in clusters.values() for h in c["hosts"] for v in h.get("vms", [])]
         assert sorted(v["name"] for v in vms) == sorted(f"web ({v['uuid']})" for v in vms)
         assert len({v["uuid"] for v in vms}) == 2

@@ -288,7 +288,8 @@ def _read(
             for d in dcs
         )
     seen = 0
-    found_clusters: set[str] = set()
+    found_clusters: set[str] = set()  # cluster names as vCenter gives them
+    dcs_of: dict[str, list[str]] = {}  # cluster name -> the datacenters that have one
     cluster_names: dict[str, str] = {}  # cluster moref -> name in the inventory
     host_names: dict[str, str] = {}  # host moref -> name
     excluded: set[str] = set()  # hosts of clusters not asked for
@@ -303,9 +304,10 @@ def _read(
             props = _props(obj)
             if isinstance(obj.obj, vim.ClusterComputeResource):
                 name = str(props.get("name"))
-                if name in found_clusters:
-                    name = f"{dc.name}/{name}"
-                found_clusters.add(name)
+                dcs_of.setdefault(name, []).append(str(dc.name))
+                if name in found_clusters:  # kept apart, as the RVTools import does
+                    name = f"{name} ({dc.name})"
+                found_clusters.add(str(props.get("name")))
                 if wanted and props.get("name") not in wanted:
                     continue
                 cluster_names[_key(obj.obj)] = name
@@ -342,12 +344,35 @@ def _read(
         missing = [c for c in wanted if c not in found_clusters]
         if missing:
             raise UsageError(f"--cluster {missing[0]!r}: no such cluster in vCenter")
+    _qualify_first(result, {n: dcs for n, dcs in dcs_of.items() if len(dcs) > 1})
     result.distinct_names()  # one name in two folders: two VMs, renamed 'NAME (UUID)'
     still = {id(vm) for vm in result.vms}
     refs.update((f"vm {vm.name}", ref) for vm, ref in vm_refs if id(vm) in still)
     if progress is not None:
         progress("reading VMs", seen, max(total, seen))
     return result, refs
+
+
+def _qualify_first(result: ImportResult, repeated: dict[str, list[str]]) -> None:
+    """Name the first of the clusters that share a name across datacenters (``repeated``:
+    name -> datacenters) ``NAME (DATACENTER)`` too, as the later ones already are: no
+    cluster's name depends on the order datacenters are read in, and an estate's clusters
+    are named as its RVTools export's import names them. One note per name says so."""
+    for name, dcs in sorted(repeated.items()):
+        qualified = f"{name} ({dcs[0]})"
+        record = result.clusters.pop(name, None)
+        if record is not None:
+            record.name = qualified
+            result.clusters[qualified] = record
+        for host in result.hosts:
+            if host.cluster == name:
+                host.cluster = qualified
+        apart = ", ".join(f"'{name} ({dc})'" for dc in sorted(dcs))
+        result.repair(
+            "cluster-datacenters",
+            f"cluster name {name} is used in {len(dcs)} datacenters: kept apart as {apart},"
+            " each with its own hosts and HA settings",
+        )
 
 
 def _options_path(si: Any, root: Any) -> str:
