@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 from datetime import date, datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
@@ -435,6 +436,54 @@ def test_an_undated_snapshot_is_a_usage_error_naming_it() -> None:
     code, _, err = run("rightsize", "samples/realistic.yaml", "--history", "samples/small.yaml")
     assert code == 2
     assert "samples/small.yaml" in err
+
+
+def other_estate(folder: Path) -> Path:
+    """Another estate's snapshot, made from shop-2026-10.yaml: its hosts and cluster renamed,
+    no uuids (an RVTools export may have none), every VM renamed but its 'web01', whose
+    active (22000 MiB, 21.5 GiB) is far above the shop's web01 (4.4 GiB at most)."""
+    text = (ROOT / "samples" / "history" / "shop-2026-10.yaml").read_text()
+    text = re.sub(r", uuid: [0-9a-f-]+", "", text)
+    text = re.sub(r"name: (?!web01\b)(\w)", r"name: o-\1", text.replace(".shop.", ".other."))
+    text = text.replace("collected: 2026-10-01", "collected: 2026-10-15")
+    text = re.sub(r"(name: web01, .*active: )\d+MiB", r"\g<1>22000MiB", text)
+    assert "active: 22000MiB" in text
+    assert "esx01.other.example" in text
+    path = folder / "other-2026-10.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_another_estates_snapshot_is_left_out_with_a_note(tmp_path: Path) -> None:
+    # its web01 (no uuid, so matched by name) would lend its 21.5 GiB peak to the shop's
+    # web01 and its date would count as a seventh snapshot of the shop
+    for path in sorted((ROOT / "samples" / "history").glob("shop-2026-*.yaml"))[:-1]:
+        (tmp_path / path.name).write_text(path.read_text())
+    other = other_estate(tmp_path)
+    args = ("rightsize", "samples/history/shop-2026-11.yaml", "--history", f"{tmp_path}/")
+    code, out, err = run(*args)
+    assert code == 0
+    assert " ".join(err.split()) == (
+        f"history: {other} shares no host or VM with samples/history/shop-2026-11.yaml nor"
+        " with the snapshots that do: left out, as another estate's"
+    )
+    assert "basis: 6 snapshots over 153 days" in out
+    assert "growing by trend of 6 snapshots" in out
+    web01 = next(line for line in out.splitlines() if line.startswith("web01 "))
+    assert "peak active 4.4 GiB x 1.25 = 5.51 GiB" in web01
+    other.unlink()  # the same folder without it: the same report, nothing on stderr
+    assert run(*args) == (0, out, "")
+
+
+def test_a_history_all_of_another_estate_is_a_usage_error(tmp_path: Path) -> None:
+    other = other_estate(tmp_path)
+    code, out, err = run("rightsize", "samples/history/shop-2026-11.yaml",
+                         "--history", f"{tmp_path}/")  # fmt: skip
+    assert (code, out) == (2, "")
+    assert " ".join(err.split()) == (
+        f"memplan: error: --history: none of the 1 snapshots ({other}) shares a host or VM"
+        " with samples/history/shop-2026-11.yaml: the history is another estate's"
+    )
 
 
 OBSERVED_HOST = """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import replace
 from fractions import Fraction
 from typing import TYPE_CHECKING, Annotated
@@ -135,7 +136,8 @@ def rightsize(
             metavar="SNAPSHOT",
             help="Earlier dated snapshots (inventories with 'collected:', RVTools exports, govc"
             " JSON; a folder stands for the snapshots in it; repeatable): peak active over all,"
-            " idle VMs, how long VMs are off, and the forecast grows by their trend.",
+            " idle VMs, how long VMs are off, and the forecast grows by their trend. Another"
+            " estate's snapshots are left out with a note; none of the inventory's: exit 2.",
         ),
     ] = None,
     cluster: ClusterOpt = None,
@@ -242,18 +244,41 @@ def rightsize(
 
 
 def _history(paths: list[str], inv: Inventory, verbose: bool) -> tuple[Inventory, ...]:
-    """The --history snapshots (memplan trend's loader); one collected after the inventory
-    is a usage error: the inventory is "today"."""
+    """The --history snapshots of the inventory's estate (memplan trend's loader, and the
+    estate check --history keeps: engine/trend.py's one_estate()). Another estate's snapshot
+    is left out with a note on stderr: its VM 'web01' would lend its peak to the inventory's
+    'web01'. None of the inventory's estate, or one collected after the inventory (the
+    inventory is "today"), is a usage error."""
     if not paths:
         return ()
     from memplan.cli.trend import load_history
+    from memplan.engine import trend as engine_trend
 
     snapshots = load_history(paths, verbose)
+    try:
+        kept, left_out = engine_trend.one_estate(snapshots, inv, least=1)
+    except UsageError as exc:  # as check --history says it
+        raise usage_exit(f"--history: {exc}") from None
+    _notes(left_out)
     today = inv.collected
-    later = [s.source for s in snapshots if today and s.collected and s.collected > today]
+    later = [s.source for s in kept if today and s.collected and s.collected > today]
     if later:
         raise usage_exit(
             f"--history {', '.join(later)}: collected after {inv.source}"
             f" ({today:%Y-%m-%d}); give the latest snapshot as INVENTORY"
         )
-    return snapshots
+    return tuple(kept)
+
+
+def _notes(lines: list[str]) -> None:
+    """Notes on the --history read, on stderr (stdout is the report, maybe JSON or CSV),
+    wrapped as import notes are."""
+    if not lines:
+        return
+    from memplan.cli.output import output_width
+    from memplan.render.notes import wrap_line
+    from memplan.render.safe import safe_line
+
+    width = output_width(sys.stderr)
+    for line in lines:
+        sys.stderr.write("\n".join(wrap_line(safe_line(f"history: {line}"), width)) + "\n")

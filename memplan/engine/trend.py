@@ -295,12 +295,13 @@ def _names(sources: Sequence[str], many: str) -> str:
 
 
 def one_estate(
-    snapshots: Sequence[Inventory], today: Inventory | None = None
+    snapshots: Sequence[Inventory], today: Inventory | None = None, *, least: int = 2
 ) -> tuple[list[Inventory], list[str]]:
     """The snapshots of ``today``'s estate (the latest snapshot's when None), in the order
     given, and a note for each other one. One estate: a snapshot related (_related()) to
-    ``today``, or to a snapshot that is. Raises UsageError when fewer than two remain: a
-    history of another estate would count every VM of it as an arrival or a removal."""
+    ``today``, or to a snapshot that is. Raises UsageError when fewer than ``least`` remain
+    (at least one): a history of another estate would count every VM of it as an arrival or
+    a removal. rightsize's peaks need only one (``least=1``), growth two."""
     keys = [_keys(s) for s in snapshots]
     if today is None:
         reached = {len(snapshots) - 1}
@@ -330,7 +331,7 @@ def one_estate(
             f"none of the {len(other)} snapshots ({_names(other, f'{other[0]} ... {other[-1]}')})"
             f" shares a host or VM with {today.source}: the history is another estate's"
         )
-    if today is not None and len(kept) < 2:
+    if today is not None and len(kept) < least:
         raise OtherEstate(
             f"growth needs two or more dated snapshots of {today.source}'s estate: only"
             f" {kept[0].source} shares a host or VM with it ({len(other)} other"
