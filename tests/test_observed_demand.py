@@ -314,9 +314,9 @@ def test_demand_growth_brings_vms_shaped_like_real_ones_not_stand_ins(tmp_path: 
     assert "cluster c: new VMs of 8.0 GiB, 2 vCPUs" in result.stdout
 
 
-def _counted_export(path: Path, counts: bool) -> None:
+def _counted_export(path: Path, counts: bool, vms: int = 10, vram: float = 163840) -> None:
     """vInfo lists 2 of esx01's VMs (8 GiB each); vHost: 128 GiB at 50% used and, with
-    ``counts``, 10 running VMs of 20 registered holding 160 GiB of vRAM."""
+    ``counts``, ``vms`` running VMs of 20 registered holding ``vram`` MiB (160 GiB)."""
     wb = openpyxl.Workbook()
     wb.remove(wb.active)  # type: ignore[arg-type]
     ws = wb.create_sheet("vInfo")
@@ -328,7 +328,7 @@ def _counted_export(path: Path, counts: bool) -> None:
     row: list[object] = ["esx01", 131072, 50, "VMware ESXi 8.0.3 build-24022510"]
     if counts:
         head += ["# VMs total", "# VMs", "vRAM"]
-        row += [20, 10, 163840]
+        row += [20, vms, vram]
     ws.append(head)
     ws.append(row)
     wb.save(path)
@@ -384,6 +384,47 @@ def test_without_observed_counts_the_table_says_unknown_not_zero(tmp_path: Path)
     ]
     assert host["counts_basis"] == "vms"
     assert host["vms_on"] == 2
+
+
+def test_a_left_out_vram_leaves_config_and_ratio_unknown_not_zero(tmp_path: Path) -> None:
+    """vHost counts 10 running VMs of 20 but its vRAM, 10^9 MiB, is more than 10 x 128 GiB:
+    left out (observed-implausible). The table keeps the export's 10/20 VMs, and Config and
+    Ratio print '-', not the 2 listed VMs' 16 GiB and 16 / 124 = 0.13 (nor 0.0 and 0.00
+    with none listed); JSON keeps the listed figures and says counts_basis observed-vms."""
+    path = tmp_path / "rv.xlsx"
+    _counted_export(path, counts=True, vram=10**9)
+    table = CliRunner().invoke(app, ["check", str(path), "--wide"])
+    assert table.exit_code == 0, table.stderr
+    assert "vRAM 1e+09 MiB is more than # VMs (10)" in " ".join(table.stderr.split())
+    (line,) = [x for x in table.stdout.splitlines() if x.startswith("esx01 obs")]
+    cells = line.split()  # Host, obs, Mem, VMs, Config, Ovh, Resv, Active, Free, Ratio
+    assert [cells[3], cells[4], cells[7], cells[9]] == ["10/20", "-", "-", "-"]
+    text = " ".join(table.stdout.split())
+    assert "VMs beside Config, Ratio '-' are the export's counts" in text
+    assert "VMs, Config and Ratio are the export's counts" not in text
+    result = CliRunner().invoke(app, ["check", str(path), "--format", "json"])
+    (host,) = json.loads(result.stdout)["hosts"]
+    assert (host["vms_on"], host["vms_total"]) == (10, 20)
+    assert host["configured_bytes"] == 16 * GIB
+    assert host["overcommit_ratio"] == 0.129  # 16 / 124, rounded to 4 places
+    assert host["counts_basis"] == "observed-vms"
+    assert host["observed"]["configured_bytes"] is None
+
+
+def test_a_left_out_vram_with_every_running_vm_listed_keeps_config(tmp_path: Path) -> None:
+    """vHost counts 2 running VMs, both listed (8 GiB each), and a vRAM left out: the
+    listed VMs are all of them, so Config is theirs, 16.0 GiB, and Ratio 16 / 124 = 0.13."""
+    path = tmp_path / "rv.xlsx"
+    _counted_export(path, counts=True, vms=2, vram=10**9)
+    table = CliRunner().invoke(app, ["check", str(path), "--wide"])
+    assert table.exit_code == 0, table.stderr
+    (line,) = [x for x in table.stdout.splitlines() if x.startswith("esx01 obs")]
+    cells = line.split()
+    assert [cells[3], cells[4], cells[9]] == ["2/20", "16.0", "0.13"]
+    (host,) = json.loads(CliRunner().invoke(app, ["check", str(path), "--format", "json"]).stdout)[
+        "hosts"
+    ]
+    assert host["counts_basis"] == "observed"
 
 
 PARTIAL = """

@@ -212,7 +212,10 @@ def _on_observation(result: HostResult, load: Load, placed_vms: set[str]) -> Hos
     Where the observation counts the host's VMs (``observed.vms``, ``vms_total``,
     ``configured``: RVTools vHost ``# VMs``, ``# VMs total``, ``vRAM``), those are the
     host's VMs, the listed ones among them, so the counts and the overcommit ratio agree
-    with the export; VMs memplan places there (cluster VMs without a host) come on top."""
+    with the export; VMs memplan places there (cluster VMs without a host) come on top.
+    Where it counts them but gives no configured memory and the inventory lists fewer
+    running VMs than it counts (or it counts only ``vms_total``), the listed VMs' configured
+    memory would understate the host's: configured memory and ratio are unknown."""
     host = result.host
     standins = [row[0] for row in load.rows if observed.is_standin(row[0])]
     placed = [row[0] for row in load.rows if row[0].name in placed_vms]
@@ -221,6 +224,10 @@ def _on_observation(result: HostResult, load: Load, placed_vms: set[str]) -> Hos
     configured = result.configured - sum(vm.memory for vm in standins)
     o = host.observed
     counted = o is not None and (o.vms, o.vms_total, o.configured) != (None, None, None)
+    listed_on = vms_on - len(placed)  # running VMs the inventory lists on the host
+    configured_unknown = (
+        o is not None and counted and o.configured is None and (o.vms is None or listed_on < o.vms)
+    )
     if o is not None and counted:
         extra, extra_memory = len(placed), sum(vm.memory for vm in placed)
         if o.vms is not None:
@@ -238,6 +245,7 @@ def _on_observation(result: HostResult, load: Load, placed_vms: set[str]) -> Hos
         overcommit_ratio=configured / result.capacity,
         observed_demand=True,
         observed_counts=counted,
+        configured_unknown=configured_unknown,
         active_assumed=not any(
             row[0].active_given for row in load.rows if not observed.is_standin(row[0])
         ),

@@ -446,6 +446,11 @@ class HostResult:
     """True when its VM counts and configured memory are vCenter's (Observed.vms,
     vms_total, configured) rather than the inventory's VMs: a resting host whose
     observation gives them."""
+    configured_unknown: bool = False
+    """True when its configured memory and overcommit ratio are unknown: it rests on
+    observation, the observation counts its VMs but gives no configured memory (e.g.
+    RVTools vHost vRAM left out as implausible), and the inventory lists fewer running VMs
+    than it counts: ``configured`` and ``overcommit_ratio`` are the listed VMs' only."""
     ha_verdict: Severity | None = None
     """Worst failover finding (MP301-MP303) about it or its VMs in the worst host failure
     of its cluster: what the failover does to it, beside today's verdict; None when its

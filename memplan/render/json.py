@@ -54,12 +54,21 @@ def _host(r: HostResult) -> dict[str, Any]:
         "maintenance": h.maintenance,
         "observed": _observed(h),
         "demand_basis": "observed" if r.observed_demand else "vms",
-        "counts_basis": "observed" if r.observed_counts else "vms",
+        "counts_basis": _counts_basis(r),
         "active_basis": "assumed" if r.active_assumed else "vms",
         "verdict": r.verdict.value,
         "ha_verdict": None if r.ha_verdict is None else r.ha_verdict.value,
         "location": _loc(h.location),
     }
+
+
+def _counts_basis(r: HostResult) -> str:
+    """Where vms_on, vms_total, configured_bytes and overcommit_ratio come from:
+    ``observed-vms`` when the observation counts the VMs but gives no configured memory for
+    the ones the inventory lacks (the last two are then the listed VMs' only)."""
+    if r.configured_unknown:
+        return "observed-vms"
+    return "observed" if r.observed_counts else "vms"
 
 
 def _observed(h: Host) -> dict[str, Any]:

@@ -72,13 +72,18 @@ def obs_legend(hosts: list[HostResult]) -> str | None:
         "obs: demand is vCenter's observed usage less system reserved (the export gives"
         " no consumed figure for some or all of its running VMs)"
     ]
-    if any(h.observed_counts for h in obs):
+    if any(h.observed_counts and not h.configured_unknown for h in obs):
         parts.append(
             "VMs, Config and Ratio are the export's counts (vHost # VMs, # VMs total, vRAM)"
         )
     if not all(h.observed_counts for h in obs):
         parts.append(
             "VMs, Config, Ratio '-': the export does not count the VMs the inventory lacks"
+        )
+    if any(h.configured_unknown for h in obs):
+        parts.append(
+            "VMs beside Config, Ratio '-' are the export's counts (vHost # VMs, # VMs total);"
+            " it gives no usable vRAM for the VMs the inventory lacks"
         )
     if any(h.active_assumed for h in obs):
         parts.append(
@@ -139,6 +144,13 @@ def _unknown(r: HostResult) -> str:
     return "-" if r.observed_demand and not r.observed_counts else ""
 
 
+def _unknown_configured(r: HostResult) -> str:
+    """'-' for the configured memory and ratio of a host whose VMs are unknown
+    (``_unknown``) or whose observation counts its VMs but gives no configured memory for
+    the ones the inventory lacks (HostResult.configured_unknown); '' otherwise."""
+    return "-" if r.configured_unknown else _unknown(r)
+
+
 def _host_cell(r: HostResult) -> Cell:
     """The host's name, marked ``obs`` when its demand is vCenter's observed usage (some or
     all of its running VMs give no consumed figure) and ``maint`` when it is in maintenance (no capacity)."""
@@ -165,12 +177,17 @@ def host_columns(ha: bool = False) -> list[Column[HostResult]]:
         Column("Host", _host_cell),
         Column("Mem", lambda r: _g(r.host.memory), "right", hide=4),
         Column("VMs", lambda r: _unknown(r) or f"{r.vms_on}/{r.vms_total}", "right", hide=3),
-        Column("Config", lambda r: _unknown(r) or _g(r.configured), "right", hide=5),
+        Column("Config", lambda r: _unknown_configured(r) or _g(r.configured), "right", hide=5),
         Column("Ovh", lambda r: _g(r.overhead), "right", hide=8),
         Column("Resv", lambda r: _g(r.reserved), "right", hide=7),
         Column("Active", lambda r: "-" if r.active_assumed else _g(r.active), "right", hide=6),
         Column("Free", lambda r: _g(r.free), "right"),
-        Column("Ratio", lambda r: _unknown(r) or f"{r.overcommit_ratio:.2f}", "right", hide=2),
+        Column(
+            "Ratio",
+            lambda r: _unknown_configured(r) or f"{r.overcommit_ratio:.2f}",
+            "right",
+            hide=2,
+        ),
         Column("State", lambda r: Text(r.state.value, style=STATE_STYLE[r.state])),
         Column("Reclaim", _reclaim),
         Column("Verdict", lambda r: Text(r.verdict.value, style=SEVERITY_STYLE[r.verdict])),
