@@ -163,5 +163,5 @@ def test_the_table_marks_a_host_in_maintenance() -> None:
     console = Console(record=True, width=160)
     TableRenderer().render(report(MAINTENANCE), console)
     out = console.export_text()
-    assert "cluster c · 3 hosts (1 in maintenance, no capacity)" in out
+    assert "cluster c · 3 hosts (1 in maintenance or not connected, no capacity)" in out
     assert "b maint" in out

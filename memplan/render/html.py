@@ -104,7 +104,7 @@ def _host(r: HostResult) -> dict[str, Any]:
             m
             for m, on in (
                 ("observed usage", r.observed_demand),
-                ("in maintenance: no capacity", r.host.maintenance),
+                ("in maintenance or not connected: no capacity", r.host.maintenance),
             )
             if on
         ],

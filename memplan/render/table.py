@@ -153,7 +153,8 @@ def _unknown_configured(r: HostResult) -> str:
 
 def _host_cell(r: HostResult) -> Cell:
     """The host's name, marked ``obs`` when its demand is vCenter's observed usage (some or
-    all of its running VMs give no consumed figure) and ``maint`` when it is in maintenance (no capacity)."""
+    all of its running VMs give no consumed figure) and ``maint`` when it is in maintenance
+    mode or not connected (Host.maintenance: no capacity)."""
     if not r.observed_demand and not r.host.maintenance:
         return r.host.name
     text = Text(r.host.name)  # one unit: a mark never wraps away from its host
@@ -429,7 +430,7 @@ class TableRenderer(Renderer):
             title: list[str | Text] = [
                 f"cluster {c.name}",
                 plural(len(members), "host")
-                + (f" ({away} in maintenance, no capacity)" if away else ""),
+                + (f" ({away} in maintenance or not connected, no capacity)" if away else ""),
                 f"ratio {c.overcommit_ratio:.2f}",
                 f"worst state {c.state.value}",
                 Text(c.verdict.value, style=SEVERITY_STYLE[c.verdict]),
