@@ -4,6 +4,7 @@ hosts the inventory does not list (engine/observed.py, rules MP206-MP208). Numbe
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import openpyxl
@@ -409,6 +410,11 @@ def test_a_left_out_vram_leaves_config_and_ratio_unknown_not_zero(tmp_path: Path
     assert host["overcommit_ratio"] == 0.129  # 16 / 124, rounded to 4 places
     assert host["counts_basis"] == "observed-vms"
     assert host["observed"]["configured_bytes"] is None
+    # the HTML report's host row says what the table says, not 16.0 and 0.13
+    html = CliRunner().invoke(app, ["check", str(path), "--format", "html"]).stdout
+    row = next(r for r in html.split("<tr>") if r.startswith("<td>esx01"))
+    nums = re.findall(r'<td class="num(?: wide)?">([^<]*)</td>', row)
+    assert nums == ["128.0", "124.0", "10/20", "-", nums[4], nums[5], "-"], nums
 
 
 def test_a_left_out_vram_with_every_running_vm_listed_keeps_config(tmp_path: Path) -> None:
@@ -421,6 +427,10 @@ def test_a_left_out_vram_with_every_running_vm_listed_keeps_config(tmp_path: Pat
     (line,) = [x for x in table.stdout.splitlines() if x.startswith("esx01 obs")]
     cells = line.split()
     assert [cells[3], cells[4], cells[9]] == ["2/20", "16.0", "0.13"]
+    html = CliRunner().invoke(app, ["check", str(path), "--format", "html"]).stdout
+    row = next(r for r in html.split("<tr>") if r.startswith("<td>esx01"))
+    nums = re.findall(r'<td class="num(?: wide)?">([^<]*)</td>', row)
+    assert (nums[2], nums[3], nums[6]) == ("2/20", "16.0", "0.13"), nums
     (host,) = json.loads(CliRunner().invoke(app, ["check", str(path), "--format", "json"]).stdout)[
         "hosts"
     ]

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.segment import Segment
 
-from memplan.model import HAResult, MemState, Report, Severity
+from memplan.model import HAResult, HostResult, MemState, Report, Severity
 from memplan.render.safe import safe_text
 from memplan.units import GIB, plural
 
@@ -167,6 +167,20 @@ class Renderer(ABC):
     @abstractmethod
     def render(self, report: Report, console: Console) -> None:
         """Write ``report`` to ``console`` (whose file may be stdout or a buffer)."""
+
+
+def unknown_counts(r: HostResult) -> str:
+    """'-' for the VM count, configured memory and ratio of a host that rests on
+    observation without observed counts: the inventory lists only some of its VMs, so its
+    own figures would understate them (render/table.py's obs legend); '' otherwise."""
+    return "-" if r.observed_demand and not r.observed_counts else ""
+
+
+def unknown_configured(r: HostResult) -> str:
+    """'-' for the configured memory and ratio of a host whose VMs are unknown
+    (``unknown_counts``) or whose observation counts its VMs but gives no configured memory for
+    the ones the inventory lacks (HostResult.configured_unknown); '' otherwise."""
+    return "-" if r.configured_unknown else unknown_counts(r)
 
 
 def counts(report: Report) -> dict[str, int]:

@@ -31,7 +31,14 @@ from memplan.model import (
     TimelinePoint,
 )
 from memplan.render import charts
-from memplan.render.base import Renderer, counts, ha_setup, where
+from memplan.render.base import (
+    Renderer,
+    counts,
+    ha_setup,
+    unknown_configured,
+    unknown_counts,
+    where,
+)
 from memplan.units import GIB
 
 ICON = {Severity.OK: "✔", Severity.WARN: "▲", Severity.FAIL: "✖"}
@@ -89,11 +96,11 @@ def _host(r: HostResult) -> dict[str, Any]:
         "name": r.host.name,
         "memory": _g(r.host.memory),
         "capacity": _g(r.capacity),
-        "vms": f"{r.vms_on}/{r.vms_total}",
-        "configured": _g(r.configured),
+        "vms": unknown_counts(r) or f"{r.vms_on}/{r.vms_total}",  # as the table: '-' where
+        "configured": unknown_configured(r) or _g(r.configured),  # the export does not say
         "demand": _g(r.demand),
         "free": _g(r.free),
-        "ratio": f"{r.overcommit_ratio:.2f}",
+        "ratio": unknown_configured(r) or f"{r.overcommit_ratio:.2f}",
         "state": r.state.value,
         "reclaim": " ".join(reclaim) or "-",
         "verdict": r.verdict.value,

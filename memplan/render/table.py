@@ -31,6 +31,8 @@ from memplan.render.base import (
     growth_lines,
     ha_lines,
     ha_setup,
+    unknown_configured,
+    unknown_counts,
     where,
 )
 from memplan.render.layout import (
@@ -137,20 +139,6 @@ def _reclaim(r: HostResult) -> tuple[str, ...]:
     return tuple(parts) or ("-",)
 
 
-def _unknown(r: HostResult) -> str:
-    """'-' for the VM count, configured memory and ratio of a host that rests on
-    observation without observed counts: the inventory lists only some of its VMs, so its
-    own figures would understate them (OBS_LEGEND); '' otherwise."""
-    return "-" if r.observed_demand and not r.observed_counts else ""
-
-
-def _unknown_configured(r: HostResult) -> str:
-    """'-' for the configured memory and ratio of a host whose VMs are unknown
-    (``_unknown``) or whose observation counts its VMs but gives no configured memory for
-    the ones the inventory lacks (HostResult.configured_unknown); '' otherwise."""
-    return "-" if r.configured_unknown else _unknown(r)
-
-
 def _host_cell(r: HostResult) -> Cell:
     """The host's name, marked ``obs`` when its demand is vCenter's observed usage (some or
     all of its running VMs give no consumed figure) and ``maint`` when it is in maintenance
@@ -177,15 +165,15 @@ def host_columns(ha: bool = False) -> list[Column[HostResult]]:
     return [
         Column("Host", _host_cell),
         Column("Mem", lambda r: _g(r.host.memory), "right", hide=4),
-        Column("VMs", lambda r: _unknown(r) or f"{r.vms_on}/{r.vms_total}", "right", hide=3),
-        Column("Config", lambda r: _unknown_configured(r) or _g(r.configured), "right", hide=5),
+        Column("VMs", lambda r: unknown_counts(r) or f"{r.vms_on}/{r.vms_total}", "right", hide=3),
+        Column("Config", lambda r: unknown_configured(r) or _g(r.configured), "right", hide=5),
         Column("Ovh", lambda r: _g(r.overhead), "right", hide=8),
         Column("Resv", lambda r: _g(r.reserved), "right", hide=7),
         Column("Active", lambda r: "-" if r.active_assumed else _g(r.active), "right", hide=6),
         Column("Free", lambda r: _g(r.free), "right"),
         Column(
             "Ratio",
-            lambda r: _unknown_configured(r) or f"{r.overcommit_ratio:.2f}",
+            lambda r: unknown_configured(r) or f"{r.overcommit_ratio:.2f}",
             "right",
             hide=2,
         ),
