@@ -260,3 +260,39 @@ def test_diff_against_git_reads_a_committed_workbook(tmp_path: Path) -> None:
     folder = CliRunner().invoke(app, ["diff", "--against-git", "HEAD", str(repo)])
     assert folder.exit_code == 2
     assert "is a folder; give one file" in folder.stderr
+
+
+RENAMED = """version: 1
+hosts:
+  - name: h
+    memory: 128GiB
+    vms:
+{vms}
+"""
+
+
+def test_a_vm_renamed_keeps_its_identity_by_uuid(tmp_path: Path) -> None:
+    """app (uuid u-1) is named 'app (u-1)' after a namesake (u-2) arrives in another folder,
+    as the imports name VMs of one name: the diff shows one VM added, not app removed and
+    two added. db, renamed db2 in vCenter and grown from 8 to 12 GiB, is one resize under
+    its new name. A new name whose UUID matches no VM gone is plainly added."""
+    old, new = tmp_path / "old.yaml", tmp_path / "new.yaml"
+    old.write_text(RENAMED.format(vms="""\
+      - {name: app, memory: 8GiB, uuid: u-1}
+      - {name: db, memory: 8GiB, uuid: u-3}
+      - {name: web, memory: 4GiB}"""))  # fmt: skip
+    new.write_text(RENAMED.format(vms="""\
+      - {name: "app (u-1)", memory: 8GiB, uuid: u-1}
+      - {name: "app (u-2)", memory: 8GiB, uuid: u-2}
+      - {name: db2, memory: 12GiB, uuid: u-3}
+      - {name: web2, memory: 4GiB}"""))  # fmt: skip
+    result = CliRunner().invoke(app, ["diff", str(old), str(new), "-f", "json"])
+    assert result.exit_code in (0, 1), result.stderr
+    changes = [(c["name"], c["change"], c["old_bytes"], c["new_bytes"])
+               for c in json.loads(result.stdout)["changes"]]  # fmt: skip
+    assert changes == [
+        ("app (u-2)", "added", None, 8 << 30),
+        ("db2", "resized", 8 << 30, 12 << 30),
+        ("web", "removed", 4 << 30, None),  # no UUID: a name is all there is to match
+        ("web2", "added", None, 4 << 30),
+    ]

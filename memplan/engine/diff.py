@@ -113,6 +113,23 @@ def match(
     return tuple(fresh), tuple(gone), tuple(changed)
 
 
+def _renamed(old: Report, new: Report) -> dict[str, str]:
+    """New name -> old name of the VMs whose name changed but whose UUID did not: renamed
+    in vCenter, or a namesake's arrival in another folder made the import name it
+    ``NAME (UUID)``. Only names found on one side are paired, each UUID once."""
+    old_names, new_names = {v.vm.name for v in old.vms}, {v.vm.name for v in new.vms}
+    gone: dict[str, list[str]] = {}
+    for v in old.vms:
+        if v.vm.uuid and v.vm.name not in new_names:
+            gone.setdefault(v.vm.uuid, []).append(v.vm.name)
+    pairs: dict[str, str] = {}
+    for v in new.vms:
+        was = gone.get(v.vm.uuid or "", [])
+        if v.vm.name not in old_names and len(was) == 1:
+            pairs[v.vm.name] = was.pop()
+    return pairs
+
+
 def compare(
     old: Report,
     new: Report,
@@ -121,12 +138,17 @@ def compare(
 ) -> DiffReport:
     """Compare two evaluated revisions."""
     changes: list[Change] = []
+    renamed = _renamed(old, new)
     for kind, before, after in (
         ("host", {h.host.name: h.host.memory for h in old.hosts}, {h.host.name: h.host.memory for h in new.hosts}),
         ("vm", {v.vm.name: v.vm.memory for v in old.vms}, {v.vm.name: v.vm.memory for v in new.vms}),
     ):  # fmt: skip
         for name in sorted(before.keys() | after.keys()):
             was, now = before.get(name), after.get(name)
+            if kind == "vm" and was is None and name in renamed:
+                was = before[renamed[name]]  # the same VM (its UUID) under a new name
+            elif kind == "vm" and now is None and name in renamed.values():
+                continue  # listed under its new name
             if was is None:
                 changes.append(Change(kind, name, "added", None, now))
             elif now is None:
