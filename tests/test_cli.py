@@ -189,8 +189,8 @@ def test_dash_is_stdout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     assert (tmp_path / "r.xml").read_text().startswith("<?xml")
     code, out, _ = run("check", small, "-o", "r.txt", "-o", "sarif=-")  # table to a file
     assert (code, json.loads(out)["version"]) == (0, "2.1.0")
-    code, out, _ = run("check", small, "--write-baseline", "-", "-q")
-    assert json.loads(out[out.index("{") :])["baseline"] == []
+    code, out, _ = run("check", small, "--write-baseline", "-", "-o", "r.txt")  # report aside
+    assert json.loads(out)["baseline"] == []  # stdout is the baseline alone: it parses
     code, out, _ = run("project", small, "-f", "json", "-o", "-")
     assert (code, out.startswith("{")) == (0, True)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.txt", "r.xml"]  # no '-'
@@ -201,8 +201,16 @@ def test_two_outputs_to_stdout_are_a_usage_error() -> None:
     assert (code, out) == (2, "")
     assert err == (
         "memplan: error: -o sarif=-: stdout already carries the table output; write one of"
-        " them to a file (-o FILE, or -o sarif=FILE)\n"
+        " them to a file (-o FILE, or -o sarif=FILE), or print sarif alone (-f sarif)\n"
     )
+    for quiet in ([], ["-q"], ["-f", "json"]):  # the verdict line or JSON, then a baseline
+        code, out, err = run("check", SMALL, "--write-baseline", "-", *quiet)
+        assert (code, out) == (2, "")
+        shown = "json" if quiet == ["-f", "json"] else "table"
+        assert err == (
+            f"memplan: error: --write-baseline -: stdout already carries the {shown} output;"
+            " write the baseline to a file, or the report (-o FILE)\n"
+        )
 
 
 def test_explain_shows_formula_inputs_and_sources() -> None:
@@ -393,3 +401,26 @@ def test_an_inventory_without_hosts_says_so(tmp_path: Path, command: list[str]) 
     assert "no hosts" in out
     assert "hidden" not in out
     assert not any(line.startswith(("Host ", "Cluster ")) for line in out.splitlines())
+
+
+def test_one_format_commands_refuse_check_s_format_equals_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """project, trend, rightsize and import write one format (-f): `-o json=-` wrote the
+    table to a file named 'json=-'. It is a usage error that says what to write."""
+    small = str(ROOT / SMALL)
+    monkeypatch.chdir(tmp_path)
+    for args in (
+        ["project", small, "-o", "json=-"],
+        ["rightsize", small, "-o", "json=p.json"],
+        ["trend", str(ROOT / "samples/history"), "-o", "csv=-"],
+        ["import", "rvtools", str(ROOT / "tests/data/rvtools/example1.xlsx"), "-o", "yaml=-"],
+    ):
+        code, out, err = run(*args)
+        assert (code, out) == (2, ""), (args, err)
+        value = args[-1]
+        assert err == (
+            f"memplan: error: -o {value}: this command writes one format, chosen with -f; give"
+            f" -o FILE, or -o - for stdout (a file named so: -o ./{value})\n"
+        )
+    assert list(tmp_path.iterdir()) == []

@@ -251,6 +251,12 @@ def check(
     if len(inventory_files) > 1 and (output or write_baseline):
         raise usage_exit("--output and --write-baseline take one inventory at a time")
     targets = _outputs(output or [], fmt, bool(os.environ.get("GITHUB_ACTIONS")))
+    on_stdout = [f.value for f, path in targets if path is None]
+    if write_baseline == STDOUT and on_stdout:  # two documents on one stream: none parses
+        raise usage_exit(
+            f"--write-baseline -: stdout already carries the {' and '.join(on_stdout)}"
+            " output; write the baseline to a file, or the report (-o FILE)"
+        )
     whole = [f.value for f, _ in targets if f not in STREAMABLE]
     if len(inventory_files) > 1 and whole:
         # one JSON, SARIF, JUnit, CSV or HTML document per file, printed one after the
@@ -345,7 +351,8 @@ def _outputs(values: list[str], fmt: Format, github: bool) -> list[tuple[Format,
             shown = " and ".join(m.value for m, p in main if p is None)
             raise usage_exit(
                 f"-o {f.value}=-: stdout already carries the {shown} output; write one of"
-                f" them to a file (-o FILE, or -o {f.value}=FILE)"
+                f" them to a file (-o FILE, or -o {f.value}=FILE), or print {f.value} alone"
+                f" (-f {f.value})"
             )
         main.append((f, target))
     return main

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 from memplan.cli.exits import error_exit, usage_exit
 from memplan.cli.loading import import_notes
 from memplan.cli.options import VerboseOpt
-from memplan.cli.output import distinct, inputs_of, write_text
+from memplan.cli.output import distinct, inputs_of, one_format, write_text
 
 ImportOutput = Annotated[
     str | None,
@@ -87,7 +87,7 @@ def _distinct(paths: list[str], output: str | None) -> None:
     """The output must not be one of the files read (a folder's CSV files included)."""
     if output is None:
         return
-    distinct(inputs_of(paths), [(f"-o {output}", output)])
+    distinct(inputs_of(paths), one_format(output))
 
 
 def _write_import(

@@ -195,6 +195,19 @@ def staged(paths: list[str]) -> Iterator[list[TextIO]]:
             raise usage_exit(message or f"cannot write {path}: {exc.strerror or exc}") from None
 
 
+def one_format(output: str) -> list[tuple[str, str]]:
+    """``-o OUTPUT`` of a command that writes one format, chosen with ``-f`` (all but
+    check), as distinct() takes it. ``-o json=-`` or ``-o json=FILE``, check's way of
+    adding a format, is a usage error here, not the name of a file to write."""
+    name, eq, _ = output.partition("=")
+    if eq and name.isascii() and name.isalpha() and name.islower():
+        raise usage_exit(
+            f"-o {output}: this command writes one format, chosen with -f; give -o FILE, or"
+            f" -o - for stdout (a file named so: -o ./{output})"
+        )
+    return [(f"-o {output}", output)]
+
+
 def distinct(inputs: list[tuple[str, str]], outputs: list[tuple[str, str]]) -> None:
     """Refuse, before anything is read or written, an output that is one of the inputs
     (the same file, also through a symbolic or hard link) or that is named twice: either

@@ -31,7 +31,7 @@ from memplan.cli.options import (
     SetOpt,
     VerboseOpt,
 )
-from memplan.cli.output import distinct, emit, require_extra
+from memplan.cli.output import distinct, emit, one_format, require_extra
 from memplan.cli.rightsize import BufferOpt, RightsizeOpt, SizeStepOpt, rightsize_whatif
 from memplan.cli.trend import OVERRIDDEN, history_forecast, learn_history
 
@@ -101,7 +101,7 @@ def project(
     if fmt is ProjectFormat.HTML:
         require_extra("html", "--format html")
     if output is not None:
-        distinct([(inventory_file, inventory_file)], [(f"-o {output}", output)])
+        distinct([(inventory_file, inventory_file)], one_format(output))
     inv = load_inventory(inventory_file, ctx, verbose)
     learnt = learn_history(history, inv, verbose) if history and (rightsize or not growth) else None
     inv = rightsize_whatif(inv, rightsize, buffer, size_step, learnt.snapshots if learnt else ())

@@ -32,7 +32,7 @@ from memplan.cli.options import (
     VerboseOpt,
     in_order,
 )
-from memplan.cli.output import distinct, emit, inputs_of, require_extra
+from memplan.cli.output import distinct, emit, inputs_of, one_format, require_extra
 from memplan.errors import InventoryError, UsageError
 from memplan.inventory import whatif
 from memplan.model import Inventory, MemState, Note
@@ -207,7 +207,7 @@ def rightsize(
     """
     sizing = parse_sizing(buffer, step)
     if output is not None:
-        distinct(inputs_of([inventory_file, *(history or [])]), [(f"-o {output}", output)])
+        distinct(inputs_of([inventory_file, *(history or [])]), one_format(output))
     shape = None
     if vm is None:
         inv = load_inventory(inventory_file, ctx, verbose)

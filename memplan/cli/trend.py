@@ -10,7 +10,7 @@ import typer
 from memplan.cli.exits import error_exit, usage_exit
 from memplan.cli.loading import import_notes, parse_months
 from memplan.cli.options import NoColorOpt, VerboseOpt
-from memplan.cli.output import distinct, emit, inputs_of, require_extra
+from memplan.cli.output import distinct, emit, inputs_of, one_format, require_extra
 from memplan.errors import InventoryError, UsageError
 from memplan.model import Inventory, Note, Scenario
 from memplan.render import TrendFormat
@@ -158,7 +158,7 @@ def trend(
     except UnitError as exc:
         raise usage_exit(str(exc)) from None
     if output is not None:
-        distinct(inputs_of(snapshots), [(f"-o {output}", output)])
+        distinct(inputs_of(snapshots), one_format(output))
     notes: list[Note] = []
     history = load_history(snapshots, verbose, notes)
     from memplan.engine import trend as engine_trend
