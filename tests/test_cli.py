@@ -424,3 +424,9 @@ def test_one_format_commands_refuse_check_s_format_equals_file(
             f" -o FILE, or -o - for stdout (a file named so: -o ./{value})\n"
         )
     assert list(tmp_path.iterdir()) == []
+
+
+def test_markdown_counts_read_in_the_singular_too() -> None:
+    code, out, _ = run("check", "tests/data/rvtools/example1.xlsx", "-f", "markdown")
+    assert code == 0
+    assert "0 fail, 4 warn · 1 cluster, 7 hosts, 9 VMs · `tests/data/rvtools/example1.xlsx`" in out

@@ -7,7 +7,7 @@ from rich.console import Console
 from memplan.model import Finding, Report, Severity
 from memplan.render.base import Renderer, counts, where, write_safe
 from memplan.render.safe import safe_line
-from memplan.units import GIB
+from memplan.units import GIB, plural
 
 ICON = {Severity.OK: "✅", Severity.WARN: "⚠️", Severity.FAIL: "❌"}
 
@@ -37,8 +37,9 @@ class MarkdownRenderer(Renderer):
         lines = [
             f"### memplan: {ICON[report.verdict]} {report.verdict.value.upper()}",
             "",
-            f"{n['fail']} fail, {n['warn']} warn · {n['clusters']} clusters, {n['hosts']} hosts,"
-            f" {n['vms']} VMs · `{report.source}` · sizes in GiB (2^30 bytes)",
+            f"{n['fail']} fail, {n['warn']} warn · {plural(n['clusters'], 'cluster')},"
+            f" {plural(n['hosts'], 'host')}, {plural(n['vms'], 'VM')} · `{report.source}` ·"
+            " sizes in GiB (2^30 bytes)",
         ]
         if report.whatifs:
             lines.append("what-if: " + " ".join(f"`{w}`" for w in report.whatifs))
