@@ -527,3 +527,20 @@ def test_the_real_export_with_one_vm_moved_onto_a_listed_host(tmp_path: Path) ->
     assert vms["vm-3"]["host"] == "10.109.244.178"
     assert vms["vm-8"]["host"] is None
     assert vms["vm-9"]["host"] is None
+
+
+def test_a_left_out_vm_count_prints_dash_not_zero(tmp_path: Path) -> None:
+    """vHost # VMs of -3 is left out (an import: line); # VMs total 20 and vRAM stay. The
+    VMs cell read 2/20, the listed VMs' count, as if it were the export's: it now reads
+    -/20 in the table and the HTML report, and the legend says why."""
+    path = tmp_path / "rv.xlsx"
+    _counted_export(path, counts=True, vms=-3)
+    table = CliRunner().invoke(app, ["check", str(path), "--wide"])
+    assert table.exit_code == 0, table.stderr
+    assert "# VMs" in table.stderr
+    (line,) = [x for x in table.stdout.splitlines() if x.startswith("esx01 obs")]
+    assert line.split()[3] == "-/20"
+    assert "a VM count '-' was left out of the export's" in " ".join(table.stdout.split())
+    html = CliRunner().invoke(app, ["check", str(path), "--format", "html"]).stdout
+    row = next(r for r in html.split("<tr>") if r.startswith("<td>esx01"))
+    assert re.findall(r'<td class="num(?: wide)?">([^<]*)</td>', row)[2] == "-/20"

@@ -176,6 +176,21 @@ def unknown_counts(r: HostResult) -> str:
     return "-" if r.observed_demand and not r.observed_counts else ""
 
 
+def vms_cell(r: HostResult) -> str:
+    """The VMs cell, running/registered: '-' for a figure the inventory cannot give on a
+    host resting on observation (unknown_counts), or that the export does not count
+    (``observed.vms`` or ``vms_total`` left out, e.g. a vHost ``# VMs`` of -3): the listed
+    VMs, only some of the host's, would read as a count (``0/26``)."""
+    if unknown_counts(r):
+        return "-"
+    o = r.host.observed
+    if not r.observed_demand or o is None:
+        return f"{r.vms_on}/{r.vms_total}"
+    on = "-" if o.vms is None else str(r.vms_on)
+    total = "-" if o.vms_total is None else str(r.vms_total)
+    return "-" if on == total == "-" else f"{on}/{total}"
+
+
 def unknown_configured(r: HostResult) -> str:
     """'-' for the configured memory and ratio of a host whose VMs are unknown
     (``unknown_counts``) or whose observation counts its VMs but gives no configured memory for

@@ -36,7 +36,7 @@ from memplan.render.base import (
     counts,
     ha_setup,
     unknown_configured,
-    unknown_counts,
+    vms_cell,
     where,
 )
 from memplan.units import GIB
@@ -96,7 +96,7 @@ def _host(r: HostResult) -> dict[str, Any]:
         "name": r.host.name,
         "memory": _g(r.host.memory),
         "capacity": _g(r.capacity),
-        "vms": unknown_counts(r) or f"{r.vms_on}/{r.vms_total}",  # as the table: '-' where
+        "vms": vms_cell(r),  # as the table: '-' where
         "configured": unknown_configured(r) or _g(r.configured),  # the export does not say
         "demand": _g(r.demand),
         "free": _g(r.free),

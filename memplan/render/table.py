@@ -32,7 +32,7 @@ from memplan.render.base import (
     ha_lines,
     ha_setup,
     unknown_configured,
-    unknown_counts,
+    vms_cell,
     where,
 )
 from memplan.render.layout import (
@@ -87,6 +87,8 @@ def obs_legend(hosts: list[HostResult]) -> str | None:
             "VMs beside Config, Ratio '-' are the export's counts (vHost # VMs, # VMs total);"
             " it gives no usable vRAM for the VMs the inventory lacks"
         )
+    if any(h.observed_counts and "-" in vms_cell(h) for h in obs):  # a count left out
+        parts.append("a VM count '-' was left out of the export's (the import: lines say why)")
     if any(h.active_assumed for h in obs):
         parts.append(
             "Active '-': the export gives no active figure; memplan takes the demand as fully"
@@ -165,7 +167,7 @@ def host_columns(ha: bool = False) -> list[Column[HostResult]]:
     return [
         Column("Host", _host_cell),
         Column("Mem", lambda r: _g(r.host.memory), "right", hide=4),
-        Column("VMs", lambda r: unknown_counts(r) or f"{r.vms_on}/{r.vms_total}", "right", hide=3),
+        Column("VMs", vms_cell, "right", hide=3),
         Column("Config", lambda r: unknown_configured(r) or _g(r.configured), "right", hide=5),
         Column("Ovh", lambda r: _g(r.overhead), "right", hide=8),
         Column("Resv", lambda r: _g(r.reserved), "right", hide=7),
