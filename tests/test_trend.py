@@ -1166,3 +1166,16 @@ def test_govc_pairs_in_a_folder_meet_by_name(tmp_path: Path) -> None:
                            str(tmp_path / "vms-2026-01.json")]) == [
         ["x.yaml"], [str(tmp_path / "hosts-2026-01.json"), str(tmp_path / "vms-2026-01.json")]
     ]  # fmt: skip
+
+
+def test_two_snapshots_print_one_slope_without_a_band() -> None:
+    """Two snapshots give one slope and no band (docs/trend.md): '+6.1', not '+6.1 [+6.1,
+    +6.1]', in the cluster line and each host's Organic cell."""
+    code, out, _ = run(
+        "trend", "samples/history/shop-2026-06.yaml", "samples/history/shop-2026-11.yaml"
+    )
+    assert code == 0
+    flat = " ".join(out.split())
+    assert "shop · organic +6.1 · arrivals +6.0 ·" in flat
+    assert "esx01.shop.example 86.5 156.0 +1.1 +3.0 2028-02-26" in flat
+    assert "[+" not in flat.partition("band:")[0]

@@ -187,6 +187,8 @@ def _gib(n: float) -> str:
 def _rate(f: Fit | None) -> str:
     if f is None:
         return "-"
+    if f.low == f.high == f.bytes_per_month:  # two snapshots: one slope, no band
+        return _gib(f.bytes_per_month)
     return f"{_gib(f.bytes_per_month)} [{_gib(f.low)}, {_gib(f.high)}]"
 
 
