@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from datetime import date
 
 from hypothesis import given, settings
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 from memplan import engine
 from memplan.engine import projection
 from memplan.engine.hostmodel import Load
-from memplan.model import Scenario
+from memplan.model import Inventory, Scenario
 from memplan.units import GIB, MIB
 from tests.helpers import inv
 
@@ -454,6 +455,21 @@ def test_ha_verdicts_over_the_months_are_the_analysis_of_the_grown_vms() -> None
     assert len(verdicts) > 1
 
 
+def _walked(
+    inventory: Inventory, growth: float | None, scope: str, last: int = 18
+) -> Iterator[tuple[projection._World, int]]:
+    """A world of ``inventory`` walked month by month as the forecast walks it, planned
+    changes applied and new VMs arrived: (the world, the month) at each month."""
+    host_of, _ = engine.place(inventory)
+    world = projection._World.start(inventory, host_of, growth, scope, AS_OF)
+    changes = {m: cs for m, _, cs in projection._segments(inventory, AS_OF, last)}
+    for month in range(last + 1):
+        for change in changes.get(month, []):
+            world.apply(change, month, growth, scope)
+        world.arrive(month)
+        yield world, month
+
+
 def test_placements_tallies_are_the_loads_sums() -> None:
     """_World._tallies() sums each host's demand and reservations + overheads for placing
     new VMs without the growing VMs' rows (their held memory a group of one rate and birth
@@ -462,15 +478,9 @@ def test_placements_tallies_are_the_loads_sums() -> None:
     from memplan.engine.hostmodel import load_of
 
     inventory = inv(_changing())
-    host_of, _ = engine.place(inventory)
     grouped = 0
     for growth, scope in ((None, "demand"), (0.06, "demand"), (0.12, "vm"), (-0.02, "vm")):
-        world = projection._World.start(inventory, host_of, growth, scope, AS_OF)
-        changes = {m: cs for m, _, cs in projection._segments(inventory, AS_OF, 18)}
-        for month in range(19):
-            for change in changes.get(month, []):
-                world.apply(change, month, growth, scope)
-            world.arrive(month)
+        for world, month in _walked(inventory, growth, scope):
             hosts = [world.hosts[name] for name in sorted(world.hosts)]
             demand, reserved = world._tallies(hosts, month)
             for h in hosts:
@@ -497,15 +507,9 @@ def test_loads_are_the_grown_vms_loads_whatever_months_are_asked() -> None:
         )  # fmt: skip
 
     inventory = inv(_changing())
-    host_of, _ = engine.place(inventory)
     folded = 0
     for growth, scope in ((None, "demand"), (0.06, "demand"), (0.12, "vm")):
-        world = projection._World.start(inventory, host_of, growth, scope, AS_OF)
-        changes = {m: cs for m, _, cs in projection._segments(inventory, AS_OF, 18)}
-        for month in range(19):
-            for change in changes.get(month, []):
-                world.apply(change, month, growth, scope)
-            world.arrive(month)
+        for world, month in _walked(inventory, growth, scope):
             for name in sorted(world.hosts):
                 assert plain(world.load(name, month)) == plain(load_of(world.on_host(name, month)))
         for month in (17, 3, 4, 12, 0, 1, 18, 7, 5, 6, 2):
