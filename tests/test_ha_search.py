@@ -16,33 +16,15 @@ from memplan.engine.hostmodel import (
     SWAP_MARGIN,
     Row,
     evaluate_load,
-    figures,
     load_of,
     swap_proven,
     taken_at,
 )
-from memplan.engine.memsched import Claim, ballooned
-from memplan.model import VM, HAResult, Location, Scenario
+from memplan.engine.memsched import ballooned
+from memplan.model import VM, HAResult, Scenario
 from memplan.units import GIB, MIB
 from tests.helpers import inv
-
-
-def _vm(name: str, memory: int, active: int, consumed: int, shares: int, res: int = 0) -> VM:
-    return VM(
-        name, memory, 2, True, res, None, shares, "custom", active, True, consumed, True,
-        30 * MIB, False, None, (), "h", None, Location("t.yaml", 1, 1),
-    )  # fmt: skip
-
-
-def _row(vm: VM) -> Row:
-    return (vm, *figures(vm, vm.consumed, vm.active))
-
-
-def _claims(rows: list[Row]) -> list[Claim]:
-    return [
-        Claim(vm.name, vm.shares, held, act, min(vm.reservation, held), bal, vm.memory)
-        for vm, held, act, bal in rows
-    ]
+from tests.reclaim import claims_of, make_vm, row_of, rows_of, vms
 
 
 def _proves(own: list[Row], extra: list[Row], need: int, tax: Fraction) -> bool:
@@ -58,38 +40,25 @@ def test_idle_memory_covers_the_need_proven_without_memsched() -> None:
     all. Reclaiming 20 GiB takes only idle memory (the idle tax), all of it ballooned:
     proven, and MemSched agrees. Reclaiming 90 GiB reaches active memory: not proven
     (MemSched balloons the 88 GiB idle memory, and swaps the rest)."""
-    rows = [_row(_vm(f"v{i}", 16 * GIB, 4 * GIB, 12 * GIB + 819 * MIB, 163840)) for i in range(10)]
+    rows = [
+        row_of(make_vm(f"v{i}", 16 * GIB, 4 * GIB, 12 * GIB + 819 * MIB, 163840)) for i in range(10)
+    ]
     tax = Fraction(3, 4)
     assert _proves(rows[:8], rows[8:], 20 * GIB, tax)
-    assert ballooned(20 * GIB, _claims(rows), tax) == 20 * GIB
+    assert ballooned(20 * GIB, claims_of(rows), tax) == 20 * GIB
     assert not _proves(rows[:8], rows[8:], 90 * GIB, tax)
-    assert ballooned(90 * GIB, _claims(rows), tax) == 10 * rows[0][3] < 90 * GIB
+    assert ballooned(90 * GIB, claims_of(rows), tax) == 10 * rows[0][3] < 90 * GIB
 
 
 def test_a_fully_active_vm_first_is_not_proven() -> None:
     """A fully active VM has nothing to balloon: the proof needs a VM with room ahead of
     it, or it could take the byte that rounding hands out first."""
-    busy = _row(_vm("busy", 8 * GIB, 8 * GIB, 8 * GIB, 81920))
-    idle = _row(_vm("idle", 16 * GIB, 1 * GIB, 16 * GIB, 163840))
+    busy = row_of(make_vm("busy", 8 * GIB, 8 * GIB, 8 * GIB, 81920))
+    idle = row_of(make_vm("idle", 16 * GIB, 1 * GIB, 16 * GIB, 163840))
     tax = Fraction(3, 4)
     assert not _proves([busy, idle], [], 1 * GIB, tax)
     assert _proves([idle, busy], [], 1 * GIB, tax)
-    assert ballooned(1 * GIB, _claims([idle, busy]), tax) == 1 * GIB
-
-
-sizes = st.sampled_from([1, 2, 4, 8, 16, 32, 64])
-vms = st.lists(
-    st.tuples(
-        sizes,
-        st.integers(0, 100),  # active, % of memory
-        st.integers(1, 100),  # consumed, % of memory
-        st.sampled_from([0, 5, 10, 20]),  # shares per MiB
-        st.sampled_from([0, 0, 0, 25, 50, 100]),  # reservation, % of memory
-        st.integers(0, 1000),  # a few odd bytes, so that shares are not exact
-    ),
-    min_size=1,
-    max_size=12,
-)
+    assert ballooned(1 * GIB, claims_of([idle, busy]), tax) == 1 * GIB
 
 
 @settings(max_examples=400, deadline=None)
@@ -106,25 +75,25 @@ def test_proof_holds_whenever_given(
     rows = []
     for i, (gib, active, consumed, per_mib, res, odd) in enumerate(spec):
         memory = gib * GIB + odd
-        vm = _vm(
+        vm = make_vm(
             f"v{i:02d}", memory, memory * active // 100, memory * consumed // 100,
             per_mib * (memory // MIB), memory * res // 100,
         )  # fmt: skip
-        rows.append(_row(vm))
+        rows.append(row_of(vm))
     own, extra = rows[: min(cut, len(rows))], rows[min(cut, len(rows)) :]
     proven = _proves(own, extra, need, tax)
     event(f"proven: {proven}")  # pytest --hypothesis-show-statistics: both happen
     if proven:
-        assert ballooned(need, _claims(rows), tax) == need
+        assert ballooned(need, claims_of(rows), tax) == need
 
 
 def test_curve_is_the_sum_of_the_rows() -> None:
     """ReclaimCurve reads what MemSched takes at a level as the rows' sum, at every level."""
     rows = [
-        _row(_vm("a", 16 * GIB, 4 * GIB, 12 * GIB, 163840)),
-        _row(_vm("b", 8 * GIB, 8 * GIB, 8 * GIB, 81920, 2 * GIB)),
-        _row(_vm("c", 32 * GIB, 1 * GIB, 30 * GIB, 0)),
-        _row(_vm("d", 4 * GIB, 1 * GIB, 4 * GIB, 40960, 4 * GIB)),
+        row_of(make_vm("a", 16 * GIB, 4 * GIB, 12 * GIB, 163840)),
+        row_of(make_vm("b", 8 * GIB, 8 * GIB, 8 * GIB, 81920, 2 * GIB)),
+        row_of(make_vm("c", 32 * GIB, 1 * GIB, 30 * GIB, 0)),
+        row_of(make_vm("d", 4 * GIB, 1 * GIB, 4 * GIB, 40960, 4 * GIB)),
     ]
     k = 4.0
     curve = ha.ReclaimCurve(rows, k)
@@ -242,27 +211,15 @@ def test_swap_proof_holds_whenever_given(
     rows = []
     for i, (gib, active, consumed, per_mib, res, odd) in enumerate(spec):
         memory = gib * GIB + odd
-        vm = _vm(
+        vm = make_vm(
             f"v{i:02d}", memory, memory * active // 100, memory * consumed // 100,
             per_mib * (memory // MIB), memory * res // 100,
         )  # fmt: skip
-        rows.append(_row(vm))
+        rows.append(row_of(vm))
     proven = swap_proven(tuple(rows), need, 1 / (1 - float(tax)))
     event(f"swap proven: {proven}")
     if proven:
-        assert ballooned(need, _claims(rows), tax) < need
-
-
-def _rows_of(spec: list[tuple[int, int, int, int, int, int]]) -> list[Row]:
-    rows = []
-    for i, (gib, active, consumed, per_mib, res, odd) in enumerate(spec):
-        memory = gib * GIB + odd
-        vm = _vm(
-            f"v{i:02d}", memory, memory * active // 100, memory * consumed // 100,
-            per_mib * (memory // MIB), memory * res // 100,
-        )  # fmt: skip
-        rows.append(_row(vm))
-    return rows
+        assert ballooned(need, claims_of(rows), tax) < need
 
 
 @settings(max_examples=150, deadline=None)
@@ -273,8 +230,8 @@ def test_swap_proof_holds_at_the_edge(
     """Just below the smallest need MemSched no longer balloons whole (found by bisection),
     swap_proven() proves nothing where MemSched balloons it all: the margin is on the
     right side."""
-    rows = _rows_of(spec)
-    claims, k = _claims(rows), 1 / (1 - float(tax))
+    rows = rows_of(spec)
+    claims, k = claims_of(rows), 1 / (1 - float(tax))
     lo, hi = 1, sum(held - min(vm.reservation, held) for vm, held, _, _ in rows) + 1
     if ballooned(hi, claims, tax) == hi:
         return  # never short
@@ -293,12 +250,12 @@ def test_swap_proof_of_a_host_short_of_idle_memory() -> None:
     than its 8.8 GiB balloonable, proven without MemSched. Reclaiming 20 GiB (2 GiB each)
     is not: it is all ballooned. A VM whose balloon takes all its room never swaps."""
     rows = tuple(
-        _row(_vm(f"v{i}", 16 * GIB, 4 * GIB, 12 * GIB + 819 * MIB, 163840)) for i in range(10)
+        row_of(make_vm(f"v{i}", 16 * GIB, 4 * GIB, 12 * GIB + 819 * MIB, 163840)) for i in range(10)
     )
     tax = Fraction(3, 4)
     assert rows[0][3] == 12 * GIB + 819 * MIB - 4 * GIB  # balloonable: the idle memory
     assert swap_proven(rows, 90 * GIB, 4.0)
-    assert ballooned(90 * GIB, _claims(list(rows)), tax) == 10 * rows[0][3] < 90 * GIB
+    assert ballooned(90 * GIB, claims_of(list(rows)), tax) == 10 * rows[0][3] < 90 * GIB
     assert not swap_proven(rows, 20 * GIB, 4.0)
-    small = _row(_vm("s", 4 * GIB, 0, 2 * GIB, 40960))  # 2 GiB held, all balloonable
+    small = row_of(make_vm("s", 4 * GIB, 0, 2 * GIB, 40960))  # 2 GiB held, all balloonable
     assert not swap_proven((small,), 2 * GIB, 4.0)

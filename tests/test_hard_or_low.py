@@ -10,61 +10,24 @@ from fractions import Fraction
 from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
 
-from memplan.engine.hostmodel import SWAP_MARGIN, Row, figures, hard_or_low, load_of, state_of
-from memplan.engine.memsched import Claim, ballooned
+from memplan.engine.hostmodel import SWAP_MARGIN, Row, hard_or_low, load_of, state_of
+from memplan.engine.memsched import ballooned
 from memplan.engine.projection import _balloons_all
-from memplan.model import VM, Host, Location, MemState, Policy
+from memplan.model import Host, Location, MemState, Policy
 from memplan.units import GIB, MIB
-
-
-def _vm(name: str, memory: int, active: int, consumed: int, shares: int, res: int = 0) -> VM:
-    return VM(
-        name, memory, 2, True, res, None, shares, "custom", active, True, consumed, True,
-        30 * MIB, False, None, (), "h", None, Location("t.yaml", 1, 1),
-    )  # fmt: skip
-
-
-def _row(vm: VM) -> Row:
-    return (vm, *figures(vm, vm.consumed, vm.active))
+from tests.reclaim import claims_of, make_vm, row_of, rows_of, vms
 
 
 def _truth(rows: list[Row], need: int, short: int | None, tax: Fraction) -> MemState:
     """settle()'s state from MemSched's ballooned total, for a host whose active memory
     fits: soft when all the need is ballooned; else low below ``short``, hard otherwise."""
-    claims = [
-        Claim(vm.name, vm.shares, held, act, min(vm.reservation, held), bal, vm.memory)
-        for vm, held, act, bal in rows
-    ]
+    claims = claims_of(rows)
     got = ballooned(need, claims, tax)
     if got == need:
         return MemState.SOFT
     return MemState.LOW if short is not None and got < short else MemState.HARD
 
 
-def _rows_of(spec: list[tuple[int, int, int, int, int, int]]) -> list[Row]:
-    rows = []
-    for i, (gib, active, consumed, per_mib, res, odd) in enumerate(spec):
-        memory = gib * GIB + odd
-        vm = _vm(
-            f"v{i:02d}", memory, memory * active // 100, memory * consumed // 100,
-            per_mib * (memory // MIB), memory * res // 100,
-        )  # fmt: skip
-        rows.append(_row(vm))
-    return rows
-
-
-vms = st.lists(
-    st.tuples(
-        st.sampled_from([1, 2, 4, 8, 16, 32, 64]),
-        st.integers(0, 100),  # active, % of memory
-        st.integers(1, 100),  # consumed, % of memory
-        st.sampled_from([0, 5, 10, 20]),  # shares per MiB
-        st.sampled_from([0, 0, 0, 25, 50, 100]),  # reservation, % of memory
-        st.integers(0, 1000),  # a few odd bytes, so that shares are not exact
-    ),
-    min_size=1,
-    max_size=12,
-)
 taxes = st.sampled_from([Fraction(0), Fraction(3, 4), Fraction(9, 10)])
 starts = st.just(0.0) | st.floats(1e-9, 1e9)
 
@@ -76,7 +39,7 @@ def test_ten_equal_vms_past_their_idle_memory() -> None:
     hard band's edge 85 GiB below free memory the host settles hard, with it 89 GiB below,
     low; 20 GiB is all ballooned (soft): no answer."""
     rows = tuple(
-        _row(_vm(f"v{i}", 16 * GIB, 4 * GIB, 12 * GIB + 819 * MIB, 163840)) for i in range(10)
+        row_of(make_vm(f"v{i}", 16 * GIB, 4 * GIB, 12 * GIB + 819 * MIB, 163840)) for i in range(10)
     )
     assert rows[0][3] == 8 * GIB + 819 * MIB
     assert hard_or_low(rows, 90 * GIB, 85 * GIB, 4.0)[0] is MemState.HARD
@@ -99,7 +62,7 @@ def test_an_answer_is_memscheds(
     """At random: any rows, a need from a thousandth to 1.5 times all their room, a hard
     edge below it and any first level to try. Both states and no answer come up
     (--hypothesis-show-statistics)."""
-    rows = _rows_of(spec)
+    rows = rows_of(spec)
     room = sum(held - min(vm.reservation, held) for vm, held, _, _ in rows)
     need = max(1, room * permille // 1000)
     short = None if short_permille is None else need * short_permille // 1000
@@ -118,11 +81,8 @@ def test_an_answer_is_memscheds_at_the_edges(
     """Near the edges it decides by: the need at which MemSched stops ballooning all of it
     (found by bisection), and a hard band's edge at, just around and a margin around
     what MemSched then balloons."""
-    rows = _rows_of(spec)
-    claims = [
-        Claim(vm.name, vm.shares, held, act, min(vm.reservation, held), bal, vm.memory)
-        for vm, held, act, bal in rows
-    ]
+    rows = rows_of(spec)
+    claims = claims_of(rows)
     lo, hi = 1, sum(held - min(vm.reservation, held) for vm, held, _, _ in rows) + 1
     if ballooned(hi, claims, tax) == hi:
         return  # never short
@@ -152,7 +112,7 @@ def test_state_of_is_the_whole_evaluation(
     evaluate_load() settles the host in, on hosts sized around the VMs' demand."""
     from memplan.engine.hostmodel import evaluate_load
 
-    vms_ = [row[0] for row in _rows_of(spec)]
+    vms_ = [row[0] for row in rows_of(spec)]
     load = load_of(vms_)
     memory = max(GIB, load.demand + spare)
     host = Host("h", memory, memory, False, 0, "8.0", None, Location("t", 1, 1))
