@@ -549,25 +549,30 @@ def test_snapshots_hours_apart_are_a_usage_error(tmp_path: Path) -> None:
     )
 
 
-def test_exports_dated_by_their_files_on_one_day_say_why(tmp_path: Path) -> None:
-    """Two copies of an undated export, modified two hours apart: the error says they were
-    dated by their files, and how to date them."""
+def _undated_export(path: Path, modified: datetime) -> None:
+    """An RVTools workbook of one VM on esx1 with no vMetaData (it does not say when it was
+    collected), its file modified at ``modified``."""
     import os
 
     import openpyxl
 
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "vInfo"
+    ws.append(["VM", "Powerstate", "CPUs", "Memory", "Host", "Cluster"])
+    ws.append(["vm00", "poweredOn", 2, 32768, "esx1", "prod"])
+    wb.create_sheet("vHost").append(["Host", "Cluster", "# Memory"])
+    wb["vHost"].append(["esx1", "prod", 262144])
+    wb.save(path)
+    os.utime(path, (modified.timestamp(), modified.timestamp()))
+
+
+def test_exports_dated_by_their_files_on_one_day_say_why(tmp_path: Path) -> None:
+    """Two copies of an undated export, modified two hours apart: the error says they were
+    dated by their files, and how to date them."""
     for name, hour in (("base.xlsx", 7), ("later.xlsx", 9)):
-        wb = openpyxl.Workbook()
-        ws = wb.active
-        assert ws is not None
-        ws.title = "vInfo"
-        ws.append(["VM", "Powerstate", "CPUs", "Memory", "Host", "Cluster"])
-        ws.append(["vm00", "poweredOn", 2, 32768, "esx1", "prod"])
-        wb.create_sheet("vHost").append(["Host", "Cluster", "# Memory"])
-        wb["vHost"].append(["esx1", "prod", 262144])
-        wb.save(tmp_path / name)
-        stamp = datetime(2026, 12, 7, hour, 13).timestamp()
-        os.utime(tmp_path / name, (stamp, stamp))
+        _undated_export(tmp_path / name, datetime(2026, 12, 7, hour, 13))
     code, out, err = run("trend", str(tmp_path / "base.xlsx"), str(tmp_path / "later.xlsx"))
     assert (code, out) == (2, "")
     last = err.splitlines()[-1]
@@ -735,22 +740,8 @@ def test_an_rvtools_export_is_a_snapshot_dated_by_vmetadata(tmp_path: Path) -> N
 
 
 def test_an_export_that_does_not_say_when_is_dated_by_its_file(tmp_path: Path) -> None:
-    import os
-
-    import openpyxl
-
     (tmp_path / "s0.yaml").write_text(text(0, fleet(0)))
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = "vInfo"
-    ws.append(["VM", "Powerstate", "CPUs", "Memory", "Host", "Cluster"])
-    ws.append(["vm00", "poweredOn", 2, 32768, "esx1", "prod"])
-    wb.create_sheet("vHost").append(["Host", "Cluster", "# Memory"])
-    wb["vHost"].append(["esx1", "prod", 262144])
-    wb.save(tmp_path / "old.xlsx")
-    stamp = datetime(2026, 3, 15, 12, 0).timestamp()
-    os.utime(tmp_path / "old.xlsx", (stamp, stamp))
+    _undated_export(tmp_path / "old.xlsx", datetime(2026, 3, 15, 12, 0))
     code, out, err = run("trend", str(tmp_path), "-f", "json")
     assert code == 0, err
     assert "dated by the file's modification time, 2026-03-15 12:00" in err
