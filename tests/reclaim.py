@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from hypothesis import strategies as st
 
 from memplan.engine.hostmodel import Row, figures
-from memplan.engine.memsched import Claim
+from memplan.engine.memsched import Claim, ballooned
 from memplan.model import VM, Location
 from memplan.units import GIB, MIB
 
@@ -41,6 +43,18 @@ def claims_of(rows: list[Row]) -> list[Claim]:
         Claim(vm.name, vm.shares, held, act, min(vm.reservation, held), bal, vm.memory)
         for vm, held, act, bal in rows
     ]
+
+
+def shortfall_edge(rows: list[Row], claims: list[Claim], tax: Fraction) -> tuple[int, int] | None:
+    """(lo, hi): MemSched balloons a need of ``lo`` whole (or lo = 1) and falls short at
+    ``hi`` = lo + 1, found by bisection; None when it never falls short."""
+    lo, hi = 1, sum(held - min(vm.reservation, held) for vm, held, _, _ in rows) + 1
+    if ballooned(hi, claims, tax) == hi:
+        return None
+    while hi - lo > 1:  # ballooned whole at lo (or lo = 1), short at hi
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if ballooned(mid, claims, tax) == mid else (lo, mid)
+    return lo, hi
 
 
 sizes = st.sampled_from([1, 2, 4, 8, 16, 32, 64])

@@ -24,7 +24,7 @@ from memplan.engine.memsched import ballooned
 from memplan.model import VM, HAResult, Scenario
 from memplan.units import GIB, MIB
 from tests.helpers import inv
-from tests.reclaim import claims_of, make_vm, row_of, rows_of, vms
+from tests.reclaim import claims_of, make_vm, row_of, rows_of, shortfall_edge, vms
 
 
 def _proves(own: list[Row], extra: list[Row], need: int, tax: Fraction) -> bool:
@@ -72,14 +72,7 @@ def test_proof_holds_whenever_given(
     spec: list[tuple[int, int, int, int, int, int]], cut: int, need: int, tax: Fraction
 ) -> None:
     """Whenever ha.ballooned() proves it, MemSched balloons exactly the need."""
-    rows = []
-    for i, (gib, active, consumed, per_mib, res, odd) in enumerate(spec):
-        memory = gib * GIB + odd
-        vm = make_vm(
-            f"v{i:02d}", memory, memory * active // 100, memory * consumed // 100,
-            per_mib * (memory // MIB), memory * res // 100,
-        )  # fmt: skip
-        rows.append(row_of(vm))
+    rows = rows_of(spec)
     own, extra = rows[: min(cut, len(rows))], rows[min(cut, len(rows)) :]
     proven = _proves(own, extra, need, tax)
     event(f"proven: {proven}")  # pytest --hypothesis-show-statistics: both happen
@@ -232,12 +225,10 @@ def test_swap_proof_holds_at_the_edge(
     right side."""
     rows = rows_of(spec)
     claims, k = claims_of(rows), 1 / (1 - float(tax))
-    lo, hi = 1, sum(held - min(vm.reservation, held) for vm, held, _, _ in rows) + 1
-    if ballooned(hi, claims, tax) == hi:
+    edge = shortfall_edge(rows, claims, tax)
+    if edge is None:
         return  # never short
-    while hi - lo > 1:  # ballooned whole at lo (or lo = 1), short at hi
-        mid = (lo + hi) // 2
-        lo, hi = (mid, hi) if ballooned(mid, claims, tax) == mid else (lo, mid)
+    lo, hi = edge
     for need in {lo, max(1, hi - 1), max(1, hi - 1000), max(1, hi - SWAP_MARGIN // 2)}:
         if ballooned(need, claims, tax) == need:
             assert not swap_proven(tuple(rows), need, k)

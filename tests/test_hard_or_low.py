@@ -15,7 +15,7 @@ from memplan.engine.memsched import ballooned
 from memplan.engine.projection import _balloons_all
 from memplan.model import Host, Location, MemState, Policy
 from memplan.units import GIB, MIB
-from tests.reclaim import claims_of, make_vm, row_of, rows_of, vms
+from tests.reclaim import claims_of, make_vm, row_of, rows_of, shortfall_edge, vms
 
 
 def _truth(rows: list[Row], need: int, short: int | None, tax: Fraction) -> MemState:
@@ -83,12 +83,10 @@ def test_an_answer_is_memscheds_at_the_edges(
     what MemSched then balloons."""
     rows = rows_of(spec)
     claims = claims_of(rows)
-    lo, hi = 1, sum(held - min(vm.reservation, held) for vm, held, _, _ in rows) + 1
-    if ballooned(hi, claims, tax) == hi:
+    edge = shortfall_edge(rows, claims, tax)
+    if edge is None:
         return  # never short
-    while hi - lo > 1:  # ballooned whole at lo (or lo = 1), short at hi
-        mid = (lo + hi) // 2
-        lo, hi = (mid, hi) if ballooned(mid, claims, tax) == mid else (lo, mid)
+    lo, hi = edge
     need = [lo, hi, hi + SWAP_MARGIN, hi + 4 * SWAP_MARGIN][where]
     got = ballooned(need, claims, tax)
     k = 1 / (1 - float(tax))
